@@ -1,0 +1,7 @@
+"""Root conftest: registers the harness and every step library (the only place that does)."""
+
+pytest_plugins = [
+    "support.plugin",
+    "support.isolation",
+    "steps.platform_steps",
+]

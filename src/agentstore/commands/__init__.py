@@ -1,0 +1,10 @@
+"""Sub-commands of the ``agentstore`` CLI; each module exposes ``register(subparsers)``.
+
+To add a command, write a module with ``register`` and list it in ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+from agentstore.commands import doctor
+
+COMMANDS = [doctor]

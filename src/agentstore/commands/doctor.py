@@ -1,0 +1,51 @@
+"""``agentstore doctor``: check that each backend answers and show its version."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from agentstore import doctor
+from agentstore.errors import AgentstoreError
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "doctor",
+        help="check the backends",
+        description="Check each backend and print what answered. With no options, check the "
+        "local PostgreSQL and Redis on their default ports and an in-memory SQLite.",
+    )
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL URL")
+    parser.add_argument("--redis", metavar="URL", help="a Redis URL")
+    parser.add_argument("--sqlite", metavar="PATH", help="a SQLite file or sqlite:/// URL")
+    parser.add_argument("--timeout", type=float, default=doctor.DEFAULT_TIMEOUT,
+                        help="seconds to wait for each server (default: %(default)s)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    targets = [
+        ("postgres", args.postgres, lambda u: doctor.check_postgres(u, args.timeout)),
+        ("redis", args.redis, lambda u: doctor.check_redis(u, args.timeout)),
+        ("sqlite", args.sqlite, doctor.check_sqlite),
+    ]
+    if not any(value for _, value, _ in targets):
+        defaults = {"postgres": DEFAULT_POSTGRES, "redis": DEFAULT_REDIS, "sqlite": ":memory:"}
+        targets = [(name, defaults[name], check) for name, _, check in targets]
+    failed = []
+    for name, value, check in targets:
+        if not value:
+            continue
+        try:
+            print(f"{name:<9} ok    {check(value)}")
+        except AgentstoreError as error:
+            print(f"{name:<9} FAIL  {error}")
+            failed.append(name)
+    if failed:
+        print(f"agentstore: error: unreachable: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,60 @@
+"""Engines: pool settings for PostgreSQL, pragmas for SQLite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, create_engine, event
+
+from agentstore.urls import backend_of, sqlalchemy_url
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """Connection-pool settings for PostgreSQL (SQLite ignores them)."""
+
+    pool_size: int = 10
+    max_overflow: int = 20
+    pool_timeout: float = 30.0
+    pool_recycle: int = 1800
+    pool_pre_ping: bool = True
+    connect_timeout: int = 5
+
+
+@dataclass(frozen=True)
+class SqliteSettings:
+    """Pragmas applied to every SQLite connection."""
+
+    busy_timeout_ms: int = 5000
+    journal_mode: str = "wal"
+
+
+def make_engine(
+    url: str, pool: PoolSettings | None = None, sqlite: SqliteSettings | None = None
+) -> Engine:
+    """An engine for ``url``, configured as agentstore expects on that backend."""
+    target = sqlalchemy_url(url)
+    if backend_of(url) == "postgres":
+        pool = pool or PoolSettings()
+        return create_engine(
+            target,
+            pool_size=pool.pool_size,
+            max_overflow=pool.max_overflow,
+            pool_timeout=pool.pool_timeout,
+            pool_recycle=pool.pool_recycle,
+            pool_pre_ping=pool.pool_pre_ping,
+            connect_args={"connect_timeout": pool.connect_timeout},
+        )
+    sqlite = sqlite or SqliteSettings()
+    engine = create_engine(target, connect_args={"timeout": sqlite.busy_timeout_ms / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(sqlite.busy_timeout_ms)}")
+        if target not in ("sqlite://", "sqlite:///:memory:"):
+            cursor.execute(f"PRAGMA journal_mode={sqlite.journal_mode}")
+        cursor.close()
+
+    return engine

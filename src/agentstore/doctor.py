@@ -1,0 +1,106 @@
+"""Health checks: does a backend answer, and which version is it?
+
+Used by ``agentstore doctor`` and by the test harness to decide whether a server is usable.
+Every check is bounded by a connect timeout, so an unreachable host fails fast, never hangs.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentstore.errors import BackendUnavailable, InvalidURL
+from agentstore.urls import Backend, backend_of, label, libpq_url, redact
+
+DEFAULT_TIMEOUT = 3.0
+
+
+@dataclass(frozen=True)
+class BackendReport:
+    """What a check found: the backend, where it is (password hidden) and its version."""
+
+    backend: Backend
+    where: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"{label(self.backend)} {self.version} at {self.where}"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def check_postgres(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
+    """Connect to PostgreSQL and report its version; ``BackendUnavailable`` if it won't answer."""
+    import psycopg
+
+    conninfo = libpq_url(url)
+    try:
+        with psycopg.connect(conninfo, connect_timeout=max(1, math.ceil(timeout))) as conn:
+            version = conn.execute("SHOW server_version").fetchone()[0]
+    except psycopg.Error as error:
+        raise BackendUnavailable(
+            f"PostgreSQL at {redact(url)} is unreachable: {_first_line(error)}"
+        ) from None
+    return BackendReport("postgres", redact(url), version.split()[0])
+
+
+def check_redis(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
+    """Ping Redis and report its version; ``BackendUnavailable`` if it won't answer."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    except ValueError as error:
+        raise InvalidURL(f"not a usable Redis URL {redact(url)}: {_first_line(error)}") from None
+    try:
+        version = client.info("server")["redis_version"]
+    except redis.RedisError as error:
+        raise BackendUnavailable(
+            f"Redis at {redact(url)} is unreachable: {_first_line(error)}"
+        ) from None
+    finally:
+        client.close()
+    return BackendReport("redis", redact(url), str(version))
+
+
+def sqlite_path(path_or_url: str) -> str:
+    """The file behind a SQLite path or ``sqlite:///`` URL (``:memory:`` for an in-memory one)."""
+    if "://" not in path_or_url:
+        return path_or_url
+    if backend_of(path_or_url) != "sqlite":  # an unknown scheme raises InvalidURL here
+        raise InvalidURL(f"expected a SQLite path or URL, got {redact(path_or_url)}")
+    rest = path_or_url.split("://", 1)[1]
+    path = rest[1:] if rest.startswith("/") else rest
+    return path.split("?", 1)[0] or ":memory:"
+
+
+def check_sqlite(path_or_url: str) -> BackendReport:
+    """Open a SQLite database (a new file's folder must exist) and report the library version."""
+    path = sqlite_path(path_or_url)
+    if path != ":memory:":
+        folder = Path(path).resolve().parent
+        if not folder.is_dir():
+            raise BackendUnavailable(f"SQLite at {path}: the folder {folder} does not exist")
+    try:
+        target = f"file:{path}?mode=ro" if Path(path).exists() else ":memory:"
+        with sqlite3.connect(target, uri=True, timeout=DEFAULT_TIMEOUT) as conn:
+            conn.execute("PRAGMA schema_version").fetchone()
+            version = conn.execute("SELECT sqlite_version()").fetchone()[0]
+    except sqlite3.Error as error:
+        raise BackendUnavailable(f"SQLite at {path} cannot be opened: {_first_line(error)}") from None
+    return BackendReport("sqlite", path, version)
+
+
+def check(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
+    """Check any supported URL, dispatching on its scheme."""
+    backend = backend_of(url)
+    if backend == "postgres":
+        return check_postgres(url, timeout)
+    if backend == "redis":
+        return check_redis(url, timeout)
+    return check_sqlite(url)

@@ -1,0 +1,134 @@
+"""Every error agentstore raises, in one hierarchy.
+
+Catch ``AgentstoreError`` to catch them all; each child names one thing a caller
+can get wrong or one way the world can fail::
+
+    AgentstoreError
+    ├── InvalidURL               a URL agentstore cannot use (unknown or wrong scheme)
+    ├── BackendUnavailable       a server that does not answer (URL shown, password hidden)
+    ├── InvalidInput             bad input from the caller; nothing was changed
+    │   ├── InvalidKey           a memory key outside its namespace, empty, too long, control chars
+    │   ├── InvalidValue         a value JSON cannot hold exactly
+    │   └── InvalidTTL           a time-to-live that is not a finite number above zero
+    ├── MigrationError           the schema cannot be moved as asked
+    │   ├── UnknownRevision      a revision name the migration history does not know
+    │   ├── SchemaNotMigrated    the database has no agentstore schema yet
+    │   └── SchemaTooNew         the database is at a revision newer than this code
+    ├── RecordError              a write the data rules refuse; nothing was written
+    │   ├── DuplicateName        an agent name that is already taken
+    │   ├── MissingRecord        a record that does not exist (e.g. an execution's agent)
+    │   └── ConstraintViolation  any other rule the database enforces
+    ├── PoolExhausted            no connection became free within the pool timeout
+    ├── CoordinationError        queues and leases refusing an operation
+    │   └── LeaseLost            the caller no longer holds the lease or job it names
+    └── BackupError              a backup, restore, export or import that cannot proceed
+        └── TargetNotEmpty       a restore or import into a database that holds data
+
+``InvalidInput`` is also a ``ValueError`` and ``MissingRecord`` a ``LookupError``, so
+code that already catches the built-in kinds keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AgentstoreError",
+    "BackendUnavailable",
+    "BackupError",
+    "ConstraintViolation",
+    "CoordinationError",
+    "DuplicateName",
+    "InvalidInput",
+    "InvalidKey",
+    "InvalidTTL",
+    "InvalidURL",
+    "InvalidValue",
+    "LeaseLost",
+    "MigrationError",
+    "MissingRecord",
+    "PoolExhausted",
+    "RecordError",
+    "SchemaNotMigrated",
+    "SchemaTooNew",
+    "TargetNotEmpty",
+    "UnknownRevision",
+]
+
+
+class AgentstoreError(Exception):
+    """The root of every error agentstore raises."""
+
+
+class InvalidURL(AgentstoreError, ValueError):
+    """A URL agentstore cannot use: unknown scheme, or the wrong backend for the call."""
+
+
+class BackendUnavailable(AgentstoreError):
+    """A backend did not answer; the message names its URL with the password hidden."""
+
+
+class InvalidInput(AgentstoreError, ValueError):
+    """The caller passed something agentstore refuses; nothing was changed."""
+
+
+class InvalidKey(InvalidInput):
+    """A memory key outside its namespace, empty, too long, or holding control characters."""
+
+
+class InvalidValue(InvalidInput):
+    """A value JSON cannot hold exactly (NaN, infinities, bytes, sets, arbitrary objects)."""
+
+
+class InvalidTTL(InvalidInput):
+    """A time-to-live that is not a finite number of seconds above zero."""
+
+
+class MigrationError(AgentstoreError):
+    """The schema cannot be moved as asked."""
+
+
+class UnknownRevision(MigrationError):
+    """A revision name that the migration history does not know."""
+
+
+class SchemaNotMigrated(MigrationError):
+    """The database holds no agentstore schema yet: run ``agentstore migrate up``."""
+
+
+class SchemaTooNew(MigrationError):
+    """The database is at a revision this code does not know: it is newer than the code."""
+
+
+class RecordError(AgentstoreError):
+    """A write that the data rules refuse; the transaction was rolled back."""
+
+
+class DuplicateName(RecordError):
+    """A unique name (such as an agent's) that is already taken."""
+
+
+class MissingRecord(RecordError, LookupError):
+    """A record that does not exist, such as the agent an execution points at."""
+
+
+class ConstraintViolation(RecordError):
+    """Any other rule the database enforces."""
+
+
+class PoolExhausted(AgentstoreError):
+    """No connection became free within the configured pool timeout."""
+
+
+class CoordinationError(AgentstoreError):
+    """A queue or lease operation that cannot be carried out."""
+
+
+class LeaseLost(CoordinationError):
+    """The caller no longer holds the lease or job it names (it lapsed or was taken over)."""
+
+
+class BackupError(AgentstoreError):
+    """A backup, restore, export or import that cannot proceed."""
+
+
+class TargetNotEmpty(BackupError):
+    """A restore or import aimed at a database that already holds data (use ``--force``)."""

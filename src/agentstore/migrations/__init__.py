@@ -1,0 +1,1 @@
+"""The Alembic migration history, shipped inside the package."""

@@ -1,0 +1,82 @@
+"""Backend URLs: which backend a URL names, its canonical form, and how to show it safely."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from agentstore.errors import InvalidURL
+
+Backend = Literal["postgres", "sqlite", "redis"]
+
+_SCHEMES: dict[str, Backend] = {
+    "postgresql+psycopg": "postgres",
+    "postgresql": "postgres",
+    "postgres": "postgres",
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "redis": "redis",
+    "rediss": "redis",
+    "unix": "redis",
+}
+
+_LABELS: dict[Backend, str] = {"postgres": "PostgreSQL", "sqlite": "SQLite", "redis": "Redis"}
+
+
+def redact(url: str) -> str:
+    """Return ``url`` with any password replaced by ``***``, safe for messages and logs."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    netloc = f"{user}:***@{host}{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def backend_of(url: str) -> Backend:
+    """Name the backend a URL points at, or raise ``InvalidURL`` for an unknown scheme."""
+    if not isinstance(url, str) or "://" not in url:
+        raise InvalidURL(f"not a backend URL: {redact(str(url))!r}")
+    scheme = url.split("://", 1)[0].lower()
+    try:
+        return _SCHEMES[scheme]
+    except KeyError:
+        known = ", ".join(sorted({"postgresql+psycopg", "sqlite", "redis"}))
+        raise InvalidURL(
+            f"unsupported URL scheme {scheme!r} in {redact(url)} (expected one of: {known})"
+        ) from None
+
+
+def expect(url: str, *backends: Backend) -> Backend:
+    """Return the URL's backend, or raise ``InvalidURL`` when it is not one of ``backends``."""
+    found = backend_of(url)
+    if found not in backends:
+        wanted = " or ".join(_LABELS[b] for b in backends)
+        raise InvalidURL(f"expected a {wanted} URL, got a {_LABELS[found]} URL: {redact(url)}")
+    return found
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Return the SQLAlchemy form of a SQL URL (PostgreSQL always through psycopg 3)."""
+    backend = expect(url, "postgres", "sqlite")
+    if backend == "postgres":
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def libpq_url(url: str) -> str:
+    """Return a PostgreSQL URL that psycopg and the PostgreSQL tools (pg_dump...) accept."""
+    expect(url, "postgres")
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def label(backend: Backend) -> str:
+    """The product name of a backend, as readers know it."""
+    return _LABELS[backend]

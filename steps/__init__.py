@@ -1,0 +1,1 @@
+"""Step definitions, one module per domain; registered only by the root conftest."""

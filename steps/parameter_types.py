@@ -1,0 +1,17 @@
+"""Parameter types shared by every step library, defined once."""
+
+from __future__ import annotations
+
+from parse import with_pattern
+
+BACKEND_NAMES = {"postgres": "postgres", "postgresql": "postgres", "sqlite": "sqlite",
+                 "redis": "redis"}
+
+
+@with_pattern(r"Postgres|PostgreSQL|SQLite|Redis")
+def backend(text: str) -> str:
+    """A backend as readers name it (Postgres, SQLite, Redis) -> its id (postgres...)."""
+    return BACKEND_NAMES[text.lower()]
+
+
+TYPES = {"Backend": backend}

@@ -1,0 +1,50 @@
+"""Steps for the platform itself: which backends answer, and how scenarios are kept apart."""
+
+from __future__ import annotations
+
+from pytest_bdd import given, parsers, then, when
+
+from steps.parameter_types import TYPES
+from support import probe
+from support.isolation import Isolated, Isolation
+
+
+@given(parsers.parse("a scenario working on {backend:Backend}", TYPES), target_fixture="place")
+def _(isolation: Isolation, backend: str) -> Isolated:
+    """The scenario's own isolated place on a backend."""
+    return isolation(backend)
+
+
+@given(
+    parsers.parse("a second scenario working on {backend:Backend} at the same time", TYPES),
+    target_fixture="other_place",
+)
+def _(isolation: Isolation, backend: str) -> Isolated:
+    """A separate place on the same backend, exactly as another scenario would get it."""
+    return isolation.new(backend)
+
+
+@when("the scenario asks the backend which version it runs", target_fixture="version")
+def _(place: Isolated) -> tuple[int, ...]:
+    return probe.server_version(place)
+
+
+@then(parsers.parse("the backend answers with version {minimum} or newer"))
+def _(version: tuple[int, ...], minimum: str) -> None:
+    wanted = tuple(int(part) for part in minimum.split("."))
+    assert version >= wanted, f"version {version} is older than {wanted}"
+
+
+@when(parsers.parse('the first scenario records the fact "{fact}"'))
+def _(place: Isolated, fact: str) -> None:
+    probe.record_fact(place, fact)
+
+
+@then(parsers.parse('the second scenario does not find "{fact}"'))
+def _(other_place: Isolated, fact: str) -> None:
+    assert fact not in probe.facts(other_place)
+
+
+@then(parsers.parse('the first scenario finds "{fact}"'))
+def _(place: Isolated, fact: str) -> None:
+    assert fact in probe.facts(place)

@@ -1,0 +1,1 @@
+"""The specification's harness: provisioning, isolation, factories and reporting."""

@@ -1,0 +1,211 @@
+"""Isolation: every scenario gets data nobody else sees, and leaves nothing behind.
+
+- PostgreSQL: per worker, a template database migrated once; per scenario, a database cloned
+  from it (``CREATE DATABASE ... TEMPLATE``), dropped afterwards.
+- Redis: per scenario, a fresh key prefix; its keys are deleted afterwards.
+- SQLite: per scenario, a fresh file in the scenario's temporary folder (kept by pytest).
+
+Names carry the run id and the worker, so parallel workers and parallel runs on one server
+never collide, and cleanup touches only what this run created.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from psycopg import sql
+
+from agentstore.urls import libpq_url
+from support.plugin import RUN_ID, SERVICES, worker_name
+from support.services import Service
+
+_counter = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Isolated:
+    """One isolated place on one backend: its URL and the key prefix / row scope to use."""
+
+    backend: str
+    url: str
+    prefix: str
+
+
+def require(config: pytest.Config, backend: str) -> Service:
+    """The provisioned service for ``backend``; skips the test with the reason if unavailable."""
+    service = config.stash[SERVICES].get(backend)
+    if service is None:
+        pytest.skip(f"backend {backend} is not selected (--backends)")
+    if not service.available:
+        pytest.skip(f"backend {service.describe()}")
+    return service
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL pointing at another database."""
+    head, _, tail = url.rpartition("/")
+    query = f"?{tail.split('?', 1)[1]}" if "?" in tail else ""
+    return f"{head}/{database}{query}"
+
+
+def migrate_template(url: str) -> None:
+    """Bring a freshly created template database to the schema every scenario starts from."""
+    from agentstore import Database
+
+    database = Database(url)
+    try:
+        database.upgrade("head")
+    finally:
+        database.dispose()
+
+
+class PostgresCloner:
+    """Owns one worker's template database and clones it for each scenario."""
+
+    def __init__(self, server_url: str, run_id: str) -> None:
+        self.server_url = server_url
+        self.base = f"agentstore_test_{run_id}_{worker_name()}"
+        self.template = f"{self.base}_tpl"
+        self.admin = psycopg.connect(libpq_url(server_url), autocommit=True, connect_timeout=5)
+        self._create(self.template)
+        migrate_template(with_database(server_url, self.template))
+        # Lets CREATE DATABASE ... TEMPLATE refuse no one, and nobody connect by mistake.
+        self.admin.execute(
+            sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(
+                sql.Identifier(self.template)
+            )
+        )
+
+    def _create(self, name: str, template: str = "template0") -> None:
+        self.admin.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        )
+
+    def drop(self, name: str) -> None:
+        self.admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+    def clone(self, migrated: bool = True) -> str:
+        """A new database: a copy of the migrated template, or empty; returns its URL."""
+        name = f"{self.base}_{next(_counter)}"
+        self._create(name, self.template if migrated else "template0")
+        return with_database(self.server_url, name)
+
+    def close(self) -> None:
+        self.drop(self.template)
+        self.admin.close()
+
+
+def delete_prefixed(url: str, prefix: str) -> int:
+    """Delete every Redis key under ``prefix`` (and nothing else); returns how many."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+    deleted = 0
+    try:
+        pattern = "".join(f"[{c}]" if c in "*?[]\\" else c for c in prefix) + "*"
+        batch = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) >= 500:
+                deleted += client.unlink(*batch)
+                batch.clear()
+        if batch:
+            deleted += client.unlink(*batch)
+    finally:
+        client.close()
+    return deleted
+
+
+class Isolation:
+    """Hands out isolated places for one scenario and removes them when it ends."""
+
+    def __init__(self, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+        self.request = request
+        self.tmp_path = tmp_path
+        self.run_id = request.config.stash[RUN_ID]
+        self._own: dict[str, Isolated] = {}
+        self._cleanups: list = []
+
+    def __call__(self, backend: str) -> Isolated:
+        """The scenario's own place on ``backend`` (the same one on every call)."""
+        if backend not in self._own:
+            self._own[backend] = self.new(backend)
+        return self._own[backend]
+
+    def new(self, backend: str, migrated: bool = True) -> Isolated:
+        """Another, separate place on ``backend`` (as a second scenario would get).
+
+        SQL places hold the migrated schema unless ``migrated`` is false (then they are empty).
+        """
+        service = require(self.request.config, backend)
+        n = next(_counter)
+        prefix = f"agentstore_test:{self.run_id}:{worker_name()}:{n}:"
+        if backend == "postgres":
+            cloner = self.request.getfixturevalue("postgres_cloner")
+            url = cloner.clone(migrated)
+            self._cleanups.append(lambda: cloner.drop(url.rpartition("/")[2].split("?")[0]))
+        elif backend == "redis":
+            url = service.url
+            self._cleanups.append(lambda: delete_prefixed(url, prefix))
+        else:
+            path = self.tmp_path / f"agentstore-{n}.db"
+            if migrated:
+                shutil.copyfile(self.request.getfixturevalue("sqlite_template"), path)
+            url = f"sqlite:///{path}"
+        return Isolated(backend, url, prefix)
+
+    def close(self) -> None:
+        while self._cleanups:
+            self._cleanups.pop()()
+
+
+@pytest.fixture(scope="session")
+def postgres_cloner(pytestconfig: pytest.Config) -> Iterator[PostgresCloner]:
+    """This worker's template database, migrated once; clones one per scenario."""
+    service = require(pytestconfig, "postgres")
+    cloner = PostgresCloner(service.url, pytestconfig.stash[RUN_ID])
+    yield cloner
+    cloner.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This worker's migrated SQLite file; each scenario gets a copy."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    migrate_template(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def isolation(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Isolation]:
+    """Isolated places on any backend for this scenario, cleaned up when it ends."""
+    places = Isolation(request, tmp_path)
+    yield places
+    places.close()
+
+
+@pytest.fixture
+def postgres_url(isolation: Isolation) -> str:
+    """A PostgreSQL database of this scenario's own, migrated to head."""
+    return isolation("postgres").url
+
+
+@pytest.fixture
+def sqlite_url(isolation: Isolation) -> str:
+    """A SQLite file of this scenario's own, migrated to head."""
+    return isolation("sqlite").url
+
+
+@pytest.fixture
+def redis_url(isolation: Isolation) -> str:
+    """The Redis server's URL; use ``isolation('redis').prefix`` for this scenario's keys."""
+    return isolation("redis").url
