@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from parse import with_pattern
 
-BACKEND_NAMES = {"postgres": "postgres", "postgresql": "postgres", "sqlite": "sqlite",
-                 "redis": "redis"}
+BACKEND_NAMES = {
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "sqlite": "sqlite",
+    "redis": "redis",
+}
 
 
 @with_pattern(r"Postgres|PostgreSQL|SQLite|Redis")

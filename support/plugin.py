@@ -34,12 +34,23 @@ def backend_names(value: str, option: str) -> list[str]:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("agentstore", "agentstore backends")
-    group.addoption("--backends", default=",".join(BACKENDS),
-                    help="comma-separated backends to run: postgres,sqlite,redis (default: all)")
-    group.addoption("--require-backends", default="", metavar="BACKENDS",
-                    help="fail at once, instead of skipping, when one of these is unavailable")
-    group.addoption("--services", default=None, choices=RUNGS,
-                    help="force one provisioning rung for every server: " + "|".join(RUNGS))
+    group.addoption(
+        "--backends",
+        default=",".join(BACKENDS),
+        help="comma-separated backends to run: postgres,sqlite,redis (default: all)",
+    )
+    group.addoption(
+        "--require-backends",
+        default="",
+        metavar="BACKENDS",
+        help="fail at once, instead of skipping, when one of these is unavailable",
+    )
+    group.addoption(
+        "--services",
+        default=None,
+        choices=RUNGS,
+        help="force one provisioning rung for every server: " + "|".join(RUNGS),
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -259,16 +259,29 @@ class Provisioner:
         stop = [*pg_ctl, "-m", "immediate", "-w", "stop"]
         with self._owned(home, stop):
             _run(
-                [*as_user, str(bindir / "initdb"), "-D", data, "-A", "trust", "-U", "postgres",
-                 "-E", "UTF8", "--no-sync"],
+                [
+                    *as_user,
+                    str(bindir / "initdb"),
+                    "-D",
+                    data,
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ],
                 "initdb",
             )
             options = (
                 f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
             )
-            _run([*pg_ctl, "-l", f"{home}/server.log", "-w", "-t", "60", "-o", options, "start"],
-                 "pg_ctl start")
+            _run(
+                [*pg_ctl, "-l", f"{home}/server.log", "-w", "-t", "60", "-o", options, "start"],
+                "pg_ctl start",
+            )
             url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
             return self._answering("postgres", url, "spawn")
 
@@ -277,9 +290,24 @@ class Provisioner:
         home = tempfile.mkdtemp(prefix="agentstore-redis-")
         port = free_port()
         process = subprocess.Popen(
-            [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", home, "--logfile", f"{home}/server.log"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(binary),
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                home,
+                "--logfile",
+                f"{home}/server.log",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         stop = ["kill", "-TERM", str(process.pid)]
@@ -308,8 +336,12 @@ class Provisioner:
             raise
 
     @staticmethod
-    def _stop(stop: list[str], reaper: subprocess.Popen, home: str,
-              process: subprocess.Popen | None = None) -> None:
+    def _stop(
+        stop: list[str],
+        reaper: subprocess.Popen,
+        home: str,
+        process: subprocess.Popen | None = None,
+    ) -> None:
         reaper.kill()
         reaper.wait()
         subprocess.run(stop, capture_output=True, check=False, timeout=60)

@@ -92,7 +92,9 @@ def check_sqlite(path_or_url: str) -> BackendReport:
             conn.execute("PRAGMA schema_version").fetchone()
             version = conn.execute("SELECT sqlite_version()").fetchone()[0]
     except sqlite3.Error as error:
-        raise BackendUnavailable(f"SQLite at {path} cannot be opened: {_first_line(error)}") from None
+        raise BackendUnavailable(
+            f"SQLite at {path} cannot be opened: {_first_line(error)}"
+        ) from None
     return BackendReport("sqlite", path, version)
 
 

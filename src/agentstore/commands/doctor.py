@@ -22,8 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL URL")
     parser.add_argument("--redis", metavar="URL", help="a Redis URL")
     parser.add_argument("--sqlite", metavar="PATH", help="a SQLite file or sqlite:/// URL")
-    parser.add_argument("--timeout", type=float, default=doctor.DEFAULT_TIMEOUT,
-                        help="seconds to wait for each server (default: %(default)s)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=doctor.DEFAULT_TIMEOUT,
+        help="seconds to wait for each server (default: %(default)s)",
+    )
     parser.set_defaults(run=run)
 
 

@@ -24,10 +24,12 @@ def upgrade() -> None:
         sa.Column("role", sa.String(100), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("capabilities", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agents")),
         sa.UniqueConstraint("name", name=op.f("uq_agents_name")),
     )
@@ -42,8 +44,12 @@ def upgrade() -> None:
         sa.Column("duration_ms", sa.Integer(), nullable=True),
         sa.Column("output", sa.JSON(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["agent_id"], ["agents.id"], ondelete="CASCADE",
-                                name=op.f("fk_executions_agent_id_agents")),
+        sa.ForeignKeyConstraint(
+            ["agent_id"],
+            ["agents.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_executions_agent_id_agents"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_executions")),
     )
 

@@ -25,12 +25,12 @@ def upgrade() -> None:
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("size_bytes", sa.Integer(), nullable=False),
         sa.Column("expires_at", sa.Double(), nullable=True),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.PrimaryKeyConstraint("prefix", "key", name=op.f("pk_memory_entries")),
     )
-    op.create_index("ix_memory_entries_prefix_partition", "memory_entries",
-                    ["prefix", "partition"])
+    op.create_index("ix_memory_entries_prefix_partition", "memory_entries", ["prefix", "partition"])
     op.create_index("ix_memory_entries_expires_at", "memory_entries", ["expires_at"])
 
 
