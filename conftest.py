@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "support.plugin",
+    "support.feature_files",
     "support.isolation",
     "steps.platform_steps",
 ]

@@ -101,7 +101,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     services = config.stash.get(SERVICES, {})
-    return ["agentstore backends:"] + [f"  {s.describe()}" for s in services.values()]
+    lines = [f"agentstore run id: {config.stash[RUN_ID]}", "agentstore backends:"]
+    return lines + [f"  {s.describe()}" for s in services.values()]
 
 
 def item_backends(item: pytest.Item) -> set[str]:

@@ -3,8 +3,6 @@
 Everything public is re-exported here; modules not named in ``__all__`` are internal.
 """
 
-from __future__ import annotations
-
 from agentstore import errors
 from agentstore.db import Database
 from agentstore.doctor import BackendReport

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentstore.errors import BackendUnavailable, InvalidURL
-from agentstore.urls import Backend, backend_of, label, libpq_url, redact
+from agentstore.urls import Backend, backend_of, expect, label, libpq_url, redact
 
 DEFAULT_TIMEOUT = 3.0
 
@@ -53,6 +53,7 @@ def check_redis(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
     """Ping Redis and report its version; ``BackendUnavailable`` if it won't answer."""
     import redis
 
+    expect(url, "redis")
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
     except ValueError as error:
@@ -72,8 +73,7 @@ def sqlite_path(path_or_url: str) -> str:
     """The file behind a SQLite path or ``sqlite:///`` URL (``:memory:`` for an in-memory one)."""
     if "://" not in path_or_url:
         return path_or_url
-    if backend_of(path_or_url) != "sqlite":  # an unknown scheme raises InvalidURL here
-        raise InvalidURL(f"expected a SQLite path or URL, got {redact(path_or_url)}")
+    expect(path_or_url, "sqlite")
     rest = path_or_url.split("://", 1)[1]
     path = rest[1:] if rest.startswith("/") else rest
     return path.split("?", 1)[0] or ":memory:"
