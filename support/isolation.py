@@ -11,9 +11,11 @@ never collide, and cleanup touches only what this run created.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,43 +69,71 @@ def migrate_template(url: str) -> None:
 
 
 class PostgresCloner:
-    """Owns one worker's template database and clones it for each scenario."""
+    """Owns one worker's template database and clones it for each scenario.
+
+    Every CREATE and DROP runs on one background thread with its own connection, in order:
+    the next clone is made while the current scenario runs, and drops never make a scenario
+    wait. ``clone()`` then costs a scenario almost nothing (benchmarks/isolation.py).
+    """
 
     def __init__(self, server_url: str, run_id: str) -> None:
         self.server_url = server_url
         self.base = f"agentstore_test_{run_id}_{worker_name()}"
         self.template = f"{self.base}_tpl"
-        self.admin = psycopg.connect(libpq_url(server_url), autocommit=True, connect_timeout=5)
-        self._create(self.template)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-cloner")
+        self._conn: psycopg.Connection | None = None  # touched only on that thread
+        self._thread.submit(self._create, self.template, "template0").result()
         migrate_template(with_database(server_url, self.template))
-        # Lets CREATE DATABASE ... TEMPLATE refuse no one, and nobody connect by mistake.
-        self.admin.execute(
+        # Nobody may connect to the template by mistake (a connection would block cloning).
+        self._thread.submit(
+            self._execute,
             sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(
                 sql.Identifier(self.template)
-            )
-        )
+            ),
+        ).result()
+        self._ready: Future[str] = self._thread.submit(self._create, None, self.template)
 
-    def _create(self, name: str, template: str = "template0") -> None:
-        self.admin.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+    def _execute(self, statement: sql.Composable) -> None:
+        if self._conn is None:
+            self._conn = psycopg.connect(
+                libpq_url(self.server_url), autocommit=True, connect_timeout=5
+            )
+        self._conn.execute(statement)
+
+    def _create(self, name: str | None, template: str) -> str:
+        # The server's default strategy: WAL_LOG on PostgreSQL 15+ (measured ~40 ms a clone
+        # here, against ~350 ms for FILE_COPY, whose checkpoints dominate), FILE_COPY on 14.
+        name = name or f"{self.base}_{next(_counter)}"
+        self._execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
                 sql.Identifier(name), sql.Identifier(template)
             )
         )
-
-    def drop(self, name: str) -> None:
-        self.admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        return name
 
     def clone(self, migrated: bool = True) -> str:
         """A new database: a copy of the migrated template, or empty; returns its URL."""
-        name = f"{self.base}_{next(_counter)}"
-        self._create(name, self.template if migrated else "template0")
+        if migrated:
+            name = self._ready.result()
+            self._ready = self._thread.submit(self._create, None, self.template)
+        else:
+            name = self._thread.submit(self._create, None, "template0").result()
         return with_database(self.server_url, name)
 
+    def drop(self, name: str) -> None:
+        """Drop a database this cloner created; the caller does not wait for it."""
+        self._thread.submit(
+            self._execute,
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)),
+        )
+
     def close(self) -> None:
+        """Drop the spare clone and the template, after every pending drop, then stop."""
+        with contextlib.suppress(Exception):
+            self.drop(self._ready.result())
         self.drop(self.template)
-        self.admin.close()
+        self._thread.submit(lambda: self._conn and self._conn.close())
+        self._thread.shutdown(wait=True)
 
 
 def delete_prefixed(url: str, prefix: str) -> int:
