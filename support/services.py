@@ -32,6 +32,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from agentstore import doctor
 from agentstore.errors import AgentstoreError
@@ -248,13 +249,22 @@ class Provisioner:
         return self._answering(backend, url, "docker")
 
     # -- throwaway servers ------------------------------------------------------------------
-    def spawn_postgres(self, bindir: Path) -> Service:
-        """initdb + pg_ctl start in a temp folder on a free port, as ``postgres`` when root."""
+    def spawn_postgres(self, bindir: Path, password: str | None = None) -> Service:
+        """initdb + pg_ctl start in a temp folder on a free port, as ``postgres`` when root.
+
+        With ``password``, TCP clients must give it (scram-sha-256); otherwise trust.
+        """
         as_user = _as_postgres_user()
         home = tempfile.mkdtemp(prefix="agentstore-pg-")
         if as_user:
             shutil.chown(home, "postgres", "postgres")
         data, port = f"{home}/data", free_port()
+        auth = ["-A", "trust"]
+        if password is not None:
+            Path(f"{home}/pwfile").write_text(password)
+            if as_user:
+                shutil.chown(f"{home}/pwfile", "postgres", "postgres")
+            auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={home}/pwfile"]
         pg_ctl = [*as_user, str(bindir / "pg_ctl"), "-D", data]
         stop = [*pg_ctl, "-m", "immediate", "-w", "stop"]
         with self._owned(home, stop):
@@ -264,8 +274,7 @@ class Provisioner:
                     str(bindir / "initdb"),
                     "-D",
                     data,
-                    "-A",
-                    "trust",
+                    *auth,
                     "-U",
                     "postgres",
                     "-E",
@@ -282,7 +291,8 @@ class Provisioner:
                 [*pg_ctl, "-l", f"{home}/server.log", "-w", "-t", "60", "-o", options, "start"],
                 "pg_ctl start",
             )
-            url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+            user = "postgres" if password is None else f"postgres:{quote(password, safe='')}"
+            url = f"postgresql+psycopg://{user}@127.0.0.1:{port}/postgres"
             return self._answering("postgres", url, "spawn")
 
     def spawn_redis(self, binary: Path) -> Service:

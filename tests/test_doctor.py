@@ -1,12 +1,14 @@
 """`agentstore doctor`: what answered and its version, or one line naming what did not."""
 
+import socket
 import subprocess
 import sys
 
 import pytest
 
+from agentstore import doctor
 from agentstore.cli import main
-from support.services import free_port
+from support.services import Provisioner, free_port, postgres_binaries
 
 
 def run_doctor(*args: str) -> subprocess.CompletedProcess:
@@ -52,3 +54,32 @@ def test_a_backend_that_does_not_answer_fails_in_one_line(option, url, says):
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().count("\n") == 0
     assert done.stderr.startswith("agentstore: error: unreachable:")
+
+
+@pytest.mark.parametrize("option", ["--postgres", "--redis"])
+def test_a_server_that_accepts_but_never_answers_fails_instead_of_hanging(option):
+    """The connect timeout bounds every check: a silent server is reported, not waited on."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nobody ever replies
+        port = silent.getsockname()[1]
+        scheme = "postgresql+psycopg://u@" if option == "--postgres" else "redis://"
+        done = run_doctor(option, f"{scheme}127.0.0.1:{port}/0", "--timeout", "1")
+    assert done.returncode == 1
+    assert "unreachable" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_a_wrong_password_is_named_in_one_line_without_showing_either_password():
+    provisioner = Provisioner()
+    try:
+        server = provisioner.spawn_postgres(postgres_binaries()[0], password="right-one")
+        assert doctor.check_postgres(server.url).version  # the right password gets in
+        wrong = server.url.replace("right-one", "wrong-one")
+        done = run_doctor("--postgres", wrong)
+    finally:
+        provisioner.stop_all()
+    assert done.returncode == 1
+    assert "password authentication failed" in done.stdout
+    assert "right-one" not in done.stdout + done.stderr
+    assert "wrong-one" not in done.stdout + done.stderr

@@ -15,6 +15,7 @@ import pytest
 from agentstore import doctor
 from agentstore.errors import BackendUnavailable
 from support import services
+from support.plugin import SERVICES
 from support.services import Provisioner, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,13 +61,6 @@ def test_an_environment_url_that_does_not_answer_stops_the_ladder(monkeypatch, p
     assert "AGENTSTORE_TEST_POSTGRES_URL does not answer" in service.reason
     assert "pw@" not in service.reason
     assert "local:" not in service.reason
-
-
-def test_the_docker_rung_is_skipped_with_a_reason_without_an_engine(provisioner):
-    if services.docker_engine_answers():
-        pytest.skip("a Docker engine answers here: the docker rung is exercised by --services")
-    with pytest.raises(services.RungUnavailable, match="no Docker engine answers"):
-        provisioner._docker("postgres")
 
 
 @pytest.mark.parametrize("backend", ["postgres", "redis"])
@@ -158,3 +152,31 @@ def test_the_header_names_each_backend_its_version_and_rung():
     assert "agentstore backends:" in header
     assert "(rung: local)" in header
     assert "sqlite: 3." in header
+
+
+@pytest.mark.parametrize("rung", ["spawn", "env"])
+def test_every_rung_that_can_run_here_passes_the_platform_feature(rung, pytestconfig):
+    env = {}
+    if rung == "env":  # point the environment at the servers this run already has
+        stash = pytestconfig.stash[SERVICES]
+        env = {
+            "AGENTSTORE_TEST_POSTGRES_URL": stash["postgres"].url,
+            "AGENTSTORE_TEST_REDIS_URL": stash["redis"].url,
+        }
+    done = run_suite(f"--services={rung}", "--require-backends=postgres,sqlite,redis", env=env)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert done.stdout.count(f"(rung: {rung}") == 2
+    assert "6 passed" in done.stdout
+
+
+def test_the_docker_rung_runs_the_suite_or_says_at_once_that_no_engine_answers():
+    """With an engine, testcontainers serves the feature; without, one clear line, no hang."""
+    done = run_suite("--services=docker", "--require-backends=postgres,sqlite,redis")
+    if services.docker_engine_answers():
+        assert done.returncode == 0, done.stdout[-3000:]
+        assert done.stdout.count("(rung: docker") == 2
+    else:
+        assert done.returncode != 0
+        for backend in ("postgres", "redis"):
+            reason = f"required backend {backend}: UNAVAILABLE (docker: no Docker engine answers)"
+            assert reason in done.stderr
