@@ -3,5 +3,9 @@
 pytest_plugins = [
     "support.plugin",
     "support.isolation",
+    "support.feature_selection",
+    "support.glossary",
+    "support.missing_step",
+    "support.living_docs",
     "steps.platform_steps",
 ]
