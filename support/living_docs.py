@@ -21,11 +21,14 @@ import pytest
 from pytest_bdd.parser import Feature, Scenario, Step
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
+from support.isolation import Isolated
 from support.living_docs_model import Result, build_report
 from support.plugin import item_backends
+from support.services import BACKENDS
 
 PROPERTY = "agentstore_living_docs"
 STEP_RESULTS = pytest.StashKey[dict[int, dict]]()
+USED_BACKENDS = pytest.StashKey[set[str]]()
 MAX_MESSAGE = 20_000
 
 
@@ -73,6 +76,18 @@ def _finish(request: pytest.FixtureRequest, scenario: Scenario, step: Step, **fi
     record.update(fields)
 
 
+def pytest_bdd_before_step_call(
+    request, feature, scenario, step, step_func, step_func_args: dict[str, object]
+) -> None:
+    """Note the backends a scenario really works on: its isolated places, its backend values."""
+    used = request.node.stash.setdefault(USED_BACKENDS, set())
+    for name, value in step_func_args.items():
+        if isinstance(value, Isolated):
+            used.add(value.backend)
+        elif name == "backend" and value in BACKENDS:
+            used.add(value)
+
+
 def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func_args) -> None:
     _finish(request, scenario, step, status="passed")
 
@@ -107,7 +122,7 @@ def scenario_payload(item: pytest.Item) -> dict | None:
         "scenario": template.name,
         "example": example,
         "example_index": contexts.index(example) if example in contexts else None,
-        "backends": sorted(item_backends(item)),
+        "backends": sorted(item_backends(item) | item.stash.get(USED_BACKENDS, set())),
         "steps": {str(i): step for i, step in item.stash.get(STEP_RESULTS, {}).items()},
     }
 

@@ -15,7 +15,7 @@ from support.living_docs_model import (
     StepView,
 )
 
-BACKEND_TITLES = {"postgres": "PostgreSQL", "sqlite": "SQLite", "redis": "Redis", ANY: "any"}
+BACKEND_TITLES = {"postgres": "PostgreSQL", "sqlite": "SQLite", "redis": "Redis", ANY: "other"}
 ICONS = {
     "passed": "✔",
     "failed": "✘",
