@@ -21,20 +21,25 @@ def tag_list(names: list[str], line: int) -> list[dict]:
     return [{"name": f"@{name}", "line": max(line - 1, 1)} for name in names]
 
 
-def step_json(step: StepView, row: RowView) -> dict:
+def step_json(step: StepView) -> dict:
     result: dict = {
         "status": STATUS.get(step.status, "skipped"),
         "duration": int(step.duration * 1e9),
     }
     if step.error and step.status in ("failed", "undefined"):
         result["error_message"] = step.error
-    return {
+    element: dict = {
         "keyword": f"{step.keyword} ",
         "name": step.name,
         "line": step.line,
         "match": {"location": ""},
         "result": result,
     }
+    if step.docstring is not None:
+        element["doc_string"] = {"value": step.docstring, "line": step.line + 1}
+    if step.table:
+        element["rows"] = [{"cells": row} for row in step.table]
+    return element
 
 
 def hook_json(row: RowView) -> dict:
@@ -58,7 +63,7 @@ def element_json(feature: FeatureView, scenario: ScenarioView, row: RowView) -> 
         "description": scenario.description,
         "tags": tag_list(sorted({*feature.tags, *scenario.tags}), scenario.line),
         "type": "scenario",
-        "steps": [step_json(step, row) for step in row.steps],
+        "steps": [step_json(step) for step in row.steps],
     }
     if row.failed_in_hook:
         element["before" if row.result.phase == "setup" else "after"] = [hook_json(row)]

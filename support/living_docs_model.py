@@ -41,6 +41,8 @@ class StepView:
     status: str = "not run"  # passed | failed | undefined | skipped | not run
     duration: float = 0.0
     error: str = ""
+    docstring: str | None = None
+    table: list[list[str]] | None = None
 
 
 @dataclass
@@ -74,6 +76,7 @@ class ScenarioView:
     steps: list[StepView]
     columns: list[str]
     rows: list[RowView]
+    rule: str = ""
 
     @property
     def outcome(self) -> str:
@@ -144,8 +147,21 @@ def row_backends(template: ScenarioTemplate, example: dict[str, str]) -> list[st
 
 def step_views(template: ScenarioTemplate, example: dict[str, str]) -> list[StepView]:
     steps = template.render(example).steps  # placeholders missing from example stay as <name>
+    # Rendering forgets which steps came from a Background; the template still knows.
+    from_background = [s.background is not None for s in template.steps]
     return [
-        StepView(s.keyword, s.name, s.type, s.line_number, s.background is not None) for s in steps
+        StepView(
+            s.keyword,
+            s.name,
+            s.type,
+            s.line_number,
+            background,
+            docstring=s.docstring,
+            table=[[str(cell) for cell in row] for row in s.datatable.raw()]
+            if s.datatable
+            else None,
+        )
+        for s, background in zip(steps, from_background, strict=True)
     ]
 
 
@@ -191,6 +207,7 @@ def scenario_view(template: ScenarioTemplate, results: list[Result]) -> Scenario
         step_views(template, {}),
         columns,
         rows,
+        rule=template.rule.name if template.rule else "",
     )
 
 

@@ -69,6 +69,9 @@ td.failed { background: #ffebe9; color: #82071e; font-weight: 600; }
 td.skipped { background: #fff8c5; } td.not-run { color: var(--idle); }
 details.run { margin: 4px 0 4px 0; } details.run > summary { cursor: pointer; }
 nav ul { columns: 2; padding-left: 18px; }
+li.step-arg { margin-left: 2.4em; }
+pre.docstring { background: #f6f8fa; border: 1px solid var(--line); padding: 6px; margin: 2px 0; }
+h3.rule { margin: 14px 0 2px; font-size: 17px; color: #0550ae; }
 """
 
 
@@ -84,6 +87,10 @@ def badge(status: str) -> str:
     return (
         f'<span class="badge {css_class(status)}">{ICONS.get(status, "")} {escape(status)}</span>'
     )
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def seconds(value: float) -> str:
@@ -111,6 +118,14 @@ def step_item(step: StepView, with_status: bool) -> str:
         f'<li class="{" ".join(classes)}" data-status="{escape(status)}"{title}>{icon}'
         f'<span class="kw">{escape(step.keyword)}</span> {escape(step.name)}</li>'
     )
+    if step.docstring is not None:
+        line += f'<li class="step-arg"><pre class="docstring">{escape(step.docstring)}</pre></li>'
+    if step.table:
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>"
+            for row in step.table
+        )
+        line += f'<li class="step-arg"><table class="datatable">{cells}</table></li>'
     if with_status and step.error and status in ("failed", "undefined"):
         line += f'<li class="step-error"><pre class="error">{escape(step.error)}</pre></li>'
     return line
@@ -196,6 +211,17 @@ def scenario_html(scenario: ScenarioView, feature_id: str) -> str:
     )
 
 
+def scenarios_html(scenarios: list[ScenarioView], feature_id: str) -> str:
+    """The scenarios in order, with a heading where a ``Rule:`` begins."""
+    parts, rule = [], ""
+    for scenario in scenarios:
+        if scenario.rule and scenario.rule != rule:
+            parts.append(f'<h3 class="rule">Rule: {escape(scenario.rule)}</h3>')
+        rule = scenario.rule
+        parts.append(scenario_html(scenario, feature_id))
+    return "".join(parts)
+
+
 def feature_html(feature: FeatureView) -> str:
     fid = "feature-" + anchor(feature.uri)
     return (
@@ -204,7 +230,7 @@ def feature_html(feature: FeatureView) -> str:
         f'<div class="uri">features/{escape(feature.uri)}</div>'
         + tags(feature.tags)
         + f'<div class="description">{escape(feature.description)}</div>'
-        + "".join(scenario_html(s, fid) for s in feature.scenarios)
+        + scenarios_html(feature.scenarios, fid)
         + "</section>"
     )
 
@@ -256,7 +282,7 @@ def render(report: Report, glossary_href: str = "steps.html") -> str:
 <title>agentstore — living specification</title><style>{CSS}</style></head>
 <body><header><h1>agentstore — living specification</h1>
 <div class="totals">{summary}</div>
-<div>{len(report.features)} features, {len(report.rows())} scenario runs;
+<div>{plural(len(report.features), "feature")}, {plural(len(report.rows()), "scenario run")};
 wall time {seconds(report.wall_seconds)}, time in scenarios {seconds(report.test_seconds())};
 generated {when}.
 <a href="{escape(glossary_href)}">Step glossary</a></div></header>
