@@ -23,6 +23,20 @@ Feature: Tags select scenarios
     Then the first scenario finds "nothing yet"
 """
 
+OUTLINE = """\
+Feature: Backends select scenarios
+  Scenario Outline: <backend> keeps a fact
+    Given a scenario working on <backend>
+    When the first scenario records the fact "kept"
+    Then the first scenario finds "kept"
+
+    Examples:
+      | backend  |
+      | Postgres |
+      | SQLite   |
+      | Redis    |
+"""
+
 
 def project(tmp_path) -> SpecProject:
     spec = SpecProject(tmp_path)
@@ -66,3 +80,11 @@ def test_a_feature_file_name_selects_its_scenarios(tmp_path) -> None:
     spec.feature("other/unrelated.feature", TAGGED.replace("Feature: Tags", "Feature: Other"))
     result = spec.run("-k", "tags and not slow", "-rs")
     result.assert_outcomes(passed=1, skipped=1, deselected=4)
+
+
+def test_an_examples_backend_column_is_a_marker_for_m(tmp_path) -> None:
+    spec = SpecProject(tmp_path)
+    spec.feature("backends/outline.feature", OUTLINE)
+    result = spec.run("-m", "sqlite", "-v", backends="postgres,sqlite,redis")
+    result.assert_outcomes(passed=1, deselected=2)
+    assert "test_backend_keeps_a_fact[SQLite] PASSED" in result.output
