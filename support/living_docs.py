@@ -127,9 +127,37 @@ def scenario_payload(item: pytest.Item) -> dict | None:
     }
 
 
+MARKS = {"passed": "✔", "failed": "✘", "undefined": "?", "started": "✘"}
+
+
+def scenario_section(item: pytest.Item) -> str | None:
+    """The failed scenario as Gherkin, each step marked, for the terminal's failure report."""
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+    if template is None:
+        return None
+    callspec = getattr(item, "callspec", None)
+    example = dict(callspec.params.get("_pytest_bdd_example", {})) if callspec else {}
+    scenario = template.render(example)
+    recorded = item.stash.get(STEP_RESULTS, {})
+    lines = [
+        f"features/{template.feature.rel_filename}:{template.line_number}  "
+        f"{scenario.keyword}: {scenario.name}"
+    ]
+    for index, step in enumerate(scenario.steps):
+        status = recorded.get(index, {}).get("status", "skipped")
+        mark = MARKS.get(status, "↷")
+        here = f"   <- {status} (line {step.line_number})" if mark in "✘?" else ""
+        lines.append(f"  {mark} {step.keyword} {step.name}{here}")
+    return "\n".join(lines)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
+    if report.when == "call" and report.failed:
+        section = scenario_section(item)
+        if section is not None:
+            report.sections.append(("Scenario", section))
     if report.when == "teardown" and item.config.getoption("living_docs"):
         payload = scenario_payload(item)
         if payload is not None:

@@ -85,6 +85,15 @@ def test_page_shows_the_failing_step_in_red_with_its_message(report_run) -> None
     assert "living documentation:" in result.output
 
 
+def test_the_terminal_shows_the_failed_scenario_with_its_failing_step(report_run) -> None:
+    result, _ = report_run
+    assert "features/demo/report.feature:10  Scenario: a fact nobody recorded is found" in (
+        result.output
+    )
+    assert f"✘ Then {FAILING_STEP}   <- failed (line 13)" in result.output
+    assert '↷ And the first scenario finds "the sky is blue"' in result.output
+
+
 def test_page_shows_a_skipped_scenario_with_its_reason(report_run) -> None:
     _, reports = report_run
     page = parse_html((reports / "index.html").read_text())
