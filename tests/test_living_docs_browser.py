@@ -102,8 +102,11 @@ def test_the_page_shows_features_scenarios_backends_and_the_failing_step(
     [message] = visible(browser, "pre.error")
     assert "AssertionError" in message.text
 
-    height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(1400, min(max(height, 800), 6000))
+    # The whole page in one picture: the window is the page's height plus the browser's frame.
+    height, frame = browser.execute_script(
+        "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight]"
+    )
+    browser.set_window_size(1400, min(max(height, 800), 8000) + frame)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(SCREENSHOT))
     print(f"screenshot: {SCREENSHOT}")
