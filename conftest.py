@@ -4,5 +4,9 @@ pytest_plugins = [
     "support.plugin",
     "support.feature_files",
     "support.isolation",
+    "support.feature_selection",
+    "support.glossary",
+    "support.missing_step",
+    "support.living_docs",
     "steps.platform_steps",
 ]

@@ -1,0 +1,116 @@
+"""The step glossary as console text and as a self-contained HTML page."""
+
+from __future__ import annotations
+
+from html import escape
+from itertools import groupby
+
+from support.glossary import Entry, module_doc
+
+CSS = """
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0;
+       color: #1f2328; background: #f6f8fa; }
+header { background: #24292f; color: #fff; padding: 18px 32px; }
+header h1 { margin: 0 0 6px; font-size: 22px; } header a { color: #9ecbff; }
+main { padding: 16px 32px 48px; max-width: 1100px; }
+section { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 20px;
+          margin: 16px 0; }
+.step { border-top: 1px solid #d0d7de; padding: 8px 0; }
+.phrase { font-family: ui-monospace, monospace; font-size: 14px; }
+.kw { font-weight: 700; color: #8250df; }
+.param { color: #0550ae; }
+.muted { color: #6e7781; font-size: 13px; }
+.unused { color: #9a6700; font-size: 13px; }
+code { background: #f6f8fa; padding: 1px 4px; border-radius: 4px; }
+dl { margin: 4px 0 0 1em; } dt { float: left; width: 7em; color: #6e7781; font-size: 13px; }
+dd { margin-left: 7.5em; }
+"""
+
+
+def count(things: list, noun: str) -> str:
+    return f"{len(things)} {noun}{'' if len(things) == 1 else 's'}"
+
+
+def by_domain(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
+    return [(module, list(group)) for module, group in groupby(entries, key=lambda e: e.module)]
+
+
+def text(entries: list[Entry]) -> str:
+    domains = by_domain(entries)
+    lines = [f"Step glossary: {count(entries, 'step')} in {count(domains, 'domain')}", ""]
+    for module, group in domains:
+        doc = module_doc(module)
+        lines.append(f"== {group[0].domain} ({module}) ==")
+        if doc:
+            lines.append(f"   {doc}")
+        lines.append("")
+        for entry in group:
+            lines.append(f"  {entry.keyword} {entry.phrase}")
+            for param in entry.parameters:
+                lines.append(f"      parameter  {param.name}: {param.kind}")
+            if entry.target_fixture:
+                lines.append(f"      provides   {entry.target_fixture}")
+            for doc_line in entry.doc.splitlines():
+                lines.append(f"      {doc_line}".rstrip())
+            used = f"  ({entry.examples[0].where}, used {count(entry.examples, 'time')})"
+            lines.append(f"      example    {entry.example}{used if entry.examples else ''}")
+            if not entry.examples:
+                lines.append("      (no feature uses this step yet)")
+            lines.append(f"      defined in {entry.source}")
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def entry_html(entry: Entry) -> str:
+    phrase = escape(entry.phrase)
+    for param in entry.parameters:
+        phrase = phrase.replace(
+            escape("{" + param.name), f'<span class="param">{{{escape(param.name)}'
+        )
+    phrase = phrase.replace("}", "}</span>") if entry.parameters else phrase
+    rows = [
+        f"<dt>parameter</dt><dd><code>{escape(p.name)}</code>: {escape(p.kind)}</dd>"
+        for p in entry.parameters
+    ]
+    if entry.target_fixture:
+        rows.append(f"<dt>provides</dt><dd><code>{escape(entry.target_fixture)}</code></dd>")
+    if entry.examples:
+        rows.append(
+            f"<dt>example</dt><dd><code>{escape(entry.example)}</code> "
+            f'<span class="muted">{escape(entry.examples[0].where)}, used '
+            f"{count(entry.examples, 'time')}</span></dd>"
+        )
+    else:
+        rows.append(
+            f"<dt>example</dt><dd><code>{escape(entry.example)}</code> "
+            '<span class="unused">no feature uses this step yet</span></dd>'
+        )
+    rows.append(f'<dt>defined in</dt><dd class="muted">{escape(entry.source)}</dd>')
+    doc = f"<div>{escape(entry.doc)}</div>" if entry.doc else ""
+    return (
+        f'<div class="step" data-type="{entry.type}"><div class="phrase">'
+        f'<span class="kw">{escape(entry.keyword)}</span> {phrase}</div>{doc}'
+        f"<dl>{''.join(rows)}</dl></div>"
+    )
+
+
+def html(entries: list[Entry], back_href: str = "index.html") -> str:
+    domains = by_domain(entries)
+    sections = []
+    for module, group in domains:
+        doc = module_doc(module)
+        sections.append(
+            f'<section id="{escape(group[0].domain)}"><h2>{escape(group[0].domain)} '
+            f'<span class="muted">{escape(module)}</span></h2>'
+            + (f"<p>{escape(doc)}</p>" if doc else "")
+            + "".join(entry_html(e) for e in group)
+            + "</section>"
+        )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>agentstore — step glossary</title>
+<style>{CSS}</style></head><body>
+<header><h1>agentstore — step glossary</h1>
+<div>{count(entries, "step")} in {count(domains, "domain")}.
+<a href="{escape(back_href)}">Back to the living specification</a></div></header>
+<main>{"".join(sections)}</main></body></html>
+"""

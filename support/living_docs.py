@@ -1,0 +1,231 @@
+"""The living-documentation report: ``pytest features/ --living-docs=reports/``.
+
+Writes ``index.html`` (one self-contained page: every feature, scenario and step with its result
+per backend), ``cucumber.json`` (for tools that read Cucumber's format) and ``steps.html`` (the
+step glossary the page links to).
+
+It works under pytest-xdist: pytest-bdd's own reporting lives in worker memory, so each worker
+records what its scenarios did and ships it to the controller in the teardown report's
+``user_properties`` (plain JSON, which xdist serialises); the controller merges those records
+with the feature files it parses itself, so scenarios that did not run still appear.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pytest_bdd.parser import Feature, Scenario, Step
+from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+from support.isolation import Isolated
+from support.living_docs_model import Result, build_report
+from support.plugin import item_backends
+from support.services import BACKENDS
+
+PROPERTY = "agentstore_living_docs"
+STEP_RESULTS = pytest.StashKey[dict[int, dict]]()
+USED_BACKENDS = pytest.StashKey[set[str]]()
+MAX_MESSAGE = 20_000
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("agentstore-docs", "agentstore living documentation")
+    group.addoption(
+        "--living-docs",
+        metavar="DIR",
+        default=None,
+        help="write DIR/index.html (living documentation), DIR/cucumber.json and DIR/steps.html",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    directory = config.getoption("living_docs")
+    if directory and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(LivingDocs(config, Path(directory)), "agentstore-living-docs")
+
+
+# -- on the process that runs the scenario (a worker, or the only process) ----------------------
+def _steps(request: pytest.FixtureRequest) -> dict[int, dict]:
+    return request.node.stash.setdefault(STEP_RESULTS, {})
+
+
+def _index(scenario: Scenario, step: Step) -> int:
+    return next(i for i, candidate in enumerate(scenario.steps) if candidate is step)
+
+
+def message_of(exception: BaseException) -> str:
+    """The error as a reader needs it: its type and message (pytest's assertion explanation)."""
+    text = str(exception).strip()
+    name = type(exception).__name__
+    return (f"{name}: {text}" if text else name)[:MAX_MESSAGE]
+
+
+def pytest_bdd_before_step(
+    request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step, step_func
+) -> None:
+    _steps(request)[_index(scenario, step)] = {"status": "started", "start": time.perf_counter()}
+
+
+def _finish(request: pytest.FixtureRequest, scenario: Scenario, step: Step, **fields) -> None:
+    record = _steps(request).setdefault(_index(scenario, step), {"start": time.perf_counter()})
+    record["duration"] = time.perf_counter() - record.pop("start")
+    record.update(fields)
+
+
+def pytest_bdd_before_step_call(
+    request, feature, scenario, step, step_func, step_func_args: dict[str, object]
+) -> None:
+    """Note the backends a scenario really works on: its isolated places, its backend values."""
+    used = request.node.stash.setdefault(USED_BACKENDS, set())
+    for name, value in step_func_args.items():
+        if isinstance(value, Isolated):
+            used.add(value.backend)
+        elif name == "backend" and value in BACKENDS:
+            used.add(value)
+
+
+def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func_args) -> None:
+    _finish(request, scenario, step, status="passed")
+
+
+def pytest_bdd_step_error(
+    request, feature, scenario, step, step_func, step_func_args, exception
+) -> None:
+    _finish(request, scenario, step, status="failed", error=message_of(exception))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_step_func_lookup_error(request, feature, scenario, step, exception) -> None:
+    """Runs before support.missing_step turns the lookup error into the failure message."""
+    _steps(request)[_index(scenario, step)] = {
+        "status": "undefined",
+        "duration": 0.0,
+        "error": message_of(exception),
+    }
+
+
+def scenario_payload(item: pytest.Item) -> dict | None:
+    """What the controller needs to place this test in the report; None for non-Gherkin tests."""
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+    if template is None:
+        return None
+    callspec = getattr(item, "callspec", None)
+    example = dict(callspec.params.get("_pytest_bdd_example", {})) if callspec else {}
+    contexts = [context for examples in template.examples for context in examples.as_contexts()]
+    return {
+        "nodeid": item.nodeid,
+        "feature": template.feature.rel_filename,
+        "scenario": template.name,
+        "example": example,
+        "example_index": contexts.index(example) if example in contexts else None,
+        "backends": sorted(item_backends(item) | item.stash.get(USED_BACKENDS, set())),
+        "steps": {str(i): step for i, step in item.stash.get(STEP_RESULTS, {}).items()},
+    }
+
+
+MARKS = {"passed": "✔", "failed": "✘", "undefined": "?", "started": "✘"}
+
+
+def scenario_section(item: pytest.Item) -> str | None:
+    """The failed scenario as Gherkin, each step marked, for the terminal's failure report."""
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+    if template is None:
+        return None
+    callspec = getattr(item, "callspec", None)
+    example = dict(callspec.params.get("_pytest_bdd_example", {})) if callspec else {}
+    scenario = template.render(example)
+    recorded = item.stash.get(STEP_RESULTS, {})
+    lines = [
+        f"features/{template.feature.rel_filename}:{template.line_number}  "
+        f"{scenario.keyword}: {scenario.name}"
+    ]
+    for index, step in enumerate(scenario.steps):
+        status = recorded.get(index, {}).get("status", "skipped")
+        mark = MARKS.get(status, "↷")
+        here = f"   <- {status} (line {step.line_number})" if mark in "✘?" else ""
+        lines.append(f"  {mark} {step.keyword} {step.name}{here}")
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.when == "call" and report.failed:
+        section = scenario_section(item)
+        if section is not None:
+            report.sections.append(("Scenario", section))
+    if report.when == "teardown" and item.config.getoption("living_docs"):
+        payload = scenario_payload(item)
+        if payload is not None:
+            report.user_properties.append((PROPERTY, json.dumps(payload)))
+    return report
+
+
+# -- on the controller ------------------------------------------------------------------------
+def skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    text = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return text.removeprefix("Skipped: ")
+
+
+def failure_message(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    return (crash.message if crash is not None else report.longreprtext)[:MAX_MESSAGE]
+
+
+class LivingDocs:
+    """Collects every test's outcome on the controller and writes the report at the end."""
+
+    def __init__(self, config: pytest.Config, directory: Path) -> None:
+        self.config = config
+        self.directory = directory
+        self.results: dict[str, Result] = {}
+        self.collect_errors: list[tuple[str, str]] = []
+        self.started = time.time()
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors.append((report.nodeid, report.longreprtext[:MAX_MESSAGE]))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        result = self.results.setdefault(report.nodeid, Result(report.nodeid))
+        result.duration += report.duration
+        if report.failed and result.outcome != "failed":
+            result.outcome = "failed"
+            result.phase = report.when
+            result.message = failure_message(report)
+            result.details = report.longreprtext[:MAX_MESSAGE]
+        elif report.skipped and result.outcome == "passed":
+            result.outcome = "skipped"
+            result.message = skip_reason(report)
+        for name, value in report.user_properties:
+            if name == PROPERTY:
+                result.payload = json.loads(value)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from support import glossary, glossary_render, living_docs_cucumber, living_docs_render
+
+        base = Path(self.config.rootpath, self.config.getini("bdd_features_base_dir") or "features")
+        report = build_report(
+            base,
+            [r for r in self.results.values() if r.payload is not None],
+            wall_seconds=time.time() - self.started,
+            collect_errors=self.collect_errors,
+        )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        entries = glossary.collect(self.config)
+        writers: dict[str, Callable[[], str]] = {
+            "index.html": lambda: living_docs_render.render(report, glossary_href="steps.html"),
+            "cucumber.json": lambda: json.dumps(living_docs_cucumber.render(report), indent=2),
+            "steps.html": lambda: glossary_render.html(entries, back_href="index.html"),
+        }
+        for name, write in writers.items():
+            (self.directory / name).write_text(write(), encoding="utf-8")
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        page = (self.directory / "index.html").resolve()
+        terminalreporter.write_sep("-", f"living documentation: {page}")

@@ -1,0 +1,163 @@
+"""Helpers for testing the harness on small throwaway specification projects.
+
+``SpecProject`` builds a project in a temporary folder that uses this repository's harness and
+step libraries (the root conftest's ``pytest_plugins``) with feature files of the test's own,
+and runs pytest on it in a subprocess, as a person would on the command line.
+
+A plain module, not ``tests/conftest.py``: pytest-alembic 0.13 binds its built-in tests to
+``tests/conftest.py`` and fails to collect under pytest 9 when that file exists.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+def repo_plugins() -> list[str]:
+    """The root conftest's ``pytest_plugins``, read without importing it a second time."""
+    tree = ast.parse((REPO / "conftest.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and node.targets[0].id == "pytest_plugins":
+            return ast.literal_eval(node.value)
+    raise AssertionError("the root conftest.py has no pytest_plugins")
+
+
+def repo_markers() -> list[str]:
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    return config["tool"]["pytest"]["ini_options"]["markers"]
+
+
+@dataclass
+class Run:
+    returncode: int
+    output: str
+
+    def outcomes(self) -> dict[str, int]:
+        """pytest's closing counts: passed, failed, skipped, deselected, error(s)."""
+        closing = self.output.strip().splitlines()[-1]
+        found = re.findall(r"(\d+) (passed|failed|skipped|deselected|errors?|xfailed)", closing)
+        return {name.rstrip("s") if name == "errors" else name: int(n) for n, name in found}
+
+    def assert_outcomes(self, **expected: int) -> None:
+        got = self.outcomes()
+        assert got == expected, f"expected {expected}, got {got}\n{self.output[-6000:]}"
+
+
+class SpecProject:
+    """A throwaway specification project: feature files of its own, this repository's steps."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        markers = "".join(f"\n    {line}" for line in repo_markers())
+        (path / "pytest.ini").write_text(
+            "[pytest]\n"
+            f"pythonpath = {REPO} .\n"
+            "bdd_features_base_dir = features/\n"
+            "addopts = --strict-markers -p no:cacheprovider\n"
+            "timeout = 120\n"
+            f"markers ={markers}\n"
+        )
+        (path / "conftest.py").write_text(f"pytest_plugins = {repo_plugins()!r}\n")
+        (path / "features").mkdir()
+        (path / "features" / "test_spec.py").write_text(
+            'from pytest_bdd import scenarios\n\nscenarios(".")\n'
+        )
+
+    def feature(self, relative: str, text: str) -> Path:
+        path = self.path / "features" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    def run(self, *args: str, backends: str = "sqlite") -> Run:
+        """``pytest features --backends=...`` in the project, in a fresh interpreter."""
+        argv = [sys.executable, "-m", "pytest", "features", f"--backends={backends}", *args]
+        argv.append(f"--basetemp={self.path / 'basetemp'}")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+        done = subprocess.run(
+            argv, cwd=self.path, env=env, capture_output=True, text=True, timeout=300
+        )
+        return Run(done.returncode, done.stdout + done.stderr)
+
+
+# -- reading the HTML we write, without a browser ------------------------------------------------
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    content: list[Element | str] = field(default_factory=list)
+
+    @property
+    def children(self) -> list[Element]:
+        return [c for c in self.content if isinstance(c, Element)]
+
+    @property
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    @property
+    def text(self) -> str:
+        return " ".join("".join(self._texts()).split())
+
+    def _texts(self):
+        for part in self.content:
+            if isinstance(part, str):
+                yield part
+            else:
+                yield from part._texts()
+
+    def iter(self):
+        yield self
+        for child in self.children:
+            yield from child.iter()
+
+    def select(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[Element]:
+        """Descendants with this tag, class and attribute values."""
+        return [
+            e
+            for e in self.iter()
+            if (tag is None or e.tag == tag)
+            and (cls is None or cls in e.classes)
+            and all(e.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())
+        ]
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.root = Element("document", {})
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, {k: v or "" for k, v in attrs})
+        self.stack[-1].content.append(element)
+        if tag not in VOID:
+            self.stack.append(element)
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].tag == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data):
+        self.stack[-1].content.append(data)
+
+
+def parse_html(text: str) -> Element:
+    """A small element tree of ``text``, with ``select(tag, cls, **attrs)`` and ``text``."""
+    builder = _TreeBuilder()
+    builder.feed(text)
+    builder.close()
+    return builder.root

@@ -1,0 +1,105 @@
+"""The step glossary lists every step defined in steps/, with parameters and real examples."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import pytest
+from spec_project import REPO
+
+from support import glossary, glossary_render
+
+DECORATORS = {"given", "when", "then", "step"}
+
+
+def phrase_of(argument: ast.expr) -> str:
+    """The phrase a decorator gives: a string, or the first argument of parsers.parse(...)."""
+    if isinstance(argument, ast.Call):
+        argument = argument.args[0]
+    return ast.literal_eval(argument)
+
+
+def decorated_phrases() -> list[tuple[str, str]]:
+    """(module, phrase) for every step decorator in steps/*.py, read from the source."""
+    found = []
+    for path in sorted((REPO / "steps").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                if not isinstance(decorator, ast.Call):
+                    continue
+                name = decorator.func
+                name = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
+                if name in DECORATORS:
+                    found.append((path.stem, phrase_of(decorator.args[0])))
+    return found
+
+
+@pytest.fixture(scope="module")
+def entries(pytestconfig: pytest.Config) -> list[glossary.Entry]:
+    return glossary.collect(pytestconfig)
+
+
+def test_the_glossary_lists_every_decorated_step(entries) -> None:
+    expected = decorated_phrases()
+    assert expected, "steps/ defines no step at all?"
+    assert len(entries) == len(expected)
+    by_module: dict[str, int] = {}
+    for module, _ in expected:
+        by_module[module] = by_module.get(module, 0) + 1
+    listed: dict[str, int] = {}
+    for entry in entries:
+        stem = entry.module.rpartition(".")[2]
+        listed[stem] = listed.get(stem, 0) + 1
+    assert listed == by_module
+    assert sorted(e.phrase for e in entries) == sorted(phrase for _, phrase in expected)
+
+
+def test_every_entry_has_a_type_a_source_and_an_example(entries) -> None:
+    for entry in entries:
+        assert entry.type in {"given", "when", "then", "step"}
+        assert entry.source.startswith("steps/"), entry.source
+        assert entry.example.startswith(entry.keyword.split("/")[0]) or entry.type == "step"
+
+
+def test_parameters_and_examples_come_from_the_parser_and_the_features(entries) -> None:
+    [working_on] = [e for e in entries if e.phrase == "a scenario working on {backend:Backend}"]
+    assert [(p.name, p.kind) for p in working_on.parameters] == [
+        ("backend", "Backend (Postgres|PostgreSQL|SQLite|Redis)")
+    ]
+    assert working_on.target_fixture == "place"
+    assert working_on.doc == "The scenario's own isolated place on a backend."
+    assert working_on.example == "Given a scenario working on Postgres"
+    assert working_on.examples[0].where == "features/platform/backends.feature:7"
+
+
+def test_the_text_groups_steps_by_domain(entries) -> None:
+    text = glossary_render.text(entries)
+    assert text.startswith(f"Step glossary: {len(entries)} steps in")
+    for entry in entries:
+        assert f"{entry.keyword} {entry.phrase}" in text
+    assert "== platform (steps.platform_steps) ==" in text
+
+
+def test_the_option_prints_the_glossary_and_runs_no_test() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--steps-glossary", "-p", "no:cacheprovider"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Step glossary: ")
+    assert "passed" not in done.stdout and "test session starts" not in done.stdout
+    for _, phrase in decorated_phrases():
+        assert phrase in done.stdout
+
+
+def test_the_html_glossary_links_back_to_the_report(entries) -> None:
+    page = glossary_render.html(entries, back_href="index.html")
+    assert 'href="index.html"' in page
+    assert page.count('class="step"') == len(entries)
