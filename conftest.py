@@ -4,7 +4,6 @@ pytest_plugins = [
     "support.plugin",
     "support.feature_files",
     "support.isolation",
-    "support.feature_selection",
     "support.glossary",
     "support.missing_step",
     "support.living_docs",

@@ -116,7 +116,7 @@ def item_backends(item: pytest.Item) -> set[str]:
     return found
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)  # before -m and -k filter, so they see the backend markers
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     selected = set(backend_names(config.getoption("backends"), "--backends"))
     services = config.stash.get(SERVICES, {})

@@ -69,10 +69,7 @@ class SpecProject:
             f"markers ={markers}\n"
         )
         (path / "conftest.py").write_text(f"pytest_plugins = {repo_plugins()!r}\n")
-        (path / "features").mkdir()
-        (path / "features" / "test_spec.py").write_text(
-            'from pytest_bdd import scenarios\n\nscenarios(".")\n'
-        )
+        (path / "features").mkdir()  # support.feature_files collects every .feature in it
 
     def feature(self, relative: str, text: str) -> Path:
         path = self.path / "features" / relative
