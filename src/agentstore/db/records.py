@@ -130,6 +130,11 @@ def executions_of(session: Session, name: str) -> list[Execution]:
     return list(session.scalars(query))
 
 
+def list_executions(session: Session) -> list[Execution]:
+    """Every execution, in the order they were recorded."""
+    return list(session.scalars(select(Execution).order_by(Execution.id)))
+
+
 def count_agents(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Agent)) or 0
 
