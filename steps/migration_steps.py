@@ -182,7 +182,8 @@ def _(outcome: Outcome, revision: str) -> None:
 
 @then(
     parsers.parse(
-        'the request is refused because the database is newer than the code, naming "{revision:Text}"',
+        "the request is refused because the database is newer than the code, "
+        'naming "{revision:Text}"',
         TYPES,
     )
 )
@@ -193,3 +194,23 @@ def _(outcome: Outcome, revision: str) -> None:
 @then("the request is refused because the database was never migrated")
 def _(outcome: Outcome) -> None:
     assert "migrate up" in str(outcome.refused(errors.SchemaNotMigrated))
+
+
+@given(
+    "a team edition store on PostgreSQL and a Personal Edition store on SQLite",
+    target_fixture="editions",
+)
+def _(open_database: Opener) -> dict[str, Database]:
+    return {backend: open_database(backend) for backend in ("postgres", "sqlite")}
+
+
+@then("both stores have the same tables")
+def _(editions: dict[str, Database]) -> None:
+    postgres, sqlite = (inspect_db.tables(editions[b]) for b in ("postgres", "sqlite"))
+    assert postgres == sqlite
+
+
+@then("every table has the same columns, portable types and nullability in both")
+def _(editions: dict[str, Database]) -> None:
+    postgres, sqlite = (inspect_db.portable_schema(editions[b]) for b in ("postgres", "sqlite"))
+    assert postgres == sqlite

@@ -59,7 +59,8 @@ def _(db: Database, name: str, role: str) -> None:
 
 @when(
     parsers.parse(
-        'the agent "{name:Text}" is created as a "{role:Text}" with capabilities "{capabilities:Text}"',
+        'the agent "{name:Text}" is created as a "{role:Text}" '
+        'with capabilities "{capabilities:Text}"',
         TYPES,
     ),
     target_fixture="outcome",
@@ -86,7 +87,8 @@ def _(db: Database, name: str, role: str) -> Outcome:
 
 @when(
     parsers.parse(
-        'the agent "{name:Text}" becomes a "{role:Text}" that is "{status:Text}" with priority {p:d}',
+        'the agent "{name:Text}" becomes a "{role:Text}" '
+        'that is "{status:Text}" with priority {p:d}',
         TYPES,
     ),
     target_fixture="outcome",
@@ -224,7 +226,8 @@ def _(db: Database, name: str, count: str) -> None:
 
 @then(
     parsers.parse(
-        'the latest execution of "{name:Text}" is the task "{task:Text}" succeeding in {seconds:g} seconds',
+        'the latest execution of "{name:Text}" is the task "{task:Text}" '
+        "succeeding in {seconds:g} seconds",
         TYPES,
     )
 )

@@ -9,8 +9,7 @@ Feature: The Personal Edition keeps the same records in one SQLite file
 
     @postgres @sqlite
     Scenario: the Personal Edition has the team edition's tables and columns
-      Given a Postgres agent store
-      And a SQLite agent store
+      Given a team edition store on PostgreSQL and a Personal Edition store on SQLite
       Then both stores have the same tables
       And every table has the same columns, portable types and nullability in both
 
