@@ -61,6 +61,10 @@ def translate(error: exc.SQLAlchemyError, url: str, pool_timeout: float) -> Agen
         return SchemaNotMigrated(
             f"{where} holds no agentstore schema yet: run `agentstore migrate up` ({message})"
         )
+    if isinstance(error, exc.OperationalError) and "database is locked" in message:
+        return BackendUnavailable(
+            f"{where} stayed locked by another writer for longer than the busy timeout"
+        )
     if isinstance(error, exc.OperationalError) and getattr(error, "connection_invalidated", False):
         return BackendUnavailable(f"lost the connection to {where}: {message}")
     if isinstance(error, exc.InterfaceError | exc.OperationalError) and "connect" in message:
