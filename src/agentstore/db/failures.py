@@ -20,8 +20,6 @@ from agentstore.errors import (
 )
 from agentstore.urls import redact
 
-_MISSING_TABLE = ("no such table", "does not exist")
-
 
 def one_line(text: object) -> str:
     """The first line of a driver message, whitespace collapsed."""
@@ -55,8 +53,9 @@ def translate(error: exc.SQLAlchemyError, url: str, pool_timeout: float) -> Agen
             return MissingRecord(f"the record it refers to does not exist ({one_line(error.orig)})")
         return ConstraintViolation(one_line(error.orig))
     message = one_line(getattr(error, "orig", error))
-    if isinstance(error, exc.OperationalError | exc.ProgrammingError) and any(
-        marker in message.lower() for marker in _MISSING_TABLE
+    lowered = message.lower()
+    if isinstance(error, exc.OperationalError | exc.ProgrammingError) and (
+        "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered)
     ):
         return SchemaNotMigrated(
             f"{where} holds no agentstore schema yet: run `agentstore migrate up` ({message})"
