@@ -102,11 +102,11 @@ def _(open_database: Opener, wait: int) -> Database:
     return open_database("sqlite", sqlite=SqliteSettings(busy_timeout_ms=wait))
 
 
-@given(parsers.parse("a reader that has counted {count:d} agents"), target_fixture="reader")
-def _(db: Database, held: contextlib.ExitStack, count: int) -> workloads.Reader:
+@given(parsers.re(r"a reader that has counted (?P<count>\d+) agents?"), target_fixture="reader")
+def _(db: Database, held: contextlib.ExitStack, count: str) -> workloads.Reader:
     reader = workloads.Reader(db)
     held.callback(reader.close)
-    assert reader.count_agents() == count
+    assert reader.count_agents() == int(count)
     return reader
 
 
@@ -116,15 +116,15 @@ def _(db: Database, name: str) -> None:
         records.create_agent(session, name, "writer")
 
 
-@then(parsers.parse("the reader still counts {count:d} agents"))
-def _(reader: workloads.Reader, count: int) -> None:
-    assert reader.count_agents() == count
+@then(parsers.re(r"the reader still counts (?P<count>\d+) agents?"))
+def _(reader: workloads.Reader, count: str) -> None:
+    assert reader.count_agents() == int(count)
 
 
-@then(parsers.parse("a new reader counts {count:d} agents"))
-def _(db: Database, count: int) -> None:
+@then(parsers.re(r"a new reader counts (?P<count>\d+) agents?"))
+def _(db: Database, count: str) -> None:
     with db.session() as session:
-        assert records.count_agents(session) == count
+        assert records.count_agents(session) == int(count)
 
 
 @given(
