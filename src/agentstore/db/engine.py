@@ -62,6 +62,8 @@ def make_engine(
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # An in-memory database shares one driver connection per thread; never BEGIN twice.
+        if not connection.connection.driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN")
 
     return engine
