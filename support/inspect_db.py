@@ -8,6 +8,7 @@ connection list directly; steps call it where the public API cannot say what a r
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -115,13 +116,22 @@ def _admin(database: Database) -> psycopg.Connection:
     return psycopg.connect(libpq_url(database.url), autocommit=True, connect_timeout=5)
 
 
-def server_connections(database: Database) -> int:
-    """How many connections the server holds open to the store's database (ours left out)."""
+def server_connections(database: Database, settle_seconds: float = 2.0) -> int:
+    """How many connections the server holds open to the store's database (ours left out).
+
+    A server process leaves the activity list a moment after its client hangs up, so a
+    non-zero count is looked at again every few milliseconds, for up to ``settle_seconds``.
+    """
+    deadline = time.monotonic() + settle_seconds
     with _admin(database) as admin:
-        return admin.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchone()[0]
+        while True:
+            count = admin.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
+            if count == 0 or time.monotonic() > deadline:
+                return count
+            time.sleep(0.01)
 
 
 def terminate_connections(database: Database) -> int:
