@@ -63,7 +63,9 @@ def seed(database: Database, agents: int, executions: int, seed: int | None = No
     fake = faker(seed)
     names = []
     with database.session() as session:
-        for index in range(1, agents + 1):
+        # Numbering continues after the agents already there, so seeding twice never collides.
+        first = records.count_agents(session) + 1
+        for index in range(first, first + agents):
             agent = records.create_agent(session, **agent_fields(fake, index))
             names.append(agent.name)
             for _ in range(executions):
