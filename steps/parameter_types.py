@@ -18,4 +18,10 @@ def backend(text: str) -> str:
     return BACKEND_NAMES[text.lower()]
 
 
-TYPES = {"Backend": backend}
+@with_pattern(r'[^"]*')
+def text(value: str) -> str:
+    """The words between a pair of double quotes, never running past the closing quote."""
+    return value
+
+
+TYPES = {"Backend": backend, "Text": text}

@@ -5,6 +5,6 @@ To add a command, write a module with ``register`` and list it in ``COMMANDS``.
 
 from __future__ import annotations
 
-from agentstore.commands import doctor
+from agentstore.commands import doctor, migrate, seed
 
-COMMANDS = [doctor]
+COMMANDS = [doctor, migrate, seed]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from agentstore.db.engine import PoolSettings, SqliteSettings, make_engine
+from agentstore.db.failures import translate
+from agentstore.errors import AgentstoreError
 from agentstore.migrations import runner
 
 
@@ -19,26 +21,46 @@ class Database:
         self, url: str, *, pool: PoolSettings | None = None, sqlite: SqliteSettings | None = None
     ) -> None:
         self.url = url
-        self.engine: Engine = make_engine(url, pool, sqlite)
+        self.pool = pool or PoolSettings()
+        self.engine: Engine = make_engine(url, self.pool, sqlite)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that commits when the block succeeds and rolls back when it raises."""
-        with self._sessions.begin() as session:
+        """A session that commits when the block succeeds and rolls back when it raises.
+
+        Database failures surface as ``agentstore.errors`` (``DuplicateName``,
+        ``MissingRecord``, ``PoolExhausted``, ``SchemaNotMigrated``...).
+        """
+        with self._translated(), self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except AgentstoreError:
+            raise
+        except exc.SQLAlchemyError as error:
+            mapped = translate(error, self.url, self.pool.pool_timeout)
+            if mapped is None:
+                raise
+            raise mapped from error
 
     def upgrade(self, revision: str = "head") -> None:
         """Migrate the schema up to ``revision``."""
-        runner.upgrade(self.engine, revision)
+        with self._translated():
+            runner.upgrade(self.engine, revision)
 
     def downgrade(self, revision: str) -> None:
         """Migrate the schema down to ``revision`` (``"base"`` removes every table)."""
-        runner.downgrade(self.engine, revision)
+        with self._translated():
+            runner.downgrade(self.engine, revision)
 
     def current_revision(self) -> str | None:
         """The revision the database is at, or ``None`` when it was never migrated."""
-        return runner.current(self.engine)
+        with self._translated():
+            return runner.current(self.engine)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

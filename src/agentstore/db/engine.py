@@ -50,11 +50,20 @@ def make_engine(
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:
+        # The driver's own transaction handling starts a transaction only before a write, so
+        # reads would not see one snapshot; SQLAlchemy's recipe: turn it off, BEGIN ourselves.
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(sqlite.busy_timeout_ms)}")
         if target not in ("sqlite://", "sqlite:///:memory:"):
             cursor.execute(f"PRAGMA journal_mode={sqlite.journal_mode}")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:
+        # An in-memory database shares one driver connection per thread; never BEGIN twice.
+        if not connection.connection.driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN")
 
     return engine

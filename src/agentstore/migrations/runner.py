@@ -1,20 +1,41 @@
-"""Run Alembic against an engine, with the history that ships inside the package."""
+"""Run Alembic against an engine, with the history that ships inside the package.
+
+Every target and the database's own revision are checked before anything runs, so a bad
+request raises one clear ``MigrationError`` and changes nothing.
+"""
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine
 
+from agentstore.errors import MigrationError, SchemaNotMigrated, SchemaTooNew, UnknownRevision
+from agentstore.urls import redact
+
 HERE = Path(__file__).resolve().parent
+SYMBOLIC = {"head", "heads", "base"}
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One step of the history: its id, the one before it, and what it does."""
+
+    id: str
+    down: str | None
+    message: str
 
 
 def config(engine: Engine | None = None) -> Config:
     """An Alembic config pointing at the packaged history; ``engine`` is handed to env.py."""
-    cfg = Config()
+    cfg = Config(stdout=io.StringIO())
     cfg.set_main_option("script_location", str(HERE))
     cfg.set_main_option("path_separator", "os")
     if engine is not None:
@@ -22,12 +43,71 @@ def config(engine: Engine | None = None) -> Config:
     return cfg
 
 
+def script() -> ScriptDirectory:
+    """The packaged migration history."""
+    return ScriptDirectory.from_config(config())
+
+
+def history() -> list[Revision]:
+    """Every revision, oldest first."""
+    revisions = [
+        Revision(r.revision, r.down_revision, r.doc.strip()) for r in script().walk_revisions()
+    ]
+    return list(reversed(revisions))
+
+
+def head() -> str:
+    """The newest revision this code knows."""
+    return script().get_current_head()
+
+
+def _known() -> str:
+    ids = [r.id for r in history()]
+    return ", ".join([*ids[:-1], f"{ids[-1]} (head)"])
+
+
+def check_target(revision: str) -> None:
+    """Raise ``UnknownRevision`` unless ``revision`` names a step of the history."""
+    if revision in SYMBOLIC or revision[:1] in "+-" or "@" in revision:
+        return  # relative and symbolic targets are resolved (and checked) by Alembic
+    if revision not in {r.id for r in history()}:
+        raise UnknownRevision(f"unknown revision {revision!r}; the history knows {_known()}")
+
+
+def check_current(engine: Engine, *, required: bool = False) -> str | None:
+    """The database's revision; ``SchemaTooNew`` when the code does not know it."""
+    found = current(engine)
+    if found is None and required:
+        raise SchemaNotMigrated(
+            f"{redact(engine.url.render_as_string(hide_password=False))} holds no agentstore "
+            "schema yet: run `agentstore migrate up`"
+        )
+    if found is not None and found not in {r.id for r in history()}:
+        raise SchemaTooNew(
+            f"{redact(engine.url.render_as_string(hide_password=False))} is at revision "
+            f"{found!r}, which this agentstore does not know (its head is {head()!r}): "
+            "the database is newer than the code"
+        )
+    return found
+
+
+def _run(step, engine: Engine, revision: str) -> None:
+    try:
+        step(config(engine), revision)
+    except CommandError as error:
+        raise MigrationError(" ".join(str(error).split())) from None
+
+
 def upgrade(engine: Engine, revision: str) -> None:
-    command.upgrade(config(engine), revision)
+    check_target(revision)
+    check_current(engine)
+    _run(command.upgrade, engine, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    command.downgrade(config(engine), revision)
+    check_target(revision)
+    check_current(engine, required=True)
+    _run(command.downgrade, engine, revision)
 
 
 def current(engine: Engine) -> str | None:

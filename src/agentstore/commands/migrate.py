@@ -1,0 +1,46 @@
+"""``agentstore migrate up|down|current|history``: move a database along the schema history."""
+
+from __future__ import annotations
+
+import argparse
+
+from agentstore.db import Database
+from agentstore.migrations import runner
+from agentstore.urls import redact
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "migrate",
+        help="upgrade, downgrade or show a database's schema revision",
+        description="Move a PostgreSQL or SQLite database along agentstore's schema history. "
+        "'up' goes to the newest revision unless --to says otherwise; 'down' goes back one "
+        "revision unless --to says otherwise ('--to base' removes every table).",
+    )
+    parser.add_argument("action", choices=["up", "down", "current", "history"])
+    parser.add_argument("--url", help="the database URL (not needed for 'history')")
+    parser.add_argument("--to", metavar="REV", help="the revision to move to")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "history":
+        head = runner.head()
+        for revision in runner.history():
+            marker = " (head)" if revision.id == head else ""
+            print(f"{revision.id}{marker}  {revision.message.splitlines()[0]}")
+        return 0
+    if not args.url:
+        raise SystemExit(f"agentstore migrate {args.action}: error: --url is required")
+    with Database(args.url) as database:
+        before = database.current_revision()
+        if args.action == "current":
+            print(before or "none (never migrated)")
+            return 0
+        if args.action == "up":
+            database.upgrade(args.to or "head")
+        else:
+            database.downgrade(args.to or "-1")
+        after = database.current_revision()
+        print(f"{redact(args.url)}: {before or 'base'} -> {after or 'base'}")
+    return 0

@@ -1,0 +1,143 @@
+"""Small functions over agents and executions; each takes the caller's session.
+
+As SQLAlchemy advises, these functions never open, commit or close a session: the caller
+does (usually ``with db.session() as s:``), so several calls form one transaction.
+A refused write raises an ``agentstore.errors.RecordError`` naming what was wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exc, func, select
+from sqlalchemy.orm import Session
+
+from agentstore.db.failures import integrity_kind, one_line
+from agentstore.db.models import Agent, Execution
+from agentstore.errors import DuplicateName, MissingRecord
+
+AGENT_FIELDS = {"role", "status", "capabilities", "priority", "last_seen_at"}
+
+
+def _flush(session: Session, *, name: str | None = None, agent_id: int | None = None) -> None:
+    try:
+        session.flush()
+    except exc.IntegrityError as error:
+        kind = integrity_kind(error)
+        if kind is DuplicateName:
+            raise DuplicateName(f"an agent named {name!r} already exists") from None
+        if kind is MissingRecord:
+            raise MissingRecord(f"no agent with id {agent_id} exists") from None
+        raise kind(one_line(error.orig)) from None
+
+
+def create_agent(
+    session: Session,
+    name: str,
+    role: str,
+    *,
+    status: str = "idle",
+    capabilities: Iterable[str] = (),
+    priority: int = 0,
+) -> Agent:
+    """Add an agent; ``DuplicateName`` if the name is taken."""
+    agent = Agent(
+        name=name, role=role, status=status, capabilities=list(capabilities), priority=priority
+    )
+    session.add(agent)
+    _flush(session, name=name)
+    return agent
+
+
+def find_agent(session: Session, name: str) -> Agent | None:
+    """The agent called ``name``, or ``None``."""
+    return session.scalars(select(Agent).where(Agent.name == name)).one_or_none()
+
+
+def get_agent(session: Session, name: str) -> Agent:
+    """The agent called ``name``; ``MissingRecord`` if there is none."""
+    agent = find_agent(session, name)
+    if agent is None:
+        raise MissingRecord(f"no agent named {name!r} exists")
+    return agent
+
+
+def list_agents(session: Session) -> list[Agent]:
+    """Every agent, by name."""
+    return list(session.scalars(select(Agent).order_by(Agent.name)))
+
+
+def update_agent(session: Session, name: str, **changes: Any) -> Agent:
+    """Change an agent's role, status, capabilities, priority or last_seen_at."""
+    unknown = set(changes) - AGENT_FIELDS
+    if unknown:
+        raise TypeError(f"agents have no field {sorted(unknown)[0]!r} to update")
+    agent = get_agent(session, name)
+    for field, value in changes.items():
+        setattr(agent, field, list(value) if field == "capabilities" else value)
+    _flush(session, name=name)
+    return agent
+
+
+def rename_agent(session: Session, name: str, new_name: str) -> Agent:
+    """Give an agent a new name; ``DuplicateName`` if that name is taken."""
+    agent = get_agent(session, name)
+    agent.name = new_name
+    _flush(session, name=new_name)
+    return agent
+
+
+def delete_agent(session: Session, name: str) -> None:
+    """Remove an agent and, through the database's cascade, all its executions."""
+    session.delete(get_agent(session, name))
+    session.flush()
+
+
+def record_execution(
+    session: Session,
+    agent_id: int,
+    task: str,
+    *,
+    status: str = "pending",
+    started_at: datetime | None = None,
+    finished_at: datetime | None = None,
+    duration_seconds: float | None = None,
+    output: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> Execution:
+    """Record one run of ``task`` by the agent ``agent_id``; ``MissingRecord`` if it is gone."""
+    execution = Execution(
+        agent_id=agent_id,
+        task=task,
+        status=status,
+        started_at=started_at,
+        finished_at=finished_at,
+        duration_seconds=duration_seconds,
+        output=output,
+        error=error,
+    )
+    session.add(execution)
+    _flush(session, agent_id=agent_id)
+    return execution
+
+
+def executions_of(session: Session, name: str) -> list[Execution]:
+    """An agent's executions, oldest first."""
+    agent = get_agent(session, name)
+    query = select(Execution).where(Execution.agent_id == agent.id).order_by(Execution.id)
+    return list(session.scalars(query))
+
+
+def list_executions(session: Session) -> list[Execution]:
+    """Every execution, in the order they were recorded."""
+    return list(session.scalars(select(Execution).order_by(Execution.id)))
+
+
+def count_agents(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Agent)) or 0
+
+
+def count_executions(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Execution)) or 0

@@ -1,0 +1,216 @@
+"""Steps for the schema's history: upgrading, downgrading, refusing, keeping records intact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from faker import Faker
+from pytest_bdd import given, parsers, then, when
+
+from agentstore import Database, errors
+from agentstore.db import records
+from agentstore.migrations import runner
+from steps.parameter_types import TYPES
+from support import factories, inspect_db, migration_checks
+from support.databases import Opener
+from support.outcomes import Outcome, attempt
+
+
+@dataclass
+class Recorded:
+    """Records written at an old revision, and every row as it was stored then."""
+
+    rows: dict[str, list[dict[str, Any]]]
+
+
+# Given ----------------------------------------------------------------------------------------
+
+
+@given("the migration history shipped with agentstore", target_fixture="history")
+def _() -> list[runner.Revision]:
+    return runner.history()
+
+
+@given(parsers.parse("an empty {backend:Backend} database", TYPES), target_fixture="db")
+def _(open_database: Opener, backend: str) -> Database:
+    return open_database(backend, revision=None)
+
+
+@given(
+    parsers.parse('a {backend:Backend} database at revision "{revision:Text}"', TYPES),
+    target_fixture="db",
+)
+def _(open_database: Opener, backend: str, revision: str) -> Database:
+    return open_database(backend, revision=revision)
+
+
+@given(
+    parsers.parse(
+        'a {backend:Backend} database that a newer agentstore moved to revision "{revision:Text}"',
+        TYPES,
+    ),
+    target_fixture="db",
+)
+def _(open_database: Opener, backend: str, revision: str) -> Database:
+    db = open_database(backend)
+    inspect_db.stamp_unknown_revision(db, revision)
+    return db
+
+
+@given(
+    parsers.parse("{count:d} agents with {each:d} executions each recorded at that revision"),
+    target_fixture="recorded",
+)
+def _(db: Database, fake: Faker, count: int, each: int) -> Recorded:
+    agents = factories.agents(fake, count)
+    inspect_db.write_rows(db, agents, [factories.executions(fake, each) for _ in agents])
+    return Recorded(inspect_db.rows(db))
+
+
+# When -----------------------------------------------------------------------------------------
+
+
+@when("the database is upgraded to the newest revision", target_fixture="outcome")
+def _(db: Database) -> Outcome:
+    return attempt(lambda: db.upgrade("head"))
+
+
+@when(
+    parsers.parse('the database is {direction} to revision "{revision:Text}"', TYPES),
+    target_fixture="outcome",
+)
+def _(db: Database, direction: str, revision: str) -> Outcome:
+    move = {"upgraded": db.upgrade, "downgraded": db.downgrade}[direction]
+    return attempt(lambda: move(revision))
+
+
+@when("the next revision is applied and then undone")
+def _(db: Database) -> None:
+    ids = [revision.id for revision in runner.history()]
+    here = db.current_revision()
+    db.upgrade(ids[ids.index(here) + 1])
+    db.downgrade(here)
+
+
+@when(
+    "every revision is applied, undone and applied again in turn",
+    target_fixture="stairway_failure",
+)
+def _(db: Database) -> str | None:
+    return migration_checks.up_down_up(db)
+
+
+# Then -----------------------------------------------------------------------------------------
+
+
+@then("the history has exactly one newest revision")
+def _(history: list[runner.Revision]) -> None:
+    assert migration_checks.heads() == [history[-1].id]
+
+
+@then("no revision id is declared twice")
+def _() -> None:
+    twice = [rid for rid, n in migration_checks.revision_ids_in_files().items() if n > 1]
+    assert twice == []
+
+
+@then("the database is at the newest revision")
+def _(db: Database, outcome: Outcome) -> None:
+    assert outcome.error is None, outcome.error
+    assert db.current_revision() == runner.head()
+
+
+@then(parsers.parse('the database is still at revision "{revision:Text}"', TYPES))
+def _(db: Database, revision: str) -> None:
+    assert db.current_revision() == revision
+
+
+@then("the database reports that it was never migrated")
+def _(db: Database) -> None:
+    assert db.current_revision() is None
+
+
+@then("no table of agentstore is left")
+def _(db: Database) -> None:
+    assert inspect_db.tables(db) == set()
+
+
+@then("each revision left the same schema every time")
+def _(stairway_failure: str | None) -> None:
+    assert stairway_failure is None, stairway_failure
+
+
+@then("comparing the schema with the models finds no difference")
+def _(db: Database, outcome: Outcome) -> None:
+    assert outcome.error is None, outcome.error
+    difference = migration_checks.models_match(db)
+    assert difference is None, difference
+
+
+@then("every agent has priority 0")
+def _(db: Database) -> None:
+    with db.session() as session:
+        assert {agent.priority for agent in records.list_agents(session)} == {0}
+
+
+@then("every execution lasted the same time, now given in seconds")
+def _(db: Database, recorded: Recorded) -> None:
+    before = [row["duration_ms"] for row in recorded.rows["executions"]]
+    with db.session() as session:
+        after = [run.duration_seconds for run in records.list_executions(session)]
+    assert len(after) == len(before)
+    for seconds, milliseconds in zip(after, before, strict=True):
+        if milliseconds is None:
+            assert seconds is None
+        else:
+            assert seconds == pytest.approx(milliseconds / 1000)
+
+
+@then("every agent and execution is exactly as it was recorded")
+def _(db: Database, recorded: Recorded) -> None:
+    assert inspect_db.rows(db) == recorded.rows
+
+
+@then(
+    parsers.parse('the request is refused as an unknown revision naming "{revision:Text}"', TYPES)
+)
+def _(outcome: Outcome, revision: str) -> None:
+    assert repr(revision) in str(outcome.refused(errors.UnknownRevision))
+
+
+@then(
+    parsers.parse(
+        "the request is refused because the database is newer than the code, "
+        'naming "{revision:Text}"',
+        TYPES,
+    )
+)
+def _(outcome: Outcome, revision: str) -> None:
+    assert repr(revision) in str(outcome.refused(errors.SchemaTooNew))
+
+
+@then("the request is refused because the database was never migrated")
+def _(outcome: Outcome) -> None:
+    assert "migrate up" in str(outcome.refused(errors.SchemaNotMigrated))
+
+
+@given(
+    "a team edition store on PostgreSQL and a Personal Edition store on SQLite",
+    target_fixture="editions",
+)
+def _(open_database: Opener) -> dict[str, Database]:
+    return {backend: open_database(backend) for backend in ("postgres", "sqlite")}
+
+
+@then("both stores have the same tables")
+def _(editions: dict[str, Database]) -> None:
+    postgres, sqlite = (inspect_db.tables(editions[b]) for b in ("postgres", "sqlite"))
+    assert postgres == sqlite
+
+
+@then("every table has the same columns, portable types and nullability in both")
+def _(editions: dict[str, Database]) -> None:
+    postgres, sqlite = (inspect_db.portable_schema(editions[b]) for b in ("postgres", "sqlite"))
+    assert postgres == sqlite

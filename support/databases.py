@@ -1,0 +1,45 @@
+"""Relational stores for scenarios: opened on an isolated place, disposed when it ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+import pytest
+
+from agentstore import Database
+from agentstore.db.engine import PoolSettings, SqliteSettings
+from support.isolation import Isolation
+
+
+class Opener(Protocol):
+    def __call__(
+        self,
+        backend: str,
+        *,
+        revision: str | None = "head",
+        pool: PoolSettings | None = None,
+        sqlite: SqliteSettings | None = None,
+    ) -> Database: ...
+
+
+@pytest.fixture
+def open_database(isolation: Isolation) -> Iterator[Opener]:
+    """Opens a store on a fresh isolated place of ``backend``.
+
+    ``revision="head"`` gives the migrated schema (a clone of the worker's template);
+    another revision migrates an empty place up to it; ``None`` leaves the place empty.
+    """
+    opened: list[Database] = []
+
+    def opener(backend, *, revision="head", pool=None, sqlite=None):
+        place = isolation.new(backend, migrated=revision == "head")
+        database = Database(place.url, pool=pool, sqlite=sqlite)
+        opened.append(database)
+        if revision not in (None, "head"):
+            database.upgrade(revision)
+        return database
+
+    yield opener
+    for database in opened:
+        database.dispose()

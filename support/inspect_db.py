@@ -1,0 +1,148 @@
+"""Looks underneath agentstore's API at a SQL database, for rules about storage itself.
+
+The one support module that reads tables, raw rows, the revision bookmark and the server's
+connection list directly; steps call it where the public API cannot say what a rule needs
+(rows written at an old revision, tables left after a downgrade, connections on the server).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+from sqlalchemy import Engine, MetaData, create_engine, inspect, text
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+from agentstore import Database
+from agentstore.urls import libpq_url, sqlalchemy_url
+
+BOOKKEEPING = {"alembic_version"}
+
+
+@contextlib.contextmanager
+def _engine(database: Database) -> Iterator[Engine]:
+    """A separate, unpooled engine, so looking never disturbs the store's own pool."""
+    engine = create_engine(sqlalchemy_url(database.url), poolclass=NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def tables(database: Database) -> set[str]:
+    """The agentstore tables the database holds (Alembic's revision bookmark left out)."""
+    with _engine(database) as engine:
+        return set(inspect(engine).get_table_names()) - BOOKKEEPING
+
+
+def portable_type(column_type: Any) -> str:
+    """A column type in terms both databases share: generic kind, plus length for strings."""
+    generic = column_type.as_generic()
+    length = getattr(generic, "length", None)
+    return f"{type(generic).__name__}({length})" if length else type(generic).__name__
+
+
+def portable_schema(database: Database) -> dict[str, dict[str, tuple[str, bool]]]:
+    """Every table's columns as {column: (portable type, nullable)}."""
+    with _engine(database) as engine:
+        inspector = inspect(engine)
+        return {
+            table: {
+                column["name"]: (portable_type(column["type"]), bool(column["nullable"]))
+                for column in inspector.get_columns(table)
+            }
+            for table in sorted(set(inspector.get_table_names()) - BOOKKEEPING)
+        }
+
+
+def write_rows(
+    database: Database, agents: list[dict[str, Any]], executions: list[list[dict[str, Any]]]
+) -> None:
+    """Write agents and their executions straight into whatever schema the database has now.
+
+    Used to hold data at an old revision, where today's models do not fit. Fields the schema
+    lacks are left out; a duration goes in as milliseconds where that is what the schema holds.
+    """
+    with _engine(database) as engine, engine.begin() as connection:
+        meta = MetaData()
+        meta.reflect(connection, only=["agents", "executions"])
+        agent_table, execution_table = meta.tables["agents"], meta.tables["executions"]
+        for fields, runs in zip(agents, executions, strict=True):
+            row = {k: v for k, v in fields.items() if k in agent_table.c}
+            agent_id = connection.execute(
+                agent_table.insert().returning(agent_table.c.id), row
+            ).scalar_one()
+            for run in runs:
+                values = dict(run, agent_id=agent_id)
+                if "duration_ms" in execution_table.c and run["duration_seconds"] is not None:
+                    values["duration_ms"] = round(run["duration_seconds"] * 1000)
+                row = {k: v for k, v in values.items() if k in execution_table.c}
+                connection.execute(execution_table.insert(), row)
+
+
+def rows(database: Database) -> dict[str, list[dict[str, Any]]]:
+    """Every agent and execution row as stored, in id order."""
+    with _engine(database) as engine, engine.connect() as connection:
+        meta = MetaData()
+        meta.reflect(connection, only=["agents", "executions"])
+        return {
+            name: [
+                dict(row._mapping)
+                for row in connection.execute(meta.tables[name].select().order_by(text("id")))
+            ]
+            for name in ("agents", "executions")
+        }
+
+
+def stamp_unknown_revision(database: Database, revision: str) -> None:
+    """Make the database claim a revision, as if a newer agentstore had migrated it."""
+    with _engine(database) as engine, engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+
+
+# PostgreSQL server connections --------------------------------------------------------------
+
+
+def backend_id(session: Session) -> int:
+    """The server process serving this session's connection."""
+    return session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def _admin(database: Database) -> psycopg.Connection:
+    return psycopg.connect(libpq_url(database.url), autocommit=True, connect_timeout=5)
+
+
+def server_connections(database: Database, settle_seconds: float = 2.0) -> int:
+    """How many connections the server holds open to the store's database (ours left out).
+
+    A server process leaves the activity list a moment after its client hangs up, so a
+    non-zero count is looked at again every few milliseconds, for up to ``settle_seconds``.
+    """
+    deadline = time.monotonic() + settle_seconds
+    with _admin(database) as admin:
+        while True:
+            count = admin.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
+            if count == 0 or time.monotonic() > deadline:
+                return count
+            time.sleep(0.01)
+
+
+def terminate_connections(database: Database) -> int:
+    """Have the server kill every connection to the store's database; returns how many."""
+    with _admin(database) as admin:
+        return admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+
+
+def checked_out(database: Database) -> int:
+    """Connections the store's pool has handed out and not yet had back."""
+    return database.engine.pool.checkedout()
