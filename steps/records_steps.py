@@ -12,7 +12,7 @@ from steps.parameter_types import TYPES
 from support import factories
 from support.databases import Opener
 from support.factories import Seeded
-from support.outcomes import Outcome, attempt
+from support.outcomes import Outcome, attempt, attempt_in_session
 
 
 def names(text: str) -> list[str]:
@@ -66,11 +66,10 @@ def _(db: Database, name: str, role: str) -> None:
     target_fixture="outcome",
 )
 def _(db: Database, name: str, role: str, capabilities: str) -> Outcome:
-    def create() -> None:
-        with db.session() as session:
-            records.create_agent(session, name, role, capabilities=names(capabilities))
-
-    return attempt(create)
+    return attempt_in_session(
+        db,
+        lambda session: records.create_agent(session, name, role, capabilities=names(capabilities)),
+    )
 
 
 @when(
@@ -78,11 +77,7 @@ def _(db: Database, name: str, role: str, capabilities: str) -> Outcome:
     target_fixture="outcome",
 )
 def _(db: Database, name: str, role: str) -> Outcome:
-    def create() -> None:
-        with db.session() as session:
-            records.create_agent(session, name, role)
-
-    return attempt(create)
+    return attempt_in_session(db, lambda session: records.create_agent(session, name, role))
 
 
 @when(
@@ -94,11 +89,10 @@ def _(db: Database, name: str, role: str) -> Outcome:
     target_fixture="outcome",
 )
 def _(db: Database, name: str, role: str, status: str, p: int) -> Outcome:
-    def update() -> None:
-        with db.session() as session:
-            records.update_agent(session, name, role=role, status=status, priority=p)
-
-    return attempt(update)
+    return attempt_in_session(
+        db,
+        lambda session: records.update_agent(session, name, role=role, status=status, priority=p),
+    )
 
 
 @when(
@@ -106,20 +100,12 @@ def _(db: Database, name: str, role: str, status: str, p: int) -> Outcome:
     target_fixture="outcome",
 )
 def _(db: Database, name: str, new_name: str) -> Outcome:
-    def rename() -> None:
-        with db.session() as session:
-            records.rename_agent(session, name, new_name)
-
-    return attempt(rename)
+    return attempt_in_session(db, lambda session: records.rename_agent(session, name, new_name))
 
 
 @when(parsers.parse('the agent "{name:Text}" is removed', TYPES), target_fixture="outcome")
 def _(db: Database, name: str) -> Outcome:
-    def remove() -> None:
-        with db.session() as session:
-            records.delete_agent(session, name)
-
-    return attempt(remove)
+    return attempt_in_session(db, lambda session: records.delete_agent(session, name))
 
 
 @when("the first of those agents is removed", target_fixture="removed")
@@ -177,11 +163,9 @@ def _(db: Database, name: str, task: str, error: str) -> Outcome:
 
 @when("an execution is recorded for an agent that does not exist", target_fixture="outcome")
 def _(db: Database) -> Outcome:
-    def record() -> None:
-        with db.session() as session:
-            records.record_execution(session, 987_654, "look for a ghost")
-
-    return attempt(record)
+    return attempt_in_session(
+        db, lambda session: records.record_execution(session, 987_654, "look for a ghost")
+    )
 
 
 # Then -----------------------------------------------------------------------------------------

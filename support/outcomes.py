@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from agentstore import Database
 from agentstore.errors import AgentstoreError
 
 
@@ -30,3 +33,13 @@ def attempt(request: Callable[[], Any]) -> Outcome:
         return Outcome(value=request())
     except AgentstoreError as error:
         return Outcome(error=error)
+
+
+def attempt_in_session(database: Database, work: Callable[[Session], Any]) -> Outcome:
+    """Run ``work`` in one session of ``database`` (committed unless it raises), as ``attempt``."""
+
+    def in_session() -> Any:
+        with database.session() as session:
+            return work(session)
+
+    return attempt(in_session)
