@@ -8,12 +8,16 @@ from __future__ import annotations
 from agentstore import errors
 from agentstore.db import Database
 from agentstore.doctor import BackendReport
+from agentstore.memory import MemoryStats, MemoryStore, open_memory
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BackendReport",
     "Database",
+    "MemoryStats",
+    "MemoryStore",
     "__version__",
     "errors",
+    "open_memory",
 ]

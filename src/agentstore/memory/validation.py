@@ -1,0 +1,135 @@
+"""Checks every backend applies before touching storage, so bad input changes nothing.
+
+Keys are ``<namespace>/<path>``; values are what JSON holds *exactly* (a value that would
+come back different, such as a tuple, a set or NaN, is refused); TTLs are finite seconds > 0.
+Values are kept as canonical JSON (sorted object keys, no spaces), so equal values have
+equal text: that is what lets ``compare_and_set`` compare inside the storage, atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from agentstore.errors import InvalidInput, InvalidKey, InvalidTTL, InvalidValue
+
+MAX_KEY_LENGTH = 512
+MAX_PARTITION_LENGTH = 200
+#: A century: far beyond any agent's memory, and well inside every backend's range.
+MAX_TTL = 100 * 365 * 24 * 3600.0
+#: Integers an atomic increment can hold on every backend (a signed 64-bit counter).
+INT64 = range(-(2**63), 2**63)
+
+# C0 controls, DEL and C1 controls: invisible, and NUL is refused by PostgreSQL text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def check_namespace(namespace: object) -> str:
+    """A namespace is a non-empty name without ``/`` or control characters."""
+    if (
+        not isinstance(namespace, str)
+        or not namespace
+        or "/" in namespace
+        or _CONTROL.search(namespace)
+        or len(namespace) >= MAX_KEY_LENGTH
+    ):
+        raise InvalidKey(f"invalid namespace {namespace!r}: a non-empty name without '/'")
+    return namespace
+
+
+def check_key(key: object, namespace: str) -> str:
+    """Return ``key`` if it is a valid key inside ``namespace``, else raise ``InvalidKey``."""
+    if not isinstance(key, str):
+        raise InvalidKey(f"a key is a string, not {type(key).__name__}")
+    if not key:
+        raise InvalidKey("a key cannot be empty")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidKey(f"a key has at most {MAX_KEY_LENGTH} characters, got {len(key)}")
+    if not key.startswith(namespace + "/") or len(key) == len(namespace) + 1:
+        raise InvalidKey(f"key {key!r} is outside the namespace {namespace!r}/")
+    if _CONTROL.search(key):
+        raise InvalidKey(f"key {key!r} holds NUL or control characters")
+    if not _encodable(key):
+        raise InvalidKey(f"key {key!r} is not valid Unicode (lone surrogate)")
+    return key
+
+
+def check_partition(partition: object) -> str:
+    """A partition is a non-empty name (at most 200 characters) without control characters."""
+    if (
+        not isinstance(partition, str)
+        or not partition
+        or len(partition) > MAX_PARTITION_LENGTH
+        or _CONTROL.search(partition)
+        or not _encodable(partition)
+    ):
+        raise InvalidInput(f"invalid partition {partition!r}")
+    return partition
+
+
+def check_ttl(ttl: object) -> float | None:
+    """``None`` (no expiry) or a finite number of seconds above zero, else ``InvalidTTL``."""
+    if ttl is None:
+        return None
+    if type(ttl) not in (int, float):
+        raise InvalidTTL(f"a TTL is a number of seconds, not {type(ttl).__name__}")
+    if not math.isfinite(ttl) or ttl <= 0:
+        raise InvalidTTL(f"a TTL must be a finite number of seconds above zero, got {ttl!r}")
+    if ttl > MAX_TTL:
+        raise InvalidTTL(f"a TTL can be at most {MAX_TTL:.0f} seconds, got {ttl!r}")
+    return float(ttl)
+
+
+def check_increment(by: object) -> int:
+    """The step of an increment: an integer (not a bool) inside the 64-bit range."""
+    if type(by) is not int or by not in INT64:
+        raise InvalidValue(f"an increment is a 64-bit integer, got {by!r}")
+    return by
+
+
+def encode(value: Any) -> str:
+    """The canonical JSON text of ``value``, or ``InvalidValue`` if JSON cannot hold it exactly."""
+    if type(value) is not str or not _encodable(value):
+        _check_value(value, depth=0)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def decode(text: str) -> Any:
+    """The value a stored JSON text holds."""
+    return json.loads(text)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_value(value: Any, depth: int) -> None:
+    if depth > 100:
+        raise InvalidValue("a value nests deeper than 100 levels")
+    kind = type(value)
+    if kind is float:
+        if not math.isfinite(value):
+            raise InvalidValue(f"JSON cannot hold {value!r}")
+    elif kind is str:
+        if not _encodable(value):
+            raise InvalidValue(f"string {value!r} is not valid Unicode (lone surrogate)")
+    elif kind is list:
+        for item in value:
+            _check_value(item, depth + 1)
+    elif kind is dict:
+        for name, item in value.items():
+            if type(name) is not str:
+                raise InvalidValue(f"JSON object keys are strings, not {type(name).__name__}")
+            if not _encodable(name):
+                raise InvalidValue(f"object key {name!r} is not valid Unicode")
+            _check_value(item, depth + 1)
+    elif kind not in _SCALARS:
+        # tuples would come back as lists, sets/bytes/objects not at all: refuse them all.
+        raise InvalidValue(f"JSON cannot hold a {kind.__name__} exactly")
