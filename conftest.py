@@ -4,4 +4,5 @@ pytest_plugins = [
     "support.plugin",
     "support.isolation",
     "steps.platform_steps",
+    "steps.memory_steps",
 ]
