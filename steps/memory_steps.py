@@ -144,7 +144,9 @@ def _(agent: Agent, key: str, value: Any) -> None:
 def _(agent: Agent, key: str) -> None:
     recalled = agent.memory.retrieve(key)
     assert recalled == memory_agents.rich_value()
-    assert json.dumps(recalled, sort_keys=True) == json.dumps(memory_agents.rich_value(), sort_keys=True)
+    assert json.dumps(recalled, sort_keys=True) == json.dumps(
+        memory_agents.rich_value(), sort_keys=True
+    )
 
 
 @then(_step('the agent no longer recalls "{key}"'))
@@ -269,7 +271,8 @@ def _(agent: Agent, key: str) -> None:
 @given("the agent has learned these Q-values")
 def _(agent: Agent, datatable: list[list[str]]) -> None:
     header, *rows = datatable
-    agent.found = memory_agents.learn(agent.memory, [dict(zip(header, row)) for row in rows])
+    table = [dict(zip(header, row, strict=True)) for row in rows]
+    agent.found = memory_agents.learn(agent.memory, table)
 
 
 @when("the agent closes its memory and opens it again")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agentstore import MemoryStore, MemoryStats, errors
+from agentstore import MemoryStats, MemoryStore, errors
 
 GOOD_KEY = "aqe/fact"
 

@@ -11,28 +11,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from agentstore import open_memory
 from support.isolation import Isolated
-from support.memory_agents import NAMESPACE
-
-_TIMEOUT = 120
-
-
-def _increment(url: str, prefix: str, key: str, times: int, barrier: Any) -> None:
-    with open_memory(url, namespace=NAMESPACE, prefix=prefix) as memory:
-        memory.exists(key)  # connect before the start signal
-        barrier.wait(_TIMEOUT)
-        for _ in range(times):
-            memory.increment(key)
-
-
-def _claim(url: str, prefix: str, key: str, name: str, barrier: Any, wins: Any) -> None:
-    with open_memory(url, namespace=NAMESPACE, prefix=prefix) as memory:
-        memory.exists(key)
-        barrier.wait(_TIMEOUT)
-        if memory.compare_and_set(key, None, name):
-            with wins.get_lock():
-                wins.value += 1
+from support.memory_workers import TIMEOUT as _TIMEOUT
+from support.memory_workers import claim as _claim
+from support.memory_workers import increment as _increment
 
 
 def increment_together(place: Isolated, key: str, agents: int, times: int, kind: str) -> None:

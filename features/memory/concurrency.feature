@@ -1,5 +1,5 @@
 Feature: Agents working at once lose no update
-  Many agents share one memory at the same time, each in its own process.
+  Many agents share one memory at the same time, in processes or threads of their own.
   Rules:
     - adding to a counter is atomic: no increment is ever lost;
     - claiming a fact that nobody holds yet succeeds for exactly one agent.
@@ -29,7 +29,7 @@ Feature: Agents working at once lose no update
 
   Scenario Outline: exactly one of 8 agents claims a task on <backend>
     Given an agent with a memory on <backend>
-    When 8 agents in separate processes race to claim "aqe/task/42/owner"
+    When 8 agents in separate threads race to claim "aqe/task/42/owner"
     Then exactly one agent holds "aqe/task/42/owner"
 
     Examples:
