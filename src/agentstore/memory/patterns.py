@@ -43,6 +43,16 @@ def glob_to_redis(pattern: str) -> str:
     return "".join(c if c in "*?" else ("\\" + c if c in _REDIS_SPECIAL else c) for c in pattern)
 
 
+def redis_prefilter(pattern: str) -> str:
+    """A Redis MATCH pattern that finds every key the glob matches (and maybe a few more).
+
+    Redis matches bytes, so its ``?`` would miss a character UTF-8 spells in two or more
+    bytes; ``?`` becomes ``*`` here and the caller filters the candidates exactly with
+    :func:`glob_to_regex`.
+    """
+    return glob_to_redis(pattern.replace("?", "*"))
+
+
 def glob_to_regex(pattern: str) -> re.Pattern[str]:
     """The glob as a compiled regular expression (the reference the translations must match)."""
     body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)

@@ -155,13 +155,13 @@ class RedisMemory:
     def search(self, pattern: str) -> dict[str, Any]:
         if not isinstance(pattern, str):
             raise errors.InvalidInput(f"a search pattern is a string, not {type(pattern).__name__}")
-        match = patterns.glob_to_redis(pattern)
+        match, exact = patterns.redis_prefilter(pattern), patterns.glob_to_regex(pattern)
         with self._guard():
-            fields = [
+            fields = {
                 field.decode()
                 for field, _ in self._client.hscan_iter(self._index, match=match, count=_BATCH)
-            ]
-        return dict(sorted(self._values(sorted(set(fields))).items()))
+            }
+        return self._values(sorted(key for key in fields if exact.match(key)))
 
     def _live_keys(self, partition: str = "") -> list[str]:
         with self._guard():
