@@ -71,9 +71,12 @@ class RedisMemory:
         try:
             yield
         except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise errors.BackendUnavailable(
-                f"the Redis memory at {redact(self.url)} stopped answering: {exc}"
-            ) from exc
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: Exception) -> errors.BackendUnavailable:
+        return errors.BackendUnavailable(
+            f"the Redis memory at {redact(self.url)} stopped answering: {exc}"
+        )
 
     # -- the MemoryStore API ----------------------------------------------------------------
 
@@ -82,12 +85,23 @@ class RedisMemory:
     ) -> None:
         check_key(key, self.namespace)
         text = encode(value)
-        px = _px(check_ttl(ttl))
-        check_partition(partition)
-        with self._guard():
-            self._store(
-                keys=[self.prefix + key, self._index], args=[text, px, key, partition, self._parts]
-            )
+        px = "" if ttl is None else _px(check_ttl(ttl))
+        if partition != "default":
+            check_partition(partition)
+        try:
+            # EVALSHA straight away: redis-py's Script wrapper costs more than the script.
+            self._client.evalsha(
+                self._store.sha, 2, self.prefix + key, self._index, text, px, key, partition,
+                self._parts,
+            )  # fmt: skip
+        except redis.exceptions.NoScriptError:
+            with self._guard():
+                self._store(
+                    keys=[self.prefix + key, self._index],
+                    args=[text, px, key, partition, self._parts],
+                )
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise self._unavailable(exc) from exc
 
     def store_many(
         self, mapping: Mapping[str, Any], ttl: float | None = None, partition: str = "default"
@@ -111,8 +125,10 @@ class RedisMemory:
 
     def retrieve(self, key: str, default: Any = None) -> Any:
         check_key(key, self.namespace)
-        with self._guard():
+        try:
             text = self._client.get(self.prefix + key)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise self._unavailable(exc) from exc
         return default if text is None else decode(text)
 
     def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from agentstore.memory.validation import (
     check_ttl,
     decode,
     encode,
+    encode_sized,
 )
 from agentstore.urls import redact
 
@@ -44,22 +45,29 @@ class _Connections:
         self._idle: list[tuple[Any, Any, Any]] = []
         self._all: list[Any] = []
 
+    def take(self) -> tuple[Any, Any, Any]:
+        """An idle (fairy, driver connection, cursor), or a new one."""
+        try:
+            return self._idle.pop()
+        except IndexError:
+            return self._open()
+
+    def give(self, entry: tuple[Any, Any, Any], failed: bool = False) -> None:
+        """Return a connection; a broken one is thrown away instead."""
+        if failed and _broken(entry[1]):
+            entry[0].invalidate()
+        else:
+            self._idle.append(entry)
+
     @contextmanager
     def cursor(self) -> Iterator[tuple[Any, Any]]:
+        entry = self.take()
         try:
-            entry = self._idle.pop()
-        except IndexError:
-            entry = self._open()
-        fairy, driver, cursor = entry
-        try:
-            yield driver, cursor
+            yield entry[1], entry[2]
         except BaseException:
-            if _broken(driver):
-                fairy.invalidate()
-                raise
-            self._idle.append(entry)
+            self.give(entry, failed=True)
             raise
-        self._idle.append(entry)
+        self.give(entry)
 
     def _open(self) -> tuple[Any, Any, Any]:
         fairy = self._engine.raw_connection()
@@ -113,30 +121,54 @@ class SqlMemory:
         params["p_namespace"] = self._scope
         return params
 
-    def _fetchone(self, sql: str, params: dict[str, Any]) -> Any:
-        with self._guard(), self._connections.cursor() as (_, cursor):
+    def _run(self, sql: str, params: dict[str, Any], fetch: str | None) -> Any:
+        """Run one statement on an idle connection: the hot path, kept free of extra layers."""
+        connections = self._connections
+        entry = connections.take()
+        try:
+            cursor = entry[2]
             cursor.execute(sql, params)
-            return cursor.fetchone()
+            result = (
+                None
+                if fetch is None
+                else cursor.fetchone()
+                if fetch == "one"
+                else cursor.fetchall()
+                if fetch == "all"
+                else cursor.rowcount
+            )
+        except Exception as exc:
+            connections.give(entry, failed=True)
+            raise self._translate(exc) from exc
+        connections.give(entry)
+        return result
+
+    def _fetchone(self, sql: str, params: dict[str, Any]) -> Any:
+        return self._run(sql, params, "one")
 
     def _fetchall(self, sql: str, params: dict[str, Any]) -> list[Any]:
-        with self._guard(), self._connections.cursor() as (_, cursor):
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+        return self._run(sql, params, "all")
+
+    def _translate(self, exc: Exception) -> Exception:
+        if isinstance(exc, self._value_errors):
+            return errors.InvalidValue(f"the stored value cannot take this change: {exc}")
+        if _is_connection_error(exc):
+            return errors.BackendUnavailable(
+                f"{self._dialect.name} memory at {redact(self.url)} stopped answering: {exc}"
+            )
+        return exc
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
         try:
             yield
-        except self._value_errors as exc:
-            raise errors.InvalidValue(f"the stored value cannot take this change: {exc}") from exc
         except errors.AgentstoreError:
             raise
         except Exception as exc:
-            if _is_connection_error(exc):
-                raise errors.BackendUnavailable(
-                    f"{self._dialect.name} memory at {redact(self.url)} stopped answering: {exc}"
-                ) from exc
-            raise
+            translated = self._translate(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
 
     # -- the MemoryStore API ----------------------------------------------------------------
 
@@ -144,19 +176,22 @@ class SqlMemory:
         self, key: str, value: Any, ttl: float | None = None, partition: str = "default"
     ) -> None:
         check_key(key, self.namespace)
-        text = encode(value)
-        ttl = check_ttl(ttl)
-        check_partition(partition)
-        with self._guard(), self._connections.cursor() as (_, cursor):
-            cursor.execute(self._sql.upsert, self._row(key, text, ttl, partition))
+        text, size = encode_sized(value)
+        if ttl is not None:
+            ttl = check_ttl(ttl)
+        if partition != "default":
+            check_partition(partition)
+        self._run(self._sql.upsert, self._row(key, text, size, ttl, partition), None)
 
-    def _row(self, key: str, text: str, ttl: float | None, partition: str) -> dict[str, Any]:
+    def _row(
+        self, key: str, text: str, size: int, ttl: float | None, partition: str
+    ) -> dict[str, Any]:
         return {
             "p_prefix": self.prefix,
             "p_key": key,
             "p_partition": partition,
             "p_value": text,
-            "p_size": len(text.encode()),
+            "p_size": size,
             "p_ttl": ttl,
         }
 
@@ -166,7 +201,7 @@ class SqlMemory:
         ttl = check_ttl(ttl)
         check_partition(partition)
         rows = [
-            self._row(check_key(key, self.namespace), encode(value), ttl, partition)
+            self._row(check_key(key, self.namespace), *encode_sized(value), ttl, partition)
             for key, value in mapping.items()
         ]
         if not rows:
@@ -268,7 +303,7 @@ class SqlMemory:
     def compare_and_set(self, key: str, expected: Any, new: Any, ttl: float | None = None) -> bool:
         check_key(key, self.namespace)
         expected_text = encode(expected)
-        params = self._row(key, encode(new), check_ttl(ttl), "default")
+        params = self._row(key, *encode_sized(new), check_ttl(ttl), "default")
         del params["p_partition"]  # a swap keeps the key's partition
         if expected is None:
             row = self._fetchone(self._sql.cas_insert, params)
@@ -278,9 +313,7 @@ class SqlMemory:
         return row is not None
 
     def cleanup_expired(self) -> int:
-        with self._guard(), self._connections.cursor() as (_, cursor):
-            cursor.execute(self._sql.cleanup, self._params())
-            return max(cursor.rowcount, 0)
+        return max(self._run(self._sql.cleanup, self._params(), "rowcount"), 0)
 
     def close(self) -> None:
         self._connections.close()

@@ -25,6 +25,10 @@ INT64 = range(-(2**63), 2**63)
 # C0 controls, DEL and C1 controls: invisible, and NUL is refused by PostgreSQL text.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SCALARS = (str, int, float, bool, type(None))
+# One encoder for every call: json.dumps with options would build a new one each time.
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+)
 
 
 def check_namespace(namespace: object) -> str:
@@ -92,9 +96,26 @@ def check_increment(by: object) -> int:
 
 def encode(value: Any) -> str:
     """The canonical JSON text of ``value``, or ``InvalidValue`` if JSON cannot hold it exactly."""
-    if type(value) is not str or not _encodable(value):
+    return encode_sized(value)[0]
+
+
+def encode_sized(value: Any) -> tuple[str, int]:
+    """The canonical JSON text of ``value`` and its size in UTF-8 bytes."""
+    kind = type(value)
+    try:
+        text = json.dumps(
+            value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+        )
+        size = len(text.encode())
+    except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
+        _check_value(value, depth=0)  # names the part JSON cannot hold
+        raise InvalidValue(f"JSON cannot hold {value!r} exactly") from None
+    # json quietly turns tuples into lists and number keys into text: only a value that
+    # comes back equal is held exactly. Scalars always do (NaN/inf were refused above).
+    if kind not in _SCALARS and json.loads(text) != value:
         _check_value(value, depth=0)
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        raise InvalidValue(f"JSON cannot hold {value!r} exactly")
+    return text, size
 
 
 def decode(text: str) -> Any:
