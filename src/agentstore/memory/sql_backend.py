@@ -139,7 +139,10 @@ class SqlMemory:
             )
         except Exception as exc:
             connections.give(entry, failed=True)
-            raise self._translate(exc) from exc
+            translated = self._translate(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
         connections.give(entry)
         return result
 
