@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from agentstore import errors
 from agentstore.memory import patterns
 from agentstore.memory.protocol import MemoryStats
-from agentstore.memory.sql_statements import TABLE, SqlDialect, Statements, build
+from agentstore.memory.sql_statements import TABLE, Sql, SqlDialect, Statements, build
 from agentstore.memory.validation import (
     check_increment,
     check_key,
@@ -121,13 +121,13 @@ class SqlMemory:
         params["p_namespace"] = self._scope
         return params
 
-    def _run(self, sql: str, params: dict[str, Any], fetch: str | None) -> Any:
+    def _run(self, sql: Sql, params: dict[str, Any], fetch: str | None) -> Any:
         """Run one statement on an idle connection: the hot path, kept free of extra layers."""
         connections = self._connections
         entry = connections.take()
         try:
             cursor = entry[2]
-            cursor.execute(sql, params)
+            cursor.execute(sql.text, sql.args(params))
             result = (
                 None
                 if fetch is None
@@ -146,10 +146,10 @@ class SqlMemory:
         connections.give(entry)
         return result
 
-    def _fetchone(self, sql: str, params: dict[str, Any]) -> Any:
+    def _fetchone(self, sql: Sql, params: dict[str, Any]) -> Any:
         return self._run(sql, params, "one")
 
-    def _fetchall(self, sql: str, params: dict[str, Any]) -> list[Any]:
+    def _fetchall(self, sql: Sql, params: dict[str, Any]) -> list[Any]:
         return self._run(sql, params, "all")
 
     def _translate(self, exc: Exception) -> Exception:
@@ -214,7 +214,8 @@ class SqlMemory:
             self._connections.cursor() as (driver, cursor),
             self._transaction(driver, cursor),
         ):
-            cursor.executemany(self._sql.upsert, rows)
+            upsert = self._sql.upsert
+            cursor.executemany(upsert.text, [upsert.args(row) for row in rows])
 
     def retrieve(self, key: str, default: Any = None) -> Any:
         check_key(key, self.namespace)

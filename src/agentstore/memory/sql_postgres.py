@@ -13,6 +13,7 @@ from sqlalchemy.sql import ClauseElement
 
 from agentstore.db.engine import PoolSettings, make_engine
 from agentstore.memory.sql_backend import SqlMemory
+from agentstore.memory.sql_statements import Sql
 
 
 class PostgresDialect:
@@ -43,8 +44,13 @@ class PostgresDialect:
     def keys_param(self, keys: list[str]) -> Any:
         return keys
 
-    def compile(self, statement: ClauseElement) -> str:
-        return str(statement.compile(dialect=self._dialect))
+    def compile(self, statement: ClauseElement) -> Sql:
+        # psycopg binds a dict of named (pyformat) parameters directly.
+        return Sql(str(statement.compile(dialect=self._dialect)), _same)
+
+
+def _same(params: dict[str, Any]) -> dict[str, Any]:
+    return params
 
 
 def _prepare(driver: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -23,14 +24,15 @@ from sqlalchemy.sql import ClauseElement
 
 from agentstore.db.engine import make_engine
 from agentstore.memory.sql_backend import SqlMemory
+from agentstore.memory.sql_statements import Sql
 
 
 class SqliteDialect:
     name = "sqlite"
 
     def __init__(self) -> None:
-        # Named parameters (``:p_key``) so the raw driver takes the same dicts as PostgreSQL.
-        self._dialect = sqlite.dialect(paramstyle="named")
+        # Positional parameters: sqlite3 binds a tuple faster than it looks names up.
+        self._dialect = sqlite.dialect(paramstyle="qmark")
 
     def now(self) -> ColumnElement[float]:
         # Milliseconds since the epoch from SQLite's own clock, fixed for the statement.
@@ -54,8 +56,14 @@ class SqliteDialect:
     def keys_param(self, keys: list[str]) -> Any:
         return json.dumps(keys)
 
-    def compile(self, statement: ClauseElement) -> str:
-        return str(statement.compile(dialect=self._dialect))
+    def compile(self, statement: ClauseElement) -> Sql:
+        compiled = statement.compile(dialect=self._dialect)
+        names = compiled.positiontup or []
+        if len(names) == 1:
+            (name,) = names
+            return Sql(str(compiled), lambda params: (params[name],))
+        # itemgetter picks the values in order at C speed.
+        return Sql(str(compiled), itemgetter(*names) if names else lambda params: ())
 
 
 def _prepare(driver: Any) -> None:

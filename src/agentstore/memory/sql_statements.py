@@ -9,6 +9,7 @@ few expressions that differ (:class:`SqlDialect`); everything else is shared her
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -60,8 +61,8 @@ class SqlDialect(Protocol):
     def keys_param(self, keys: list[str]) -> Any:
         """The bound value for :meth:`key_in`."""
 
-    def compile(self, statement: ClauseElement) -> str:
-        """The statement's SQL text with named parameters for the raw driver."""
+    def compile(self, statement: ClauseElement) -> Sql:
+        """The statement's SQL text and how to turn a parameter dict into the driver's."""
 
 
 def _p(name: str, **kw: Any) -> Any:
@@ -70,24 +71,33 @@ def _p(name: str, **kw: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Statements:
-    """The SQL text of every memory operation, compiled for one dialect."""
+class Sql:
+    """One compiled statement: its text, and ``args`` turning a parameter dict into what the
+    driver binds fastest (the dict itself for psycopg, a tuple in order for sqlite3)."""
 
-    get: str
-    get_many: str
-    exists: str
-    ttl_left: str
-    upsert: str
-    delete: str
-    search: str
-    list_keys: str
-    list_partition_keys: str
-    clear_partition: str
-    stats: str
-    increment: str
-    cas_update: str
-    cas_insert: str
-    cleanup: str
+    text: str
+    args: Callable[[dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Statements:
+    """Every memory operation, compiled for one dialect."""
+
+    get: Sql
+    get_many: Sql
+    exists: Sql
+    ttl_left: Sql
+    upsert: Sql
+    delete: Sql
+    search: Sql
+    list_keys: Sql
+    list_partition_keys: Sql
+    clear_partition: Sql
+    stats: Sql
+    increment: Sql
+    cas_update: Sql
+    cas_insert: Sql
+    cleanup: Sql
 
 
 def build(dialect: SqlDialect) -> Statements:
@@ -205,7 +215,7 @@ def build(dialect: SqlDialect) -> Statements:
     return Statements(**{name: _compile(dialect, stmt) for name, stmt in statements.items()})
 
 
-def _compile(dialect: SqlDialect, statement: ClauseElement) -> str:
+def _compile(dialect: SqlDialect, statement: ClauseElement) -> Sql:
     sql = dialect.compile(statement)
     # Statements run on the raw driver with our own parameter dicts: no hidden binds allowed.
     hidden = [n for n in statement.compile().params if not n.startswith("p_")]

@@ -24,7 +24,7 @@ INT64 = range(-(2**63), 2**63)
 
 # C0 controls, DEL and C1 controls: invisible, and NUL is refused by PostgreSQL text.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 # One encoder for every call: json.dumps with options would build a new one each time.
 _ENCODER = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
@@ -112,10 +112,22 @@ def encode_sized(value: Any) -> tuple[str, int]:
         raise InvalidValue(f"JSON cannot hold {value!r} exactly") from None
     # json quietly turns tuples into lists and number keys into text: only a value that
     # comes back equal is held exactly. Scalars always do (NaN/inf were refused above).
-    if kind not in _SCALARS and json.loads(text) != value:
+    if kind not in _SCALARS and not _flat(value, kind) and json.loads(text) != value:
         _check_value(value, depth=0)
         raise InvalidValue(f"JSON cannot hold {value!r} exactly")
     return text, size
+
+
+def _flat(value: Any, kind: type) -> bool:
+    """A list of scalars, or an object of text keys to scalars: held exactly, checked fast."""
+    if kind is dict:
+        for name, item in value.items():
+            if type(name) is not str or type(item) not in _SCALARS:
+                return False
+        return True
+    if kind is list:
+        return all(type(item) in _SCALARS for item in value)
+    return False
 
 
 def decode(text: str) -> Any:
