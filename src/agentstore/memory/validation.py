@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 from agentstore.errors import InvalidInput, InvalidKey, InvalidTTL, InvalidValue
@@ -46,6 +47,9 @@ def check_namespace(namespace: object) -> str:
 
 def check_key(key: object, namespace: str) -> str:
     """Return ``key`` if it is a valid key inside ``namespace``, else raise ``InvalidKey``."""
+    # The common case in one C-speed test; anything else gets the precise message below.
+    if type(key) is str and _good_key(namespace).match(key) and (key.isascii() or _encodable(key)):
+        return key
     if not isinstance(key, str):
         raise InvalidKey(f"a key is a string, not {type(key).__name__}")
     if not key:
@@ -59,6 +63,12 @@ def check_key(key: object, namespace: str) -> str:
     if not _encodable(key):
         raise InvalidKey(f"key {key!r} is not valid Unicode (lone surrogate)")
     return key
+
+
+@lru_cache(maxsize=64)
+def _good_key(namespace: str) -> re.Pattern[str]:
+    path = MAX_KEY_LENGTH - len(namespace) - 1
+    return re.compile(re.escape(namespace) + r"/[^\x00-\x1f\x7f-\x9f]{1," + str(path) + r"}\Z")
 
 
 def check_partition(partition: object) -> str:
