@@ -128,7 +128,7 @@ def _(agent: Agent, key: str) -> None:
 
 @when(_step("{ms:d} milliseconds pass"))
 def _(ms: int) -> None:
-    time.sleep(ms / 1000)  # the only sleeps in the suite: a TTL running out
+    time.sleep(ms / 1000)  # the only sleeps in the memory steps: a TTL running out
 
 
 # -- recalling ------------------------------------------------------------------------------
@@ -155,9 +155,11 @@ def _(agent: Agent, key: str) -> None:
     assert not agent.memory.exists(key)
 
 
-@then("the memory confirms it forgot something")
-def _(agent: Agent) -> None:
+@then(_step('the memory confirms "{key}" was forgotten'))
+def _(agent: Agent, key: str) -> None:
     assert agent.outcome is True
+    assert agent.memory.retrieve(key, "<nothing>") == "<nothing>"
+    assert not agent.memory.exists(key)
 
 
 @then(_step('forgetting "{key}" again finds nothing to forget'))
@@ -189,8 +191,9 @@ def _(agent: Agent, key: str) -> None:
     assert memory.stats().keys == len(memory.list_keys())
 
 
-@when("the memory is cleaned up")
-def _(agent: Agent) -> None:
+@when(_step("the memory is cleaned up {ms:d} milliseconds later"))
+def _(agent: Agent, ms: int) -> None:
+    time.sleep(ms / 1000)  # the TTL running out
     agent.outcome = agent.memory.cleanup_expired()
 
 
@@ -212,9 +215,10 @@ def _(agent: Agent, partition: str) -> None:
     agent.outcome = agent.memory.clear_partition(partition)
 
 
-@then(_step("{count:d} facts were cleared"))
-def _(agent: Agent, count: int) -> None:
+@then(_step("{count:d} facts were cleared, leaving {keys}"))
+def _(agent: Agent, count: int, keys: str) -> None:
     assert agent.outcome == count
+    assert agent.memory.list_keys() == memory_agents.names(keys)
 
 
 @then(_step('partition "{partition}" lists {keys}'))

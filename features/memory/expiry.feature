@@ -72,8 +72,7 @@ Feature: Facts expire on time
   Scenario Outline: cleanup leaves nothing of an expired fact in storage on <backend>
     Given an agent with a memory on <backend>
     And the agent remembers "aqe/otp" as "4711" for 50 milliseconds
-    When 60 milliseconds pass
-    And the memory is cleaned up
+    When the memory is cleaned up 60 milliseconds later
     Then the cleanup reports <removed> removed
     And nothing of "aqe/otp" is left in storage
 
