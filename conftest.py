@@ -13,4 +13,5 @@ pytest_plugins = [
     "steps.records_steps",
     "steps.migration_steps",
     "steps.connection_steps",
+    "steps.memory_steps",
 ]

@@ -6,12 +6,16 @@ Everything public is re-exported here; modules not named in ``__all__`` are inte
 from agentstore import errors
 from agentstore.db import Database
 from agentstore.doctor import BackendReport
+from agentstore.memory import MemoryStats, MemoryStore, open_memory
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BackendReport",
     "Database",
+    "MemoryStats",
+    "MemoryStore",
     "__version__",
     "errors",
+    "open_memory",
 ]

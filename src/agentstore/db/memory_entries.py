@@ -24,6 +24,6 @@ class MemoryEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
-        Index("ix_memory_entries_prefix_partition", "prefix", "partition"),
+        Index("ix_memory_entries_partition_prefix", "partition", "prefix"),
         Index("ix_memory_entries_expires_at", "expires_at"),
     )

@@ -30,11 +30,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("prefix", "key", name=op.f("pk_memory_entries")),
     )
-    op.create_index("ix_memory_entries_prefix_partition", "memory_entries", ["prefix", "partition"])
+    op.create_index("ix_memory_entries_partition_prefix", "memory_entries", ["partition", "prefix"])
     op.create_index("ix_memory_entries_expires_at", "memory_entries", ["expires_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_memory_entries_expires_at", table_name="memory_entries")
-    op.drop_index("ix_memory_entries_prefix_partition", table_name="memory_entries")
+    op.drop_index("ix_memory_entries_partition_prefix", table_name="memory_entries")
     op.drop_table("memory_entries")

@@ -1,0 +1,54 @@
+Feature: Keys list by prefix, in order, and patterns find facts
+  An agent can list its keys by how they start, and search them with a pattern.
+  Rules:
+    - keys are listed in order (by character code), only those starting with the prefix;
+    - a pattern's "*" matches any run of characters and "?" exactly one;
+    - every other character is literal: %, _, \, [ and ] in keys or patterns never act as wildcards.
+
+  Scenario Outline: keys starting with a prefix are listed in order on <backend>
+    Given an agent with a memory on <backend>
+    And the agent remembers the facts aqe/tasks/2, aqe/tasks/10, aqe/notes/1, aqe/tasks/1
+    Then the keys starting with "aqe/tasks/" are aqe/tasks/1, aqe/tasks/10, aqe/tasks/2
+    And every key the agent holds is aqe/notes/1, aqe/tasks/1, aqe/tasks/10, aqe/tasks/2
+
+    Examples:
+      | backend  |
+      | Postgres |
+      | SQLite   |
+      | Redis    |
+
+  Scenario Outline: patterns match with * and ? on <backend>
+    Given an agent with a memory on <backend>
+    And the agent remembers the facts aqe/task-1, aqe/task-2, aqe/task-10, aqe/Task-3
+    Then each pattern finds exactly its keys
+      | pattern      | keys                                 |
+      | aqe/task-?   | aqe/task-1, aqe/task-2               |
+      | aqe/task-*   | aqe/task-1, aqe/task-10, aqe/task-2  |
+      | aqe/*-1*     | aqe/task-1, aqe/task-10              |
+      | aqe/T*       | aqe/Task-3                           |
+      | aqe/task-3   | none                                 |
+
+    Examples:
+      | backend  |
+      | Postgres |
+      | SQLite   |
+      | Redis    |
+
+  Scenario Outline: wildcard characters of other languages are literal on <backend>
+    Given an agent with a memory on <backend>
+    And the agent remembers the facts aqe/100%, aqe/1000, aqe/a_b, aqe/axb, aqe/[ab], aqe/a, aqe/x\y, aqe/xy
+    Then each pattern finds exactly its keys
+      | pattern  | keys              |
+      | aqe/100% | aqe/100%          |
+      | aqe/a_b  | aqe/a_b           |
+      | aqe/[ab] | aqe/[ab]          |
+      | aqe/x\y  | aqe/x\y           |
+      | aqe/*%   | aqe/100%          |
+      | aqe/?_?  | aqe/a_b           |
+      | aqe/[*]  | aqe/[ab]          |
+
+    Examples:
+      | backend  |
+      | Postgres |
+      | SQLite   |
+      | Redis    |

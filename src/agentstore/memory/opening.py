@@ -1,0 +1,36 @@
+"""``open_memory``: one entry point that picks the backend from the URL's scheme."""
+
+from __future__ import annotations
+
+from agentstore.errors import InvalidInput
+from agentstore.memory.protocol import MemoryStore
+from agentstore.memory.validation import check_namespace
+from agentstore.urls import backend_of
+
+#: The SQL backends keep the prefix in a column this wide.
+MAX_PREFIX_LENGTH = 200
+
+
+def open_memory(url: str, namespace: str = "aqe", prefix: str = "") -> MemoryStore:
+    """Open the memory at ``url`` (``postgresql+psycopg://``, ``sqlite://`` or ``redis://``).
+
+    ``namespace`` is the first segment every key carries (``aqe/...``); ``prefix`` scopes the
+    store: a physical key prefix on Redis, a row scope on SQL, so many stores share a server.
+    Raises ``InvalidURL`` for an unknown scheme, ``BackendUnavailable`` when the server does
+    not answer, and ``SchemaNotMigrated`` for a SQL database never migrated.
+    """
+    backend = backend_of(url)
+    check_namespace(namespace)
+    if not isinstance(prefix, str) or len(prefix) > MAX_PREFIX_LENGTH:
+        raise InvalidInput(f"a prefix is a string of at most {MAX_PREFIX_LENGTH} characters")
+    if backend == "redis":
+        from agentstore.memory.redis_backend import RedisMemory
+
+        return RedisMemory(url, namespace, prefix)
+    if backend == "postgres":
+        from agentstore.memory.sql_postgres import open_postgres
+
+        return open_postgres(url, namespace, prefix)
+    from agentstore.memory.sql_sqlite import open_sqlite
+
+    return open_sqlite(url, namespace, prefix)

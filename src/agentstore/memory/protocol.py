@@ -1,0 +1,65 @@
+"""The ``MemoryStore`` protocol every backend implements, and the ``MemoryStats`` it reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Self, runtime_checkable
+
+
+@dataclass(frozen=True)
+class MemoryStats:
+    """What a store holds right now, expired entries left out.
+
+    ``bytes`` counts the stored (UTF-8 JSON) size of the values; ``partitions`` maps each
+    partition that holds live keys to how many it holds.
+    """
+
+    keys: int
+    bytes: int
+    partitions: dict[str, int] = field(default_factory=dict)
+
+
+@runtime_checkable
+class MemoryStore(Protocol):
+    """A key-value memory with time-to-live, shared by agents; the same on every backend."""
+
+    namespace: str
+
+    def store(
+        self, key: str, value: Any, ttl: float | None = None, partition: str = "default"
+    ) -> None: ...
+
+    def store_many(self, mapping: Mapping[str, Any], ttl: float | None = None) -> None: ...
+
+    def retrieve(self, key: str, default: Any = None) -> Any: ...
+
+    def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]: ...
+
+    def delete(self, key: str) -> bool: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def ttl(self, key: str) -> float | None: ...
+
+    def search(self, pattern: str) -> dict[str, Any]: ...
+
+    def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]: ...
+
+    def clear_partition(self, partition: str) -> int: ...
+
+    def stats(self) -> MemoryStats: ...
+
+    def increment(self, key: str, by: int = 1) -> int: ...
+
+    def compare_and_set(
+        self, key: str, expected: Any, new: Any, ttl: float | None = None
+    ) -> bool: ...
+
+    def cleanup_expired(self) -> int: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...

@@ -1,0 +1,252 @@
+"""The Redis memory backend: one JSON value per key, native TTL, a partition index.
+
+Values live under ``prefix + key`` with Redis's own expiry (``SET ... PX``), so an expired
+value is gone the moment Redis says so. Writes that touch the value and the index together
+run as Lua scripts (atomic on the server, one round trip); reads are plain GET/MGET.
+See :mod:`redis_scripts` for the layout of the index.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import redis
+
+from agentstore import errors
+from agentstore.memory import patterns, redis_scripts
+from agentstore.memory.protocol import MemoryStats
+from agentstore.memory.validation import (
+    check_increment,
+    check_key,
+    check_partition,
+    check_ttl,
+    decode,
+    encode,
+)
+from agentstore.urls import redact
+
+_BATCH = 1000
+
+
+def _px(ttl: float | None) -> str:
+    """A TTL in whole milliseconds for PX ('' = no expiry), never rounded down to zero."""
+    return "" if ttl is None else str(max(1, math.ceil(ttl * 1000)))
+
+
+class RedisMemory:
+    """A ``MemoryStore`` on Redis; every key it writes starts with ``prefix``."""
+
+    def __init__(self, url: str, namespace: str, prefix: str) -> None:
+        self.url = url
+        self.namespace = namespace
+        self.prefix = prefix
+        meta = f"{prefix}{namespace}\x1f"
+        self._index = meta + "keys"
+        self._parts = meta + "partition\x1f"
+        self._client = redis.Redis.from_url(
+            url, socket_connect_timeout=3, socket_timeout=30, health_check_interval=0
+        )
+        try:
+            self._client.ping()
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            self._client.close()
+            raise errors.BackendUnavailable(
+                f"cannot reach the Redis memory at {redact(url)}: {exc}"
+            ) from exc
+        register = self._client.register_script
+        self._store = register(redis_scripts.STORE)
+        self._store_many = register(redis_scripts.STORE_MANY)
+        self._delete = register(redis_scripts.DELETE)
+        self._increment = register(redis_scripts.INCREMENT)
+        self._cas = register(redis_scripts.COMPARE_AND_SET)
+        self._clear = register(redis_scripts.CLEAR_PARTITION)
+        self._live = register(redis_scripts.LIVE_KEYS)
+        self._stats = register(redis_scripts.STATS)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: Exception) -> errors.BackendUnavailable:
+        return errors.BackendUnavailable(
+            f"the Redis memory at {redact(self.url)} stopped answering: {exc}"
+        )
+
+    # -- the MemoryStore API ----------------------------------------------------------------
+
+    def store(
+        self, key: str, value: Any, ttl: float | None = None, partition: str = "default"
+    ) -> None:
+        check_key(key, self.namespace)
+        text = encode(value)
+        px = "" if ttl is None else _px(check_ttl(ttl))
+        if partition != "default":
+            check_partition(partition)
+        try:
+            # EVALSHA straight away: redis-py's Script wrapper costs more than the script.
+            self._client.evalsha(
+                self._store.sha, 2, self.prefix + key, self._index, text, px, key, partition,
+                self._parts,
+            )  # fmt: skip
+        except redis.exceptions.NoScriptError:
+            with self._guard():
+                self._store(
+                    keys=[self.prefix + key, self._index],
+                    args=[text, px, key, partition, self._parts],
+                )
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise self._unavailable(exc) from exc
+
+    def store_many(
+        self, mapping: Mapping[str, Any], ttl: float | None = None, partition: str = "default"
+    ) -> None:
+        px = _px(check_ttl(ttl))
+        check_partition(partition)
+        flat: list[str] = []
+        for key, value in mapping.items():
+            flat += (check_key(key, self.namespace), encode(value))
+        if not flat:
+            return
+        head = [px, partition, self._parts, self.prefix]
+        with self._guard():
+            # Chunks keep each script short; all chunks go in one pipelined round trip.
+            pipe = self._client.pipeline(transaction=False)
+            for start in range(0, len(flat), 2 * _BATCH):
+                self._store_many(
+                    keys=[self._index], args=head + flat[start : start + 2 * _BATCH], client=pipe
+                )
+            pipe.execute()
+
+    def retrieve(self, key: str, default: Any = None) -> Any:
+        check_key(key, self.namespace)
+        try:
+            text = self._client.get(self.prefix + key)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise self._unavailable(exc) from exc
+        return default if text is None else decode(text)
+
+    def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        wanted = list(dict.fromkeys(check_key(key, self.namespace) for key in keys))
+        return self._values(wanted)
+
+    def _values(self, keys: list[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        with self._guard():
+            for start in range(0, len(keys), _BATCH):
+                chunk = keys[start : start + _BATCH]
+                texts = self._client.mget([self.prefix + key for key in chunk])
+                found.update(
+                    (key, decode(text))
+                    for key, text in zip(chunk, texts, strict=True)
+                    if text is not None
+                )
+        return found
+
+    def delete(self, key: str) -> bool:
+        check_key(key, self.namespace)
+        with self._guard():
+            return bool(
+                self._delete(keys=[self.prefix + key, self._index], args=[key, self._parts])
+            )
+
+    def exists(self, key: str) -> bool:
+        check_key(key, self.namespace)
+        with self._guard():
+            return bool(self._client.exists(self.prefix + key))
+
+    def ttl(self, key: str) -> float | None:
+        check_key(key, self.namespace)
+        with self._guard():
+            left = self._client.pttl(self.prefix + key)
+        if left == -2:
+            raise KeyError(key)
+        return None if left == -1 else left / 1000
+
+    def search(self, pattern: str) -> dict[str, Any]:
+        if not isinstance(pattern, str):
+            raise errors.InvalidInput(f"a search pattern is a string, not {type(pattern).__name__}")
+        match, exact = patterns.redis_prefilter(pattern), patterns.glob_to_regex(pattern)
+        with self._guard():
+            fields = {
+                field.decode()
+                for field, _ in self._client.hscan_iter(self._index, match=match, count=_BATCH)
+            }
+        return self._values(sorted(key for key in fields if exact.match(key)))
+
+    def _live_keys(self, partition: str = "") -> list[str]:
+        with self._guard():
+            fields = self._live(keys=[self._index], args=[self.prefix, self._parts, partition])
+        return [field.decode() for field in fields]
+
+    def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
+        if not isinstance(prefix, str):
+            raise errors.InvalidInput(f"a key prefix is a string, not {type(prefix).__name__}")
+        scoped = patterns.scoped_prefix(self.namespace, prefix)
+        if scoped is None:
+            return []
+        live = self._live_keys("" if partition is None else check_partition(partition))
+        return sorted(key for key in live if key.startswith(scoped))
+
+    def clear_partition(self, partition: str) -> int:
+        check_partition(partition)
+        with self._guard():
+            return int(self._clear(keys=[self._parts + partition, self._index], args=[self.prefix]))
+
+    def stats(self) -> MemoryStats:
+        with self._guard():
+            out = self._stats(keys=[self._index], args=[self.prefix, self._parts])
+        pairs = zip(out[2::2], out[3::2], strict=True)
+        partitions = {name.decode(): int(count) for name, count in sorted(pairs)}
+        return MemoryStats(keys=int(out[0]), bytes=int(out[1]), partitions=partitions)
+
+    def increment(self, key: str, by: int = 1) -> int:
+        check_key(key, self.namespace)
+        check_increment(by)
+        try:
+            with self._guard():
+                text = self._increment(
+                    keys=[self.prefix + key, self._index], args=[by, key, self._parts]
+                )
+        except redis.ResponseError as exc:
+            raise errors.InvalidValue(
+                f"{key!r} holds a value that is not a 64-bit integer, or would overflow: {exc}"
+            ) from exc
+        return int(text)
+
+    def compare_and_set(self, key: str, expected: Any, new: Any, ttl: float | None = None) -> bool:
+        check_key(key, self.namespace)
+        expected_text = encode(expected)
+        new_text = encode(new)
+        px = _px(check_ttl(ttl))
+        nothing = "1" if expected is None else "0"
+        with self._guard():
+            swapped = self._cas(
+                keys=[self.prefix + key, self._index],
+                args=[expected_text, new_text, px, key, self._parts, nothing],
+            )
+        return bool(swapped)
+
+    def cleanup_expired(self) -> int:
+        """Redis removes expired values itself; this only prunes their index entries."""
+        self._live_keys()
+        return 0
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> RedisMemory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"<RedisMemory {redact(self.url)} namespace={self.namespace!r} prefix={self.prefix!r}>"
+        )

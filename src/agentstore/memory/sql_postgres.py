@@ -1,0 +1,84 @@
+"""PostgreSQL's part of the SQL memory backend: its clock, upsert, integer test and key lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Double, String, Text, any_, cast, literal_column
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
+
+from agentstore.db.engine import PoolSettings, make_engine
+from agentstore.memory.sql_backend import SqlMemory
+from agentstore.memory.sql_statements import Sql
+
+
+class PostgresDialect:
+    name = "postgres"
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+
+    def now(self) -> ColumnElement[float]:
+        # The server's clock, fixed for the statement: every client judges expiry alike.
+        return literal_column("EXTRACT(EPOCH FROM statement_timestamp())::float8", Double)
+
+    def insert(self, table: Any) -> Any:
+        return postgresql.insert(table)
+
+    def is_integer_text(self, column: ColumnElement[str]) -> ColumnElement[bool]:
+        # At most 18 digits: always inside bigint, so the cast below cannot fail.
+        return column.regexp_match(literal_column("'^-?[0-9]{1,18}$'"))
+
+    def add_integer(self, column: ColumnElement[str], by: Any) -> ColumnElement[str]:
+        return cast(cast(column, BigInteger) + cast(by, BigInteger), Text)
+
+    def key_in(self, column: ColumnElement[str], name: str) -> ColumnElement[bool]:
+        from sqlalchemy import bindparam
+
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(String)))
+
+    def keys_param(self, keys: list[str]) -> Any:
+        return keys
+
+    def compile(self, statement: ClauseElement) -> Sql:
+        # psycopg binds a dict of named (pyformat) parameters directly.
+        return Sql(str(statement.compile(dialect=self._dialect)), _same)
+
+
+def _same(params: dict[str, Any]) -> dict[str, Any]:
+    return params
+
+
+def _prepare(driver: Any) -> None:
+    # One statement, one round trip: each write commits by itself.
+    driver.autocommit = True
+
+
+@contextmanager
+def _transaction(driver: Any, _cursor: Any) -> Iterator[None]:
+    with driver.transaction():
+        yield
+
+
+def open_postgres(url: str, namespace: str, prefix: str) -> SqlMemory:
+    """A memory store in a migrated PostgreSQL database."""
+    import psycopg
+
+    # No pre-ping (the store keeps its connections), a short connect timeout, and no cap
+    # beyond the store's own peak concurrency.
+    pool = PoolSettings(pool_size=1, max_overflow=-1, pool_pre_ping=False, connect_timeout=3)
+    engine = make_engine(url, pool)
+    return SqlMemory(
+        url,
+        engine,
+        PostgresDialect(engine.dialect),
+        _prepare,
+        _transaction,
+        (psycopg.DataError,),
+        namespace,
+        prefix,
+    )

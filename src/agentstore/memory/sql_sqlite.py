@@ -1,0 +1,92 @@
+"""SQLite's part of the SQL memory backend: its clock, upsert, integer test and key lists."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Double,
+    Integer,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.sql import ClauseElement
+
+from agentstore.db.engine import make_engine
+from agentstore.memory.sql_backend import SqlMemory
+from agentstore.memory.sql_statements import Sql
+
+
+class SqliteDialect:
+    name = "sqlite"
+
+    def __init__(self) -> None:
+        # Positional parameters: sqlite3 binds a tuple faster than it looks names up.
+        self._dialect = sqlite.dialect(paramstyle="qmark")
+
+    def now(self) -> ColumnElement[float]:
+        # Milliseconds since the epoch from SQLite's own clock, fixed for the statement.
+        return literal_column("((julianday('now') - 2440587.5) * 86400.0)", Double)
+
+    def insert(self, table: Any) -> Any:
+        return sqlite.insert(table)
+
+    def is_integer_text(self, column: ColumnElement[str]) -> ColumnElement[bool]:
+        # The text survives a round trip through INTEGER only if it is a plain integer.
+        return cast(cast(column, Integer), Text) == column
+
+    def add_integer(self, column: ColumnElement[str], by: Any) -> ColumnElement[str]:
+        return cast(cast(column, Integer) + cast(by, Integer), Text)
+
+    def key_in(self, column: ColumnElement[str], name: str) -> ColumnElement[bool]:
+        # One JSON array parameter instead of a variable number of placeholders.
+        keys = select(literal_column("value")).select_from(func.json_each(bindparam(name)))
+        return column.in_(keys.scalar_subquery())
+
+    def keys_param(self, keys: list[str]) -> Any:
+        return json.dumps(keys)
+
+    def compile(self, statement: ClauseElement) -> Sql:
+        compiled = statement.compile(dialect=self._dialect)
+        names = compiled.positiontup or []
+        if len(names) == 1:
+            (name,) = names
+            return Sql(str(compiled), lambda params: (params[name],))
+        # itemgetter picks the values in order at C speed.
+        return Sql(str(compiled), itemgetter(*names) if names else lambda params: ())
+
+
+def _prepare(driver: Any) -> None:
+    driver.isolation_level = None  # autocommit: each single statement is its own transaction
+    # LIKE must be case-sensitive to agree with PostgreSQL and Redis patterns.
+    driver.execute("PRAGMA case_sensitive_like = ON")
+    # WAL's recommended durability: commits survive a crash of the process, not of the OS.
+    driver.execute("PRAGMA synchronous = NORMAL")
+
+
+@contextmanager
+def _transaction(_driver: Any, cursor: Any) -> Iterator[None]:
+    # IMMEDIATE takes the write lock up front: no deadlock upgrading a read transaction.
+    cursor.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        cursor.execute("ROLLBACK")
+        raise
+    cursor.execute("COMMIT")
+
+
+def open_sqlite(url: str, namespace: str, prefix: str) -> SqlMemory:
+    """A memory store in a migrated SQLite file."""
+    engine = make_engine(url)
+    return SqlMemory(url, engine, SqliteDialect(), _prepare, _transaction, (), namespace, prefix)

@@ -1,0 +1,178 @@
+"""Checks every backend applies before touching storage, so bad input changes nothing.
+
+Keys are ``<namespace>/<path>``; values are what JSON holds *exactly* (a value that would
+come back different, such as a tuple, a set or NaN, is refused); TTLs are finite seconds > 0.
+Values are kept as canonical JSON (sorted object keys, no spaces), so equal values have
+equal text: that is what lets ``compare_and_set`` compare inside the storage, atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from typing import Any
+
+from agentstore.errors import InvalidInput, InvalidKey, InvalidTTL, InvalidValue
+
+MAX_KEY_LENGTH = 512
+MAX_PARTITION_LENGTH = 200
+#: A century: far beyond any agent's memory, and well inside every backend's range.
+MAX_TTL = 100 * 365 * 24 * 3600.0
+#: Integers an atomic increment can hold on every backend (a signed 64-bit counter).
+INT64 = range(-(2**63), 2**63)
+
+# C0 controls, DEL and C1 controls: invisible, and NUL is refused by PostgreSQL text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+# One encoder for every call: json.dumps with options would build a new one each time.
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+)
+
+
+def check_namespace(namespace: object) -> str:
+    """A namespace is a non-empty name without ``/`` or control characters."""
+    if (
+        not isinstance(namespace, str)
+        or not namespace
+        or "/" in namespace
+        or _CONTROL.search(namespace)
+        or len(namespace) >= MAX_KEY_LENGTH
+    ):
+        raise InvalidKey(f"invalid namespace {namespace!r}: a non-empty name without '/'")
+    return namespace
+
+
+def check_key(key: object, namespace: str) -> str:
+    """Return ``key`` if it is a valid key inside ``namespace``, else raise ``InvalidKey``."""
+    # The common case in one C-speed test; anything else gets the precise message below.
+    if type(key) is str and _good_key(namespace).match(key) and (key.isascii() or _encodable(key)):
+        return key
+    if not isinstance(key, str):
+        raise InvalidKey(f"a key is a string, not {type(key).__name__}")
+    if not key:
+        raise InvalidKey("a key cannot be empty")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidKey(f"a key has at most {MAX_KEY_LENGTH} characters, got {len(key)}")
+    if not key.startswith(namespace + "/") or len(key) == len(namespace) + 1:
+        raise InvalidKey(f"key {key!r} is outside the namespace {namespace!r}/")
+    if _CONTROL.search(key):
+        raise InvalidKey(f"key {key!r} holds NUL or control characters")
+    if not _encodable(key):
+        raise InvalidKey(f"key {key!r} is not valid Unicode (lone surrogate)")
+    return key
+
+
+@lru_cache(maxsize=64)
+def _good_key(namespace: str) -> re.Pattern[str]:
+    path = MAX_KEY_LENGTH - len(namespace) - 1
+    return re.compile(re.escape(namespace) + r"/[^\x00-\x1f\x7f-\x9f]{1," + str(path) + r"}\Z")
+
+
+def check_partition(partition: object) -> str:
+    """A partition is a non-empty name (at most 200 characters) without control characters."""
+    if (
+        not isinstance(partition, str)
+        or not partition
+        or len(partition) > MAX_PARTITION_LENGTH
+        or _CONTROL.search(partition)
+        or not _encodable(partition)
+    ):
+        raise InvalidInput(f"invalid partition {partition!r}")
+    return partition
+
+
+def check_ttl(ttl: object) -> float | None:
+    """``None`` (no expiry) or a finite number of seconds above zero, else ``InvalidTTL``."""
+    if ttl is None:
+        return None
+    if type(ttl) not in (int, float):
+        raise InvalidTTL(f"a TTL is a number of seconds, not {type(ttl).__name__}")
+    if not math.isfinite(ttl) or ttl <= 0:
+        raise InvalidTTL(f"a TTL must be a finite number of seconds above zero, got {ttl!r}")
+    if ttl > MAX_TTL:
+        raise InvalidTTL(f"a TTL can be at most {MAX_TTL:.0f} seconds, got {ttl!r}")
+    return float(ttl)
+
+
+def check_increment(by: object) -> int:
+    """The step of an increment: an integer (not a bool) inside the 64-bit range."""
+    if type(by) is not int or by not in INT64:
+        raise InvalidValue(f"an increment is a 64-bit integer, got {by!r}")
+    return by
+
+
+def encode(value: Any) -> str:
+    """The canonical JSON text of ``value``, or ``InvalidValue`` if JSON cannot hold it exactly."""
+    return encode_sized(value)[0]
+
+
+def encode_sized(value: Any) -> tuple[str, int]:
+    """The canonical JSON text of ``value`` and its size in UTF-8 bytes."""
+    kind = type(value)
+    try:
+        text = json.dumps(
+            value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+        )
+        size = len(text.encode())
+    except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
+        _check_value(value, depth=0)  # names the part JSON cannot hold
+        raise InvalidValue(f"JSON cannot hold {value!r} exactly") from None
+    # json quietly turns tuples into lists and number keys into text: only a value that
+    # comes back equal is held exactly. Scalars always do (NaN/inf were refused above).
+    if kind not in _SCALARS and not _flat(value, kind) and json.loads(text) != value:
+        _check_value(value, depth=0)
+        raise InvalidValue(f"JSON cannot hold {value!r} exactly")
+    return text, size
+
+
+def _flat(value: Any, kind: type) -> bool:
+    """A list of scalars, or an object of text keys to scalars: held exactly, checked fast."""
+    if kind is dict:
+        for name, item in value.items():
+            if type(name) is not str or type(item) not in _SCALARS:
+                return False
+        return True
+    if kind is list:
+        return all(type(item) in _SCALARS for item in value)
+    return False
+
+
+def decode(text: str) -> Any:
+    """The value a stored JSON text holds."""
+    return json.loads(text)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_value(value: Any, depth: int) -> None:
+    if depth > 100:
+        raise InvalidValue("a value nests deeper than 100 levels")
+    kind = type(value)
+    if kind is float:
+        if not math.isfinite(value):
+            raise InvalidValue(f"JSON cannot hold {value!r}")
+    elif kind is str:
+        if not _encodable(value):
+            raise InvalidValue(f"string {value!r} is not valid Unicode (lone surrogate)")
+    elif kind is list:
+        for item in value:
+            _check_value(item, depth + 1)
+    elif kind is dict:
+        for name, item in value.items():
+            if type(name) is not str:
+                raise InvalidValue(f"JSON object keys are strings, not {type(name).__name__}")
+            if not _encodable(name):
+                raise InvalidValue(f"object key {name!r} is not valid Unicode")
+            _check_value(item, depth + 1)
+    elif kind not in _SCALARS:
+        # tuples would come back as lists, sets/bytes/objects not at all: refuse them all.
+        raise InvalidValue(f"JSON cannot hold a {kind.__name__} exactly")

@@ -1,0 +1,326 @@
+"""Steps for agent memory: remembering, recalling, forgetting, expiry, partitions, search."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from parse import with_pattern
+from pytest_bdd import given, parsers, then, when
+
+from agentstore import MemoryStore
+from steps.parameter_types import TYPES
+from support import memory_agents, memory_bad_inputs, memory_concurrency, memory_inspect
+from support.isolation import Isolated, Isolation
+from support.memory_agents import Memories
+
+
+@with_pattern(r'"[^"]*"|\{.*\}|\[.*\]|-?\d[\d.eE+-]*|true|false|null')
+def json_value(text: str) -> Any:
+    """A value written as JSON in Gherkin: "blue", 42, 2.5, {"a": [1]}, true, null."""
+    return json.loads(text)
+
+
+MEMORY_TYPES = {**TYPES, "Json": json_value}
+
+
+@dataclass
+class Agent:
+    """An agent and its memory in the scenario's own place."""
+
+    place: Isolated
+    memory: MemoryStore
+    scope: str = ""
+    before: Any = None
+    outcome: Any = None
+    found: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture
+def memories() -> Iterator[Memories]:
+    """Every memory a scenario opens, closed when it ends."""
+    opened = Memories()
+    yield opened
+    opened.close_all()
+
+
+def _step(text: str) -> Any:
+    return parsers.parse(text, MEMORY_TYPES)
+
+
+# -- Given --------------------------------------------------------------------------------
+
+
+@given(_step("an agent with a memory on {backend:Backend}"), target_fixture="agent")
+def _(isolation: Isolation, memories: Memories, backend: str) -> Agent:
+    place = isolation(backend)
+    return Agent(place, memories.open(place))
+
+
+@given(
+    _step('an agent whose memory on {backend:Backend} holds "{key}" as {value:Json}'),
+    target_fixture="agent",
+)
+def _(isolation: Isolation, memories: Memories, backend: str, key: str, value: Any) -> Agent:
+    place = isolation(backend)
+    agent = Agent(place, memories.open(place))
+    agent.memory.store(key, value, ttl=3600, partition="kept")
+    return agent
+
+
+@given(_step("two teams with memories of their own on one {backend:Backend} server"))
+def _(isolation: Isolation, memories: Memories, backend: str, teams: dict[str, Agent]) -> None:
+    place = isolation(backend)
+    for team in ("red", "blue"):
+        teams[team] = Agent(place, memories.open(place, scope=f"{team}:"), scope=f"{team}:")
+
+
+@pytest.fixture
+def teams() -> dict[str, Agent]:
+    return {}
+
+
+# -- remembering and forgetting ------------------------------------------------------------
+
+
+@given(_step('the agent remembers "{key}" as {value:Json}'))
+@when(_step('the agent remembers "{key}" as {value:Json}'))
+def _(agent: Agent, key: str, value: Any) -> None:
+    agent.memory.store(key, value)
+
+
+@given(_step('the agent remembers "{key}" as {value:Json} for {ms:d} milliseconds'))
+@when(_step('the agent remembers "{key}" as {value:Json} for {ms:d} milliseconds'))
+def _(agent: Agent, key: str, value: Any, ms: int) -> None:
+    agent.memory.store(key, value, ttl=ms / 1000)
+
+
+@given(_step('the agent remembers "{key}" as {value:Json} for {seconds:d} seconds'))
+@when(_step('the agent remembers "{key}" as {value:Json} for {seconds:d} seconds'))
+def _(agent: Agent, key: str, value: Any, seconds: int) -> None:
+    agent.memory.store(key, value, ttl=seconds)
+
+
+@given(_step('the agent remembers "{key}" as {value:Json} in partition "{partition}"'))
+@when(_step('the agent remembers "{key}" as {value:Json} in partition "{partition}"'))
+def _(agent: Agent, key: str, value: Any, partition: str) -> None:
+    agent.memory.store(key, value, partition=partition)
+
+
+@given(_step("the agent remembers the facts {keys}"))
+def _(agent: Agent, keys: str) -> None:
+    agent.memory.store_many({key: key.rsplit("/", 1)[-1] for key in memory_agents.names(keys)})
+
+
+@when(_step('the agent remembers "{key}" as a rich value'))
+def _(agent: Agent, key: str) -> None:
+    agent.memory.store(key, memory_agents.rich_value())
+
+
+@when(_step('the agent forgets "{key}"'))
+def _(agent: Agent, key: str) -> None:
+    agent.outcome = agent.memory.delete(key)
+
+
+@when(_step("{ms:d} milliseconds pass"))
+def _(ms: int) -> None:
+    time.sleep(ms / 1000)  # the only sleeps in the memory steps: a TTL running out
+
+
+# -- recalling ------------------------------------------------------------------------------
+
+
+@then(_step('the agent recalls "{key}" as {value:Json}'))
+def _(agent: Agent, key: str, value: Any) -> None:
+    assert agent.memory.exists(key)
+    assert agent.memory.retrieve(key) == value
+
+
+@then(_step('the agent recalls "{key}" exactly as it was remembered'))
+def _(agent: Agent, key: str) -> None:
+    recalled = agent.memory.retrieve(key)
+    assert recalled == memory_agents.rich_value()
+    assert json.dumps(recalled, sort_keys=True) == json.dumps(
+        memory_agents.rich_value(), sort_keys=True
+    )
+
+
+@then(_step('the agent no longer recalls "{key}"'))
+def _(agent: Agent, key: str) -> None:
+    assert agent.memory.retrieve(key, "<nothing>") == "<nothing>"
+    assert not agent.memory.exists(key)
+
+
+@then(_step('the memory confirms "{key}" was forgotten'))
+def _(agent: Agent, key: str) -> None:
+    assert agent.outcome is True
+    assert agent.memory.retrieve(key, "<nothing>") == "<nothing>"
+    assert not agent.memory.exists(key)
+
+
+@then(_step('forgetting "{key}" again finds nothing to forget'))
+def _(agent: Agent, key: str) -> None:
+    assert agent.memory.delete(key) is False
+
+
+# -- time to live ---------------------------------------------------------------------------
+
+
+@then(_step('the memory reports between {low:g} and {high:g} seconds left for "{key}"'))
+def _(agent: Agent, low: float, high: float, key: str) -> None:
+    assert low <= agent.memory.ttl(key) <= high
+
+
+@then(_step('the memory reports no expiry for "{key}"'))
+def _(agent: Agent, key: str) -> None:
+    assert agent.memory.ttl(key) is None
+
+
+@then(_step('the expired fact "{key}" is neither recalled, listed, matched nor counted'))
+def _(agent: Agent, key: str) -> None:
+    memory = agent.memory
+    assert memory.retrieve(key) is None and not memory.exists(key)
+    assert key not in memory.list_keys() and key not in memory.search(key)
+    assert key not in memory.retrieve_many([key])
+    with pytest.raises(KeyError):
+        memory.ttl(key)
+    assert memory.stats().keys == len(memory.list_keys())
+
+
+@when(_step("the memory is cleaned up {ms:d} milliseconds later"))
+def _(agent: Agent, ms: int) -> None:
+    time.sleep(ms / 1000)  # the TTL running out
+    agent.outcome = agent.memory.cleanup_expired()
+
+
+@then(_step("the cleanup reports {count:d} removed"))
+def _(agent: Agent, count: int) -> None:
+    assert agent.outcome == count
+
+
+@then(_step('nothing of "{key}" is left in storage'))
+def _(agent: Agent, key: str) -> None:
+    assert not memory_inspect.physically_stored(agent.place, key, agent.scope)
+
+
+# -- partitions, listing, search, stats -----------------------------------------------------
+
+
+@when(_step('the agent clears partition "{partition}"'))
+def _(agent: Agent, partition: str) -> None:
+    agent.outcome = agent.memory.clear_partition(partition)
+
+
+@then(_step("{count:d} facts were cleared, leaving {keys}"))
+def _(agent: Agent, count: int, keys: str) -> None:
+    assert agent.outcome == count
+    assert agent.memory.list_keys() == memory_agents.names(keys)
+
+
+@then(_step('partition "{partition}" lists {keys}'))
+def _(agent: Agent, partition: str, keys: str) -> None:
+    assert agent.memory.list_keys(partition=partition) == memory_agents.names(keys)
+
+
+@then(_step('the keys starting with "{prefix}" are {keys}'))
+def _(agent: Agent, prefix: str, keys: str) -> None:
+    assert agent.memory.list_keys(prefix) == memory_agents.names(keys)
+
+
+@then(_step("every key the agent holds is {keys}"))
+def _(agent: Agent, keys: str) -> None:
+    assert agent.memory.list_keys() == memory_agents.names(keys)
+
+
+@then("each pattern finds exactly its keys")
+def _(agent: Agent, datatable: list[list[str]]) -> None:
+    for pattern, keys in datatable[1:]:
+        found = sorted(agent.memory.search(pattern))
+        assert found == memory_agents.names(keys), f"pattern {pattern!r} found {found}"
+
+
+@then(_step("the memory counts {keys:d} facts of {size:d} bytes in partitions {spec}"))
+def _(agent: Agent, keys: int, size: int, spec: str) -> None:
+    stats = agent.memory.stats()
+    partitions = {
+        name.strip(): int(count)
+        for name, count in (part.split(":") for part in memory_agents.names(spec))
+    }
+    assert (stats.keys, stats.bytes, stats.partitions) == (keys, size, partitions)
+
+
+# -- many agents ----------------------------------------------------------------------------
+
+
+@when(_step('{agents:d} agents in separate {kind} each add 1 to "{key}" {times:d} times'))
+def _(agent: Agent, agents: int, kind: str, key: str, times: int) -> None:
+    memory_concurrency.increment_together(agent.place, key, agents, times, kind)
+
+
+@when(_step('{agents:d} agents in separate {kind} race to claim "{key}"'))
+def _(agent: Agent, agents: int, kind: str, key: str) -> None:
+    agent.outcome = memory_concurrency.claim_together(agent.place, key, agents, kind)
+
+
+@then(_step('exactly one agent holds "{key}"'))
+def _(agent: Agent, key: str) -> None:
+    assert agent.outcome == 1
+    assert str(agent.memory.retrieve(key)).startswith("agent-")
+
+
+@given("the agent has learned these Q-values")
+def _(agent: Agent, datatable: list[list[str]]) -> None:
+    header, *rows = datatable
+    table = [dict(zip(header, row, strict=True)) for row in rows]
+    agent.found = memory_agents.learn(agent.memory, table)
+
+
+@when("the agent closes its memory and opens it again")
+def _(agent: Agent, memories: Memories) -> None:
+    memories.close(agent.memory)
+    agent.memory = memories.open(agent.place, agent.scope)
+
+
+@then("the agent recalls every Q-value it learned")
+def _(agent: Agent) -> None:
+    assert memory_agents.recall_q_values(agent.memory) == agent.found
+
+
+@when(_step('team "{team}" remembers "{key}" as {value:Json}'))
+def _(teams: dict[str, Agent], team: str, key: str, value: Any) -> None:
+    teams[team].memory.store(key, value)
+
+
+@then(_step('team "{team}" recalls "{key}" as {value:Json}'))
+def _(teams: dict[str, Agent], team: str, key: str, value: Any) -> None:
+    assert teams[team].memory.retrieve(key) == value
+
+
+@then(_step('team "{team}" sees no facts at all'))
+def _(teams: dict[str, Agent], team: str) -> None:
+    memory = teams[team].memory
+    assert memory.list_keys() == [] and memory.search("*") == {}
+    assert memory.stats().keys == 0 and not memory.exists("aqe/goal")
+
+
+# -- bad input ------------------------------------------------------------------------------
+
+
+@when(_step("the agent tries to store {bad_input}"))
+def _(agent: Agent, bad_input: str) -> None:
+    agent.before = memory_bad_inputs.snapshot(agent.memory)
+    agent.outcome = memory_bad_inputs.attempt(agent.memory, bad_input)
+
+
+@then(_step("the memory refuses it with {error}"))
+def _(agent: Agent, error: str) -> None:
+    assert isinstance(agent.outcome, memory_bad_inputs.ERRORS[error]), repr(agent.outcome)
+
+
+@then("the memory is unchanged")
+def _(agent: Agent) -> None:
+    assert memory_bad_inputs.snapshot(agent.memory) == agent.before

@@ -1,0 +1,88 @@
+"""The bad inputs the memory must refuse, by the names the bad-input feature gives them.
+
+Each name maps to one attempted call; ``attempt`` makes it and returns the error raised (or
+None), and ``snapshot`` records everything the API can see so "unchanged" can be checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from agentstore import MemoryStats, MemoryStore, errors
+
+GOOD_KEY = "aqe/fact"
+
+_KEYS: dict[str, Any] = {
+    "a key in another namespace": "other/fact",
+    "a key with no namespace": "fact",
+    "an empty key": "",
+    "the bare namespace": "aqe/",
+    "a key of 513 characters": "aqe/" + "k" * 509,
+    "a key holding NUL": "aqe/fa\x00ct",
+    "a key holding a line break": "aqe/fa\nct",
+    "a key holding an escape character": "aqe/fa\x1bct",
+    "a key that is a number": 42,
+}
+
+_VALUES: dict[str, Any] = {
+    "the value NaN": float("nan"),
+    "the value Infinity": float("inf"),
+    "the value -Infinity": float("-inf"),
+    "a list holding NaN": [1, float("nan")],
+    "raw bytes": b"\x00\x01",
+    "a set": {1, 2},
+    "a tuple": (1, 2),
+    "an arbitrary object": object(),
+    "an object with number keys": {1: "one"},
+}
+
+_TTLS: dict[str, Any] = {
+    "a TTL of 0 seconds": 0,
+    "a TTL of -1 seconds": -1,
+    "a TTL of NaN seconds": float("nan"),
+    "an infinite TTL": float("inf"),
+    'a TTL written as text "10"': "10",
+    "a TTL of true": True,
+}
+
+ERRORS: dict[str, type[Exception]] = {
+    "InvalidKey": errors.InvalidKey,
+    "InvalidValue": errors.InvalidValue,
+    "InvalidTTL": errors.InvalidTTL,
+}
+
+
+def call_for(name: str) -> Callable[[MemoryStore], Any]:
+    """The store call the bad input ``name`` stands for."""
+    if name in _KEYS:
+        return lambda memory: memory.store(_KEYS[name], "value")
+    if name in _VALUES:
+        return lambda memory: memory.store(GOOD_KEY, _VALUES[name])
+    if name in _TTLS:
+        return lambda memory: memory.store(GOOD_KEY, "value", ttl=_TTLS[name])
+    raise KeyError(f"no bad input is called {name!r}; known: {sorted(_KEYS | _VALUES | _TTLS)}")
+
+
+def attempt(memory: MemoryStore, name: str) -> Exception | None:
+    """Try the bad input; the error it raised, or None if it was (wrongly) accepted."""
+    try:
+        call_for(name)(memory)
+    except Exception as exc:
+        return exc
+    return None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the API shows of a memory."""
+
+    keys: list[str]
+    values: dict[str, Any]
+    stats: MemoryStats
+
+
+def snapshot(memory: MemoryStore) -> Snapshot:
+    keys = memory.list_keys()
+    return Snapshot(keys, memory.retrieve_many(keys), memory.stats())
