@@ -52,10 +52,11 @@ def text(entries: list[Entry]) -> str:
                 lines.append(f"      provides   {entry.target_fixture}")
             for doc_line in entry.doc.splitlines():
                 lines.append(f"      {doc_line}".rstrip())
-            used = f"  ({entry.examples[0].where}, used {count(entry.examples, 'time')})"
-            lines.append(f"      example    {entry.example}{used if entry.examples else ''}")
-            if not entry.examples:
-                lines.append("      (no feature uses this step yet)")
+            if entry.examples:
+                used = f"{entry.examples[0].where}, used {count(entry.examples, 'time')}"
+                lines.append(f"      example    {entry.example}  ({used})")
+            else:
+                lines.append(f"      example    {entry.example}  (no feature uses this step yet)")
             lines.append(f"      defined in {entry.source}")
             lines.append("")
     return "\n".join(lines) + "\n"
