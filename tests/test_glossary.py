@@ -103,3 +103,18 @@ def test_the_html_glossary_links_back_to_the_report(entries) -> None:
     page = glossary_render.html(entries, back_href="index.html")
     assert 'href="index.html"' in page
     assert page.count('class="step"') == len(entries)
+
+
+def test_a_step_no_feature_uses_yet_is_listed_as_such_in_text_and_html():
+    unused = glossary.Entry(
+        domain="memory",
+        module="steps.memory_steps",
+        type="given",
+        phrase="a phrase nobody uses",
+        parameters=[],
+        doc="Waits for a feature to use it.",
+        source="steps/memory_steps.py:1",
+        target_fixture=None,
+    )
+    assert "(no feature uses this step yet)" in glossary_render.text([unused])
+    assert "no feature uses this step yet" in glossary_render.entry_html(unused)
