@@ -24,4 +24,12 @@ def text(value: str) -> str:
     return value
 
 
-TYPES = {"Backend": backend, "Text": text}
+@with_pattern(r'none|"[^"]*"(?:, "[^"]*")*|[^"]+')
+def names(value: str) -> list[str]:
+    """A list in Gherkin: ``none``, ``"a", "b"`` or ``a, b`` -> ["a", "b"]."""
+    if value.strip() == "none":
+        return []
+    return [part.strip().strip('"') for part in value.split(",") if part.strip().strip('"')]
+
+
+TYPES = {"Backend": backend, "Text": text, "Names": names}
