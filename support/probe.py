@@ -1,19 +1,18 @@
-"""Looks underneath the public API for the platform feature: raw facts on a raw backend.
+"""What the platform feature asks of a backend: its version, and facts kept in a place.
 
-The one place where the specification writes and reads a backend directly, to prove the
-harness isolates scenarios before any agentstore API is involved.
+Facts go through the public memory API under the place's own prefix, so the isolation check
+exercises exactly what every other scenario relies on: the database, file or key prefix the
+harness handed out.
 """
 
 from __future__ import annotations
 
 import re
 
-import redis
-from sqlalchemy import create_engine, text
-
-from agentstore import doctor
-from agentstore.urls import sqlalchemy_url
+from agentstore import doctor, open_memory
 from support.isolation import Isolated
+
+FACTS = "aqe/platform-facts/"
 
 
 def server_version(place: Isolated) -> tuple[int, ...]:
@@ -25,29 +24,12 @@ def server_version(place: Isolated) -> tuple[int, ...]:
 
 
 def record_fact(place: Isolated, fact: str) -> None:
-    """Write ``fact`` into the place's own storage."""
-    if place.backend == "redis":
-        with redis.Redis.from_url(place.url) as client:
-            client.sadd(f"{place.prefix}facts", fact)
-        return
-    engine = create_engine(sqlalchemy_url(place.url))
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE IF NOT EXISTS probe_facts (fact TEXT NOT NULL)"))
-            conn.execute(text("INSERT INTO probe_facts (fact) VALUES (:fact)"), {"fact": fact})
-    finally:
-        engine.dispose()
+    """Keep ``fact`` in the place's own memory."""
+    with open_memory(place.url, prefix=place.prefix) as memory:
+        memory.store(f"{FACTS}{len(memory.list_keys(FACTS))}", fact)
 
 
 def facts(place: Isolated) -> set[str]:
-    """Every fact the place's storage holds."""
-    if place.backend == "redis":
-        with redis.Redis.from_url(place.url, decode_responses=True) as client:
-            return set(client.smembers(f"{place.prefix}facts"))
-    engine = create_engine(sqlalchemy_url(place.url))
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE IF NOT EXISTS probe_facts (fact TEXT NOT NULL)"))
-            return {row[0] for row in conn.execute(text("SELECT fact FROM probe_facts"))}
-    finally:
-        engine.dispose()
+    """Every fact the place's memory holds, whoever recorded it."""
+    with open_memory(place.url, prefix=place.prefix) as memory:
+        return set(memory.search("*").values())
