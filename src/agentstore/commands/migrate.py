@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("action", choices=["up", "down", "current", "history"])
     parser.add_argument("--url", help="the database URL (not needed for 'history')")
     parser.add_argument("--to", metavar="REV", help="the revision to move to")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, parser=parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{revision.id}{marker}  {revision.message.splitlines()[0]}")
         return 0
     if not args.url:
-        raise SystemExit(f"agentstore migrate {args.action}: error: --url is required")
+        args.parser.error(f"--url is required for {args.action!r}")
     with Database(args.url) as database:
         before = database.current_revision()
         if args.action == "current":
