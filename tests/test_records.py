@@ -43,3 +43,25 @@ def test_seeding_twice_adds_more_agents(db: Database) -> None:
     first = demo.seed(db, 2, 1, seed=3)
     second = demo.seed(db, 2, 1, seed=3)
     assert len(set(first + second)) == 4
+
+
+def test_a_missing_sqlite_file_is_refused_on_read_only_paths(tmp_path: Path) -> None:
+    path = tmp_path / "typo.db"
+    with Database(f"sqlite:///{path}") as database:
+        with pytest.raises(errors.BackendUnavailable, match="does not exist"):
+            database.current_revision()
+        with pytest.raises(errors.BackendUnavailable, match="does not exist"):
+            database.downgrade("base")
+    assert not path.exists()
+
+
+def test_any_other_operational_error_is_an_unavailable_backend_in_one_line() -> None:
+    from sqlalchemy import exc
+
+    from agentstore.db.failures import translate
+
+    raw = exc.OperationalError("SELECT 1", {}, Exception("disk I/O error\nmore detail"))
+    mapped = translate(raw, "postgresql://u:pw@h/db", 30.0)
+    assert isinstance(mapped, errors.BackendUnavailable)
+    assert "\n" not in str(mapped) and "disk I/O error" in str(mapped)
+    assert "pw@" not in str(mapped)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from agentstore.db import Database
+from agentstore.db.sqlite_files import sqlite_path
 from agentstore.migrations import runner
 from agentstore.urls import redact
 
@@ -32,8 +33,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.url:
         args.parser.error(f"--url is required for {args.action!r}")
+    # Only 'up' may create a SQLite file; it starts from nothing when there is none yet.
+    path = sqlite_path(args.url)
+    new_file = args.action == "up" and path is not None and not path.exists()
     with Database(args.url) as database:
-        before = database.current_revision()
+        before = None if new_file else database.current_revision()
         if args.action == "current":
             print(before or "none (never migrated)")
             return 0
