@@ -78,7 +78,7 @@ def test_unknown_revision_is_named(target: str) -> None:
 
 @pytest.mark.parametrize("target", ["", " "])
 def test_an_empty_revision_is_unknown_and_changes_nothing(tmp_path, target: str) -> None:
-    with Database(f"sqlite:///{tmp_path / 'empty-target.db'}") as database:
-        with pytest.raises(errors.UnknownRevision):
-            database.upgrade(target)
-        assert database.current_revision() is None
+    path = tmp_path / "empty-target.db"
+    with Database(f"sqlite:///{path}") as database, pytest.raises(errors.UnknownRevision):
+        database.upgrade(target)
+    assert not path.exists()
