@@ -29,4 +29,4 @@ Feature: Connections to the team database are pooled
   Scenario: the store reconnects after the server drops every connection
     Given a Postgres agent store with the agent "ada" as a "planner"
     When the server terminates every connection to the store
-    Then the agent "ada" is a "planner" with capabilities ""
+    Then the agent "ada" is a "planner" with no capabilities
