@@ -96,9 +96,7 @@ def revision_ids_in_files() -> Counter[str]:
     return ids
 
 
-def durations_converted(
-    recorded: list[dict[str, Any]], seconds: list[float | None]
-) -> str | None:
+def durations_converted(recorded: list[dict[str, Any]], seconds: list[float | None]) -> str | None:
     """Whether every execution recorded with ``duration_ms`` now lasts as long in seconds.
 
     ``recorded`` are the execution rows as written before the upgrade, ``seconds`` the
