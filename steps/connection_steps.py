@@ -14,7 +14,6 @@ from agentstore.db.engine import PoolSettings, SqliteSettings
 from steps.parameter_types import TYPES
 from support import inspect_db, workloads
 from support.databases import Opener
-from support.outcomes import Outcome, attempt
 
 
 @pytest.fixture
@@ -44,14 +43,16 @@ def _(db: Database, held: contextlib.ExitStack, count: int) -> None:
     workloads.hold_connections(db, count, held)
 
 
-@when("a third caller asks for a connection", target_fixture="outcome")
-def _(db: Database) -> Outcome:
-    return attempt(lambda: workloads.ask_for_connection(db))
+@when("a third caller asks for a connection", target_fixture="asked")
+def _(db: Database) -> workloads.Timed:
+    return workloads.ask_for_connection(db)
 
 
 @then(parsers.parse("the third caller is told the pool is exhausted after {wait:d} milliseconds"))
-def _(outcome: Outcome, wait: int) -> None:
-    assert f"{wait} ms" in str(outcome.refused(errors.PoolExhausted))
+def _(asked: workloads.Timed, wait: int) -> None:
+    assert f"{wait} ms" in str(asked.outcome.refused(errors.PoolExhausted))
+    # A lower bound only: it waited the configured time (pytest-timeout guards against hangs).
+    assert asked.seconds >= wait / 1000, f"refused after {asked.seconds * 1000:.0f} ms"
 
 
 @when(parsers.parse("{count:d} operations run one after another"), target_fixture="served_by")
@@ -66,21 +67,37 @@ def _(served_by: set[int]) -> None:
 
 @when(
     parsers.parse("{count:d} operations run on {threads:d} threads, every fifth one refused"),
-    target_fixture="refused",
+    target_fixture="run",
 )
-def _(db: Database, count: int, threads: int) -> int:
+def _(db: Database, count: int, threads: int) -> workloads.Run:
     return workloads.run_operations(db, count, threads, refuse_every=5)
 
 
+@given(
+    parsers.parse("{count:d} operations have run on {threads:d} threads, every fifth one refused"),
+    target_fixture="run",
+)
+def _(db: Database, count: int, threads: int) -> workloads.Run:
+    return workloads.run_operations(db, count, threads, refuse_every=5)
+
+
+@then(parsers.parse("{refused:d} of the {count:d} operations were refused"))
+def _(run: workloads.Run, refused: int, count: int) -> None:
+    assert (run.refused, run.count) == (refused, count)
+
+
 @then("every connection is back in the pool")
-def _(db: Database, refused: int) -> None:
-    assert refused == 4
+def _(db: Database) -> None:
     assert inspect_db.checked_out(db) == 0
 
 
-@then("once the store is closed the server holds no connection for it")
+@when("the store is closed")
 def _(db: Database) -> None:
     db.dispose()
+
+
+@then("the server holds no connection for it")
+def _(db: Database) -> None:
     assert inspect_db.server_connections(db) == 0
 
 
@@ -112,8 +129,7 @@ def _(db: Database, held: contextlib.ExitStack, count: str) -> workloads.Reader:
 
 @when(parsers.parse('a writer adds the agent "{name:Text}" and commits', TYPES))
 def _(db: Database, name: str) -> None:
-    with db.session() as session:
-        records.create_agent(session, name, "writer")
+    workloads.add_agent(db, name)
 
 
 @then(parsers.re(r"the reader still counts (?P<count>\d+) agents?"))
@@ -140,23 +156,22 @@ def _(db: Database, held: contextlib.ExitStack, name: str, hold: int) -> workloa
     return writer
 
 
-@when(
-    parsers.parse('a second writer adds the agent "{name:Text}"', TYPES), target_fixture="outcome"
-)
-def _(db: Database, first_writer: workloads.HoldingWriter, name: str) -> Outcome:
-    def write() -> None:
-        with db.session() as session:
-            records.create_agent(session, name, "writer")
-
-    outcome = attempt(write)
-    first_writer.join()
-    return outcome
+@when(parsers.parse('a second writer adds the agent "{name:Text}"', TYPES), target_fixture="second")
+def _(db: Database, first_writer: workloads.HoldingWriter, name: str) -> workloads.ContendedWrite:
+    return workloads.write_while_held(db, first_writer, name)
 
 
-@then(parsers.parse('the agents "{names:Text}" are both stored', TYPES))
-def _(db: Database, outcome: Outcome, first_writer: workloads.HoldingWriter, names: str) -> None:
-    assert outcome.error is None, outcome.error
+@then(parsers.parse('"{name:Text}" was stored after waiting for the first writer', TYPES))
+def _(second: workloads.ContendedWrite, name: str) -> None:
+    assert second.outcome.error is None, second.outcome.error
+    assert second.started_while_held, f"{name!r} began after the first writer let go"
+    assert second.finished_after_hold, f"{name!r} was stored before the first writer let go"
+    assert second.waited_seconds > 0
+
+
+@then(parsers.parse("the agents {names:Names} are both stored", TYPES))
+def _(db: Database, first_writer: workloads.HoldingWriter, names: list[str]) -> None:
     assert first_writer.error is None, first_writer.error
     with db.session() as session:
         stored = {agent.name for agent in records.list_agents(session)}
-    assert stored == {name.strip() for name in names.split(",")}
+    assert stored == set(names)

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from faker import Faker
 from pytest_bdd import given, parsers, then, when
+from sqlalchemy.orm import Session
 
-from agentstore import Database, errors
-from agentstore.db import records
+from agentstore import Database
+from agentstore.db import Execution, records
 from steps.parameter_types import TYPES
 from support import factories
 from support.databases import Opener
 from support.factories import Seeded
-from support.outcomes import Outcome, attempt, attempt_in_session
+from support.outcomes import Outcome, attempt, attempt_in_session, refused_because
 
 
-def names(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+def latest_run(session: Session, name: str, task: str) -> Execution:
+    """The latest execution of ``task`` by the agent ``name``."""
+    return [run for run in records.executions_of(session, name) if run.task == task][-1]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive times (stored as UTC); PostgreSQL aware ones."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # Given ----------------------------------------------------------------------------------------
@@ -54,21 +63,37 @@ def _(db: Database, name: str, role: str) -> None:
         records.create_agent(session, name, role)
 
 
+@given(parsers.parse('"{name:Text}" is running the task "{task:Text}"', TYPES))
+def _(db: Database, name: str, task: str) -> None:
+    with db.session() as session:
+        agent = records.get_agent(session, name)
+        records.record_execution(
+            session, agent.id, task, status="running", started_at=datetime.now(UTC)
+        )
+
+
+@given(parsers.parse('"{name:Text}" has run the tasks {tasks:Names}', TYPES))
+def _(db: Database, name: str, tasks: list[str]) -> None:
+    with db.session() as session:
+        agent = records.get_agent(session, name)
+        for task in tasks:
+            records.record_execution(session, agent.id, task, status="succeeded")
+
+
 # When -----------------------------------------------------------------------------------------
 
 
 @when(
     parsers.parse(
         'the agent "{name:Text}" is created as a "{role:Text}" '
-        'with capabilities "{capabilities:Text}"',
+        "with capabilities {capabilities:Names}",
         TYPES,
     ),
     target_fixture="outcome",
 )
-def _(db: Database, name: str, role: str, capabilities: str) -> Outcome:
+def _(db: Database, name: str, role: str, capabilities: list[str]) -> Outcome:
     return attempt_in_session(
-        db,
-        lambda session: records.create_agent(session, name, role, capabilities=names(capabilities)),
+        db, lambda session: records.create_agent(session, name, role, capabilities=capabilities)
     )
 
 
@@ -117,13 +142,13 @@ def _(db: Database, seeded: Seeded) -> str:
 
 
 @when(
-    parsers.parse('one transaction creates the agents "{agents:Text}"', TYPES),
+    parsers.parse("one transaction creates the agents {agents:Names}", TYPES),
     target_fixture="outcome",
 )
-def _(db: Database, agents: str) -> Outcome:
+def _(db: Database, agents: list[str]) -> Outcome:
     def create_all() -> None:
         with db.session() as session:
-            for name in names(agents):
+            for name in agents:
                 records.create_agent(session, name, "helper")
 
     return attempt(create_all)
@@ -161,6 +186,30 @@ def _(db: Database, name: str, task: str, error: str) -> Outcome:
     return attempt(record)
 
 
+@when(
+    parsers.parse(
+        '"{name:Text}" finishes the task "{task:Text}" succeeding in {seconds:g} seconds', TYPES
+    ),
+    target_fixture="outcome",
+)
+def _(db: Database, name: str, task: str, seconds: float) -> Outcome:
+    def finish(session: Session) -> None:
+        running = latest_run(session, name, task)
+        records.finish_execution(session, running.id, "succeeded", duration_seconds=seconds)
+
+    return attempt_in_session(db, finish)
+
+
+@when(
+    parsers.parse('the execution of "{name:Text}" for the task "{task:Text}" is removed', TYPES),
+    target_fixture="outcome",
+)
+def _(db: Database, name: str, task: str) -> Outcome:
+    return attempt_in_session(
+        db, lambda session: records.delete_execution(session, latest_run(session, name, task).id)
+    )
+
+
 @when("an execution is recorded for an agent that does not exist", target_fixture="outcome")
 def _(db: Database) -> Outcome:
     return attempt_in_session(
@@ -173,13 +222,20 @@ def _(db: Database) -> Outcome:
 
 @then(
     parsers.parse(
-        'the agent "{name:Text}" is a "{role:Text}" with capabilities "{capabilities:Text}"', TYPES
+        'the agent "{name:Text}" is a "{role:Text}" with capabilities {capabilities:Names}', TYPES
     )
 )
-def _(db: Database, name: str, role: str, capabilities: str) -> None:
+def _(db: Database, name: str, role: str, capabilities: list[str]) -> None:
     with db.session() as session:
         agent = records.get_agent(session, name)
-        assert (agent.role, agent.capabilities) == (role, names(capabilities))
+        assert (agent.role, agent.capabilities) == (role, capabilities)
+
+
+@then(parsers.parse('the agent "{name:Text}" is a "{role:Text}" with no capabilities', TYPES))
+def _(db: Database, name: str, role: str) -> None:
+    with db.session() as session:
+        agent = records.get_agent(session, name)
+        assert (agent.role, agent.capabilities) == (role, [])
 
 
 @then(parsers.parse('the agent "{name:Text}" is "{status:Text}" with priority {priority:d}', TYPES))
@@ -229,14 +285,18 @@ def _(db: Database, name: str, error: str) -> None:
         assert (latest.status, latest.error) == ("failed", error)
 
 
-@then(parsers.parse('the request is refused because the name "{name:Text}" is taken', TYPES))
-def _(outcome: Outcome, name: str) -> None:
-    assert repr(name) in str(outcome.refused(errors.DuplicateName))
+@then(parsers.parse('the latest execution of "{name:Text}" ended after it started', TYPES))
+def _(db: Database, outcome: Outcome, name: str) -> None:
+    assert outcome.error is None, outcome.error
+    with db.session() as session:
+        latest = records.executions_of(session, name)[-1]
+        assert latest.started_at is not None and latest.finished_at is not None
+        assert as_utc(latest.finished_at) >= as_utc(latest.started_at)
 
 
-@then("the request is refused because the agent does not exist")
-def _(outcome: Outcome) -> None:
-    assert "no agent" in str(outcome.refused(errors.MissingRecord))
+@then(parsers.parse("the request is refused because {reason}"))
+def _(outcome: Outcome, reason: str) -> None:
+    refused_because(outcome, reason)
 
 
 @then(parsers.parse("every other agent still has its {count:d} executions"))

@@ -9,6 +9,7 @@ import pytest
 
 from agentstore import Database
 from agentstore.db.engine import PoolSettings, SqliteSettings
+from agentstore.db.sqlite_files import sqlite_path
 from support.isolation import Isolation
 
 
@@ -34,6 +35,9 @@ def open_database(isolation: Isolation) -> Iterator[Opener]:
 
     def opener(backend, *, revision="head", pool=None, sqlite=None):
         place = isolation.new(backend, migrated=revision == "head")
+        path = sqlite_path(place.url)
+        if path is not None and not path.exists():
+            path.touch()  # an empty database exists; only a missing file is refused
         database = Database(place.url, pool=pool, sqlite=sqlite)
         opened.append(database)
         if revision not in (None, "head"):

@@ -117,7 +117,8 @@ def _admin(database: Database) -> psycopg.Connection:
 
 
 def server_connections(database: Database, settle_seconds: float = 2.0) -> int:
-    """How many connections the server holds open to the store's database (ours left out).
+    """How many client connections the server holds open to the store's database (ours left
+    out; the server's own workers, such as autovacuum, are not connections of the store).
 
     A server process leaves the activity list a moment after its client hangs up, so a
     non-zero count is looked at again every few milliseconds, for up to ``settle_seconds``.
@@ -128,6 +129,7 @@ def server_connections(database: Database, settle_seconds: float = 2.0) -> int:
             count = admin.execute(
                 "SELECT count(*) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND backend_type = 'client backend'"
             ).fetchone()[0]
             if count == 0 or time.monotonic() > deadline:
                 return count
@@ -135,11 +137,12 @@ def server_connections(database: Database, settle_seconds: float = 2.0) -> int:
 
 
 def terminate_connections(database: Database) -> int:
-    """Have the server kill every connection to the store's database; returns how many."""
+    """Have the server kill every client connection to the store's database; how many."""
     with _admin(database) as admin:
         return admin.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend'"
         ).fetchone()[0]
 
 

@@ -6,10 +6,12 @@ Each function runs one of pytest-alembic's built-in checks against a store and r
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest_alembic
 from pytest_alembic.config import Config
@@ -92,3 +94,21 @@ def revision_ids_in_files() -> Counter[str]:
     for path in sorted((runner.HERE / "versions").glob("*.py")):
         ids.update(pattern.findall(path.read_text()))
     return ids
+
+
+def durations_converted(recorded: list[dict[str, Any]], seconds: list[float | None]) -> str | None:
+    """Whether every execution recorded with ``duration_ms`` now lasts as long in seconds.
+
+    ``recorded`` are the execution rows as written before the upgrade, ``seconds`` the
+    durations read back after it, in the same order; ``None`` when every one matches.
+    """
+    if len(seconds) != len(recorded):
+        return f"{len(recorded)} executions were recorded, {len(seconds)} read back"
+    for row, after in zip(recorded, seconds, strict=True):
+        before = row["duration_ms"]
+        expected = None if before is None else before / 1000
+        if (expected is None) != (after is None) or (
+            expected is not None and not math.isclose(after, expected, abs_tol=1e-9)
+        ):
+            return f"execution {row['id']}: {before!r} ms became {after!r} s"
+    return None

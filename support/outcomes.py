@@ -1,4 +1,9 @@
-"""Outcomes of a request that may be refused: the When step records, the Then step judges."""
+"""Outcomes of a request that may be refused: the When step records, the Then step judges.
+
+``REFUSALS`` is the one table of reasons a feature may give for a refusal ("the request is
+refused because <reason>"): each reason names the error it stands for and what the error's
+one-line message must say. A new reason is one new row here.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import parse
 from sqlalchemy.orm import Session
 
-from agentstore import Database
+from agentstore import Database, errors
 from agentstore.errors import AgentstoreError
 
 
@@ -25,6 +31,39 @@ class Outcome:
         assert isinstance(self.error, kind), f"expected {kind.__name__}, got {self.error!r}"
         assert "\n" not in str(self.error), f"error spans several lines: {self.error}"
         return self.error
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A reason as features word it, the error it means, and what that error must say."""
+
+    reason: str  # a parse pattern: 'the name "{name}" is taken'
+    error: type[AgentstoreError]
+    says: str  # formatted with the reason's fields: "{name!r}"
+
+
+REFUSALS = (
+    Refusal('the name "{name}" is taken', errors.DuplicateName, "{name!r}"),
+    Refusal("the agent does not exist", errors.MissingRecord, "no agent"),
+    Refusal('the revision "{revision}" is unknown', errors.UnknownRevision, "{revision!r}"),
+    Refusal(
+        'the database is at the newer revision "{revision}"', errors.SchemaTooNew, "{revision!r}"
+    ),
+    Refusal("the database was never migrated", errors.SchemaNotMigrated, "migrate up"),
+)
+
+
+def refused_because(outcome: Outcome, reason: str) -> AgentstoreError:
+    """Assert ``outcome`` was refused for ``reason`` (a row of ``REFUSALS``); the error."""
+    for refusal in REFUSALS:
+        found = parse.parse(refusal.reason, reason)
+        if found is not None:
+            error = outcome.refused(refusal.error)
+            expected = refusal.says.format(**found.named)
+            assert expected in str(error), f"expected the error to say {expected}: {error}"
+            return error
+    known = "; ".join(refusal.reason for refusal in REFUSALS)
+    raise AssertionError(f"no refusal reads {reason!r}; support/outcomes.py knows: {known}")
 
 
 def attempt(request: Callable[[], Any]) -> Outcome:

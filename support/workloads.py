@@ -19,6 +19,7 @@ from agentstore import Database
 from agentstore.db import records
 from agentstore.errors import AgentstoreError, DuplicateName
 from support import inspect_db
+from support.outcomes import Outcome, attempt
 
 
 def hold_connections(database: Database, count: int, stack: contextlib.ExitStack) -> None:
@@ -28,10 +29,30 @@ def hold_connections(database: Database, count: int, stack: contextlib.ExitStack
         records.count_agents(session)
 
 
-def ask_for_connection(database: Database) -> None:
-    """One caller's request for a connection (it runs one small query)."""
+@dataclass(frozen=True)
+class Timed:
+    """How a request ended, and how long the caller waited for that answer (seconds)."""
+
+    outcome: Outcome
+    seconds: float
+
+
+def ask_for_connection(database: Database) -> Timed:
+    """One caller's request for a connection (it runs one small query), timed."""
+
+    def query() -> None:
+        with database.session() as session:
+            records.count_agents(session)
+
+    started = time.monotonic()
+    outcome = attempt(query)
+    return Timed(outcome, time.monotonic() - started)
+
+
+def add_agent(database: Database, name: str, role: str = "writer") -> None:
+    """A writer adds the agent ``name`` in a transaction of its own and commits."""
     with database.session() as session:
-        records.count_agents(session)
+        records.create_agent(session, name, role)
 
 
 def backend_ids_of_operations(database: Database, count: int) -> set[int]:
@@ -53,7 +74,15 @@ def operation(database: Database, index: int, refuse_every: int) -> None:
         records.count_agents(session)
 
 
-def run_operations(database: Database, count: int, threads: int, refuse_every: int) -> int:
+@dataclass(frozen=True)
+class Run:
+    """A run of operations: how many ran, and how many were refused as a taken name."""
+
+    count: int
+    refused: int
+
+
+def run_operations(database: Database, count: int, threads: int, refuse_every: int) -> Run:
     """Run ``count`` operations on ``threads`` threads; how many were refused as expected."""
 
     def one(index: int) -> int:
@@ -64,7 +93,7 @@ def run_operations(database: Database, count: int, threads: int, refuse_every: i
         return 0
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        return sum(pool.map(one, range(count)))
+        return Run(count, sum(pool.map(one, range(count))))
 
 
 @dataclass
@@ -86,12 +115,18 @@ class Reader:
 
 @dataclass
 class HoldingWriter:
-    """A writer, on its own thread, that adds an agent and keeps the write lock a moment."""
+    """A writer, on its own thread, that adds an agent and keeps the write lock a while.
+
+    ``holding`` is set once it holds the lock, ``hold_over`` once its hold has ended (just
+    before it commits); ``hold_ended_at`` says when, on the ``time.monotonic`` clock.
+    """
 
     database: Database
     name: str
     hold_seconds: float
     holding: threading.Event = field(default_factory=threading.Event)
+    hold_over: threading.Event = field(default_factory=threading.Event)
+    hold_ended_at: float | None = None
     error: AgentstoreError | None = None
     thread: threading.Thread | None = None
 
@@ -106,11 +141,46 @@ class HoldingWriter:
                 records.create_agent(session, self.name, "writer")
                 self.holding.set()
                 time.sleep(self.hold_seconds)
+                self.hold_ended_at = time.monotonic()
+                self.hold_over.set()
         except AgentstoreError as error:
             self.error = error
         finally:
             self.holding.set()
+            self.hold_over.set()
 
     def join(self) -> None:
         if self.thread is not None:
             self.thread.join(30)
+            assert not self.thread.is_alive(), "the first writer is still running"
+
+
+@dataclass(frozen=True)
+class ContendedWrite:
+    """A write made while another writer held the file, and whether it really had to wait."""
+
+    outcome: Outcome
+    started_while_held: bool
+    finished_after_hold: bool
+    waited_seconds: float
+
+
+def write_while_held(database: Database, first: HoldingWriter, name: str) -> ContendedWrite:
+    """Add the agent ``name`` while ``first`` holds the file; then let ``first`` finish.
+
+    Contention is shown by events, not by timing alone: the write began while the first
+    writer's hold was active, and it ended only after that hold was over (the file cannot
+    be written before the first writer commits, which it does after its hold).
+    """
+    started_while_held = first.holding.is_set() and not first.hold_over.is_set()
+    started = time.monotonic()
+    outcome = attempt(lambda: add_agent(database, name))
+    finished = time.monotonic()
+    first.join()
+    hold_ended_at = first.hold_ended_at
+    return ContendedWrite(
+        outcome,
+        started_while_held=started_while_held,
+        finished_after_hold=hold_ended_at is not None and finished >= hold_ended_at,
+        waited_seconds=finished - started,
+    )

@@ -74,3 +74,11 @@ def test_duration_migration_converts_and_restores(alembic_runner: MigrationConte
 def test_unknown_revision_is_named(target: str) -> None:
     with pytest.raises(errors.UnknownRevision, match=repr(target)):
         runner.check_target(target)
+
+
+@pytest.mark.parametrize("target", ["", " "])
+def test_an_empty_revision_is_unknown_and_changes_nothing(tmp_path, target: str) -> None:
+    path = tmp_path / "empty-target.db"
+    with Database(f"sqlite:///{path}") as database, pytest.raises(errors.UnknownRevision):
+        database.upgrade(target)
+    assert not path.exists()

@@ -43,3 +43,45 @@ def test_seeding_twice_adds_more_agents(db: Database) -> None:
     first = demo.seed(db, 2, 1, seed=3)
     second = demo.seed(db, 2, 1, seed=3)
     assert len(set(first + second)) == 4
+
+
+def test_a_missing_sqlite_file_is_refused_on_read_only_paths(tmp_path: Path) -> None:
+    path = tmp_path / "typo.db"
+    with Database(f"sqlite:///{path}") as database:
+        with pytest.raises(errors.BackendUnavailable, match="does not exist"):
+            database.current_revision()
+        with pytest.raises(errors.BackendUnavailable, match="does not exist"):
+            database.downgrade("base")
+    assert not path.exists()
+
+
+def test_any_other_operational_error_is_an_unavailable_backend_in_one_line() -> None:
+    from sqlalchemy import exc
+
+    from agentstore.db.failures import translate
+
+    raw = exc.OperationalError("SELECT 1", {}, Exception("disk I/O error\nmore detail"))
+    mapped = translate(raw, "postgresql://u:pw@h/db", 30.0)
+    assert isinstance(mapped, errors.BackendUnavailable)
+    assert "\n" not in str(mapped) and "disk I/O error" in str(mapped)
+    assert "pw@" not in str(mapped)
+
+
+def test_an_execution_is_finished_and_removed_while_its_agent_stays(db: Database) -> None:
+    with db.session() as session:
+        agent = records.create_agent(session, "ada", "planner")
+        first = records.record_execution(session, agent.id, "draft notes", status="running")
+        records.record_execution(session, agent.id, "review notes", status="running")
+    with db.session() as session:
+        records.finish_execution(session, first.id, "succeeded", duration_seconds=4)
+    with db.session() as session:
+        done = records.get_execution(session, first.id)
+        assert (done.status, done.duration_seconds) == ("succeeded", 4)
+        assert done.finished_at is not None
+        records.delete_execution(session, first.id)
+    with db.session() as session:
+        assert [run.task for run in records.executions_of(session, "ada")] == ["review notes"]
+    with pytest.raises(errors.MissingRecord), db.session() as session:
+        records.delete_execution(session, first.id)
+    with pytest.raises(ValueError, match="'running'"), db.session() as session:
+        records.finish_execution(session, first.id + 1, "running")

@@ -48,3 +48,34 @@ def test_sql_urls_are_normalised_for_sqlalchemy_and_libpq():
     assert sqlalchemy_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert libpq_url("postgresql+psycopg://u@h/db") == "postgresql://u@h/db"
     assert sqlalchemy_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql+psycopg://u@127.0.0.1:1/x?password=s3cret",
+            "postgresql+psycopg://u@127.0.0.1:1/x?password=***",
+        ),
+        (
+            "postgresql://u@h/x?sslmode=require&PASSWORD=s3cret&application_name=a",
+            "postgresql://u@h/x?sslmode=require&PASSWORD=***&application_name=a",
+        ),
+        ("redis://h:6379/0?password=s3cret", "redis://h:6379/0?password=***"),
+        ("postgresql://u:pw@h/x?password=s3cret", "postgresql://u:***@h/x?password=***"),
+    ],
+)
+def test_redact_hides_a_password_given_as_a_query_parameter(url, shown):
+    assert redact(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:pw@h:abc/db", "postgresql://u:***@h:abc/db"),
+        ("postgresql://u:pw@h:99999/db", "postgresql://u:***@h:99999/db"),
+        ("redis://:pw@[::1]:6379/0", "redis://:***@[::1]:6379/0"),
+    ],
+)
+def test_redact_never_crashes_on_a_bad_port(url, shown):
+    assert redact(url) == shown

@@ -20,13 +20,19 @@ Feature: Connections to the team database are pooled
     When a third caller asks for a connection
     Then the third caller is told the pool is exhausted after 150 milliseconds
 
-  Scenario: a run that includes failures leaves no connection behind
+  Scenario: a run that includes failures gives every connection back to the pool
     Given a Postgres agent store
     When 20 operations run on 4 threads, every fifth one refused
-    Then every connection is back in the pool
-    And once the store is closed the server holds no connection for it
+    Then 4 of the 20 operations were refused
+    And every connection is back in the pool
+
+  Scenario: closing the store closes every connection it opened
+    Given a Postgres agent store
+    And 20 operations have run on 4 threads, every fifth one refused
+    When the store is closed
+    Then the server holds no connection for it
 
   Scenario: the store reconnects after the server drops every connection
     Given a Postgres agent store with the agent "ada" as a "planner"
     When the server terminates every connection to the store
-    Then the agent "ada" is a "planner" with capabilities ""
+    Then the agent "ada" is a "planner" with no capabilities

@@ -41,6 +41,8 @@ Feature: Records survive every migration
 
       Examples:
         | backend  | revision | Comment                                       |
+        | Postgres | 0001     | agents' memory gets a place of its own        |
+        | SQLite   | 0001     | agents' memory gets a place of its own        |
         | Postgres | 0002     | priorities are added                          |
         | SQLite   | 0002     | priorities are added                          |
         | Postgres | 0003     | executions are indexed by agent               |

@@ -64,7 +64,7 @@ Feature: The schema evolves through one linear history of revisions
 
   Rule: the migrated schema is what the models describe
 
-    Scenario Outline: the schema migrations build on <backend> matches the models
+    Scenario Outline: the schema built by migrations on <backend> matches the models
       Given an empty <backend> database
       When the database is upgraded to the newest revision
       Then comparing the schema with the models finds no difference

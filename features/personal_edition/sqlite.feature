@@ -26,6 +26,7 @@ Feature: The Personal Edition keeps the same records in one SQLite file
     @sqlite
     Scenario: a second writer waits for the first instead of failing at once
       Given a SQLite agent store whose writers wait up to 5000 milliseconds for each other
-      And a writer adding the agent "ada" holds the file for 100 milliseconds
+      And a writer adding the agent "ada" holds the file for 500 milliseconds
       When a second writer adds the agent "bob"
-      Then the agents "ada, bob" are both stored
+      Then "bob" was stored after waiting for the first writer
+      And the agents "ada", "bob" are both stored

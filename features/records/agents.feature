@@ -9,8 +9,8 @@ Feature: Agents are kept as records
 
     Scenario Outline: a new agent on <backend> reads back as it was created
       Given a <backend> agent store
-      When the agent "ada" is created as a "planner" with capabilities "search, summarise"
-      Then the agent "ada" is a "planner" with capabilities "search, summarise"
+      When the agent "ada" is created as a "planner" with capabilities "search", "summarise"
+      Then the agent "ada" is a "planner" with capabilities "search", "summarise"
       And the agent "ada" is "idle" with priority 0
 
       Examples:
@@ -21,7 +21,7 @@ Feature: Agents are kept as records
     Scenario Outline: an agent on <backend> changes role, status and priority
       Given a <backend> agent store with the agent "ada" as a "planner"
       When the agent "ada" becomes a "reviewer" that is "busy" with priority 3
-      Then the agent "ada" is a "reviewer" with capabilities ""
+      Then the agent "ada" is a "reviewer" with no capabilities
       And the agent "ada" is "busy" with priority 3
 
       Examples:
@@ -32,7 +32,7 @@ Feature: Agents are kept as records
     Scenario Outline: a renamed agent on <backend> answers only to its new name
       Given a <backend> agent store with the agent "ada" as a "planner"
       When the agent "ada" is renamed "grace"
-      Then the agent "grace" is a "planner" with capabilities ""
+      Then the agent "grace" is a "planner" with no capabilities
       And there is no agent "ada"
 
       Examples:
@@ -57,7 +57,7 @@ Feature: Agents are kept as records
       Given a <backend> agent store with the agent "ada" as a "planner"
       When the agent "ada" is created as a "coder"
       Then the request is refused because the name "ada" is taken
-      And the agent "ada" is a "planner" with capabilities ""
+      And the agent "ada" is a "planner" with no capabilities
 
       Examples:
         | backend  |
@@ -69,7 +69,7 @@ Feature: Agents are kept as records
       And the agent "grace" is created as a "coder"
       When the agent "grace" is renamed "ada"
       Then the request is refused because the name "ada" is taken
-      And the agent "grace" is a "coder" with capabilities ""
+      And the agent "grace" is a "coder" with no capabilities
 
       Examples:
         | backend  |
@@ -80,7 +80,7 @@ Feature: Agents are kept as records
 
     Scenario Outline: a transaction on <backend> that fails halfway writes nothing
       Given a <backend> agent store with the agent "ada" as a "planner"
-      When one transaction creates the agents "bob, carol, ada, dave"
+      When one transaction creates the agents "bob", "carol", "ada", "dave"
       Then the request is refused because the name "ada" is taken
       And the store holds 1 agent and 0 executions
       And there is no agent "bob"

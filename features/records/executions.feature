@@ -2,7 +2,8 @@ Feature: Executions are kept with the agent that ran them
   An execution records one task an agent ran: how it ended, how long it took, and its output
   or its error.
   Rules:
-  - an execution reads back with its outcome
+  - an execution reads back with its outcome, and a running one keeps how it finished
+  - a removed execution is gone, and its agent stays
   - an execution for an agent that does not exist is refused, and nothing is written
   - removing an agent removes every execution it ran, and only those
 
@@ -23,6 +24,30 @@ Feature: Executions are kept with the agent that ran them
       Given a <backend> agent store with the agent "ada" as a "planner"
       When "ada" records the task "draft the release notes" failing with "the model timed out"
       Then the latest execution of "ada" failed with "the model timed out"
+
+      Examples:
+        | backend  |
+        | Postgres |
+        | SQLite   |
+
+    Scenario Outline: a finished execution on <backend> keeps its end and outcome
+      Given a <backend> agent store with the agent "ada" as a "planner"
+      And "ada" is running the task "draft notes"
+      When "ada" finishes the task "draft notes" succeeding in 4 seconds
+      Then the latest execution of "ada" is the task "draft notes" succeeding in 4 seconds
+      And the latest execution of "ada" ended after it started
+
+      Examples:
+        | backend  |
+        | Postgres |
+        | SQLite   |
+
+    Scenario Outline: a removed execution is gone from <backend> and its agent stays
+      Given a <backend> agent store with the agent "ada" as a "planner"
+      And "ada" has run the tasks "draft notes", "review notes", "send notes"
+      When the execution of "ada" for the task "review notes" is removed
+      Then "ada" has 2 executions
+      And the agent "ada" is a "planner" with no capabilities
 
       Examples:
         | backend  |

@@ -1,6 +1,7 @@
 """The ``agentstore`` command line: one sub-command per module in ``agentstore.commands``.
 
 Every command prints errors as one line on stderr and exits with code 1; no tracebacks.
+A usage error (an unknown command, a missing or malformed option) is such an error too.
 """
 
 from __future__ import annotations
@@ -8,14 +9,32 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from agentstore.commands import COMMANDS
 from agentstore.errors import AgentstoreError
 
 
+class UsageError(Exception):
+    """The command line could not be understood; the message is one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line and exit code 1, like every error.
+
+    Sub-command parsers are made from this class too (argparse uses the parent's class).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("agentstore").strip()
+        where = f"{command}: " if command else ""
+        hint = f"see '{self.prog} --help'"
+        raise UsageError(f"{where}{' '.join(message.split())} ({hint})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="agentstore", description="Persistence for AI agents: manage and check a store."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -25,11 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return its exit code (0 success, 1 failure, 2 usage error)."""
-    args = build_parser().parse_args(argv)
+    """Run one command; return its exit code (0 success, 1 failure)."""
     try:
+        args = build_parser().parse_args(argv)
         return int(args.run(args) or 0)
-    except AgentstoreError as error:
+    except (AgentstoreError, UsageError) as error:
         print(f"agentstore: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

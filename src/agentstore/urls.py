@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from agentstore.errors import InvalidURL
 
@@ -24,20 +24,30 @@ _LABELS: dict[Backend, str] = {"postgres": "PostgreSQL", "sqlite": "SQLite", "re
 
 
 def redact(url: str) -> str:
-    """Return ``url`` with any password replaced by ``***``, safe for messages and logs."""
+    """Return ``url`` with any password replaced by ``***``, safe for messages and logs.
+
+    Both places a driver takes a password are masked: ``user:password@`` in the address and a
+    ``password=`` query parameter. A malformed port is shown as written, never parsed.
+    """
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unparseable URL>"
-    if parts.password is None:
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if ":" in userinfo:
+        userinfo = userinfo.partition(":")[0] + ":***"
+    netloc = f"{userinfo}{at}{hostport}"
+    query = "&".join(_redact_parameter(item) for item in parts.query.split("&"))
+    if netloc == parts.netloc and query == parts.query:
         return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    port = f":{parts.port}" if parts.port else ""
-    netloc = f"{user}:***@{host}{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _redact_parameter(item: str) -> str:
+    name, equals, _value = item.partition("=")
+    if equals and unquote(name).strip().lower() == "password":
+        return f"{name}=***"
+    return item
 
 
 def backend_of(url: str) -> Backend:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from agentstore.db import Database
+from agentstore.db.sqlite_files import sqlite_path
 from agentstore.migrations import runner
 from agentstore.urls import redact
 
@@ -20,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("action", choices=["up", "down", "current", "history"])
     parser.add_argument("--url", help="the database URL (not needed for 'history')")
     parser.add_argument("--to", metavar="REV", help="the revision to move to")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, parser=parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,9 +32,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"{revision.id}{marker}  {revision.message.splitlines()[0]}")
         return 0
     if not args.url:
-        raise SystemExit(f"agentstore migrate {args.action}: error: --url is required")
+        args.parser.error(f"--url is required for {args.action!r}")
+    # Only 'up' may create a SQLite file; it starts from nothing when there is none yet.
+    path = sqlite_path(args.url)
+    new_file = args.action == "up" and path is not None and not path.exists()
     with Database(args.url) as database:
-        before = database.current_revision()
+        before = None if new_file else database.current_revision()
         if args.action == "current":
             print(before or "none (never migrated)")
             return 0

@@ -19,12 +19,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--agents", type=int, required=True, metavar="N")
     parser.add_argument("--executions", type=int, required=True, metavar="M", help="per agent")
     parser.add_argument("--seed", type=int, default=None, metavar="S", help="random seed")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, parser=parser)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.agents < 0 or args.executions < 0:
-        raise SystemExit("agentstore seed: error: --agents and --executions must be 0 or more")
+        args.parser.error("--agents and --executions must be 0 or more")
     with Database(args.url) as database:
         names = demo.seed(database, args.agents, args.executions, args.seed)
     print(f"{redact(args.url)}: added {len(names)} agents with {args.executions} executions each")

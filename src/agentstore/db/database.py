@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agentstore.db.engine import PoolSettings, SqliteSettings, make_engine
 from agentstore.db.failures import translate
+from agentstore.db.sqlite_files import sqlite_file_must_exist
 from agentstore.errors import AgentstoreError
 from agentstore.migrations import runner
 
@@ -53,12 +54,20 @@ class Database:
             runner.upgrade(self.engine, revision)
 
     def downgrade(self, revision: str) -> None:
-        """Migrate the schema down to ``revision`` (``"base"`` removes every table)."""
+        """Migrate the schema down to ``revision`` (``"base"`` removes every table).
+
+        A SQLite file that does not exist is refused (``BackendUnavailable``), never created.
+        """
+        sqlite_file_must_exist(self.url)
         with self._translated():
             runner.downgrade(self.engine, revision)
 
     def current_revision(self) -> str | None:
-        """The revision the database is at, or ``None`` when it was never migrated."""
+        """The revision the database is at, or ``None`` when it was never migrated.
+
+        A SQLite file that does not exist is refused (``BackendUnavailable``), never created.
+        """
+        sqlite_file_must_exist(self.url)
         with self._translated():
             return runner.current(self.engine)
 

@@ -1,7 +1,9 @@
 """Translate what the database driver raises into agentstore's own errors.
 
 One place decides what a failed statement means to a caller: a taken name, a missing
-record, a full pool, an unreachable server, or a schema that was never migrated.
+record, a full pool, an unreachable server, or a schema that was never migrated. Any other
+operational failure (a file that cannot be opened, a disk error) is an unavailable backend,
+told in one line.
 """
 
 from __future__ import annotations
@@ -68,4 +70,6 @@ def translate(error: exc.SQLAlchemyError, url: str, pool_timeout: float) -> Agen
         return BackendUnavailable(f"lost the connection to {where}: {message}")
     if isinstance(error, exc.InterfaceError | exc.OperationalError) and "connect" in message:
         return BackendUnavailable(f"cannot reach {where}: {message}")
+    if isinstance(error, exc.OperationalError):
+        return BackendUnavailable(f"cannot use {where}: {message}")
     return None

@@ -8,7 +8,7 @@ A refused write raises an ``agentstore.errors.RecordError`` naming what was wron
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import exc, func, select
@@ -121,6 +121,47 @@ def record_execution(
     session.add(execution)
     _flush(session, agent_id=agent_id)
     return execution
+
+
+EXECUTION_ENDINGS = {"succeeded", "failed"}
+
+
+def get_execution(session: Session, execution_id: int) -> Execution:
+    """The execution ``execution_id``; ``MissingRecord`` if there is none."""
+    execution = session.get(Execution, execution_id)
+    if execution is None:
+        raise MissingRecord(f"no execution with id {execution_id} exists")
+    return execution
+
+
+def finish_execution(
+    session: Session,
+    execution_id: int,
+    status: str,
+    *,
+    duration_seconds: float | None = None,
+    finished_at: datetime | None = None,
+    output: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> Execution:
+    """Record how a running execution ended: ``status`` (succeeded or failed), when, and
+    with what output or error. ``finished_at`` defaults to now."""
+    if status not in EXECUTION_ENDINGS:
+        raise ValueError(f"an execution ends as one of {sorted(EXECUTION_ENDINGS)}, not {status!r}")
+    execution = get_execution(session, execution_id)
+    execution.status = status
+    execution.finished_at = finished_at or datetime.now(UTC)
+    execution.duration_seconds = duration_seconds
+    execution.output = output
+    execution.error = error
+    _flush(session, agent_id=execution.agent_id)
+    return execution
+
+
+def delete_execution(session: Session, execution_id: int) -> None:
+    """Remove one execution; its agent and the agent's other executions stay."""
+    session.delete(get_execution(session, execution_id))
+    session.flush()
 
 
 def executions_of(session: Session, name: str) -> list[Execution]:

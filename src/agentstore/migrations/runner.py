@@ -68,6 +68,8 @@ def _known() -> str:
 
 def check_target(revision: str) -> None:
     """Raise ``UnknownRevision`` unless ``revision`` names a step of the history."""
+    if not isinstance(revision, str) or not revision.strip():
+        raise UnknownRevision(f"no revision given ({revision!r}); the history knows {_known()}")
     if revision in SYMBOLIC or revision[:1] in "+-" or "@" in revision:
         return  # relative and symbolic targets are resolved (and checked) by Alembic
     if revision not in {r.id for r in history()}:
