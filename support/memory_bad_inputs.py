@@ -1,7 +1,8 @@
 """The bad inputs the memory must refuse, by the names the bad-input feature gives them.
 
 Each name maps to one attempted call; ``attempt`` makes it and returns the error raised (or
-None), and ``snapshot`` records everything the API can see so "unchanged" can be checked.
+None) with a snapshot taken just before; ``snapshot`` records everything the API can see so
+"unchanged" can be checked.
 """
 
 from __future__ import annotations
@@ -65,15 +66,6 @@ def call_for(name: str) -> Callable[[MemoryStore], Any]:
     raise KeyError(f"no bad input is called {name!r}; known: {sorted(_KEYS | _VALUES | _TTLS)}")
 
 
-def attempt(memory: MemoryStore, name: str) -> Exception | None:
-    """Try the bad input; the error it raised, or None if it was (wrongly) accepted."""
-    try:
-        call_for(name)(memory)
-    except Exception as exc:
-        return exc
-    return None
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """Everything the API shows of a memory."""
@@ -86,3 +78,22 @@ class Snapshot:
 def snapshot(memory: MemoryStore) -> Snapshot:
     keys = memory.list_keys()
     return Snapshot(keys, memory.retrieve_many(keys), memory.stats())
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A bad input tried: the memory as it was just before, and the error raised (None if it
+    was wrongly accepted)."""
+
+    before: Snapshot
+    error: Exception | None
+
+
+def attempt(memory: MemoryStore, name: str) -> Attempt:
+    """Snapshot the memory, then try the bad input ``name`` on it."""
+    before = snapshot(memory)
+    try:
+        call_for(name)(memory)
+    except Exception as exc:
+        return Attempt(before, exc)
+    return Attempt(before, None)

@@ -23,7 +23,7 @@ Feature: The memory counts what it holds
     And the agent remembers "aqe/greeting" as "hello" in partition "chat"
     And the agent remembers "aqe/otp" as "4711" for 50 milliseconds
     When 60 milliseconds pass
-    Then the memory counts 1 facts of 7 bytes in partitions chat: 1
+    Then the memory counts 1 fact of 7 bytes in partitions chat: 1
 
     Examples:
       | backend  |
