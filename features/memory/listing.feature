@@ -7,9 +7,21 @@ Feature: Keys list by prefix, in order, and patterns find facts
 
   Scenario Outline: keys starting with a prefix are listed in order on <backend>
     Given an agent with a memory on <backend>
-    And the agent remembers the facts aqe/tasks/2, aqe/tasks/10, aqe/notes/1, aqe/tasks/1
-    Then the keys starting with "aqe/tasks/" are aqe/tasks/1, aqe/tasks/10, aqe/tasks/2
-    And every key the agent holds is aqe/notes/1, aqe/tasks/1, aqe/tasks/10, aqe/tasks/2
+    And the agent remembers the facts aqe/tasks/a, aqe/tasksXb, aqe/tasks/_x, aqe/tasks/B
+    Then the keys starting with "aqe/tasks/" are aqe/tasks/B, aqe/tasks/_x, aqe/tasks/a
+    And every key the agent holds is aqe/tasks/B, aqe/tasks/_x, aqe/tasks/a, aqe/tasksXb
+
+    Examples:
+      | backend  |
+      | Postgres |
+      | SQLite   |
+      | Redis    |
+
+  Scenario Outline: a prefix holding _ or % matches only itself on <backend>
+    Given an agent with a memory on <backend>
+    And the agent remembers the facts aqe/a_1, aqe/ab1, aqe/5%off, aqe/5xoff
+    Then the keys starting with "aqe/a_" are aqe/a_1
+    And the keys starting with "aqe/5%" are aqe/5%off
 
     Examples:
       | backend  |
