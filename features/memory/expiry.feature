@@ -7,9 +7,9 @@ Feature: Facts expire on time
 
   Scenario Outline: a fact expires just after its time-to-live on <backend>
     Given an agent with a memory on <backend>
-    When the agent remembers "aqe/otp" as "4711" for 50 milliseconds
+    When the agent remembers "aqe/otp" as "4711" for 300 milliseconds
     Then the agent recalls "aqe/otp" as "4711"
-    When 60 milliseconds pass
+    When 400 milliseconds pass
     Then the agent no longer recalls "aqe/otp"
 
     Examples:
@@ -20,8 +20,8 @@ Feature: Facts expire on time
 
   Scenario Outline: an expired fact is invisible everywhere on <backend>
     Given an agent with a memory on <backend>
-    And the agent remembers "aqe/otp" as "4711" for 50 milliseconds
-    When 60 milliseconds pass
+    And the agent remembers "aqe/otp" as "4711" for 300 milliseconds
+    When 400 milliseconds pass
     Then the expired fact "aqe/otp" is neither recalled, listed, matched nor counted
 
     Examples:
@@ -34,7 +34,7 @@ Feature: Facts expire on time
     Given an agent with a memory on <backend>
     When the agent remembers "aqe/lease" as "mine" for 30 seconds
     And the agent remembers "aqe/name" as "Ada"
-    Then the memory reports between 29 and 30 seconds left for "aqe/lease"
+    Then the memory reports between 28 and 30 seconds left for "aqe/lease"
     And the memory reports no expiry for "aqe/name"
 
     Examples:
@@ -45,9 +45,9 @@ Feature: Facts expire on time
 
   Scenario Outline: remembering a fact again without a time-to-live keeps it on <backend>
     Given an agent with a memory on <backend>
-    And the agent remembers "aqe/otp" as "4711" for 50 milliseconds
+    And the agent remembers "aqe/otp" as "4711" for 300 milliseconds
     When the agent remembers "aqe/otp" as "4712"
-    And 60 milliseconds pass
+    And 400 milliseconds pass
     Then the agent recalls "aqe/otp" as "4712"
 
     Examples:
@@ -58,10 +58,10 @@ Feature: Facts expire on time
 
   Scenario Outline: remembering a fact again with a new time-to-live replaces the old one on <backend>
     Given an agent with a memory on <backend>
-    And the agent remembers "aqe/otp" as "4711" for 50 milliseconds
+    And the agent remembers "aqe/otp" as "4711" for 300 milliseconds
     When the agent remembers "aqe/otp" as "4712" for 10 seconds
-    And 60 milliseconds pass
-    Then the memory reports between 9 and 10 seconds left for "aqe/otp"
+    And 400 milliseconds pass
+    Then the memory reports between 8 and 10 seconds left for "aqe/otp"
 
     Examples:
       | backend  |
@@ -71,8 +71,8 @@ Feature: Facts expire on time
 
   Scenario Outline: cleanup leaves nothing of an expired fact in storage on <backend>
     Given an agent with a memory on <backend>
-    And the agent remembers "aqe/otp" as "4711" for 50 milliseconds
-    When the memory is cleaned up 60 milliseconds later
+    And the agent remembers "aqe/otp" as "4711" for 300 milliseconds
+    When the memory is cleaned up 400 milliseconds later
     Then the cleanup reports <removed> removed
     And nothing of "aqe/otp" is left in storage
 
