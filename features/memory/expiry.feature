@@ -87,6 +87,6 @@ Feature: Facts expire on time
 
       Examples:
         | backend  | removed | Comment                                            |
-        | Postgres | 1       | the SQL backends delete the expired row            |
-        | SQLite   | 1       | the SQL backends delete the expired row            |
+        | Postgres | 1       | Postgres and SQLite delete the expired fact        |
+        | SQLite   | 1       | Postgres and SQLite delete the expired fact        |
         | Redis    | 0       | Redis already removed it by itself when it expired |
