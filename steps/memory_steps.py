@@ -5,39 +5,26 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from parse import with_pattern
 from pytest_bdd import given, parsers, then, when
 
 from agentstore import MemoryStore
-from steps.parameter_types import TYPES
+from steps.parameter_types import TYPES, names
 from support import memory_agents, memory_bad_inputs, memory_concurrency, memory_inspect
 from support.isolation import Isolated, Isolation
 from support.memory_agents import Memories
 
 
-@with_pattern(r'"[^"]*"|\{.*\}|\[.*\]|-?\d[\d.eE+-]*|true|false|null')
-def json_value(text: str) -> Any:
-    """A value written as JSON in Gherkin: "blue", 42, 2.5, {"a": [1]}, true, null."""
-    return json.loads(text)
-
-
-MEMORY_TYPES = {**TYPES, "Json": json_value}
-
-
-@dataclass
+@dataclass(frozen=True)
 class Agent:
     """An agent and its memory in the scenario's own place."""
 
     place: Isolated
     memory: MemoryStore
     scope: str = ""
-    before: Any = None
-    outcome: Any = None
-    found: dict[str, Any] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -49,7 +36,7 @@ def memories() -> Iterator[Memories]:
 
 
 def _step(text: str) -> Any:
-    return parsers.parse(text, MEMORY_TYPES)
+    return parsers.parse(text, TYPES)
 
 
 # -- Given --------------------------------------------------------------------------------
@@ -62,26 +49,37 @@ def _(isolation: Isolation, memories: Memories, backend: str) -> Agent:
 
 
 @given(
-    _step('an agent whose memory on {backend:Backend} holds "{key}" as {value:Json}'),
+    _step(
+        'an agent whose memory on {backend:Backend} holds "{key}" as {value:Json}'
+        ' for {ttl:Duration} in partition "{partition}"'
+    ),
     target_fixture="agent",
 )
-def _(isolation: Isolation, memories: Memories, backend: str, key: str, value: Any) -> Agent:
+def _(
+    isolation: Isolation,
+    memories: Memories,
+    backend: str,
+    key: str,
+    value: Any,
+    ttl: float,
+    partition: str,
+) -> Agent:
     place = isolation(backend)
     agent = Agent(place, memories.open(place))
-    agent.memory.store(key, value, ttl=3600, partition="kept")
+    agent.memory.store(key, value, ttl=ttl, partition=partition)
     return agent
 
 
-@given(_step("two teams with memories of their own on one {backend:Backend} server"))
-def _(isolation: Isolation, memories: Memories, backend: str, teams: dict[str, Agent]) -> None:
+@given(
+    _step("two teams with memories of their own on one {backend:Backend} server"),
+    target_fixture="teams",
+)
+def _(isolation: Isolation, memories: Memories, backend: str) -> dict[str, Agent]:
     place = isolation(backend)
-    for team in ("red", "blue"):
-        teams[team] = Agent(place, memories.open(place, scope=f"{team}:"), scope=f"{team}:")
-
-
-@pytest.fixture
-def teams() -> dict[str, Agent]:
-    return {}
+    return {
+        team: Agent(place, memories.open(place, scope=f"{team}:"), scope=f"{team}:")
+        for team in ("red", "blue")
+    }
 
 
 # -- remembering and forgetting ------------------------------------------------------------
@@ -93,16 +91,10 @@ def _(agent: Agent, key: str, value: Any) -> None:
     agent.memory.store(key, value)
 
 
-@given(_step('the agent remembers "{key}" as {value:Json} for {ms:d} milliseconds'))
-@when(_step('the agent remembers "{key}" as {value:Json} for {ms:d} milliseconds'))
-def _(agent: Agent, key: str, value: Any, ms: int) -> None:
-    agent.memory.store(key, value, ttl=ms / 1000)
-
-
-@given(_step('the agent remembers "{key}" as {value:Json} for {seconds:d} seconds'))
-@when(_step('the agent remembers "{key}" as {value:Json} for {seconds:d} seconds'))
-def _(agent: Agent, key: str, value: Any, seconds: int) -> None:
-    agent.memory.store(key, value, ttl=seconds)
+@given(_step('the agent remembers "{key}" as {value:Json} for {ttl:Duration}'))
+@when(_step('the agent remembers "{key}" as {value:Json} for {ttl:Duration}'))
+def _(agent: Agent, key: str, value: Any, ttl: float) -> None:
+    agent.memory.store(key, value, ttl=ttl)
 
 
 @given(_step('the agent remembers "{key}" as {value:Json} in partition "{partition}"'))
@@ -111,9 +103,9 @@ def _(agent: Agent, key: str, value: Any, partition: str) -> None:
     agent.memory.store(key, value, partition=partition)
 
 
-@given(_step("the agent remembers the facts {keys}"))
-def _(agent: Agent, keys: str) -> None:
-    agent.memory.store_many({key: key.rsplit("/", 1)[-1] for key in memory_agents.names(keys)})
+@given(_step("the agent remembers the facts {keys:Names}"))
+def _(agent: Agent, keys: list[str]) -> None:
+    agent.memory.store_many({key: key.rsplit("/", 1)[-1] for key in keys})
 
 
 @when(_step('the agent remembers "{key}" as a rich value'))
@@ -121,14 +113,14 @@ def _(agent: Agent, key: str) -> None:
     agent.memory.store(key, memory_agents.rich_value())
 
 
-@when(_step('the agent forgets "{key}"'))
-def _(agent: Agent, key: str) -> None:
-    agent.outcome = agent.memory.delete(key)
+@when(_step('the agent forgets "{key}"'), target_fixture="outcome")
+def _(agent: Agent, key: str) -> bool:
+    return agent.memory.delete(key)
 
 
-@when(_step("{ms:d} milliseconds pass"))
-def _(ms: int) -> None:
-    time.sleep(ms / 1000)  # the only sleeps in the memory steps: a TTL running out
+@when(_step("{wait:Duration} pass"))
+def _(wait: float) -> None:
+    time.sleep(wait)  # the only sleeps in the memory steps: a TTL running out
 
 
 # -- recalling ------------------------------------------------------------------------------
@@ -156,8 +148,8 @@ def _(agent: Agent, key: str) -> None:
 
 
 @then(_step('the memory confirms "{key}" was forgotten'))
-def _(agent: Agent, key: str) -> None:
-    assert agent.outcome is True
+def _(agent: Agent, outcome: bool, key: str) -> None:
+    assert outcome is True
     assert agent.memory.retrieve(key, "<nothing>") == "<nothing>"
     assert not agent.memory.exists(key)
 
@@ -191,15 +183,15 @@ def _(agent: Agent, key: str) -> None:
     assert memory.stats().keys == len(memory.list_keys())
 
 
-@when(_step("the memory is cleaned up {ms:d} milliseconds later"))
-def _(agent: Agent, ms: int) -> None:
-    time.sleep(ms / 1000)  # the TTL running out
-    agent.outcome = agent.memory.cleanup_expired()
+@when(_step("the memory is cleaned up {wait:Duration} later"), target_fixture="outcome")
+def _(agent: Agent, wait: float) -> int:
+    time.sleep(wait)  # the TTL running out
+    return agent.memory.cleanup_expired()
 
 
 @then(_step("the cleanup reports {count:d} removed"))
-def _(agent: Agent, count: int) -> None:
-    assert agent.outcome == count
+def _(outcome: int, count: int) -> None:
+    assert outcome == count
 
 
 @then(_step('nothing of "{key}" is left in storage'))
@@ -210,84 +202,84 @@ def _(agent: Agent, key: str) -> None:
 # -- partitions, listing, search, stats -----------------------------------------------------
 
 
-@when(_step('the agent clears partition "{partition}"'))
-def _(agent: Agent, partition: str) -> None:
-    agent.outcome = agent.memory.clear_partition(partition)
+@when(_step('the agent clears partition "{partition}"'), target_fixture="outcome")
+def _(agent: Agent, partition: str) -> int:
+    return agent.memory.clear_partition(partition)
 
 
-@then(_step("{count:d} facts were cleared, leaving {keys}"))
-def _(agent: Agent, count: int, keys: str) -> None:
-    assert agent.outcome == count
-    assert agent.memory.list_keys() == memory_agents.names(keys)
+@then(_step("{count:d} facts were cleared, leaving {keys:Names}"))
+def _(agent: Agent, outcome: int, count: int, keys: list[str]) -> None:
+    assert outcome == count
+    assert agent.memory.list_keys() == keys
 
 
-@then(_step('partition "{partition}" lists {keys}'))
-def _(agent: Agent, partition: str, keys: str) -> None:
-    assert agent.memory.list_keys(partition=partition) == memory_agents.names(keys)
+@then(_step('partition "{partition}" lists {keys:Names}'))
+def _(agent: Agent, partition: str, keys: list[str]) -> None:
+    assert agent.memory.list_keys(partition=partition) == keys
 
 
-@then(_step('the keys starting with "{prefix}" are {keys}'))
-def _(agent: Agent, prefix: str, keys: str) -> None:
-    assert agent.memory.list_keys(prefix) == memory_agents.names(keys)
+@then(_step('the keys starting with "{prefix}" are {keys:Names}'))
+def _(agent: Agent, prefix: str, keys: list[str]) -> None:
+    assert agent.memory.list_keys(prefix) == keys
 
 
-@then(_step("every key the agent holds is {keys}"))
-def _(agent: Agent, keys: str) -> None:
-    assert agent.memory.list_keys() == memory_agents.names(keys)
+@then(_step("every key the agent holds is {keys:Names}"))
+def _(agent: Agent, keys: list[str]) -> None:
+    assert agent.memory.list_keys() == keys
 
 
 @then("each pattern finds exactly its keys")
 def _(agent: Agent, datatable: list[list[str]]) -> None:
     for pattern, keys in datatable[1:]:
         found = sorted(agent.memory.search(pattern))
-        assert found == memory_agents.names(keys), f"pattern {pattern!r} found {found}"
+        assert found == names(keys), f"pattern {pattern!r} found {found}"
 
 
-@then(_step("the memory counts {keys:d} facts of {size:d} bytes in partitions {spec}"))
-def _(agent: Agent, keys: int, size: int, spec: str) -> None:
+@then(_step("the memory counts {keys:Facts} of {size:d} bytes in partitions {counts:Names}"))
+def _(agent: Agent, keys: int, size: int, counts: list[str]) -> None:
     stats = agent.memory.stats()
-    partitions = {
-        name.strip(): int(count)
-        for name, count in (part.split(":") for part in memory_agents.names(spec))
-    }
+    partitions = memory_agents.partition_counts(counts)
     assert (stats.keys, stats.bytes, stats.partitions) == (keys, size, partitions)
 
 
 # -- many agents ----------------------------------------------------------------------------
 
 
-@when(_step('{agents:d} agents in separate {kind} each add 1 to "{key}" {times:d} times'))
+@when(_step('{agents:d} agents in separate {kind:Kind} each add 1 to "{key}" {times:d} times'))
 def _(agent: Agent, agents: int, kind: str, key: str, times: int) -> None:
     memory_concurrency.increment_together(agent.place, key, agents, times, kind)
 
 
-@when(_step('{agents:d} agents in separate {kind} race to claim "{key}"'))
-def _(agent: Agent, agents: int, kind: str, key: str) -> None:
-    agent.outcome = memory_concurrency.claim_together(agent.place, key, agents, kind)
+@when(
+    _step('{agents:d} agents in separate {kind:Kind} race to claim "{key}"'),
+    target_fixture="outcome",
+)
+def _(agent: Agent, agents: int, kind: str, key: str) -> int:
+    return memory_concurrency.claim_together(agent.place, key, agents, kind)
 
 
 @then(_step('exactly one agent holds "{key}"'))
-def _(agent: Agent, key: str) -> None:
-    assert agent.outcome == 1
+def _(agent: Agent, outcome: int, key: str) -> None:
+    assert outcome == 1
     assert str(agent.memory.retrieve(key)).startswith("agent-")
 
 
-@given("the agent has learned these Q-values")
-def _(agent: Agent, datatable: list[list[str]]) -> None:
+@given("the agent has learned these Q-values", target_fixture="learned")
+def _(agent: Agent, datatable: list[list[str]]) -> dict[tuple[str, str], float]:
     header, *rows = datatable
     table = [dict(zip(header, row, strict=True)) for row in rows]
-    agent.found = memory_agents.learn(agent.memory, table)
+    return memory_agents.learn(agent.memory, table)
 
 
-@when("the agent closes its memory and opens it again")
-def _(agent: Agent, memories: Memories) -> None:
+@when("the agent closes its memory and opens it again", target_fixture="agent")
+def _(agent: Agent, memories: Memories) -> Agent:
     memories.close(agent.memory)
-    agent.memory = memories.open(agent.place, agent.scope)
+    return Agent(agent.place, memories.open(agent.place, agent.scope), agent.scope)
 
 
 @then("the agent recalls every Q-value it learned")
-def _(agent: Agent) -> None:
-    assert memory_agents.recall_q_values(agent.memory) == agent.found
+def _(agent: Agent, learned: dict[tuple[str, str], float]) -> None:
+    assert memory_agents.recall_q_values(agent.memory) == learned
 
 
 @when(_step('team "{team}" remembers "{key}" as {value:Json}'))
@@ -310,17 +302,16 @@ def _(teams: dict[str, Agent], team: str) -> None:
 # -- bad input ------------------------------------------------------------------------------
 
 
-@when(_step("the agent tries to store {bad_input}"))
-def _(agent: Agent, bad_input: str) -> None:
-    agent.before = memory_bad_inputs.snapshot(agent.memory)
-    agent.outcome = memory_bad_inputs.attempt(agent.memory, bad_input)
+@when(_step("the agent tries to store {bad_input}"), target_fixture="outcome")
+def _(agent: Agent, bad_input: str) -> memory_bad_inputs.Attempt:
+    return memory_bad_inputs.attempt(agent.memory, bad_input)
 
 
-@then(_step("the memory refuses it with {error}"))
-def _(agent: Agent, error: str) -> None:
-    assert isinstance(agent.outcome, memory_bad_inputs.ERRORS[error]), repr(agent.outcome)
+@then(_step("the memory refuses it as {error}"))
+def _(outcome: memory_bad_inputs.Attempt, error: str) -> None:
+    assert isinstance(outcome.error, memory_bad_inputs.ERRORS[error]), repr(outcome.error)
 
 
 @then("the memory is unchanged")
-def _(agent: Agent) -> None:
-    assert memory_bad_inputs.snapshot(agent.memory) == agent.before
+def _(agent: Agent, outcome: memory_bad_inputs.Attempt) -> None:
+    assert not outcome.before.differences(memory_bad_inputs.snapshot(agent.memory))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from parse import with_pattern
 
 BACKEND_NAMES = {
@@ -32,4 +35,45 @@ def names(value: str) -> list[str]:
     return [part.strip().strip('"') for part in value.split(",") if part.strip().strip('"')]
 
 
-TYPES = {"Backend": backend, "Text": text, "Names": names}
+@with_pattern(r'"[^"]*"|\{.*\}|\[.*\]|-?\d[\d.eE+-]*|true|false|null')
+def json_value(value: str) -> Any:
+    """A value written as JSON in Gherkin: "blue", 42, 2.5, {"a": [1]}, true, null."""
+    return json.loads(value)
+
+
+@with_pattern(r"processes|threads")
+def kind(value: str) -> str:
+    """How agents run side by side: ``processes`` or ``threads`` (nothing else matches)."""
+    return value
+
+
+SECONDS_PER_UNIT = {
+    "millisecond": 0.001,
+    "second": 1.0,
+    "minute": 60.0,
+    "hour": 3600.0,
+}
+
+
+@with_pattern(r"\d+(?:\.\d+)? (?:millisecond|second|minute|hour)s?")
+def duration(value: str) -> float:
+    """A span of time as readers write it (300 milliseconds, 30 seconds, 1 hour) -> seconds."""
+    amount, unit = value.split(" ")
+    return float(amount) * SECONDS_PER_UNIT[unit.removesuffix("s")]
+
+
+@with_pattern(r"\d+ facts?")
+def facts(value: str) -> int:
+    """A number of facts, singular or plural: ``1 fact``, ``3 facts`` -> 1, 3."""
+    return int(value.split(" ")[0])
+
+
+TYPES = {
+    "Backend": backend,
+    "Text": text,
+    "Names": names,
+    "Json": json_value,
+    "Kind": kind,
+    "Duration": duration,
+    "Facts": facts,
+}

@@ -6,7 +6,6 @@ Steps stay one-liners by calling these helpers; every memory opened here is clos
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from faker import Faker
@@ -39,17 +38,15 @@ class Memories:
             self._open.pop().close()
 
 
-def parse_json(text: str) -> Any:
-    """A value as written in Gherkin: JSON (``"blue"``, ``42``, ``{"a": [1]}``)."""
-    return json.loads(text)
-
-
-def names(text: str) -> list[str]:
-    """A comma-separated list in Gherkin (``aqe/a, aqe/b``); empty or "none" is no names."""
-    text = text.strip()
-    if text in ("", "none", "nothing"):
-        return []
-    return [part.strip().strip('"') for part in text.split(",")]
+def partition_counts(parts: list[str]) -> dict[str, int]:
+    """Partitions with their counts as Gherkin lists them (``chat: 1``, ``facts: 2``) -> dict."""
+    counts = {}
+    for part in parts:
+        name, separator, count = part.partition(":")
+        if not separator or not count.strip().isdigit():
+            raise ValueError(f"a partition count reads 'name: number', not {part!r}")
+        counts[name.strip()] = int(count)
+    return counts
 
 
 def rich_value(seed: int = 4) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The bad inputs the memory must refuse, by the names the bad-input feature gives them.
 
 Each name maps to one attempted call; ``attempt`` makes it and returns the error raised (or
-None), and ``snapshot`` records everything the API can see so "unchanged" can be checked.
+None) with a snapshot taken just before; ``snapshot`` records everything the API can see so
+"unchanged" can be checked.
 """
 
 from __future__ import annotations
@@ -48,10 +49,12 @@ _TTLS: dict[str, Any] = {
 }
 
 ERRORS: dict[str, type[Exception]] = {
-    "InvalidKey": errors.InvalidKey,
-    "InvalidValue": errors.InvalidValue,
-    "InvalidTTL": errors.InvalidTTL,
+    "an invalid key": errors.InvalidKey,
+    "an invalid value": errors.InvalidValue,
+    "an invalid time-to-live": errors.InvalidTTL,
 }
+
+TTL_TOLERANCE = 1.0  # seconds a time-to-live may run down between two looks at it
 
 
 def call_for(name: str) -> Callable[[MemoryStore], Any]:
@@ -65,24 +68,59 @@ def call_for(name: str) -> Callable[[MemoryStore], Any]:
     raise KeyError(f"no bad input is called {name!r}; known: {sorted(_KEYS | _VALUES | _TTLS)}")
 
 
-def attempt(memory: MemoryStore, name: str) -> Exception | None:
-    """Try the bad input; the error it raised, or None if it was (wrongly) accepted."""
-    try:
-        call_for(name)(memory)
-    except Exception as exc:
-        return exc
-    return None
-
-
 @dataclass(frozen=True)
 class Snapshot:
-    """Everything the API shows of a memory."""
+    """Everything the API shows of a memory: keys, values, time-to-live of each key, stats."""
 
     keys: list[str]
     values: dict[str, Any]
+    ttls: dict[str, float | None]
     stats: MemoryStats
+
+    def differences(self, later: Snapshot) -> list[str]:
+        """What changed from this snapshot to ``later``; a TTL may only have run down a little."""
+        changed = [
+            f"{what}: {mine!r} -> {theirs!r}"
+            for what, mine, theirs in (
+                ("keys", self.keys, later.keys),
+                ("values", self.values, later.values),
+                ("stats", self.stats, later.stats),
+            )
+            if mine != theirs
+        ]
+        for key in sorted(set(self.ttls) | set(later.ttls)):
+            mine, theirs = self.ttls.get(key), later.ttls.get(key)
+            if not _same_ttl(mine, theirs):
+                changed.append(f"time-to-live of {key!r}: {mine!r} -> {theirs!r}")
+        return changed
+
+
+def _same_ttl(before: float | None, after: float | None) -> bool:
+    if before is None or after is None:
+        return before is after
+    return before - TTL_TOLERANCE <= after <= before
 
 
 def snapshot(memory: MemoryStore) -> Snapshot:
     keys = memory.list_keys()
-    return Snapshot(keys, memory.retrieve_many(keys), memory.stats())
+    ttls = {key: memory.ttl(key) for key in keys}
+    return Snapshot(keys, memory.retrieve_many(keys), ttls, memory.stats())
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A bad input tried: the memory as it was just before, and the error raised (None if it
+    was wrongly accepted)."""
+
+    before: Snapshot
+    error: Exception | None
+
+
+def attempt(memory: MemoryStore, name: str) -> Attempt:
+    """Snapshot the memory, then try the bad input ``name`` on it."""
+    before = snapshot(memory)
+    try:
+        call_for(name)(memory)
+    except Exception as exc:
+        return Attempt(before, exc)
+    return Attempt(before, None)

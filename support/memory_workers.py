@@ -6,7 +6,7 @@ from typing import Any
 
 from agentstore.memory import open_memory
 
-TIMEOUT = 120
+TIMEOUT = 90  # seconds for all workers; below pytest's timeout (120 s)
 NAMESPACE = "aqe"
 
 

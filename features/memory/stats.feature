@@ -21,9 +21,9 @@ Feature: The memory counts what it holds
   Scenario Outline: expired facts are not counted on <backend>
     Given an agent with a memory on <backend>
     And the agent remembers "aqe/greeting" as "hello" in partition "chat"
-    And the agent remembers "aqe/otp" as "4711" for 50 milliseconds
-    When 60 milliseconds pass
-    Then the memory counts 1 facts of 7 bytes in partitions chat: 1
+    And the agent remembers "aqe/otp" as "4711" for 300 milliseconds
+    When 400 milliseconds pass
+    Then the memory counts 1 fact of 7 bytes in partitions chat: 1
 
     Examples:
       | backend  |
