@@ -25,6 +25,7 @@ from agentstore.memory.validation import (
     check_ttl,
     decode,
     encode,
+    refused_increment,
 )
 from agentstore.urls import redact
 
@@ -213,10 +214,8 @@ class RedisMemory:
                 text = self._increment(
                     keys=[self.prefix + key, self._index], args=[by, key, self._parts]
                 )
-        except redis.ResponseError as exc:
-            raise errors.InvalidValue(
-                f"{key!r} holds a value that is not a 64-bit integer, or would overflow: {exc}"
-            ) from exc
+        except redis.ResponseError:  # not an integer, or the sum would overflow: unchanged
+            raise refused_increment(key, by, self.retrieve(key)) from None
         return int(text)
 
     def compare_and_set(self, key: str, expected: Any, new: Any, ttl: float | None = None) -> bool:

@@ -28,6 +28,7 @@ from agentstore.memory.validation import (
     decode,
     encode,
     encode_sized,
+    refused_increment,
 )
 from agentstore.urls import redact
 
@@ -290,18 +291,19 @@ class SqlMemory:
         check_key(key, self.namespace)
         check_increment(by)
         start = str(by)
-        row = self._fetchone(
-            self._sql.increment,
-            {
-                "p_prefix": self.prefix,
-                "p_key": key,
-                "p_start": start,
-                "p_size": len(start),
-                "p_by": by,
-            },
-        )
+        params = {
+            "p_prefix": self.prefix,
+            "p_key": key,
+            "p_start": start,
+            "p_size": len(start),
+            "p_by": by,
+        }
+        try:
+            row = self._fetchone(self._sql.increment, params)
+        except errors.InvalidValue:  # PostgreSQL's bigint overflowed: nothing changed
+            row = None
         if row is None:
-            raise errors.InvalidValue(f"{key!r} holds a value that is not an integer")
+            raise refused_increment(key, by, self.retrieve(key)) from None
         return int(row[0])
 
     def compare_and_set(self, key: str, expected: Any, new: Any, ttl: float | None = None) -> bool:

@@ -35,7 +35,7 @@ class SqliteDialect:
         self._dialect = sqlite.dialect(paramstyle="qmark")
 
     def now(self) -> ColumnElement[float]:
-        # Milliseconds since the epoch from SQLite's own clock, fixed for the statement.
+        # Seconds since the epoch from SQLite's own clock, fixed for the statement.
         return literal_column("((julianday('now') - 2440587.5) * 86400.0)", Double)
 
     def insert(self, table: Any) -> Any:
@@ -47,6 +47,10 @@ class SqliteDialect:
 
     def add_integer(self, column: ColumnElement[str], by: Any) -> ColumnElement[str]:
         return cast(cast(column, Integer) + cast(by, Integer), Text)
+
+    def sum_fits(self, column: ColumnElement[str], by: Any) -> ColumnElement[bool]:
+        # SQLite turns an overflowing integer sum into a REAL instead of raising.
+        return func.typeof(cast(column, Integer) + cast(by, Integer)) == literal_column("'integer'")
 
     def key_in(self, column: ColumnElement[str], name: str) -> ColumnElement[bool]:
         # One JSON array parameter instead of a variable number of placeholders.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import reprlib
 from functools import lru_cache
 from typing import Any
 
@@ -102,6 +103,15 @@ def check_increment(by: object) -> int:
     if type(by) is not int or by not in INT64:
         raise InvalidValue(f"an increment is a 64-bit integer, got {by!r}")
     return by
+
+
+def refused_increment(key: str, by: int, current: Any) -> InvalidValue:
+    """Why adding ``by`` to ``key`` (holding ``current``) was refused, worded alike everywhere."""
+    if type(current) is int and current in INT64:
+        return InvalidValue(f"adding {by} to {key!r} would overflow a 64-bit integer")
+    return InvalidValue(
+        f"{key!r} holds {reprlib.repr(current)}, not a 64-bit integer an increment can add to"
+    )
 
 
 def encode(value: Any) -> str:
