@@ -1,9 +1,9 @@
 """The Redis memory backend: one JSON value per key, native TTL, a partition index.
 
-Values live under ``prefix + key`` with Redis's own expiry (``SET ... PX``), so an expired
-value is gone the moment Redis says so. Writes that touch the value and the index together
-run as Lua scripts (atomic on the server, one round trip); reads are plain GET/MGET.
-See :mod:`redis_scripts` for the layout of the index.
+Values live under the store's prefix, a separator and the key, with Redis's own expiry
+(``SET ... PX``), so an expired value is gone the moment Redis says so. Writes that touch the
+value and the index together run as Lua scripts (atomic on the server, one round trip); reads
+are plain GET/MGET. See :mod:`redis_scripts` for the layout of the keys and the index.
 """
 
 from __future__ import annotations
@@ -44,9 +44,12 @@ class RedisMemory:
         self.url = url
         self.namespace = namespace
         self.prefix = prefix
-        meta = f"{prefix}{namespace}\x1f"
+        # Prefix and key are joined by a character neither may hold: no other store's
+        # prefix + key can spell one of this store's names (see redis_scripts).
+        self._base = prefix + redis_scripts.SEPARATOR
+        meta = f"{self._base}{namespace}{redis_scripts.SEPARATOR}"
         self._index = meta + "keys"
-        self._parts = meta + "partition\x1f"
+        self._parts = meta + "partition" + redis_scripts.SEPARATOR
         self._client = redis.Redis.from_url(
             url, socket_connect_timeout=3, socket_timeout=30, health_check_interval=0
         )
@@ -92,13 +95,13 @@ class RedisMemory:
         try:
             # EVALSHA straight away: redis-py's Script wrapper costs more than the script.
             self._client.evalsha(
-                self._store.sha, 2, self.prefix + key, self._index, text, px, key, partition,
+                self._store.sha, 2, self._base + key, self._index, text, px, key, partition,
                 self._parts,
             )  # fmt: skip
         except redis.exceptions.NoScriptError:
             with self._guard():
                 self._store(
-                    keys=[self.prefix + key, self._index],
+                    keys=[self._base + key, self._index],
                     args=[text, px, key, partition, self._parts],
                 )
         except (redis.ConnectionError, redis.TimeoutError) as exc:
@@ -114,7 +117,7 @@ class RedisMemory:
             flat += (check_key(key, self.namespace), encode(value))
         if not flat:
             return
-        head = [px, partition, self._parts, self.prefix]
+        head = [px, partition, self._parts, self._base]
         with self._guard():
             # Chunks keep each script short; all chunks go in one pipelined round trip.
             pipe = self._client.pipeline(transaction=False)
@@ -127,7 +130,7 @@ class RedisMemory:
     def retrieve(self, key: str, default: Any = None) -> Any:
         check_key(key, self.namespace)
         try:
-            text = self._client.get(self.prefix + key)
+            text = self._client.get(self._base + key)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise self._unavailable(exc) from exc
         return default if text is None else decode(text)
@@ -141,7 +144,7 @@ class RedisMemory:
         with self._guard():
             for start in range(0, len(keys), _BATCH):
                 chunk = keys[start : start + _BATCH]
-                texts = self._client.mget([self.prefix + key for key in chunk])
+                texts = self._client.mget([self._base + key for key in chunk])
                 found.update(
                     (key, decode(text))
                     for key, text in zip(chunk, texts, strict=True)
@@ -152,19 +155,17 @@ class RedisMemory:
     def delete(self, key: str) -> bool:
         check_key(key, self.namespace)
         with self._guard():
-            return bool(
-                self._delete(keys=[self.prefix + key, self._index], args=[key, self._parts])
-            )
+            return bool(self._delete(keys=[self._base + key, self._index], args=[key, self._parts]))
 
     def exists(self, key: str) -> bool:
         check_key(key, self.namespace)
         with self._guard():
-            return bool(self._client.exists(self.prefix + key))
+            return bool(self._client.exists(self._base + key))
 
     def ttl(self, key: str) -> float | None:
         check_key(key, self.namespace)
         with self._guard():
-            left = self._client.pttl(self.prefix + key)
+            left = self._client.pttl(self._base + key)
         if left == -2:
             raise KeyError(key)
         return None if left == -1 else left / 1000
@@ -182,7 +183,7 @@ class RedisMemory:
 
     def _live_keys(self, partition: str = "") -> list[str]:
         with self._guard():
-            fields = self._live(keys=[self._index], args=[self.prefix, self._parts, partition])
+            fields = self._live(keys=[self._index], args=[self._base, self._parts, partition])
         return [field.decode() for field in fields]
 
     def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
@@ -197,11 +198,11 @@ class RedisMemory:
     def clear_partition(self, partition: str) -> int:
         check_partition(partition)
         with self._guard():
-            return int(self._clear(keys=[self._parts + partition, self._index], args=[self.prefix]))
+            return int(self._clear(keys=[self._parts + partition, self._index], args=[self._base]))
 
     def stats(self) -> MemoryStats:
         with self._guard():
-            out = self._stats(keys=[self._index], args=[self.prefix, self._parts])
+            out = self._stats(keys=[self._index], args=[self._base, self._parts])
         pairs = zip(out[2::2], out[3::2], strict=True)
         partitions = {name.decode(): int(count) for name, count in sorted(pairs)}
         return MemoryStats(keys=int(out[0]), bytes=int(out[1]), partitions=partitions)
@@ -212,7 +213,7 @@ class RedisMemory:
         try:
             with self._guard():
                 text = self._increment(
-                    keys=[self.prefix + key, self._index], args=[by, key, self._parts]
+                    keys=[self._base + key, self._index], args=[by, key, self._parts]
                 )
         except redis.ResponseError:  # not an integer, or the sum would overflow: unchanged
             raise refused_increment(key, by, self.retrieve(key)) from None
@@ -226,7 +227,7 @@ class RedisMemory:
         nothing = "1" if expected is None else "0"
         with self._guard():
             swapped = self._cas(
-                keys=[self.prefix + key, self._index],
+                keys=[self._base + key, self._index],
                 args=[expected_text, new_text, px, key, self._parts, nothing],
             )
         return bool(swapped)

@@ -1,11 +1,15 @@
 """The Lua scripts that keep a Redis memory's value and its partition index in step.
 
-Layout for a store with key prefix ``P`` and namespace ``ns`` (``\\x1f`` is the ASCII unit
-separator, which keys and partition names may not hold, so no key can collide with these):
+Layout for a store with key prefix ``P`` and namespace ``ns``, where ``S`` is ``\\x1f`` (the
+ASCII unit separator, which prefixes, namespaces, keys and partition names may not hold):
 
-- ``P + key``                       the value: canonical JSON text, native TTL (PEXPIRE);
-- ``P + ns + "\\x1fkeys"``           hash: key -> partition, for every key of the store;
-- ``P + ns + "\\x1fpartition\\x1f" + name``  set: the keys of one partition.
+- ``P + S + key``                    the value: canonical JSON text, native TTL (PEXPIRE);
+- ``P + S + ns + S + "keys"``         hash: key -> partition, for every key of the store;
+- ``P + S + ns + S + "partition" + S + name``  set: the keys of one partition.
+
+``S`` after the prefix keeps stores apart: a store with prefix ``P + "aqe/"`` writes under
+``P + "aqe/" + S``, which no key of the store with prefix ``P`` can spell (its names continue
+``P + S``). Keys start with ``ns + "/"``, so no key collides with the index names either.
 
 The index lets ``list_keys``, ``clear_partition`` and ``stats`` read only the store's own
 keys, never SCAN the server. Redis expires values by itself and leaves their index entries
@@ -14,6 +18,9 @@ entries of those that do not, atomically, so an expired key is never listed or c
 """
 
 from __future__ import annotations
+
+#: Joins the prefix to every name a store writes; refused in prefixes, keys and partitions.
+SEPARATOR = "\x1f"
 
 # Moves ``field`` into ``partition`` in the index (``parts`` = the partition-set prefix).
 _PLACE = """

@@ -19,6 +19,8 @@ from agentstore.errors import InvalidInput, InvalidKey, InvalidTTL, InvalidValue
 
 MAX_KEY_LENGTH = 512
 MAX_PARTITION_LENGTH = 200
+#: The SQL backends keep the prefix in a column this wide.
+MAX_PREFIX_LENGTH = 200
 #: A century: far beyond any agent's memory, and well inside every backend's range.
 MAX_TTL = 100 * 365 * 24 * 3600.0
 #: Integers an atomic increment can hold on every backend (a signed 64-bit counter).
@@ -44,6 +46,25 @@ def check_namespace(namespace: object) -> str:
     ):
         raise InvalidKey(f"invalid namespace {namespace!r}: a non-empty name without '/'")
     return namespace
+
+
+def check_prefix(prefix: object) -> str:
+    """A store's prefix: text of at most 200 characters, without control characters.
+
+    Redis joins prefix and key with a control character (see ``redis_scripts``), so a prefix
+    without one can never make a store's keys look like another store's.
+    """
+    if (
+        not isinstance(prefix, str)
+        or len(prefix) > MAX_PREFIX_LENGTH
+        or _CONTROL.search(prefix)
+        or not _encodable(prefix)
+    ):
+        raise InvalidInput(
+            f"a prefix is text of at most {MAX_PREFIX_LENGTH} characters without control"
+            f" characters, got {reprlib.repr(prefix)}"
+        )
+    return prefix
 
 
 def check_key(key: object, namespace: str) -> str:
