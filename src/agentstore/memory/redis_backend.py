@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import redis
+from redis.commands.core import Script
 
 from agentstore import errors
+from agentstore.db.failures import one_line
 from agentstore.memory import patterns, redis_scripts
 from agentstore.memory.protocol import MemoryStats
 from agentstore.memory.validation import (
@@ -37,6 +39,37 @@ def _px(ttl: float | None) -> str:
     return "" if ttl is None else str(max(1, math.ceil(ttl * 1000)))
 
 
+def connect(url: str) -> redis.Redis:
+    """A client for ``url`` that has answered PING.
+
+    Raises ``InvalidURL`` for a URL redis-py cannot read and ``BackendUnavailable`` (one line,
+    password hidden) when the server does not answer or refuses, e.g. a database index it
+    does not have; the client is closed then, never leaked.
+    """
+    try:
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=3, socket_timeout=30, health_check_interval=0
+        )
+    except ValueError as exc:
+        raise errors.InvalidURL(f"not a usable Redis URL {_where(url)}: {one_line(exc)}") from None
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        client.close()
+        raise errors.BackendUnavailable(
+            f"cannot reach the Redis memory at {redact(url)}: {one_line(exc)}"
+        ) from exc
+    return client
+
+
+def _where(url: str) -> str:
+    """``url`` with its password hidden, even when it is too malformed to parse."""
+    try:
+        return redact(url)
+    except ValueError:
+        return "(unreadable, not shown)"
+
+
 class RedisMemory:
     """A ``MemoryStore`` on Redis; every key it writes starts with ``prefix``."""
 
@@ -50,16 +83,7 @@ class RedisMemory:
         meta = f"{self._base}{namespace}{redis_scripts.SEPARATOR}"
         self._index = meta + "keys"
         self._parts = meta + "partition" + redis_scripts.SEPARATOR
-        self._client = redis.Redis.from_url(
-            url, socket_connect_timeout=3, socket_timeout=30, health_check_interval=0
-        )
-        try:
-            self._client.ping()
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            self._client.close()
-            raise errors.BackendUnavailable(
-                f"cannot reach the Redis memory at {redact(url)}: {exc}"
-            ) from exc
+        self._client = connect(url)
         register = self._client.register_script
         self._store = register(redis_scripts.STORE)
         self._store_many = register(redis_scripts.STORE_MANY)
@@ -79,8 +103,20 @@ class RedisMemory:
 
     def _unavailable(self, exc: Exception) -> errors.BackendUnavailable:
         return errors.BackendUnavailable(
-            f"the Redis memory at {redact(self.url)} stopped answering: {exc}"
+            f"the Redis memory at {redact(self.url)} stopped answering: {one_line(exc)}"
         )
+
+    def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
+        """Run one of the scripts: EVALSHA straight away, as redis-py's ``Script.__call__``
+        costs more than the script itself; the script is loaded only when the server says it
+        does not know it (after a restart or SCRIPT FLUSH)."""
+        try:
+            try:
+                return self._client.evalsha(script.sha, len(keys), *keys, *args)
+            except redis.exceptions.NoScriptError:
+                return script(keys=keys, args=args)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise self._unavailable(exc) from exc
 
     # -- the MemoryStore API ----------------------------------------------------------------
 
@@ -89,23 +125,12 @@ class RedisMemory:
     ) -> None:
         check_key(key, self.namespace)
         text = encode(value)
-        px = "" if ttl is None else _px(check_ttl(ttl))
+        px = _px(check_ttl(ttl))
         if partition != "default":
             check_partition(partition)
-        try:
-            # EVALSHA straight away: redis-py's Script wrapper costs more than the script.
-            self._client.evalsha(
-                self._store.sha, 2, self._base + key, self._index, text, px, key, partition,
-                self._parts,
-            )  # fmt: skip
-        except redis.exceptions.NoScriptError:
-            with self._guard():
-                self._store(
-                    keys=[self._base + key, self._index],
-                    args=[text, px, key, partition, self._parts],
-                )
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise self._unavailable(exc) from exc
+        self._run(
+            self._store, [self._base + key, self._index], [text, px, key, partition, self._parts]
+        )
 
     def store_many(
         self, mapping: Mapping[str, Any], ttl: float | None = None, partition: str = "default"
@@ -182,8 +207,7 @@ class RedisMemory:
         return self._values(sorted(key for key in fields if exact.match(key)))
 
     def _live_keys(self, partition: str = "") -> list[str]:
-        with self._guard():
-            fields = self._live(keys=[self._index], args=[self._base, self._parts, partition])
+        fields = self._run(self._live, [self._index], [self._base, self._parts, partition])
         return [field.decode() for field in fields]
 
     def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
@@ -197,12 +221,10 @@ class RedisMemory:
 
     def clear_partition(self, partition: str) -> int:
         check_partition(partition)
-        with self._guard():
-            return int(self._clear(keys=[self._parts + partition, self._index], args=[self._base]))
+        return int(self._run(self._clear, [self._parts + partition, self._index], [self._base]))
 
     def stats(self) -> MemoryStats:
-        with self._guard():
-            out = self._stats(keys=[self._index], args=[self._base, self._parts])
+        out = self._run(self._stats, [self._index], [self._base, self._parts])
         pairs = zip(out[2::2], out[3::2], strict=True)
         partitions = {name.decode(): int(count) for name, count in sorted(pairs)}
         return MemoryStats(keys=int(out[0]), bytes=int(out[1]), partitions=partitions)
@@ -211,10 +233,9 @@ class RedisMemory:
         check_key(key, self.namespace)
         check_increment(by)
         try:
-            with self._guard():
-                text = self._increment(
-                    keys=[self._base + key, self._index], args=[by, key, self._parts]
-                )
+            text = self._run(
+                self._increment, [self._base + key, self._index], [by, key, self._parts]
+            )
         except redis.ResponseError:  # not an integer, or the sum would overflow: unchanged
             raise refused_increment(key, by, self.retrieve(key)) from None
         return int(text)
@@ -225,11 +246,11 @@ class RedisMemory:
         new_text = encode(new)
         px = _px(check_ttl(ttl))
         nothing = "1" if expected is None else "0"
-        with self._guard():
-            swapped = self._cas(
-                keys=[self._base + key, self._index],
-                args=[expected_text, new_text, px, key, self._parts, nothing],
-            )
+        swapped = self._run(
+            self._cas,
+            [self._base + key, self._index],
+            [expected_text, new_text, px, key, self._parts, nothing],
+        )
         return bool(swapped)
 
     def cleanup_expired(self) -> int:
