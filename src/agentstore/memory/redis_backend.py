@@ -21,13 +21,16 @@ from agentstore.db.failures import one_line
 from agentstore.memory import patterns, redis_scripts
 from agentstore.memory.protocol import MemoryStats
 from agentstore.memory.validation import (
+    can_match,
     check_increment,
     check_key,
     check_partition,
+    check_store,
     check_ttl,
     decode,
     encode,
     refused_increment,
+    unique_keys,
 )
 from agentstore.urls import redact
 
@@ -123,11 +126,8 @@ class RedisMemory:
     def store(
         self, key: str, value: Any, ttl: float | None = None, partition: str = "default"
     ) -> None:
-        check_key(key, self.namespace)
-        text = encode(value)
-        px = _px(check_ttl(ttl))
-        if partition != "default":
-            check_partition(partition)
+        text, _, seconds = check_store(key, value, ttl, partition, self.namespace)
+        px = _px(seconds)
         self._run(
             self._store, [self._base + key, self._index], [text, px, key, partition, self._parts]
         )
@@ -161,8 +161,7 @@ class RedisMemory:
         return default if text is None else decode(text)
 
     def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:
-        wanted = list(dict.fromkeys(check_key(key, self.namespace) for key in keys))
-        return self._values(wanted)
+        return self._values(unique_keys(keys, self.namespace))
 
     def _values(self, keys: list[str]) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -196,8 +195,8 @@ class RedisMemory:
         return None if left == -1 else left / 1000
 
     def search(self, pattern: str) -> dict[str, Any]:
-        if not isinstance(pattern, str):
-            raise errors.InvalidInput(f"a search pattern is a string, not {type(pattern).__name__}")
+        if not can_match(pattern, "search pattern"):
+            return {}
         match, exact = patterns.redis_prefilter(pattern), patterns.glob_to_regex(pattern)
         with self._guard():
             fields = {
@@ -211,8 +210,8 @@ class RedisMemory:
         return [field.decode() for field in fields]
 
     def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
-        if not isinstance(prefix, str):
-            raise errors.InvalidInput(f"a key prefix is a string, not {type(prefix).__name__}")
+        if not can_match(prefix, "key prefix"):
+            return []
         scoped = patterns.scoped_prefix(self.namespace, prefix)
         if scoped is None:
             return []

@@ -21,14 +21,17 @@ from agentstore.memory import patterns
 from agentstore.memory.protocol import MemoryStats
 from agentstore.memory.sql_statements import TABLE, Sql, SqlDialect, Statements, build
 from agentstore.memory.validation import (
+    can_match,
     check_increment,
     check_key,
     check_partition,
+    check_store,
     check_ttl,
     decode,
     encode,
     encode_sized,
     refused_increment,
+    unique_keys,
 )
 from agentstore.urls import redact
 
@@ -179,12 +182,7 @@ class SqlMemory:
     def store(
         self, key: str, value: Any, ttl: float | None = None, partition: str = "default"
     ) -> None:
-        check_key(key, self.namespace)
-        text, size = encode_sized(value)
-        if ttl is not None:
-            ttl = check_ttl(ttl)
-        if partition != "default":
-            check_partition(partition)
+        text, size, ttl = check_store(key, value, ttl, partition, self.namespace)
         self._run(self._sql.upsert, self._row(key, text, size, ttl, partition), None)
 
     def _row(
@@ -224,7 +222,7 @@ class SqlMemory:
         return default if row is None else decode(row[0])
 
     def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:
-        wanted = list(dict.fromkeys(check_key(key, self.namespace) for key in keys))
+        wanted = unique_keys(keys, self.namespace)
         if not wanted:
             return {}
         rows = self._fetchall(
@@ -250,16 +248,16 @@ class SqlMemory:
         return None if row[0] is None else max(float(row[0]), 0.0)
 
     def search(self, pattern: str) -> dict[str, Any]:
-        if not isinstance(pattern, str):
-            raise errors.InvalidInput(f"a search pattern is a string, not {type(pattern).__name__}")
+        if not can_match(pattern, "search pattern"):
+            return {}
         rows = self._fetchall(
             self._sql.search, self._params(p_pattern=patterns.glob_to_like(pattern))
         )
         return {key: decode(text) for key, text in sorted(rows)}
 
     def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
-        if not isinstance(prefix, str):
-            raise errors.InvalidInput(f"a key prefix is a string, not {type(prefix).__name__}")
+        if not can_match(prefix, "key prefix"):
+            return []
         scoped = patterns.scoped_prefix(self.namespace, prefix)
         if scoped is None:
             return []

@@ -12,6 +12,7 @@ import json
 import math
 import re
 import reprlib
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -104,6 +105,38 @@ def check_partition(partition: object) -> str:
     ):
         raise InvalidInput(f"invalid partition {partition!r}")
     return partition
+
+
+def check_store(
+    key: object, value: Any, ttl: object, partition: object, namespace: str
+) -> tuple[str, int, float | None]:
+    """Everything ``store`` takes, checked in one order on every backend (key, value, TTL,
+    partition): the canonical JSON text, its size in bytes, and the TTL as a float."""
+    check_key(key, namespace)
+    text, size = encode_sized(value)
+    seconds = None if ttl is None else check_ttl(ttl)
+    if partition != "default":
+        check_partition(partition)
+    return text, size, seconds
+
+
+def unique_keys(keys: Iterable[object], namespace: str) -> list[str]:
+    """The checked keys, each once, in first-seen order (for ``retrieve_many``)."""
+    return list(dict.fromkeys(check_key(key, namespace) for key in keys))
+
+
+def can_match(pattern: object, what: str) -> bool:
+    """Whether a search pattern or list prefix can match any key; the same on every backend.
+
+    Not text, or text no encoding can send (a lone surrogate): ``InvalidInput``. Holding a
+    control character: ``False``, since no key holds one (and SQL LIKE and PostgreSQL would
+    each treat NUL their own way), so the caller answers "nothing" without asking storage.
+    """
+    if not isinstance(pattern, str):
+        raise InvalidInput(f"a {what} is a string, not {type(pattern).__name__}")
+    if not _encodable(pattern):
+        raise InvalidInput(f"{what} {pattern!r} is not valid Unicode (lone surrogate)")
+    return _CONTROL.search(pattern) is None
 
 
 def check_ttl(ttl: object) -> float | None:
