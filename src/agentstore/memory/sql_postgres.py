@@ -83,9 +83,9 @@ def open_postgres(url: str, namespace: str, prefix: str) -> SqlMemory:
     """A memory store in a migrated PostgreSQL database."""
     import psycopg
 
-    # No pre-ping (the store keeps its connections), a short connect timeout, and no cap
-    # beyond the store's own peak concurrency.
-    pool = PoolSettings(pool_size=1, max_overflow=-1, pool_pre_ping=False, connect_timeout=3)
+    # No pre-ping (the store keeps its connections), a short connect timeout; the store keeps
+    # at most pool_size + max_overflow connections and makes a thread beyond wait for one.
+    pool = PoolSettings(pool_size=10, max_overflow=0, pool_pre_ping=False, connect_timeout=3)
     engine = make_engine(url, pool)
     return SqlMemory(
         url,
@@ -96,4 +96,6 @@ def open_postgres(url: str, namespace: str, prefix: str) -> SqlMemory:
         (psycopg.DataError,),
         namespace,
         prefix,
+        max_connections=pool.pool_size + pool.max_overflow,
+        wait_timeout=pool.pool_timeout,
     )

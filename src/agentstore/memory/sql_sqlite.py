@@ -26,6 +26,9 @@ from agentstore.db.engine import make_engine
 from agentstore.memory.sql_backend import SqlMemory
 from agentstore.memory.sql_statements import Sql
 
+#: Connections one SQLite store keeps at most (within the engine pool's 5 + 10).
+SQLITE_CONNECTIONS = 8
+
 
 class SqliteDialect:
     name = "sqlite"
@@ -93,4 +96,18 @@ def _transaction(_driver: Any, cursor: Any) -> Iterator[None]:
 def open_sqlite(url: str, namespace: str, prefix: str) -> SqlMemory:
     """A memory store in a migrated SQLite file."""
     engine = make_engine(url)
-    return SqlMemory(url, engine, SqliteDialect(), _prepare, _transaction, (), namespace, prefix)
+    # The engine's default pool allows 5 + 10 connections and fails a caller after 30 s; the
+    # store stays below that and makes threads beyond its own limit wait instead. SQLite
+    # writes one at a time anyway, so more connections would only queue on its lock.
+    return SqlMemory(
+        url,
+        engine,
+        SqliteDialect(),
+        _prepare,
+        _transaction,
+        (),
+        namespace,
+        prefix,
+        max_connections=SQLITE_CONNECTIONS,
+        wait_timeout=30.0,
+    )
