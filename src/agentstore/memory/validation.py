@@ -177,9 +177,7 @@ def encode_sized(value: Any) -> tuple[str, int]:
     """The canonical JSON text of ``value`` and its size in UTF-8 bytes."""
     kind = type(value)
     try:
-        text = json.dumps(
-            value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-        )
+        text = _ENCODER.encode(value)
         size = len(text.encode())
     except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
         _check_value(value, depth=0)  # names the part JSON cannot hold
