@@ -220,7 +220,7 @@ class RedisMemory:
 
     def clear_partition(self, partition: str) -> int:
         check_partition(partition)
-        return int(self._run(self._clear, [self._parts + partition, self._index], [self._base]))
+        return int(self._run(self._clear, [self._index], [self._base, self._parts, partition]))
 
     def stats(self) -> MemoryStats:
         out = self._run(self._stats, [self._index], [self._base, self._parts])

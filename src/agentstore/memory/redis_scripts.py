@@ -22,7 +22,9 @@ from __future__ import annotations
 #: Joins the prefix to every name a store writes; refused in prefixes, keys and partitions.
 SEPARATOR = "\x1f"
 
-# Moves ``field`` into ``partition`` in the index (``parts`` = the partition-set prefix).
+# The index helpers every script shares (``parts`` = the partition-set prefix): ``place``
+# moves ``field`` into ``partition``; ``unindex`` drops it from a known partition; ``forget``
+# drops it from whichever partition holds it.
 _PLACE = """
 local function place(index, parts, field, partition)
   local old = redis.call('HGET', index, field)
@@ -32,12 +34,13 @@ local function place(index, parts, field, partition)
     redis.call('HSET', index, field, partition)
   end
 end
+local function unindex(index, parts, field, partition)
+  redis.call('SREM', parts .. partition, field)
+  redis.call('HDEL', index, field)
+end
 local function forget(index, parts, field)
   local old = redis.call('HGET', index, field)
-  if old then
-    redis.call('SREM', parts .. old, field)
-    redis.call('HDEL', index, field)
-  end
+  if old then unindex(index, parts, field, old) end
 end
 """
 
@@ -114,16 +117,18 @@ return 1
 """
 )
 
-# KEYS: partition set, index. ARGV: prefix. Returns how many live values were removed.
-CLEAR_PARTITION = """
+# KEYS: index. ARGV: prefix, parts, partition. Returns how many live values were removed.
+CLEAR_PARTITION = (
+    _PLACE
+    + """
 local removed = 0
-for _, field in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for _, field in ipairs(redis.call('SMEMBERS', ARGV[2] .. ARGV[3])) do
   removed = removed + redis.call('DEL', ARGV[1] .. field)
-  redis.call('HDEL', KEYS[2], field)
+  unindex(KEYS[1], ARGV[2], field, ARGV[3])
 end
-redis.call('DEL', KEYS[1])
 return removed
 """
+)
 
 # KEYS: index. ARGV: prefix, parts, partition ('' = every partition). The live keys.
 LIVE_KEYS = (
@@ -148,7 +153,9 @@ return live
 )
 
 # KEYS: index. ARGV: prefix, parts. Returns {keys, bytes, partition, count, ...}.
-STATS = """
+STATS = (
+    _PLACE
+    + """
 local entries = redis.call('HGETALL', KEYS[1])
 local keys, bytes, counts, order = 0, 0, {}, {}
 for i = 1, #entries, 2 do
@@ -163,8 +170,7 @@ for i = 1, #entries, 2 do
     end
     counts[partition] = counts[partition] + 1
   else
-    redis.call('SREM', ARGV[2] .. partition, field)
-    redis.call('HDEL', KEYS[1], field)
+    unindex(KEYS[1], ARGV[2], field, partition)
   end
 end
 local out = {keys, bytes}
@@ -174,3 +180,4 @@ for _, partition in ipairs(order) do
 end
 return out
 """
+)

@@ -195,10 +195,7 @@ def build(dialect: SqlDialect) -> Statements:
         "search": select(C.key, C.value).where(scope, matching, live),
         "list_keys": select(C.key).where(scope, matching, live),
         "list_partition_keys": select(C.key).where(
-            scope,
-            C.key.like(_p("pattern"), escape=LIKE_ESCAPE),
-            C.partition == _p("partition"),
-            live,
+            scope, matching, C.partition == _p("partition"), live
         ),
         "clear_partition": delete(TABLE)
         .where(scope, C.partition == _p("partition"))
