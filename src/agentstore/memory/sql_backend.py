@@ -73,9 +73,9 @@ class Connections:
         except IndexError:
             return self._wait_or_open()
 
-    def give(self, entry: tuple[Any, Any, Any], failed: bool = False) -> None:
+    def give(self, entry: tuple[Any, Any, Any], broken: bool = False) -> None:
         """Return a connection; a broken one is thrown away instead."""
-        if failed and _broken(entry[1]):
+        if broken:
             entry[0].invalidate()
             with self._freed:
                 self._all.remove(entry[0])
@@ -195,16 +195,24 @@ class SqlMemory:
 
     def _fail(self, entry: tuple[Any, Any, Any] | None, error: Exception) -> None:
         """Give back the connection a statement failed on; raise what the failure means."""
-        driver = None
+        lost = False
         if entry is not None:
-            driver = entry[1]
-            self._connections.give(entry, failed=True)
-        translated = self._translate(error, driver)
+            lost = self._lost(error, entry[1])
+            self._connections.give(entry, broken=lost)
+        translated = self._translate(error, lost)
         if translated is None:
             raise error
         raise translated from error
 
-    def _translate(self, error: Exception, driver: Any) -> errors.AgentstoreError | None:
+    def _lost(self, error: Exception, driver: Any) -> bool:
+        """Whether the connection ``error`` came from is gone (the dialect's own judgement)."""
+        dialect = self._engine.dialect
+        return _broken(driver) or (
+            isinstance(error, dialect.loaded_dbapi.Error)
+            and dialect.is_disconnect(error, driver, None)
+        )
+
+    def _translate(self, error: Exception, lost: bool) -> errors.AgentstoreError | None:
         """What ``error`` means to a caller, through ``agentstore.db.failures`` like every
         other part of agentstore; ``None`` for an error that has no meaning here."""
         if isinstance(error, errors.AgentstoreError):
@@ -215,7 +223,6 @@ class SqlMemory:
             )
         dbapi_error = self._engine.dialect.loaded_dbapi.Error
         if isinstance(error, dbapi_error):  # raised by the driver itself: wrap as SQLAlchemy would
-            lost = self._engine.dialect.is_disconnect(error, driver, None) or _broken(driver)
             error = exc.DBAPIError.instance(
                 None, None, error, dbapi_error, connection_invalidated=lost
             )
