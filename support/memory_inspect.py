@@ -12,18 +12,13 @@ from sqlalchemy import create_engine, text
 
 from agentstore.urls import sqlalchemy_url
 from support.isolation import Isolated
-from support.memory_agents import NAMESPACE
 
 
 def physically_stored(place: Isolated, key: str, scope: str = "") -> bool:
     """True if any trace of ``key`` remains in the place's storage, expired or not."""
     prefix = place.prefix + scope
     if place.backend == "redis":
-        with redis.Redis.from_url(place.url) as client:
-            value = client.exists(prefix + key)
-            # The store's own index of keys (see agentstore.memory.redis_scripts).
-            indexed = client.hexists(f"{prefix}{NAMESPACE}\x1fkeys", key)
-            return bool(value or indexed)
+        return _redis_traces(place.url, prefix, key) > 0
     engine = create_engine(sqlalchemy_url(place.url))
     try:
         with engine.connect() as connection:
@@ -34,3 +29,25 @@ def physically_stored(place: Isolated, key: str, scope: str = "") -> bool:
     finally:
         engine.dispose()
     return count > 0
+
+
+def _redis_traces(url: str, prefix: str, key: str) -> int:
+    """How many Redis names under ``prefix`` still hold ``key``: as their value's name, or as
+    a field or member of an index. Every name under the prefix is scanned, so this holds
+    whatever layout the store chooses; a name that merely ends with the key counts too, which
+    can only make a "nothing is left" check stricter, never let a leftover through."""
+    wanted = key.encode()
+    match = "".join(f"[{c}]" if c in "*?[]\\" else c for c in prefix) + "*"
+    traces = 0
+    with redis.Redis.from_url(url) as client:
+        for name in client.scan_iter(match=match, count=1000):
+            kind = client.type(name)
+            if kind == b"string":
+                traces += name.endswith(wanted)
+            elif kind == b"hash":
+                traces += client.hexists(name, key)
+            elif kind == b"set":
+                traces += client.sismember(name, key)
+            elif kind != b"none":  # expired between SCAN and TYPE
+                raise AssertionError(f"unexpected Redis {kind.decode()} {name!r} under {prefix!r}")
+    return traces

@@ -252,3 +252,66 @@ def test_sqlite_without_the_schema_asks_for_a_migration(tmp_path) -> None:
 
 def test_finite_checks_are_math_isfinite() -> None:
     assert not math.isfinite(float("nan"))
+
+
+@pytest.mark.parametrize("pattern", ["", "aqe/*", "aqe/?x", "ünï*"])
+def test_ordinary_patterns_can_match(pattern: str) -> None:
+    assert validation.can_match(pattern, "search pattern")
+
+
+@pytest.mark.parametrize("pattern", ["aqe/\x00", "*\x1f*", "a\nb", "\x85"])
+def test_patterns_with_control_characters_match_nothing(pattern: str) -> None:
+    assert not validation.can_match(pattern, "search pattern")
+
+
+@pytest.mark.parametrize("pattern", ["aqe/\ud800", 7, None, b"aqe/*"])
+def test_patterns_that_are_not_valid_text_are_invalid_input(pattern: object) -> None:
+    with pytest.raises(errors.InvalidInput, match="search pattern"):
+        validation.can_match(pattern, "search pattern")
+
+
+@pytest.mark.parametrize("prefix", ["", "run:1:", "ünï/"])
+def test_good_prefixes_pass(prefix: str) -> None:
+    assert validation.check_prefix(prefix) == prefix
+
+
+@pytest.mark.parametrize("prefix", ["a\x00", "a\x1f", "\x7f", "\ud800", "p" * 201, 3, None])
+def test_bad_prefixes_are_invalid_input(prefix: object) -> None:
+    with pytest.raises(errors.InvalidInput, match="prefix"):
+        validation.check_prefix(prefix)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "ttl", "partition", "error"),
+    [
+        ("bad", float("nan"), -1, "\x00", errors.InvalidKey),
+        ("aqe/k", float("nan"), -1, "\x00", errors.InvalidValue),
+        ("aqe/k", 1, -1, "\x00", errors.InvalidTTL),
+        ("aqe/k", 1, 1, "\x00", errors.InvalidInput),
+    ],
+)
+def test_store_arguments_are_checked_key_value_ttl_partition(
+    key: str, value: object, ttl: float, partition: str, error: type[Exception]
+) -> None:
+    with pytest.raises(error) as raised:
+        validation.check_store(key, value, ttl, partition, NS)
+    assert type(raised.value) is error
+
+
+def test_store_arguments_come_back_encoded() -> None:
+    assert validation.check_store("aqe/k", {"é": 1}, 2, "p", NS) == ('{"é":1}', 8, 2.0)
+    assert validation.check_store("aqe/k", None, None, "default", NS) == ("null", 4, None)
+
+
+def test_retrieve_many_keys_are_checked_and_kept_once_in_order() -> None:
+    assert validation.unique_keys(["aqe/b", "aqe/a", "aqe/b"], NS) == ["aqe/b", "aqe/a"]
+    with pytest.raises(errors.InvalidKey):
+        validation.unique_keys(["aqe/a", "x"], NS)
+
+
+@pytest.mark.parametrize(
+    ("current", "words"),
+    [(2**63 - 1, "would overflow"), (2**63, "not a 64-bit integer"), ("7", "not a 64-bit")],
+)
+def test_a_refused_increment_says_why(current: object, words: str) -> None:
+    assert words in str(validation.refused_increment("aqe/c", 1, current))

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from agentstore.errors import InvalidInput
 from agentstore.memory.protocol import MemoryStore
-from agentstore.memory.validation import check_namespace
+from agentstore.memory.validation import check_namespace, check_prefix
 from agentstore.urls import backend_of
-
-#: The SQL backends keep the prefix in a column this wide.
-MAX_PREFIX_LENGTH = 200
 
 
 def open_memory(url: str, namespace: str = "aqe", prefix: str = "") -> MemoryStore:
@@ -21,8 +17,7 @@ def open_memory(url: str, namespace: str = "aqe", prefix: str = "") -> MemorySto
     """
     backend = backend_of(url)
     check_namespace(namespace)
-    if not isinstance(prefix, str) or len(prefix) > MAX_PREFIX_LENGTH:
-        raise InvalidInput(f"a prefix is a string of at most {MAX_PREFIX_LENGTH} characters")
+    check_prefix(prefix)
     if backend == "redis":
         from agentstore.memory.redis_backend import RedisMemory
 

@@ -1,9 +1,9 @@
 """The Redis memory backend: one JSON value per key, native TTL, a partition index.
 
-Values live under ``prefix + key`` with Redis's own expiry (``SET ... PX``), so an expired
-value is gone the moment Redis says so. Writes that touch the value and the index together
-run as Lua scripts (atomic on the server, one round trip); reads are plain GET/MGET.
-See :mod:`redis_scripts` for the layout of the index.
+Values live under the store's prefix, a separator and the key, with Redis's own expiry
+(``SET ... PX``), so an expired value is gone the moment Redis says so. Writes that touch the
+value and the index together run as Lua scripts (atomic on the server, one round trip); reads
+are plain GET/MGET. See :mod:`redis_scripts` for the layout of the keys and the index.
 """
 
 from __future__ import annotations
@@ -14,17 +14,23 @@ from contextlib import contextmanager
 from typing import Any
 
 import redis
+from redis.commands.core import Script
 
 from agentstore import errors
+from agentstore.db.failures import one_line
 from agentstore.memory import patterns, redis_scripts
 from agentstore.memory.protocol import MemoryStats
 from agentstore.memory.validation import (
+    can_match,
     check_increment,
     check_key,
     check_partition,
+    check_store,
     check_ttl,
     decode,
     encode,
+    refused_increment,
+    unique_keys,
 )
 from agentstore.urls import redact
 
@@ -36,6 +42,37 @@ def _px(ttl: float | None) -> str:
     return "" if ttl is None else str(max(1, math.ceil(ttl * 1000)))
 
 
+def connect(url: str) -> redis.Redis:
+    """A client for ``url`` that has answered PING.
+
+    Raises ``InvalidURL`` for a URL redis-py cannot read and ``BackendUnavailable`` (one line,
+    password hidden) when the server does not answer or refuses, e.g. a database index it
+    does not have; the client is closed then, never leaked.
+    """
+    try:
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=3, socket_timeout=30, health_check_interval=0
+        )
+    except ValueError as exc:
+        raise errors.InvalidURL(f"not a usable Redis URL {_where(url)}: {one_line(exc)}") from None
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        client.close()
+        raise errors.BackendUnavailable(
+            f"cannot reach the Redis memory at {redact(url)}: {one_line(exc)}"
+        ) from exc
+    return client
+
+
+def _where(url: str) -> str:
+    """``url`` with its password hidden, even when it is too malformed to parse."""
+    try:
+        return redact(url)
+    except ValueError:
+        return "(unreadable, not shown)"
+
+
 class RedisMemory:
     """A ``MemoryStore`` on Redis; every key it writes starts with ``prefix``."""
 
@@ -43,19 +80,13 @@ class RedisMemory:
         self.url = url
         self.namespace = namespace
         self.prefix = prefix
-        meta = f"{prefix}{namespace}\x1f"
+        # Prefix and key are joined by a character neither may hold: no other store's
+        # prefix + key can spell one of this store's names (see redis_scripts).
+        self._base = prefix + redis_scripts.SEPARATOR
+        meta = f"{self._base}{namespace}{redis_scripts.SEPARATOR}"
         self._index = meta + "keys"
-        self._parts = meta + "partition\x1f"
-        self._client = redis.Redis.from_url(
-            url, socket_connect_timeout=3, socket_timeout=30, health_check_interval=0
-        )
-        try:
-            self._client.ping()
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            self._client.close()
-            raise errors.BackendUnavailable(
-                f"cannot reach the Redis memory at {redact(url)}: {exc}"
-            ) from exc
+        self._parts = meta + "partition" + redis_scripts.SEPARATOR
+        self._client = connect(url)
         register = self._client.register_script
         self._store = register(redis_scripts.STORE)
         self._store_many = register(redis_scripts.STORE_MANY)
@@ -75,33 +106,31 @@ class RedisMemory:
 
     def _unavailable(self, exc: Exception) -> errors.BackendUnavailable:
         return errors.BackendUnavailable(
-            f"the Redis memory at {redact(self.url)} stopped answering: {exc}"
+            f"the Redis memory at {redact(self.url)} stopped answering: {one_line(exc)}"
         )
+
+    def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
+        """Run one of the scripts: EVALSHA straight away, as redis-py's ``Script.__call__``
+        costs more than the script itself; the script is loaded only when the server says it
+        does not know it (after a restart or SCRIPT FLUSH)."""
+        try:
+            try:
+                return self._client.evalsha(script.sha, len(keys), *keys, *args)
+            except redis.exceptions.NoScriptError:
+                return script(keys=keys, args=args)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise self._unavailable(exc) from exc
 
     # -- the MemoryStore API ----------------------------------------------------------------
 
     def store(
         self, key: str, value: Any, ttl: float | None = None, partition: str = "default"
     ) -> None:
-        check_key(key, self.namespace)
-        text = encode(value)
-        px = "" if ttl is None else _px(check_ttl(ttl))
-        if partition != "default":
-            check_partition(partition)
-        try:
-            # EVALSHA straight away: redis-py's Script wrapper costs more than the script.
-            self._client.evalsha(
-                self._store.sha, 2, self.prefix + key, self._index, text, px, key, partition,
-                self._parts,
-            )  # fmt: skip
-        except redis.exceptions.NoScriptError:
-            with self._guard():
-                self._store(
-                    keys=[self.prefix + key, self._index],
-                    args=[text, px, key, partition, self._parts],
-                )
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise self._unavailable(exc) from exc
+        text, _, seconds = check_store(key, value, ttl, partition, self.namespace)
+        px = _px(seconds)
+        self._run(
+            self._store, [self._base + key, self._index], [text, px, key, partition, self._parts]
+        )
 
     def store_many(
         self, mapping: Mapping[str, Any], ttl: float | None = None, partition: str = "default"
@@ -113,7 +142,7 @@ class RedisMemory:
             flat += (check_key(key, self.namespace), encode(value))
         if not flat:
             return
-        head = [px, partition, self._parts, self.prefix]
+        head = [px, partition, self._parts, self._base]
         with self._guard():
             # Chunks keep each script short; all chunks go in one pipelined round trip.
             pipe = self._client.pipeline(transaction=False)
@@ -126,21 +155,20 @@ class RedisMemory:
     def retrieve(self, key: str, default: Any = None) -> Any:
         check_key(key, self.namespace)
         try:
-            text = self._client.get(self.prefix + key)
+            text = self._client.get(self._base + key)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise self._unavailable(exc) from exc
         return default if text is None else decode(text)
 
     def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:
-        wanted = list(dict.fromkeys(check_key(key, self.namespace) for key in keys))
-        return self._values(wanted)
+        return self._values(unique_keys(keys, self.namespace))
 
     def _values(self, keys: list[str]) -> dict[str, Any]:
         found: dict[str, Any] = {}
         with self._guard():
             for start in range(0, len(keys), _BATCH):
                 chunk = keys[start : start + _BATCH]
-                texts = self._client.mget([self.prefix + key for key in chunk])
+                texts = self._client.mget([self._base + key for key in chunk])
                 found.update(
                     (key, decode(text))
                     for key, text in zip(chunk, texts, strict=True)
@@ -151,26 +179,24 @@ class RedisMemory:
     def delete(self, key: str) -> bool:
         check_key(key, self.namespace)
         with self._guard():
-            return bool(
-                self._delete(keys=[self.prefix + key, self._index], args=[key, self._parts])
-            )
+            return bool(self._delete(keys=[self._base + key, self._index], args=[key, self._parts]))
 
     def exists(self, key: str) -> bool:
         check_key(key, self.namespace)
         with self._guard():
-            return bool(self._client.exists(self.prefix + key))
+            return bool(self._client.exists(self._base + key))
 
     def ttl(self, key: str) -> float | None:
         check_key(key, self.namespace)
         with self._guard():
-            left = self._client.pttl(self.prefix + key)
+            left = self._client.pttl(self._base + key)
         if left == -2:
             raise KeyError(key)
         return None if left == -1 else left / 1000
 
     def search(self, pattern: str) -> dict[str, Any]:
-        if not isinstance(pattern, str):
-            raise errors.InvalidInput(f"a search pattern is a string, not {type(pattern).__name__}")
+        if not can_match(pattern, "search pattern"):
+            return {}
         match, exact = patterns.redis_prefilter(pattern), patterns.glob_to_regex(pattern)
         with self._guard():
             fields = {
@@ -180,13 +206,12 @@ class RedisMemory:
         return self._values(sorted(key for key in fields if exact.match(key)))
 
     def _live_keys(self, partition: str = "") -> list[str]:
-        with self._guard():
-            fields = self._live(keys=[self._index], args=[self.prefix, self._parts, partition])
+        fields = self._run(self._live, [self._index], [self._base, self._parts, partition])
         return [field.decode() for field in fields]
 
     def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
-        if not isinstance(prefix, str):
-            raise errors.InvalidInput(f"a key prefix is a string, not {type(prefix).__name__}")
+        if not can_match(prefix, "key prefix"):
+            return []
         scoped = patterns.scoped_prefix(self.namespace, prefix)
         if scoped is None:
             return []
@@ -195,12 +220,10 @@ class RedisMemory:
 
     def clear_partition(self, partition: str) -> int:
         check_partition(partition)
-        with self._guard():
-            return int(self._clear(keys=[self._parts + partition, self._index], args=[self.prefix]))
+        return int(self._run(self._clear, [self._index], [self._base, self._parts, partition]))
 
     def stats(self) -> MemoryStats:
-        with self._guard():
-            out = self._stats(keys=[self._index], args=[self.prefix, self._parts])
+        out = self._run(self._stats, [self._index], [self._base, self._parts])
         pairs = zip(out[2::2], out[3::2], strict=True)
         partitions = {name.decode(): int(count) for name, count in sorted(pairs)}
         return MemoryStats(keys=int(out[0]), bytes=int(out[1]), partitions=partitions)
@@ -209,14 +232,11 @@ class RedisMemory:
         check_key(key, self.namespace)
         check_increment(by)
         try:
-            with self._guard():
-                text = self._increment(
-                    keys=[self.prefix + key, self._index], args=[by, key, self._parts]
-                )
-        except redis.ResponseError as exc:
-            raise errors.InvalidValue(
-                f"{key!r} holds a value that is not a 64-bit integer, or would overflow: {exc}"
-            ) from exc
+            text = self._run(
+                self._increment, [self._base + key, self._index], [by, key, self._parts]
+            )
+        except redis.ResponseError:  # not an integer, or the sum would overflow: unchanged
+            raise refused_increment(key, by, self.retrieve(key)) from None
         return int(text)
 
     def compare_and_set(self, key: str, expected: Any, new: Any, ttl: float | None = None) -> bool:
@@ -225,11 +245,11 @@ class RedisMemory:
         new_text = encode(new)
         px = _px(check_ttl(ttl))
         nothing = "1" if expected is None else "0"
-        with self._guard():
-            swapped = self._cas(
-                keys=[self.prefix + key, self._index],
-                args=[expected_text, new_text, px, key, self._parts, nothing],
-            )
+        swapped = self._run(
+            self._cas,
+            [self._base + key, self._index],
+            [expected_text, new_text, px, key, self._parts, nothing],
+        )
         return bool(swapped)
 
     def cleanup_expired(self) -> int:

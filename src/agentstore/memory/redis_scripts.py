@@ -1,11 +1,15 @@
 """The Lua scripts that keep a Redis memory's value and its partition index in step.
 
-Layout for a store with key prefix ``P`` and namespace ``ns`` (``\\x1f`` is the ASCII unit
-separator, which keys and partition names may not hold, so no key can collide with these):
+Layout for a store with key prefix ``P`` and namespace ``ns``, where ``S`` is ``\\x1f`` (the
+ASCII unit separator, which prefixes, namespaces, keys and partition names may not hold):
 
-- ``P + key``                       the value: canonical JSON text, native TTL (PEXPIRE);
-- ``P + ns + "\\x1fkeys"``           hash: key -> partition, for every key of the store;
-- ``P + ns + "\\x1fpartition\\x1f" + name``  set: the keys of one partition.
+- ``P + S + key``                    the value: canonical JSON text, native TTL (PEXPIRE);
+- ``P + S + ns + S + "keys"``         hash: key -> partition, for every key of the store;
+- ``P + S + ns + S + "partition" + S + name``  set: the keys of one partition.
+
+``S`` after the prefix keeps stores apart: a store with prefix ``P + "aqe/"`` writes under
+``P + "aqe/" + S``, which no key of the store with prefix ``P`` can spell (its names continue
+``P + S``). Keys start with ``ns + "/"``, so no key collides with the index names either.
 
 The index lets ``list_keys``, ``clear_partition`` and ``stats`` read only the store's own
 keys, never SCAN the server. Redis expires values by itself and leaves their index entries
@@ -15,7 +19,12 @@ entries of those that do not, atomically, so an expired key is never listed or c
 
 from __future__ import annotations
 
-# Moves ``field`` into ``partition`` in the index (``parts`` = the partition-set prefix).
+#: Joins the prefix to every name a store writes; refused in prefixes, keys and partitions.
+SEPARATOR = "\x1f"
+
+# The index helpers every script shares (``parts`` = the partition-set prefix): ``place``
+# moves ``field`` into ``partition``; ``unindex`` drops it from a known partition; ``forget``
+# drops it from whichever partition holds it.
 _PLACE = """
 local function place(index, parts, field, partition)
   local old = redis.call('HGET', index, field)
@@ -25,12 +34,13 @@ local function place(index, parts, field, partition)
     redis.call('HSET', index, field, partition)
   end
 end
+local function unindex(index, parts, field, partition)
+  redis.call('SREM', parts .. partition, field)
+  redis.call('HDEL', index, field)
+end
 local function forget(index, parts, field)
   local old = redis.call('HGET', index, field)
-  if old then
-    redis.call('SREM', parts .. old, field)
-    redis.call('HDEL', index, field)
-  end
+  if old then unindex(index, parts, field, old) end
 end
 """
 
@@ -107,16 +117,18 @@ return 1
 """
 )
 
-# KEYS: partition set, index. ARGV: prefix. Returns how many live values were removed.
-CLEAR_PARTITION = """
+# KEYS: index. ARGV: prefix, parts, partition. Returns how many live values were removed.
+CLEAR_PARTITION = (
+    _PLACE
+    + """
 local removed = 0
-for _, field in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for _, field in ipairs(redis.call('SMEMBERS', ARGV[2] .. ARGV[3])) do
   removed = removed + redis.call('DEL', ARGV[1] .. field)
-  redis.call('HDEL', KEYS[2], field)
+  unindex(KEYS[1], ARGV[2], field, ARGV[3])
 end
-redis.call('DEL', KEYS[1])
 return removed
 """
+)
 
 # KEYS: index. ARGV: prefix, parts, partition ('' = every partition). The live keys.
 LIVE_KEYS = (
@@ -141,7 +153,9 @@ return live
 )
 
 # KEYS: index. ARGV: prefix, parts. Returns {keys, bytes, partition, count, ...}.
-STATS = """
+STATS = (
+    _PLACE
+    + """
 local entries = redis.call('HGETALL', KEYS[1])
 local keys, bytes, counts, order = 0, 0, {}, {}
 for i = 1, #entries, 2 do
@@ -156,8 +170,7 @@ for i = 1, #entries, 2 do
     end
     counts[partition] = counts[partition] + 1
   else
-    redis.call('SREM', ARGV[2] .. partition, field)
-    redis.call('HDEL', KEYS[1], field)
+    unindex(KEYS[1], ARGV[2], field, partition)
   end
 end
 local out = {keys, bytes}
@@ -167,3 +180,4 @@ for _, partition in ipairs(order) do
 end
 return out
 """
+)

@@ -9,79 +9,131 @@ ping, no per-call compilation. Every write is a single atomic statement (upserts
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, suppress
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, suppress
+from operator import attrgetter, methodcaller
 from typing import Any
 
-from sqlalchemy import Engine, inspect
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Engine, exc, inspect
 
 from agentstore import errors
+from agentstore.db.failures import one_line, translate
 from agentstore.memory import patterns
 from agentstore.memory.protocol import MemoryStats
 from agentstore.memory.sql_statements import TABLE, Sql, SqlDialect, Statements, build
 from agentstore.memory.validation import (
+    can_match,
     check_increment,
     check_key,
     check_partition,
+    check_store,
     check_ttl,
     decode,
     encode,
     encode_sized,
+    refused_increment,
+    unique_keys,
 )
 from agentstore.urls import redact
 
+#: What ``_run`` hands back from the cursor.
+_ONE = methodcaller("fetchone")
+_ALL = methodcaller("fetchall")
+_COUNT = attrgetter("rowcount")
 
-class _Connections:
-    """Driver connections checked out of the engine's pool for the store's lifetime.
 
-    ``list.pop``/``append`` are atomic, so threads share the stack without a lock; it grows
-    to the peak number of concurrent callers and no further.
+class Connections:
+    """Driver connections kept out of the engine's pool for the store's life, at most ``limit``.
+
+    The hot path takes an idle connection without a lock (``list.pop``/``append`` are
+    atomic). With none idle, a caller opens another while fewer than ``limit`` exist, and
+    otherwise waits for one to come back: many threads share a few connections, and only a
+    wait longer than ``timeout`` seconds fails, with ``PoolExhausted``.
     """
 
-    def __init__(self, engine: Engine, prepare: Callable[[Any], None]) -> None:
+    def __init__(
+        self, engine: Engine, prepare: Callable[[Any], None], *, limit: int, timeout: float
+    ) -> None:
+        self.limit = limit
+        self.timeout = timeout
+        self.opened = 0
         self._engine = engine
         self._prepare = prepare
         self._idle: list[tuple[Any, Any, Any]] = []
         self._all: list[Any] = []
+        self._waiting = 0
+        self._freed = threading.Condition()
 
     def take(self) -> tuple[Any, Any, Any]:
-        """An idle (fairy, driver connection, cursor), or a new one."""
+        """An idle (fairy, driver connection, cursor), a new one, or one given back in time."""
         try:
             return self._idle.pop()
         except IndexError:
-            return self._open()
+            return self._wait_or_open()
 
-    def give(self, entry: tuple[Any, Any, Any], failed: bool = False) -> None:
+    def give(self, entry: tuple[Any, Any, Any], broken: bool = False) -> None:
         """Return a connection; a broken one is thrown away instead."""
-        if failed and _broken(entry[1]):
+        if broken:
             entry[0].invalidate()
-        else:
-            self._idle.append(entry)
+            with self._freed:
+                self._all.remove(entry[0])
+                self.opened -= 1
+                self._freed.notify()
+            return
+        self._idle.append(entry)
+        # A waiter counts itself before it looks for an idle connection, so it either sees
+        # this one or is already waiting when the notification comes.
+        if self._waiting:
+            with self._freed:
+                self._freed.notify()
 
-    @contextmanager
-    def cursor(self) -> Iterator[tuple[Any, Any]]:
-        entry = self.take()
+    def _wait_or_open(self) -> tuple[Any, Any, Any]:
+        deadline = time.monotonic() + self.timeout
+        with self._freed:
+            self._waiting += 1
+            try:
+                while True:
+                    with suppress(IndexError):
+                        return self._idle.pop()
+                    if self.opened < self.limit:
+                        self.opened += 1
+                        break
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise self._exhausted()
+                    self._freed.wait(left)
+            finally:
+                self._waiting -= 1
         try:
-            yield entry[1], entry[2]
+            return self._open()
         except BaseException:
-            self.give(entry, failed=True)
+            with self._freed:
+                self.opened -= 1
+                self._freed.notify()
             raise
-        self.give(entry)
+
+    def _exhausted(self) -> errors.AgentstoreError:
+        where = self._engine.url.render_as_string(hide_password=True)
+        return translate(exc.TimeoutError("memory connections"), where, self.timeout)
 
     def _open(self) -> tuple[Any, Any, Any]:
         fairy = self._engine.raw_connection()
         driver = fairy.driver_connection
         self._prepare(driver)
-        self._all.append(fairy)
+        with self._freed:
+            self._all.append(fairy)
         return fairy, driver, driver.cursor()
 
     def close(self) -> None:
-        self._idle.clear()
-        for fairy in self._all:
-            with suppress(Exception):  # a connection the server already dropped
-                fairy.close()
-        self._all.clear()
+        with self._freed:
+            self._idle.clear()
+            for fairy in self._all:
+                with suppress(Exception):  # a connection the server already dropped
+                    fairy.close()
+            self._all.clear()
+            self.opened = 0
 
 
 def _broken(driver: Any) -> bool:
@@ -101,6 +153,8 @@ class SqlMemory:
         integrity_errors: tuple[type[BaseException], ...],
         namespace: str,
         prefix: str,
+        max_connections: int,
+        wait_timeout: float,
     ) -> None:
         self.url = url
         self.namespace = namespace
@@ -110,9 +164,11 @@ class SqlMemory:
         self._transaction = transaction
         self._value_errors = integrity_errors
         self._scope = patterns.prefix_to_like(namespace + "/")
-        _check_schema(engine, url)
+        _check_schema(engine, url, wait_timeout)
         self._sql: Statements = build(dialect)
-        self._connections = _Connections(engine, prepare)
+        self._connections = Connections(
+            engine, prepare, limit=max_connections, timeout=wait_timeout
+        )
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -121,70 +177,72 @@ class SqlMemory:
         params["p_namespace"] = self._scope
         return params
 
-    def _run(self, sql: Sql, params: dict[str, Any], fetch: str | None) -> Any:
+    def _run(
+        self, sql: Sql, params: dict[str, Any], fetch: Callable[[Any], Any] | None = None
+    ) -> Any:
         """Run one statement on an idle connection: the hot path, kept free of extra layers."""
         connections = self._connections
-        entry = connections.take()
+        entry = None
         try:
+            entry = connections.take()
             cursor = entry[2]
             cursor.execute(sql.text, sql.args(params))
-            result = (
-                None
-                if fetch is None
-                else cursor.fetchone()
-                if fetch == "one"
-                else cursor.fetchall()
-                if fetch == "all"
-                else cursor.rowcount
-            )
-        except Exception as exc:
-            connections.give(entry, failed=True)
-            translated = self._translate(exc)
-            if translated is exc:
-                raise
-            raise translated from exc
+            result = None if fetch is None else fetch(cursor)
+        except Exception as error:
+            self._fail(entry, error)
         connections.give(entry)
         return result
 
-    def _fetchone(self, sql: Sql, params: dict[str, Any]) -> Any:
-        return self._run(sql, params, "one")
+    def _fail(self, entry: tuple[Any, Any, Any] | None, error: Exception) -> None:
+        """Give back the connection a statement failed on; raise what the failure means."""
+        lost = False
+        if entry is not None:
+            lost = self._lost(error, entry[1])
+            self._connections.give(entry, broken=lost)
+        translated = self._translate(error, lost)
+        if translated is None:
+            raise error
+        raise translated from error
 
-    def _fetchall(self, sql: Sql, params: dict[str, Any]) -> list[Any]:
-        return self._run(sql, params, "all")
+    def _lost(self, error: Exception, driver: Any) -> bool:
+        """Whether the connection ``error`` came from is gone (the dialect's own judgement)."""
+        dialect = self._engine.dialect
+        return _broken(driver) or (
+            isinstance(error, dialect.loaded_dbapi.Error)
+            and dialect.is_disconnect(error, driver, None)
+        )
 
-    def _translate(self, exc: Exception) -> Exception:
-        if isinstance(exc, self._value_errors):
-            return errors.InvalidValue(f"the stored value cannot take this change: {exc}")
-        if _is_connection_error(exc):
-            return errors.BackendUnavailable(
-                f"{self._dialect.name} memory at {redact(self.url)} stopped answering: {exc}"
+    def _translate(self, error: Exception, lost: bool) -> errors.AgentstoreError | None:
+        """What ``error`` means to a caller, through ``agentstore.db.failures`` like every
+        other part of agentstore; ``None`` for an error that has no meaning here."""
+        if isinstance(error, errors.AgentstoreError):
+            return None
+        if isinstance(error, self._value_errors):
+            return errors.InvalidValue(
+                f"the stored value cannot take this change: {one_line(error)}"
             )
-        return exc
-
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except errors.AgentstoreError:
-            raise
-        except Exception as exc:
-            translated = self._translate(exc)
-            if translated is exc:
-                raise
-            raise translated from exc
+        dbapi_error = self._engine.dialect.loaded_dbapi.Error
+        if isinstance(error, dbapi_error):  # raised by the driver itself: wrap as SQLAlchemy would
+            error = exc.DBAPIError.instance(
+                None, None, error, dbapi_error, connection_invalidated=lost
+            )
+        if not isinstance(error, exc.SQLAlchemyError):
+            return None
+        translated = translate(error, self.url, self._connections.timeout)
+        if translated is None and isinstance(error, exc.OperationalError | exc.InterfaceError):
+            translated = errors.BackendUnavailable(
+                f"the {self._dialect.name} memory at {redact(self.url)} stopped answering:"
+                f" {one_line(getattr(error, 'orig', error))}"
+            )
+        return translated
 
     # -- the MemoryStore API ----------------------------------------------------------------
 
     def store(
         self, key: str, value: Any, ttl: float | None = None, partition: str = "default"
     ) -> None:
-        check_key(key, self.namespace)
-        text, size = encode_sized(value)
-        if ttl is not None:
-            ttl = check_ttl(ttl)
-        if partition != "default":
-            check_partition(partition)
-        self._run(self._sql.upsert, self._row(key, text, size, ttl, partition), None)
+        text, size, ttl = check_store(key, value, ttl, partition, self.namespace)
+        self._run(self._sql.upsert, self._row(key, text, size, ttl, partition))
 
     def _row(
         self, key: str, text: str, size: int, ttl: float | None, partition: str
@@ -209,76 +267,80 @@ class SqlMemory:
         ]
         if not rows:
             return
-        with (
-            self._guard(),
-            self._connections.cursor() as (driver, cursor),
-            self._transaction(driver, cursor),
-        ):
-            upsert = self._sql.upsert
-            cursor.executemany(upsert.text, [upsert.args(row) for row in rows])
+        upsert = self._sql.upsert
+        entry = None
+        try:
+            entry = self._connections.take()
+            with self._transaction(entry[1], entry[2]):
+                entry[2].executemany(upsert.text, [upsert.args(row) for row in rows])
+        except Exception as error:
+            self._fail(entry, error)
+        self._connections.give(entry)
 
     def retrieve(self, key: str, default: Any = None) -> Any:
         check_key(key, self.namespace)
-        row = self._fetchone(self._sql.get, {"p_prefix": self.prefix, "p_key": key})
+        row = self._run(self._sql.get, {"p_prefix": self.prefix, "p_key": key}, _ONE)
         return default if row is None else decode(row[0])
 
     def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:
-        wanted = list(dict.fromkeys(check_key(key, self.namespace) for key in keys))
+        wanted = unique_keys(keys, self.namespace)
         if not wanted:
             return {}
-        rows = self._fetchall(
+        rows = self._run(
             self._sql.get_many,
             {"p_prefix": self.prefix, "p_keys": self._dialect.keys_param(wanted)},
+            _ALL,
         )
         return {key: decode(text) for key, text in rows}
 
     def delete(self, key: str) -> bool:
         check_key(key, self.namespace)
-        rows = self._fetchall(self._sql.delete, {"p_prefix": self.prefix, "p_key": key})
+        rows = self._run(self._sql.delete, {"p_prefix": self.prefix, "p_key": key}, _ALL)
         return _live(rows) == 1
 
     def exists(self, key: str) -> bool:
         check_key(key, self.namespace)
-        return self._fetchone(self._sql.exists, {"p_prefix": self.prefix, "p_key": key}) is not None
+        row = self._run(self._sql.exists, {"p_prefix": self.prefix, "p_key": key}, _ONE)
+        return row is not None
 
     def ttl(self, key: str) -> float | None:
         check_key(key, self.namespace)
-        row = self._fetchone(self._sql.ttl_left, {"p_prefix": self.prefix, "p_key": key})
+        row = self._run(self._sql.ttl_left, {"p_prefix": self.prefix, "p_key": key}, _ONE)
         if row is None:
             raise KeyError(key)
         return None if row[0] is None else max(float(row[0]), 0.0)
 
     def search(self, pattern: str) -> dict[str, Any]:
-        if not isinstance(pattern, str):
-            raise errors.InvalidInput(f"a search pattern is a string, not {type(pattern).__name__}")
-        rows = self._fetchall(
-            self._sql.search, self._params(p_pattern=patterns.glob_to_like(pattern))
+        if not can_match(pattern, "search pattern"):
+            return {}
+        rows = self._run(
+            self._sql.search, self._params(p_pattern=patterns.glob_to_like(pattern)), _ALL
         )
         return {key: decode(text) for key, text in sorted(rows)}
 
     def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
-        if not isinstance(prefix, str):
-            raise errors.InvalidInput(f"a key prefix is a string, not {type(prefix).__name__}")
+        if not can_match(prefix, "key prefix"):
+            return []
         scoped = patterns.scoped_prefix(self.namespace, prefix)
         if scoped is None:
             return []
         params = self._params(p_pattern=patterns.prefix_to_like(scoped))
         if partition is None:
-            rows = self._fetchall(self._sql.list_keys, params)
+            rows = self._run(self._sql.list_keys, params, _ALL)
         else:
             params["p_partition"] = check_partition(partition)
-            rows = self._fetchall(self._sql.list_partition_keys, params)
+            rows = self._run(self._sql.list_partition_keys, params, _ALL)
         # Sorted here, by code point: database collations differ, Python's order does not.
         return sorted(row[0] for row in rows)
 
     def clear_partition(self, partition: str) -> int:
-        rows = self._fetchall(
-            self._sql.clear_partition, self._params(p_partition=check_partition(partition))
+        rows = self._run(
+            self._sql.clear_partition, self._params(p_partition=check_partition(partition)), _ALL
         )
         return _live(rows)
 
     def stats(self) -> MemoryStats:
-        rows = self._fetchall(self._sql.stats, self._params())
+        rows = self._run(self._sql.stats, self._params(), _ALL)
         partitions = {name: int(count) for name, count, _ in sorted(rows)}
         return MemoryStats(
             keys=sum(partitions.values()),
@@ -290,18 +352,19 @@ class SqlMemory:
         check_key(key, self.namespace)
         check_increment(by)
         start = str(by)
-        row = self._fetchone(
-            self._sql.increment,
-            {
-                "p_prefix": self.prefix,
-                "p_key": key,
-                "p_start": start,
-                "p_size": len(start),
-                "p_by": by,
-            },
-        )
+        params = {
+            "p_prefix": self.prefix,
+            "p_key": key,
+            "p_start": start,
+            "p_size": len(start),
+            "p_by": by,
+        }
+        try:
+            row = self._run(self._sql.increment, params, _ONE)
+        except errors.InvalidValue:  # PostgreSQL's bigint overflowed: nothing changed
+            row = None
         if row is None:
-            raise errors.InvalidValue(f"{key!r} holds a value that is not an integer")
+            raise refused_increment(key, by, self.retrieve(key)) from None
         return int(row[0])
 
     def compare_and_set(self, key: str, expected: Any, new: Any, ttl: float | None = None) -> bool:
@@ -310,14 +373,14 @@ class SqlMemory:
         params = self._row(key, *encode_sized(new), check_ttl(ttl), "default")
         del params["p_partition"]  # a swap keeps the key's partition
         if expected is None:
-            row = self._fetchone(self._sql.cas_insert, params)
+            row = self._run(self._sql.cas_insert, params, _ONE)
         else:
             params["p_expected"] = expected_text
-            row = self._fetchone(self._sql.cas_update, params)
+            row = self._run(self._sql.cas_update, params, _ONE)
         return row is not None
 
     def cleanup_expired(self) -> int:
-        return max(self._run(self._sql.cleanup, self._params(), "rowcount"), 0)
+        return max(self._run(self._sql.cleanup, self._params(), _COUNT), 0)
 
     def close(self) -> None:
         self._connections.close()
@@ -338,25 +401,19 @@ def _live(rows: list[Any]) -> int:
     return sum(1 for expires_at, now in rows if expires_at is None or expires_at > now)
 
 
-def _check_schema(engine: Engine, url: str) -> None:
+def _check_schema(engine: Engine, url: str, timeout: float) -> None:
     """Fail early and clearly: an unreachable server, or a database never migrated."""
     try:
         with engine.connect() as connection:
             present = inspect(connection).has_table(TABLE.name)
-    except OperationalError as exc:
+    except exc.DBAPIError as error:
         engine.dispose()
-        raise errors.BackendUnavailable(
-            f"cannot reach the memory database at {redact(url)}: {exc.orig}"
-        ) from exc
+        translated = translate(error, url, timeout) or errors.BackendUnavailable(
+            f"cannot reach the memory database at {redact(url)}: {one_line(error.orig)}"
+        )
+        raise translated from error
     if not present:
         engine.dispose()
         raise errors.SchemaNotMigrated(
             f"{redact(url)} has no memory table yet: run `agentstore migrate up --url URL` first"
         )
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError):
-        return exc.connection_invalidated
-    name = type(exc).__name__
-    return name in {"OperationalError", "InterfaceError"} and "no such table" not in str(exc)

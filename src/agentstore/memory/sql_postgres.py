@@ -6,7 +6,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Double, String, Text, any_, cast, literal_column
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Double,
+    String,
+    Text,
+    any_,
+    cast,
+    literal_column,
+    true,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
@@ -30,11 +40,16 @@ class PostgresDialect:
         return postgresql.insert(table)
 
     def is_integer_text(self, column: ColumnElement[str]) -> ColumnElement[bool]:
-        # At most 18 digits: always inside bigint, so the cast below cannot fail.
-        return column.regexp_match(literal_column("'^-?[0-9]{1,18}$'"))
+        # Up to 19 digits, as many as bigint holds; a 19-digit text beyond bigint, or a sum
+        # that overflows, makes the cast below raise DataError, which changes nothing.
+        return column.regexp_match(literal_column("'^-?[0-9]{1,19}$'"))
 
     def add_integer(self, column: ColumnElement[str], by: Any) -> ColumnElement[str]:
         return cast(cast(column, BigInteger) + cast(by, BigInteger), Text)
+
+    def sum_fits(self, column: ColumnElement[str], by: Any) -> ColumnElement[bool]:
+        # bigint arithmetic raises on overflow instead of returning a wrong sum.
+        return true()
 
     def key_in(self, column: ColumnElement[str], name: str) -> ColumnElement[bool]:
         from sqlalchemy import bindparam
@@ -68,9 +83,9 @@ def open_postgres(url: str, namespace: str, prefix: str) -> SqlMemory:
     """A memory store in a migrated PostgreSQL database."""
     import psycopg
 
-    # No pre-ping (the store keeps its connections), a short connect timeout, and no cap
-    # beyond the store's own peak concurrency.
-    pool = PoolSettings(pool_size=1, max_overflow=-1, pool_pre_ping=False, connect_timeout=3)
+    # No pre-ping (the store keeps its connections), a short connect timeout; the store keeps
+    # at most pool_size + max_overflow connections and makes a thread beyond wait for one.
+    pool = PoolSettings(pool_size=10, max_overflow=0, pool_pre_ping=False, connect_timeout=3)
     engine = make_engine(url, pool)
     return SqlMemory(
         url,
@@ -81,4 +96,6 @@ def open_postgres(url: str, namespace: str, prefix: str) -> SqlMemory:
         (psycopg.DataError,),
         namespace,
         prefix,
+        max_connections=pool.pool_size + pool.max_overflow,
+        wait_timeout=pool.pool_timeout,
     )

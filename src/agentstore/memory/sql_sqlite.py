@@ -26,6 +26,9 @@ from agentstore.db.engine import make_engine
 from agentstore.memory.sql_backend import SqlMemory
 from agentstore.memory.sql_statements import Sql
 
+#: Connections one SQLite store keeps at most (within the engine pool's 5 + 10).
+SQLITE_CONNECTIONS = 8
+
 
 class SqliteDialect:
     name = "sqlite"
@@ -35,7 +38,7 @@ class SqliteDialect:
         self._dialect = sqlite.dialect(paramstyle="qmark")
 
     def now(self) -> ColumnElement[float]:
-        # Milliseconds since the epoch from SQLite's own clock, fixed for the statement.
+        # Seconds since the epoch from SQLite's own clock, fixed for the statement.
         return literal_column("((julianday('now') - 2440587.5) * 86400.0)", Double)
 
     def insert(self, table: Any) -> Any:
@@ -47,6 +50,10 @@ class SqliteDialect:
 
     def add_integer(self, column: ColumnElement[str], by: Any) -> ColumnElement[str]:
         return cast(cast(column, Integer) + cast(by, Integer), Text)
+
+    def sum_fits(self, column: ColumnElement[str], by: Any) -> ColumnElement[bool]:
+        # SQLite turns an overflowing integer sum into a REAL instead of raising.
+        return func.typeof(cast(column, Integer) + cast(by, Integer)) == literal_column("'integer'")
 
     def key_in(self, column: ColumnElement[str], name: str) -> ColumnElement[bool]:
         # One JSON array parameter instead of a variable number of placeholders.
@@ -89,4 +96,18 @@ def _transaction(_driver: Any, cursor: Any) -> Iterator[None]:
 def open_sqlite(url: str, namespace: str, prefix: str) -> SqlMemory:
     """A memory store in a migrated SQLite file."""
     engine = make_engine(url)
-    return SqlMemory(url, engine, SqliteDialect(), _prepare, _transaction, (), namespace, prefix)
+    # The engine's default pool allows 5 + 10 connections and fails a caller after 30 s; the
+    # store stays below that and makes threads beyond its own limit wait instead. SQLite
+    # writes one at a time anyway, so more connections would only queue on its lock.
+    return SqlMemory(
+        url,
+        engine,
+        SqliteDialect(),
+        _prepare,
+        _transaction,
+        (),
+        namespace,
+        prefix,
+        max_connections=SQLITE_CONNECTIONS,
+        wait_timeout=30.0,
+    )

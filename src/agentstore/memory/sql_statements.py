@@ -55,6 +55,9 @@ class SqlDialect(Protocol):
     def add_integer(self, column: ColumnElement[str], by: Any) -> ColumnElement[str]:
         """The JSON text of the integer in ``column`` plus ``by``."""
 
+    def sum_fits(self, column: ColumnElement[str], by: Any) -> ColumnElement[bool]:
+        """True when the integer in ``column`` plus ``by`` stays a 64-bit integer."""
+
     def key_in(self, column: ColumnElement[str], name: str) -> ColumnElement[bool]:
         """``column`` is one of the keys bound (as :meth:`keys_param`) under ``name``."""
 
@@ -150,7 +153,11 @@ def build(dialect: SqlDialect) -> Statements:
             "expires_at": case((live, C.expires_at), else_=null()),
             "updated_at": func.now(),
         },
-        where=or_(not_(live), dialect.is_integer_text(C.value)),
+        # A refused update returns no row: the caller says why (not an integer, or overflow).
+        where=or_(
+            not_(live),
+            and_(dialect.is_integer_text(C.value), dialect.sum_fits(C.value, _p("by"))),
+        ),
     ).returning(C.value)
 
     cas_insert = insert.values(
@@ -188,10 +195,7 @@ def build(dialect: SqlDialect) -> Statements:
         "search": select(C.key, C.value).where(scope, matching, live),
         "list_keys": select(C.key).where(scope, matching, live),
         "list_partition_keys": select(C.key).where(
-            scope,
-            C.key.like(_p("pattern"), escape=LIKE_ESCAPE),
-            C.partition == _p("partition"),
-            live,
+            scope, matching, C.partition == _p("partition"), live
         ),
         "clear_partition": delete(TABLE)
         .where(scope, C.partition == _p("partition"))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import reprlib
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +20,8 @@ from agentstore.errors import InvalidInput, InvalidKey, InvalidTTL, InvalidValue
 
 MAX_KEY_LENGTH = 512
 MAX_PARTITION_LENGTH = 200
+#: The SQL backends keep the prefix in a column this wide.
+MAX_PREFIX_LENGTH = 200
 #: A century: far beyond any agent's memory, and well inside every backend's range.
 MAX_TTL = 100 * 365 * 24 * 3600.0
 #: Integers an atomic increment can hold on every backend (a signed 64-bit counter).
@@ -43,6 +47,25 @@ def check_namespace(namespace: object) -> str:
     ):
         raise InvalidKey(f"invalid namespace {namespace!r}: a non-empty name without '/'")
     return namespace
+
+
+def check_prefix(prefix: object) -> str:
+    """A store's prefix: text of at most 200 characters, without control characters.
+
+    Redis joins prefix and key with a control character (see ``redis_scripts``), so a prefix
+    without one can never make a store's keys look like another store's.
+    """
+    if (
+        not isinstance(prefix, str)
+        or len(prefix) > MAX_PREFIX_LENGTH
+        or _CONTROL.search(prefix)
+        or not _encodable(prefix)
+    ):
+        raise InvalidInput(
+            f"a prefix is text of at most {MAX_PREFIX_LENGTH} characters without control"
+            f" characters, got {reprlib.repr(prefix)}"
+        )
+    return prefix
 
 
 def check_key(key: object, namespace: str) -> str:
@@ -84,6 +107,38 @@ def check_partition(partition: object) -> str:
     return partition
 
 
+def check_store(
+    key: object, value: Any, ttl: object, partition: object, namespace: str
+) -> tuple[str, int, float | None]:
+    """Everything ``store`` takes, checked in one order on every backend (key, value, TTL,
+    partition): the canonical JSON text, its size in bytes, and the TTL as a float."""
+    check_key(key, namespace)
+    text, size = encode_sized(value)
+    seconds = None if ttl is None else check_ttl(ttl)
+    if partition != "default":
+        check_partition(partition)
+    return text, size, seconds
+
+
+def unique_keys(keys: Iterable[object], namespace: str) -> list[str]:
+    """The checked keys, each once, in first-seen order (for ``retrieve_many``)."""
+    return list(dict.fromkeys(check_key(key, namespace) for key in keys))
+
+
+def can_match(pattern: object, what: str) -> bool:
+    """Whether a search pattern or list prefix can match any key; the same on every backend.
+
+    Not text, or text no encoding can send (a lone surrogate): ``InvalidInput``. Holding a
+    control character: ``False``, since no key holds one (and SQL LIKE and PostgreSQL would
+    each treat NUL their own way), so the caller answers "nothing" without asking storage.
+    """
+    if not isinstance(pattern, str):
+        raise InvalidInput(f"a {what} is a string, not {type(pattern).__name__}")
+    if not _encodable(pattern):
+        raise InvalidInput(f"{what} {pattern!r} is not valid Unicode (lone surrogate)")
+    return _CONTROL.search(pattern) is None
+
+
 def check_ttl(ttl: object) -> float | None:
     """``None`` (no expiry) or a finite number of seconds above zero, else ``InvalidTTL``."""
     if ttl is None:
@@ -104,6 +159,15 @@ def check_increment(by: object) -> int:
     return by
 
 
+def refused_increment(key: str, by: int, current: Any) -> InvalidValue:
+    """Why adding ``by`` to ``key`` (holding ``current``) was refused, worded alike everywhere."""
+    if type(current) is int and current in INT64:
+        return InvalidValue(f"adding {by} to {key!r} would overflow a 64-bit integer")
+    return InvalidValue(
+        f"{key!r} holds {reprlib.repr(current)}, not a 64-bit integer an increment can add to"
+    )
+
+
 def encode(value: Any) -> str:
     """The canonical JSON text of ``value``, or ``InvalidValue`` if JSON cannot hold it exactly."""
     return encode_sized(value)[0]
@@ -113,9 +177,7 @@ def encode_sized(value: Any) -> tuple[str, int]:
     """The canonical JSON text of ``value`` and its size in UTF-8 bytes."""
     kind = type(value)
     try:
-        text = json.dumps(
-            value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-        )
+        text = _ENCODER.encode(value)
         size = len(text.encode())
     except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
         _check_value(value, depth=0)  # names the part JSON cannot hold
