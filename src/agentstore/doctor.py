@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentstore.errors import BackendUnavailable, InvalidURL
+from agentstore.errors import BackendUnavailable
 from agentstore.urls import Backend, backend_of, expect, label, libpq_url, redact
 
 DEFAULT_TIMEOUT = 3.0
@@ -53,11 +53,10 @@ def check_redis(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
     """Ping Redis and report its version; ``BackendUnavailable`` if it won't answer."""
     import redis
 
+    from agentstore.memory.redis_backend import connect
+
     expect(url, "redis")
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
-    except ValueError as error:
-        raise InvalidURL(f"not a usable Redis URL {redact(url)}: {_first_line(error)}") from None
+    client = connect(url, timeout, socket_timeout=timeout)
     try:
         version = client.info("server")["redis_version"]
     except redis.RedisError as error:

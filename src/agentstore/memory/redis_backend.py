@@ -42,8 +42,8 @@ def _px(ttl: float | None) -> str:
     return "" if ttl is None else str(max(1, math.ceil(ttl * 1000)))
 
 
-def connect(url: str) -> redis.Redis:
-    """A client for ``url`` that has answered PING.
+def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> redis.Redis:
+    """A client for ``url`` that has answered PING (``timeout``: seconds to connect).
 
     Raises ``InvalidURL`` for a URL redis-py cannot read and ``BackendUnavailable`` (one line,
     password hidden) when the server does not answer or refuses, e.g. a database index it
@@ -51,26 +51,21 @@ def connect(url: str) -> redis.Redis:
     """
     try:
         client = redis.Redis.from_url(
-            url, socket_connect_timeout=3, socket_timeout=30, health_check_interval=0
+            url,
+            socket_connect_timeout=timeout,
+            socket_timeout=socket_timeout,
+            health_check_interval=0,
         )
     except ValueError as exc:
-        raise errors.InvalidURL(f"not a usable Redis URL {_where(url)}: {one_line(exc)}") from None
+        raise errors.InvalidURL(f"not a usable Redis URL {redact(url)}: {one_line(exc)}") from None
     try:
         client.ping()
     except redis.RedisError as exc:
         client.close()
         raise errors.BackendUnavailable(
-            f"cannot reach the Redis memory at {redact(url)}: {one_line(exc)}"
+            f"Redis at {redact(url)} is unreachable: {one_line(exc)}"
         ) from exc
     return client
-
-
-def _where(url: str) -> str:
-    """``url`` with its password hidden, even when it is too malformed to parse."""
-    try:
-        return redact(url)
-    except ValueError:
-        return "(unreadable, not shown)"
 
 
 class RedisMemory:
