@@ -246,8 +246,16 @@ def test_unreachable_backend_names_the_url_without_its_password(url: str) -> Non
 
 
 def test_sqlite_without_the_schema_asks_for_a_migration(tmp_path) -> None:
+    (tmp_path / "empty.db").touch()
     with pytest.raises(errors.SchemaNotMigrated, match="agentstore migrate up"):
         agentstore.open_memory(f"sqlite:///{tmp_path / 'empty.db'}")
+
+
+def test_a_missing_sqlite_file_is_refused_and_not_created(tmp_path) -> None:
+    missing = tmp_path / "typo.db"
+    with pytest.raises(errors.BackendUnavailable, match="does not exist"):
+        agentstore.open_memory(f"sqlite:///{missing}")
+    assert not missing.exists()
 
 
 def test_finite_checks_are_math_isfinite() -> None:

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Self, runtime_checkable
 
+from agentstore.urls import redact
+
 
 @dataclass(frozen=True)
 class MemoryStats:
@@ -65,3 +67,26 @@ class MemoryStore(Protocol):
     def __enter__(self) -> Self: ...
 
     def __exit__(self, *exc: object) -> None: ...
+
+
+class StoreLifecycle:
+    """What every backend shares: use as a context manager, and a repr without secrets."""
+
+    url: str
+    namespace: str
+    prefix: str
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} {redact(self.url)} "
+            f"namespace={self.namespace!r} prefix={self.prefix!r}>"
+        )

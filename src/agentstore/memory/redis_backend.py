@@ -19,7 +19,7 @@ from redis.commands.core import Script
 from agentstore import errors
 from agentstore.db.failures import one_line
 from agentstore.memory import patterns, redis_scripts
-from agentstore.memory.protocol import MemoryStats
+from agentstore.memory.protocol import MemoryStats, StoreLifecycle
 from agentstore.memory.validation import (
     can_match,
     check_increment,
@@ -68,7 +68,7 @@ def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> red
     return client
 
 
-class RedisMemory:
+class RedisMemory(StoreLifecycle):
     """A ``MemoryStore`` on Redis; every key it writes starts with ``prefix``."""
 
     def __init__(self, url: str, namespace: str, prefix: str) -> None:
@@ -254,14 +254,3 @@ class RedisMemory:
 
     def close(self) -> None:
         self._client.close()
-
-    def __enter__(self) -> RedisMemory:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return (
-            f"<RedisMemory {redact(self.url)} namespace={self.namespace!r} prefix={self.prefix!r}>"
-        )

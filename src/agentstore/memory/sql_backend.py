@@ -21,7 +21,7 @@ from sqlalchemy import Engine, exc, inspect
 from agentstore import errors
 from agentstore.db.failures import one_line, translate
 from agentstore.memory import patterns
-from agentstore.memory.protocol import MemoryStats
+from agentstore.memory.protocol import MemoryStats, StoreLifecycle
 from agentstore.memory.sql_statements import TABLE, Sql, SqlDialect, Statements, build
 from agentstore.memory.validation import (
     can_match,
@@ -140,7 +140,7 @@ def _broken(driver: Any) -> bool:
     return bool(getattr(driver, "broken", False) or getattr(driver, "closed", False))
 
 
-class SqlMemory:
+class SqlMemory(StoreLifecycle):
     """A ``MemoryStore`` on PostgreSQL or SQLite; ``prefix`` scopes its rows."""
 
     def __init__(
@@ -385,15 +385,6 @@ class SqlMemory:
     def close(self) -> None:
         self._connections.close()
         self._engine.dispose()
-
-    def __enter__(self) -> SqlMemory:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"<SqlMemory {redact(self.url)} namespace={self.namespace!r} prefix={self.prefix!r}>"
 
 
 def _live(rows: list[Any]) -> int:

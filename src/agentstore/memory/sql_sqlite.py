@@ -23,6 +23,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql import ClauseElement
 
 from agentstore.db.engine import make_engine
+from agentstore.db.sqlite_files import sqlite_file_must_exist
 from agentstore.memory.sql_backend import SqlMemory
 from agentstore.memory.sql_statements import Sql
 
@@ -94,7 +95,8 @@ def _transaction(_driver: Any, cursor: Any) -> Iterator[None]:
 
 
 def open_sqlite(url: str, namespace: str, prefix: str) -> SqlMemory:
-    """A memory store in a migrated SQLite file."""
+    """A memory store in a migrated SQLite file (a missing file is refused, never created)."""
+    sqlite_file_must_exist(url)
     engine = make_engine(url)
     # The engine's default pool allows 5 + 10 connections and fails a caller after 30 s; the
     # store stays below that and makes threads beyond its own limit wait instead. SQLite
