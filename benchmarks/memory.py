@@ -268,13 +268,13 @@ def measure(label: str, memory, raws: dict[str, object], ops: int, batch: int, r
     print(f"\n{label}  ({ops} single ops, {len(batch_keys)} items in batches of {batch})")
     head = f"  {'operation':<14}{'memory ops/s':>13}"
     for name in raws:
-        head += f"{name + ' ops/s':>24}{'ratio':>7}"
+        head += f"{name + ' ops/s':>27}{'ratio':>7}"
     print(head + "  target")
     for op, best in rates.items():
         target = TARGETS["batch" if op.endswith("many") else "single"]
         line = f"  {op:<14}{best['memory']:>13,.0f}"
         for name in raws:
-            line += f"{best[name]:>24,.0f}{best['memory'] / best[name]:>7.0%}"
+            line += f"{best[name]:>27,.0f}{best['memory'] / best[name]:>7.0%}"
         first = best["memory"] / best[next(iter(raws))]
         print(line + f"  >={target:.0%} " + ("ok" if first >= target else "BELOW"))
 
