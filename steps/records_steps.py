@@ -15,7 +15,7 @@ from steps.parameter_types import TYPES
 from support import factories
 from support.databases import Opener
 from support.factories import Seeded
-from support.outcomes import Outcome, attempt, attempt_in_session, refused_because
+from support.outcomes import Outcome, attempt_in_session, refused_because
 
 
 def latest_run(session: Session, name: str, task: str) -> Execution:
@@ -146,12 +146,21 @@ def _(db: Database, seeded: Seeded) -> str:
     target_fixture="outcome",
 )
 def _(db: Database, agents: list[str]) -> Outcome:
-    def create_all() -> None:
-        with db.session() as session:
-            for name in agents:
-                records.create_agent(session, name, "helper")
+    def create_all(session: Session) -> None:
+        for name in agents:
+            records.create_agent(session, name, "helper")
 
-    return attempt(create_all)
+    return attempt_in_session(db, create_all)
+
+
+def record_run(db: Database, name: str, task: str, **fields: object) -> Outcome:
+    """Record one execution of ``task`` by the agent ``name``, keeping the outcome."""
+
+    def record(session: Session) -> None:
+        agent = records.get_agent(session, name)
+        records.record_execution(session, agent.id, task, **fields)
+
+    return attempt_in_session(db, record)
 
 
 @when(
@@ -161,14 +170,7 @@ def _(db: Database, agents: list[str]) -> Outcome:
     target_fixture="outcome",
 )
 def _(db: Database, name: str, task: str, seconds: float) -> Outcome:
-    def record() -> None:
-        with db.session() as session:
-            agent = records.get_agent(session, name)
-            records.record_execution(
-                session, agent.id, task, status="succeeded", duration_seconds=seconds
-            )
-
-    return attempt(record)
+    return record_run(db, name, task, status="succeeded", duration_seconds=seconds)
 
 
 @when(
@@ -178,12 +180,7 @@ def _(db: Database, name: str, task: str, seconds: float) -> Outcome:
     target_fixture="outcome",
 )
 def _(db: Database, name: str, task: str, error: str) -> Outcome:
-    def record() -> None:
-        with db.session() as session:
-            agent = records.get_agent(session, name)
-            records.record_execution(session, agent.id, task, status="failed", error=error)
-
-    return attempt(record)
+    return record_run(db, name, task, status="failed", error=error)
 
 
 @when(
