@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentstore.db import sqlite_files
 from agentstore.errors import BackendUnavailable
 from agentstore.urls import Backend, backend_of, expect, label, libpq_url, redact
 
@@ -73,9 +74,8 @@ def sqlite_path(path_or_url: str) -> str:
     if "://" not in path_or_url:
         return path_or_url
     expect(path_or_url, "sqlite")
-    rest = path_or_url.split("://", 1)[1]
-    path = rest[1:] if rest.startswith("/") else rest
-    return path.split("?", 1)[0] or ":memory:"
+    path = sqlite_files.sqlite_path(path_or_url)
+    return ":memory:" if path is None else str(path)
 
 
 def check_sqlite(path_or_url: str) -> BackendReport:
