@@ -279,6 +279,21 @@ def measure(label: str, memory, raws: dict[str, object], ops: int, batch: int, r
         print(line + f"  >={target:.0%} " + ("ok" if first >= target else "BELOW"))
 
 
+def measure_sql(label: str, backend: str, url: str, connect, args: argparse.Namespace) -> None:
+    """Memory on ``url`` against raw SQL writing the same rows and a bare key/value table."""
+    memory = open_memory(url, prefix="bench:")
+    raws = {
+        "raw same rows": RawSql(backend, connect(), same_rows=True),
+        "raw bare key-value": RawSql(backend, connect(), same_rows=False),
+    }
+    try:
+        measure(label, memory, raws, args.ops, args.batch, args.rounds)
+    finally:
+        memory.close()
+        for raw in raws.values():
+            raw.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -299,30 +314,10 @@ def main() -> None:
 
     if "postgres" in only:
         with postgres_place(args.postgres) as url:
-            memory = open_memory(url, prefix="bench:")
-            raws = {
-                "raw same rows": RawSql("postgres", postgres_connect(url), same_rows=True),
-                "raw bare key-value": RawSql("postgres", postgres_connect(url), same_rows=False),
-            }
-            try:
-                measure("PostgreSQL", memory, raws, args.ops, args.batch, args.rounds)
-            finally:
-                memory.close()
-                for raw in raws.values():
-                    raw.close()
+            measure_sql("PostgreSQL", "postgres", url, lambda: postgres_connect(url), args)
     if "sqlite" in only:
         with sqlite_place() as path:
-            memory = open_memory(f"sqlite:///{path}", prefix="bench:")
-            raws = {
-                "raw same rows": RawSql("sqlite", sqlite_connect(path), same_rows=True),
-                "raw bare key-value": RawSql("sqlite", sqlite_connect(path), same_rows=False),
-            }
-            try:
-                measure("SQLite", memory, raws, args.ops, args.batch, args.rounds)
-            finally:
-                memory.close()
-                for raw in raws.values():
-                    raw.close()
+            measure_sql("SQLite", "sqlite", f"sqlite:///{path}", lambda: sqlite_connect(path), args)
     if "redis" in only:
         with redis_prefix(args.redis) as prefix:
             memory, raw = open_memory(args.redis, prefix=prefix), RawRedis(args.redis, prefix)
