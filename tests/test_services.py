@@ -14,9 +14,9 @@ import pytest
 
 from agentstore import doctor
 from agentstore.errors import BackendUnavailable
+from harness.servers import ladder as services
 from harness.servers.ladder import Provisioner, free_port
 from harness.servers.plugin import SERVICES
-from harness.servers import ladder as services
 
 ROOT = Path(__file__).resolve().parent.parent
 
