@@ -28,14 +28,14 @@ def held() -> Iterator[contextlib.ExitStack]:
 
 @given(
     parsers.parse(
-        "a Postgres agent store whose pool holds {size:d} connections and waits "
-        "{wait:d} milliseconds"
+        "an agent store whose pool holds {size:d} connections and waits {wait:d} milliseconds"
     ),
     target_fixture="db",
 )
-def _(open_database: Opener, size: int, wait: int) -> Database:
+def _(open_database: Opener, backend: str, size: int, wait: int) -> Database:
+    """A store on the team database whose pool is this small and waits this long."""
     pool = PoolSettings(pool_size=size, max_overflow=0, pool_timeout=wait / 1000)
-    return open_database("postgres", pool=pool)
+    return open_database(backend, pool=pool)
 
 
 @given(parsers.parse("{count:d} callers each hold a connection"))
@@ -110,13 +110,13 @@ def _(db: Database) -> None:
 
 
 @given(
-    parsers.parse(
-        "a SQLite agent store whose writers wait up to {wait:d} milliseconds for each other"
-    ),
+    parsers.parse("an agent store whose writers wait up to {wait:d} milliseconds for each other"),
     target_fixture="db",
 )
-def _(open_database: Opener, wait: int) -> Database:
-    return open_database("sqlite", sqlite=SqliteSettings(busy_timeout_ms=wait))
+def _(open_database: Opener, backend: str, wait: int) -> Database:
+    """A Personal Edition store whose writers wait this long for each other."""
+    assert backend == "sqlite", "waiting writers are a rule of the Personal Edition's file"
+    return open_database(backend, sqlite=SqliteSettings(busy_timeout_ms=wait))
 
 
 @given(parsers.re(r"a reader that has counted (?P<count>\d+) agents?"), target_fixture="reader")

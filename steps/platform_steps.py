@@ -5,18 +5,17 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from harness.isolation.places import Isolated, Isolation
-from steps.parameter_types import TYPES
 from support import probe
 
 
-@given(parsers.parse("a scenario working on {backend:Backend}", TYPES), target_fixture="place")
+@given("a scenario working on the backend", target_fixture="place")
 def _(isolation: Isolation, backend: str) -> Isolated:
     """The scenario's own isolated place on a backend."""
     return isolation(backend)
 
 
 @given(
-    parsers.parse("a second scenario working on {backend:Backend} at the same time", TYPES),
+    "a second scenario working on the same backend at the same time",
     target_fixture="other_place",
 )
 def _(isolation: Isolation, backend: str) -> Isolated:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import redis
 from sqlalchemy import create_engine, text
 
+from agentstore.memory.patterns import redis_literal
 from agentstore.urls import sqlalchemy_url
 from harness.isolation.places import Isolated
 
@@ -37,7 +38,7 @@ def _redis_traces(url: str, prefix: str, key: str) -> int:
     whatever layout the store chooses; a name that merely ends with the key counts too, which
     can only make a "nothing is left" check stricter, never let a leftover through."""
     wanted = key.encode()
-    match = "".join(f"[{c}]" if c in "*?[]\\" else c for c in prefix) + "*"
+    match = redis_literal(prefix) + "*"
     traces = 0
     with redis.Redis.from_url(url) as client:
         for name in client.scan_iter(match=match, count=1000):
