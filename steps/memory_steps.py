@@ -319,7 +319,8 @@ def _(agent: Agent, value: Any, key: Any) -> memory_bad_inputs.Attempt:
 
 @when(
     _step(
-        "the agent tries to remember {value:Input} under the key {key:Input} for {ttl:Input} seconds"
+        "the agent tries to remember {value:Input} under the key {key:Input}"
+        " for {ttl:Input} seconds"
     ),
     target_fixture="outcome",
 )
