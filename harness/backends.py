@@ -6,13 +6,18 @@ a new backend is one more entry in ``BACKENDS`` (and its spelling in ``SPELLINGS
 
 from __future__ import annotations
 
-BACKENDS = ("postgres", "sqlite", "redis")
+BACKENDS = ("postgres", "sqlite", "redis", "redis_cluster")
 """Every backend, in the order reports show them."""
 
-SERVER_BACKENDS = ("postgres", "redis")
+SERVER_BACKENDS = ("postgres", "redis", "redis_cluster")
 """Backends that need a server (the provisioning ladder finds or starts one)."""
 
-TITLES = {"postgres": "PostgreSQL", "sqlite": "SQLite", "redis": "Redis"}
+TITLES = {
+    "postgres": "PostgreSQL",
+    "sqlite": "SQLite",
+    "redis": "Redis",
+    "redis_cluster": "Redis Cluster",
+}
 """How a reader sees each backend's name."""
 
 SPELLINGS = {
@@ -20,6 +25,10 @@ SPELLINGS = {
     "postgresql": "postgres",
     "sqlite": "sqlite",
     "redis": "redis",
+    "redis_cluster": "redis_cluster",
+    "redis-cluster": "redis_cluster",
+    "redis+cluster": "redis_cluster",
+    "rediscluster": "redis_cluster",
 }
 """Every accepted spelling (lower case) and the backend it means."""
 

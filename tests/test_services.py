@@ -123,7 +123,8 @@ def test_an_unknown_backend_name_is_a_one_line_usage_error():
     done = run_suite("--backends=postgres,mysql")
     assert done.returncode == 4
     assert (
-        "--backends: unknown backend 'mysql' (choose from postgres, sqlite, redis)" in done.stderr
+        "--backends: unknown backend 'mysql' (choose from postgres, sqlite, redis, redis_cluster)"
+        in done.stderr
     )
     assert "Traceback" not in done.stderr
 
@@ -162,10 +163,12 @@ def test_every_rung_that_can_run_here_passes_the_platform_feature(rung, pytestco
         env = {
             "AGENTSTORE_TEST_POSTGRES_URL": stash["postgres"].url,
             "AGENTSTORE_TEST_REDIS_URL": stash["redis"].url,
+            "AGENTSTORE_TEST_REDIS_CLUSTER_URL": stash["redis_cluster"].url,
         }
-    done = run_suite(f"--services={rung}", "--require-backends=postgres,sqlite,redis", env=env)
+    required = "--require-backends=postgres,sqlite,redis,redis_cluster"
+    done = run_suite(f"--services={rung}", required, env=env)
     assert done.returncode == 0, done.stdout[-3000:]
-    assert done.stdout.count(f"(rung: {rung}") == 2
+    assert done.stdout.count(f"(rung: {rung}") == 3
     assert "6 passed" in done.stdout
 
 

@@ -3,6 +3,7 @@
 - PostgreSQL: per worker, a template database prepared once; per scenario, a database cloned
   from it (``CREATE DATABASE ... TEMPLATE``, ``postgres_cloner.py``), dropped afterwards.
 - Redis: per scenario, a fresh key prefix; its keys are deleted afterwards (``redis_keys.py``).
+- Redis Cluster: the same, its keys deleted on every master (``redis_cluster_keys.py``).
 - SQLite: per scenario, a fresh file in the scenario's temporary folder (kept by pytest).
 
 Names carry the run id and the worker, so parallel workers and parallel runs on one server
@@ -24,6 +25,7 @@ from typing import TypeVar
 import pytest
 from sqlalchemy.engine import make_url
 
+from harness.isolation.redis_cluster_keys import delete_prefixed_cluster
 from harness.isolation.redis_keys import delete_prefixed
 from harness.servers.ladder import Service
 from harness.servers.plugin import RUN_ID, SERVICES, worker_name
@@ -83,6 +85,9 @@ class Isolation:
         elif backend == "redis":
             url = service.url
             self._cleanups.append(lambda: delete_prefixed(url, prefix))
+        elif backend == "redis_cluster":
+            url = service.url
+            self._cleanups.append(lambda: delete_prefixed_cluster(url, prefix))
         else:
             path = self.tmp_path / f"agentstore-{n}.db"
             if migrated:

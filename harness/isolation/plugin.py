@@ -67,3 +67,10 @@ def sqlite_url(isolation: Isolation) -> str:
 def redis_url(isolation: Isolation) -> str:
     """The Redis server's URL; use ``isolation('redis').prefix`` for this scenario's keys."""
     return isolation("redis").url
+
+
+@pytest.fixture
+def redis_cluster_url(isolation: Isolation) -> str:
+    """The Redis Cluster's URL; use ``isolation('redis_cluster').prefix`` for this scenario's
+    keys (deleted on every master when it ends)."""
+    return isolation("redis_cluster").url

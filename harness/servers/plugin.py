@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from harness.backends import BACKENDS, SERVER_BACKENDS, UnknownBackend, parse_list
+from harness.servers import redis_cluster
 from harness.servers.ladder import RUNGS, Provisioner, Service
 
 SERVICES = pytest.StashKey[dict[str, Service]]()
@@ -33,7 +34,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--backends",
         default=",".join(BACKENDS),
-        help="comma-separated backends to run: postgres,sqlite,redis (default: all)",
+        help=f"comma-separated backends to run: {','.join(BACKENDS)} (default: all)",
     )
     group.addoption(
         "--require-backends",
@@ -68,7 +69,10 @@ def pytest_configure(config: pytest.Config) -> None:
     services = {}
     for backend in selected:
         rung = only if backend in SERVER_BACKENDS else None
-        services[backend] = provisioner.provision(backend, rung)
+        if backend == redis_cluster.BACKEND:
+            services[backend] = redis_cluster.provision(provisioner, rung)
+        else:
+            services[backend] = provisioner.provision(backend, rung)
     config.stash[SERVICES] = services
     missing = [s for name, s in services.items() if name in required and not s.available]
     unselected = [name for name in required if name not in selected]

@@ -25,9 +25,11 @@ class BackendReport:
     backend: Backend
     where: str
     version: str
+    details: str = ""
 
     def __str__(self) -> str:
-        return f"{label(self.backend)} {self.version} at {self.where}"
+        more = f" ({self.details})" if self.details else ""
+        return f"{label(self.backend)} {self.version} at {self.where}{more}"
 
 
 def _first_line(error: BaseException) -> str:
@@ -51,11 +53,16 @@ def check_postgres(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
 
 
 def check_redis(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
-    """Ping Redis and report its version; ``BackendUnavailable`` if it won't answer."""
+    """Ping Redis and report its version; ``BackendUnavailable`` if it won't answer.
+
+    A ``redis+cluster://`` URL is checked as a cluster (:func:`check_redis_cluster`).
+    """
     import redis
 
     from agentstore.memory.redis_backend import connect
 
+    if backend_of(url) == "redis_cluster":
+        return check_redis_cluster(url, timeout)
     expect(url, "redis")
     client = connect(url, timeout, socket_timeout=timeout)
     try:
@@ -67,6 +74,31 @@ def check_redis(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
     finally:
         client.close()
     return BackendReport("redis", redact(url), str(version))
+
+
+def check_redis_cluster(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
+    """Report a Redis Cluster's version, state and slot coverage.
+
+    ``BackendUnavailable`` when no node answers, or when the cluster is not whole: its state is
+    not ok or some of the 16384 slots have no live master (the message says which).
+    """
+    import redis
+
+    from agentstore.memory import redis_cluster
+
+    expect(url, "redis_cluster")
+    client = redis_cluster.connect_cluster(url, timeout, socket_timeout=timeout)
+    try:
+        health = redis_cluster.health(client)
+    except (redis.RedisError, redis.exceptions.RedisClusterException) as error:
+        raise BackendUnavailable(
+            f"Redis Cluster at {redact(url)} is unreachable: {_first_line(error)}"
+        ) from None
+    finally:
+        client.close()
+    if health.state != "ok" or health.slots_ok != redis_cluster.SLOTS:
+        raise BackendUnavailable(f"Redis Cluster at {redact(url)} is not whole: {health}")
+    return BackendReport("redis_cluster", redact(url), health.version, str(health))
 
 
 def sqlite_path(path_or_url: str) -> str:
@@ -102,6 +134,6 @@ def check(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
     backend = backend_of(url)
     if backend == "postgres":
         return check_postgres(url, timeout)
-    if backend == "redis":
+    if backend in ("redis", "redis_cluster"):
         return check_redis(url, timeout)
     return check_sqlite(url)

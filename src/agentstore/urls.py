@@ -1,13 +1,17 @@
-"""Backend URLs: which backend a URL names, its canonical form, and how to show it safely."""
+"""Backend URLs: which backend a URL names, its canonical form, and how to show it safely.
+
+``redis+cluster://host:port[,host:port...]`` names a Redis Cluster by any of its nodes.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from agentstore.errors import InvalidURL
 
-Backend = Literal["postgres", "sqlite", "redis"]
+Backend = Literal["postgres", "sqlite", "redis", "redis_cluster"]
 
 _SCHEMES: dict[str, Backend] = {
     "postgresql+psycopg": "postgres",
@@ -18,9 +22,16 @@ _SCHEMES: dict[str, Backend] = {
     "redis": "redis",
     "rediss": "redis",
     "unix": "redis",
+    "redis+cluster": "redis_cluster",
+    "rediss+cluster": "redis_cluster",
 }
 
-_LABELS: dict[Backend, str] = {"postgres": "PostgreSQL", "sqlite": "SQLite", "redis": "Redis"}
+_LABELS: dict[Backend, str] = {
+    "postgres": "PostgreSQL",
+    "sqlite": "SQLite",
+    "redis": "Redis",
+    "redis_cluster": "Redis Cluster",
+}
 
 
 def redact(url: str) -> str:
@@ -58,7 +69,7 @@ def backend_of(url: str) -> Backend:
     try:
         return _SCHEMES[scheme]
     except KeyError:
-        known = ", ".join(sorted({"postgresql+psycopg", "sqlite", "redis"}))
+        known = ", ".join(sorted({"postgresql+psycopg", "sqlite", "redis", "redis+cluster"}))
         raise InvalidURL(
             f"unsupported URL scheme {scheme!r} in {redact(url)} (expected one of: {known})"
         ) from None
@@ -98,3 +109,50 @@ def with_database(url: str, database: str) -> str:
 
     expect(url, "postgres")
     return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class ClusterAddress:
+    """What a ``redis+cluster://`` URL names: any of the cluster's nodes, and how to log in."""
+
+    nodes: tuple[tuple[str, int], ...]
+    username: str | None = None
+    password: str | None = None
+    ssl: bool = False
+
+
+def cluster_address(url: str) -> ClusterAddress:
+    """Read ``redis+cluster://[user[:password]@]host[:port][,host[:port]...][/0]``.
+
+    Any one node is enough to find the others; listing more lets a client start while one is
+    down. The port defaults to 6379; a cluster has only database 0. Raises ``InvalidURL``.
+    """
+    expect(url, "redis_cluster")
+    scheme, rest = url.split("://", 1)
+    netloc, _, path = rest.partition("/")
+    netloc = netloc.partition("?")[0]
+    path = path.partition("?")[0]
+    if path not in ("", "0"):
+        raise InvalidURL(f"a Redis Cluster has only database 0, not {path!r}: {redact(url)}")
+    userinfo, at, hosts = netloc.rpartition("@")
+    username = password = None
+    if at:
+        user, colon, secret = userinfo.partition(":")
+        username = unquote(user) or None
+        password = unquote(secret) if colon else None
+    nodes = tuple(_host_port(part, url) for part in hosts.split(",") if part.strip())
+    if not nodes:
+        raise InvalidURL(f"a Redis Cluster URL names no node: {redact(url)}")
+    return ClusterAddress(nodes, username, password, scheme.lower().startswith("rediss"))
+
+
+def _host_port(text: str, url: str) -> tuple[str, int]:
+    text = text.strip()
+    if text.startswith("["):  # [::1]:7000
+        host, _, port = text[1:].partition("]")
+        port = port.removeprefix(":")
+    else:
+        host, _, port = text.partition(":")
+    if not host or (port and not port.isdigit()) or not 0 < int(port or 6379) < 65536:
+        raise InvalidURL(f"not a host:port in a Redis Cluster URL: {text!r} in {redact(url)}")
+    return host, int(port or 6379)

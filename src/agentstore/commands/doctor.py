@@ -20,7 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "local PostgreSQL and Redis on their default ports and an in-memory SQLite.",
     )
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL URL")
-    parser.add_argument("--redis", metavar="URL", help="a Redis URL")
+    parser.add_argument(
+        "--redis", metavar="URL", help="a Redis URL, or redis+cluster://host:port,... for a cluster"
+    )
     parser.add_argument("--sqlite", metavar="PATH", help="a SQLite file or sqlite:/// URL")
     parser.add_argument(
         "--timeout",

@@ -18,7 +18,7 @@ def open_memory(url: str, namespace: str = "aqe", prefix: str = "") -> MemorySto
     backend = backend_of(url)
     check_namespace(namespace)
     check_prefix(prefix)
-    if backend == "redis":
+    if backend in ("redis", "redis_cluster"):
         from agentstore.memory.redis_backend import RedisMemory
 
         return RedisMemory(url, namespace, prefix)

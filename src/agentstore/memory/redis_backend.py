@@ -32,7 +32,7 @@ from agentstore.memory.validation import (
     refused_increment,
     unique_keys,
 )
-from agentstore.urls import redact
+from agentstore.urls import backend_of, redact
 
 _BATCH = 1000
 
@@ -47,8 +47,13 @@ def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> red
 
     Raises ``InvalidURL`` for a URL redis-py cannot read and ``BackendUnavailable`` (one line,
     password hidden) when the server does not answer or refuses, e.g. a database index it
-    does not have; the client is closed then, never leaked.
+    does not have; the client is closed then, never leaked. A ``redis+cluster://`` URL
+    gives redis-py's cluster client (:mod:`agentstore.memory.redis_cluster`).
     """
+    if backend_of(url) == "redis_cluster":
+        from agentstore.memory.redis_cluster import connect_cluster
+
+        return connect_cluster(url, timeout, socket_timeout)
     try:
         client = redis.Redis.from_url(
             url,

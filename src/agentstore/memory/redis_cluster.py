@@ -1,0 +1,98 @@
+"""Redis Cluster: redis-py's cluster client for a ``redis+cluster://`` URL, and its health.
+
+One store keeps all its keys in one hash slot (its names share a hash tag), so its scripts
+run on one master; different stores land on different slots and so spread over the masters.
+The client follows the cluster as it changes: when a master dies and its replica takes over,
+calls fail (``BackendUnavailable``) until the cluster is whole again, then work again on the
+same client, without reopening anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import ClusterDownError, ClusterError, RedisClusterException
+from redis.retry import Retry
+
+from agentstore import errors
+from agentstore.db.failures import one_line
+from agentstore.urls import cluster_address, redact
+
+SLOTS = 16384
+
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    ClusterDownError,  # CLUSTERDOWN / MASTERDOWN: a master failed and no replica took over yet
+    ClusterError,  # redirected too often while slots move
+)
+"""What a cluster raises while a node is gone or failing over: the backend is unavailable."""
+
+
+def connect_cluster(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> RedisCluster:
+    """A cluster client for ``url`` that has read the cluster's slot map.
+
+    Raises ``InvalidURL`` for a URL that names no usable node and ``BackendUnavailable`` (one
+    line, password hidden) when no node answers or the cluster does not cover every slot.
+    """
+    address = cluster_address(url)
+    try:
+        return RedisCluster(
+            startup_nodes=[ClusterNode(host, port) for host, port in address.nodes],
+            username=address.username,
+            password=address.password,
+            ssl=address.ssl,
+            socket_connect_timeout=timeout,
+            socket_timeout=socket_timeout,
+            health_check_interval=0,
+            # a few quick retries ride out a MOVED storm; a failover is reported, not waited on
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+        )
+    except (RedisClusterException, redis.RedisError) as exc:
+        raise errors.BackendUnavailable(
+            f"Redis Cluster at {redact(url)} is unreachable: {one_line(exc)}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class ClusterHealth:
+    """A cluster as one of its nodes sees it: state, slots covered, masters and replicas."""
+
+    state: str
+    slots_ok: int
+    masters: int
+    replicas: int
+    version: str
+
+    def __str__(self) -> str:
+        return (
+            f"state {self.state}, {self.slots_ok}/{SLOTS} slots covered, "
+            f"{self.masters} masters, {self.replicas} replicas"
+        )
+
+
+def health(client: RedisCluster) -> ClusterHealth:
+    """Ask the cluster how it is, through the first node that answers (a dead node is part of
+    the answer, not a reason to fail); raises redis-py's error when none does."""
+    failure: Exception | None = None
+    for node in client.get_nodes():
+        try:
+            info = client.cluster_info(target_nodes=node)
+            nodes = client.execute_command("CLUSTER NODES", target_nodes=node)
+            version = client.info("server", target_nodes=node)["redis_version"]
+        except redis.RedisError as exc:
+            failure = exc
+            continue
+        flags = [set(entry["flags"].split(",")) for entry in nodes.values()]
+        live = [f for f in flags if not f & {"fail", "fail?", "noaddr"}]
+        return ClusterHealth(
+            state=str(info["cluster_state"]),
+            slots_ok=int(info["cluster_slots_ok"]),
+            masters=sum("master" in f for f in live),
+            replicas=sum("slave" in f for f in live),
+            version=str(version),
+        )
+    raise failure or redis.ConnectionError("the cluster has no nodes")
