@@ -98,7 +98,7 @@ def test_a_killed_run_does_not_leave_its_throwaway_cluster_behind(tmp_path):
             from harness.servers import redis_cluster
             binary = redis_cluster.cluster_binaries()[0]
             cluster = redis_cluster.spawn_cluster(Provisioner(), binary)
-            print(" ".join(str(port) for port in cluster.nodes), flush=True)
+            print(cluster.home, *cluster.nodes, flush=True)
             time.sleep(600)
             """
         )
@@ -111,7 +111,7 @@ def test_a_killed_run_does_not_leave_its_throwaway_cluster_behind(tmp_path):
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
-        ports = victim.stdout.readline().split()
+        home, *ports = victim.stdout.readline().split()
         assert len(ports) == 6, ports
         urls = [f"redis://127.0.0.1:{port}/0" for port in ports]
         assert not any(unreachable(url) for url in urls)
@@ -119,6 +119,7 @@ def test_a_killed_run_does_not_leave_its_throwaway_cluster_behind(tmp_path):
         victim.send_signal(signal.SIGKILL)
         victim.wait()
     assert wait_until(lambda: all(unreachable(url) for url in urls))
+    assert wait_until(lambda: not Path(home).exists())
 
 
 @pytest.fixture

@@ -84,7 +84,9 @@ class ThrowawayCluster:
         process.wait(timeout=30)
 
     def stop_command(self) -> list[str]:
-        return ["kill", "-TERM", *(str(p.pid) for p in self.nodes.values())]
+        # SIGKILL: nothing to keep, and a node told to stop would still write its files
+        # while the folder is being removed
+        return ["kill", "-KILL", *(str(p.pid) for p in self.nodes.values())]
 
 
 def provision(provisioner: Provisioner, only: str | None = None) -> Service:
