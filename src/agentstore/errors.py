@@ -6,6 +6,7 @@ can get wrong or one way the world can fail::
     AgentstoreError
     ├── InvalidURL               a URL agentstore cannot use (unknown or wrong scheme)
     ├── BackendUnavailable       a server that does not answer (URL shown, password hidden)
+    │   └── WriteNotReplicated   a write fewer replicas confirmed than asked (Redis WAIT)
     ├── InvalidInput             bad input from the caller; nothing was changed
     │   ├── InvalidKey           a memory key outside its namespace, empty, too long, control chars
     │   ├── InvalidValue         a value JSON cannot hold exactly
@@ -51,6 +52,7 @@ __all__ = [
     "SchemaTooNew",
     "TargetNotEmpty",
     "UnknownRevision",
+    "WriteNotReplicated",
 ]
 
 
@@ -64,6 +66,11 @@ class InvalidURL(AgentstoreError, ValueError):
 
 class BackendUnavailable(AgentstoreError):
     """A backend did not answer; the message names its URL with the password hidden."""
+
+
+class WriteNotReplicated(BackendUnavailable):
+    """A write the master applied but fewer replicas confirmed within the wait than asked
+    (``open_memory(..., replicas=n)``): it may be lost if the master fails before replicating."""
 
 
 class InvalidInput(AgentstoreError, ValueError):

@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+from agentstore.errors import InvalidInput
 from agentstore.memory.protocol import MemoryStore
 from agentstore.memory.validation import check_namespace, check_prefix
 from agentstore.urls import backend_of
 
 
-def open_memory(url: str, namespace: str = "aqe", prefix: str = "") -> MemoryStore:
-    """Open the memory at ``url`` (``postgresql+psycopg://``, ``sqlite://`` or ``redis://``).
+def open_memory(
+    url: str,
+    namespace: str = "aqe",
+    prefix: str = "",
+    *,
+    replicas: int = 0,
+    replica_timeout: float = 1.0,
+) -> MemoryStore:
+    """Open the memory at ``url`` (``postgresql+psycopg://``, ``sqlite://``, ``redis://`` or
+    ``redis+cluster://host:port,...``).
 
     ``namespace`` is the first segment every key carries (``aqe/...``); ``prefix`` scopes the
     store: a physical key prefix on Redis, a row scope on SQL, so many stores share a server.
     Raises ``InvalidURL`` for an unknown scheme, ``BackendUnavailable`` when the server does
     not answer, and ``SchemaNotMigrated`` for a SQL database never migrated.
+
+    Redis replicates asynchronously: a write the master acknowledged can be lost if it fails
+    before a replica has it. ``replicas=n`` (Redis and Redis Cluster) makes every write wait,
+    up to ``replica_timeout`` seconds, until ``n`` replicas confirm it (Redis WAIT), and
+    raise ``WriteNotReplicated`` when fewer do; it narrows the window, it does not close it.
     """
     backend = backend_of(url)
     check_namespace(namespace)
     check_prefix(prefix)
+    check_replicas(backend, replicas, replica_timeout)
     if backend in ("redis", "redis_cluster"):
         from agentstore.memory.redis_backend import RedisMemory
 
-        return RedisMemory(url, namespace, prefix)
+        return RedisMemory(url, namespace, prefix, replicas, replica_timeout)
     if backend == "postgres":
         from agentstore.memory.sql_postgres import open_postgres
 
@@ -29,3 +44,17 @@ def open_memory(url: str, namespace: str = "aqe", prefix: str = "") -> MemorySto
     from agentstore.memory.sql_sqlite import open_sqlite
 
     return open_sqlite(url, namespace, prefix)
+
+
+def check_replicas(backend: str, replicas: object, timeout: object) -> None:
+    """``replicas``: a whole number >= 0, above 0 only on Redis; ``timeout``: seconds > 0."""
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+        raise InvalidInput(f"replicas must be a whole number of replicas >= 0, not {replicas!r}")
+    if replicas and backend not in ("redis", "redis_cluster"):
+        raise InvalidInput("replicas= asks Redis to confirm writes on replicas; not for SQL")
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 < timeout < float("inf")
+    ):
+        raise InvalidInput(f"replica_timeout must be a number of seconds above 0, not {timeout!r}")

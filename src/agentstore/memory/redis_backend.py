@@ -20,6 +20,8 @@ from agentstore import errors
 from agentstore.db.failures import one_line
 from agentstore.memory import patterns, redis_scripts
 from agentstore.memory.protocol import MemoryStats, StoreLifecycle
+from agentstore.memory.redis_cluster import UNAVAILABLE
+from agentstore.memory.redis_replication import run_confirmed
 from agentstore.memory.validation import (
     can_match,
     check_increment,
@@ -76,13 +78,25 @@ def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> red
 class RedisMemory(StoreLifecycle):
     """A ``MemoryStore`` on Redis; every key it writes starts with ``prefix``."""
 
-    def __init__(self, url: str, namespace: str, prefix: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        namespace: str,
+        prefix: str,
+        replicas: int = 0,
+        replica_timeout: float = 1.0,
+    ) -> None:
         self.url = url
+        self.replicas = replicas
+        self.replica_timeout = replica_timeout
         self.namespace = namespace
         self.prefix = prefix
         # Prefix and key are joined by a character neither may hold: no other store's
         # prefix + key can spell one of this store's names (see redis_scripts).
         self._base = prefix + redis_scripts.SEPARATOR
+        self._cluster = backend_of(url) == "redis_cluster"
+        if self._cluster:  # one hash tag: every name of the store in one slot (one master)
+            self._base = "{" + self._base + "}"
         meta = f"{self._base}{namespace}{redis_scripts.SEPARATOR}"
         self._index = meta + "keys"
         self._parts = meta + "partition" + redis_scripts.SEPARATOR
@@ -101,7 +115,7 @@ class RedisMemory(StoreLifecycle):
     def _guard(self) -> Iterator[None]:
         try:
             yield
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
+        except UNAVAILABLE as exc:
             raise self._unavailable(exc) from exc
 
     def _unavailable(self, exc: Exception) -> errors.BackendUnavailable:
@@ -118,8 +132,23 @@ class RedisMemory(StoreLifecycle):
                 return self._client.evalsha(script.sha, len(keys), *keys, *args)
             except redis.exceptions.NoScriptError:
                 return script(keys=keys, args=args)
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
+        except UNAVAILABLE as exc:
             raise self._unavailable(exc) from exc
+
+    def _write(self, script: Script, keys: list[str], args: list[Any]) -> Any:
+        """Run a write script; with ``replicas``, also wait until that many replicas have it."""
+        if not self.replicas:
+            return self._run(script, keys, args)
+        with self._guard():
+            return run_confirmed(
+                self._client,
+                script,
+                keys,
+                args,
+                self.replicas,
+                self.replica_timeout,
+                f"the Redis memory at {redact(self.url)}",
+            )
 
     # -- the MemoryStore API ----------------------------------------------------------------
 
@@ -128,7 +157,7 @@ class RedisMemory(StoreLifecycle):
     ) -> None:
         text, _, seconds = check_store(key, value, ttl, partition, self.namespace)
         px = _px(seconds)
-        self._run(
+        self._write(
             self._store, [self._base + key, self._index], [text, px, key, partition, self._parts]
         )
 
@@ -143,6 +172,11 @@ class RedisMemory(StoreLifecycle):
         if not flat:
             return
         head = [px, partition, self._parts, self._base]
+        if self._cluster or self.replicas:  # the cluster pipeline refuses scripts; a WAIT
+            for start in range(0, len(flat), 2 * _BATCH):  # follows each chunk's own write
+                chunk = head + flat[start : start + 2 * _BATCH]
+                self._write(self._store_many, [self._index], chunk)
+            return
         with self._guard():
             # Chunks keep each script short; all chunks go in one pipelined round trip.
             pipe = self._client.pipeline(transaction=False)
@@ -156,7 +190,7 @@ class RedisMemory(StoreLifecycle):
         check_key(key, self.namespace)
         try:
             text = self._client.get(self._base + key)
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
+        except UNAVAILABLE as exc:
             raise self._unavailable(exc) from exc
         return default if text is None else decode(text)
 
@@ -178,8 +212,7 @@ class RedisMemory(StoreLifecycle):
 
     def delete(self, key: str) -> bool:
         check_key(key, self.namespace)
-        with self._guard():
-            return bool(self._delete(keys=[self._base + key, self._index], args=[key, self._parts]))
+        return bool(self._write(self._delete, [self._base + key, self._index], [key, self._parts]))
 
     def exists(self, key: str) -> bool:
         check_key(key, self.namespace)
@@ -220,7 +253,7 @@ class RedisMemory(StoreLifecycle):
 
     def clear_partition(self, partition: str) -> int:
         check_partition(partition)
-        return int(self._run(self._clear, [self._index], [self._base, self._parts, partition]))
+        return int(self._write(self._clear, [self._index], [self._base, self._parts, partition]))
 
     def stats(self) -> MemoryStats:
         out = self._run(self._stats, [self._index], [self._base, self._parts])
@@ -232,7 +265,7 @@ class RedisMemory(StoreLifecycle):
         check_key(key, self.namespace)
         check_increment(by)
         try:
-            text = self._run(
+            text = self._write(
                 self._increment, [self._base + key, self._index], [by, key, self._parts]
             )
         except redis.ResponseError:  # not an integer, or the sum would overflow: unchanged
@@ -245,7 +278,7 @@ class RedisMemory(StoreLifecycle):
         new_text = encode(new)
         px = _px(check_ttl(ttl))
         nothing = "1" if expected is None else "0"
-        swapped = self._run(
+        swapped = self._write(
             self._cas,
             [self._base + key, self._index],
             [expected_text, new_text, px, key, self._parts, nothing],

@@ -1,0 +1,35 @@
+@backends:redis_cluster @slow
+Feature: A cluster master fails over to its replica
+  When a master dies, its replica takes over by itself. Meanwhile the agents whose memories
+  it kept are told their memory is unavailable, for a bounded time; then the same memory
+  works again, without the agent reopening it or restarting.
+  A scenario that kills a master does so on a cluster of its own, which no other one uses.
+
+  Rule: the agent carries on after a failover without reopening its memory
+
+    Scenario: an agent's memory answers again, unopened, after its master dies
+      Given an agent with a memory on a cluster of its own
+      And the agent has remembered 50 facts
+      When the master keeping the agent's memory dies
+      Then the agent is told its memory is unavailable, for at most 60 seconds
+      And afterwards the same memory remembers and recalls facts again
+
+  Rule: replication is asynchronous; waiting for a replica narrows what a failover can lose
+    A master acknowledges a write before its replica has it. If the master dies right then,
+    the replica that takes over never had the write: the agent was told the fact was kept,
+    and it is gone. An agent that asks each write to wait for a replica is told only once a
+    replica has it, or told that none confirmed it in time. (Even then Redis does not promise
+    that no confirmed write is ever lost; it makes losing one much less likely.)
+
+    Scenario: every fact a replica confirmed is recalled after the master dies
+      Given an agent with a memory on a cluster of its own, each write waiting for 1 replica
+      And the agent has remembered 200 facts
+      When the master keeping the agent's memory dies
+      And the agent's memory answers again
+      Then the agent recalls all 200 facts
+
+    Scenario: a write fewer replicas confirm than asked is reported, not trusted in silence
+      Given an agent with a memory on the cluster, each write waiting for 2 replicas
+      When the agent remembers the fact "the sky is green"
+      Then the agent is told only 1 of 2 replicas confirmed the fact in time
+      But the agent recalls "the sky is green"

@@ -1,0 +1,182 @@
+"""Steps for memory on a Redis Cluster: spreading over masters, failing over, replica waits."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from pytest_bdd import given, parsers, then, when
+
+from agentstore import MemoryStore, errors
+from harness.isolation.places import Isolation
+from harness.servers.redis_cluster import ThrowawayCluster
+from support import cluster_memory
+from support.cluster_memory import Outage
+
+
+@dataclass
+class ClusterAgent:
+    """An agent's memory on a cluster, where it lives, and the cluster if it is the scenario's."""
+
+    url: str
+    prefix: str
+    memory: MemoryStore
+    own: ThrowawayCluster | None = None
+
+
+@dataclass
+class Fleet:
+    """Many agents' memories on one cluster, each under its own scope of one prefix."""
+
+    url: str
+    prefix: str
+    memories: dict[str, MemoryStore]
+
+
+@given(
+    parsers.parse("{count:d} agents, each with a memory of its own on the cluster"),
+    target_fixture="fleet",
+)
+def _(isolation: Isolation, backend: str, count: int) -> Fleet:
+    """As many memories as agents, each with a scope of its own under the scenario's prefix."""
+    place = isolation(backend)
+    memories = {}
+    for n in range(count):
+        scope = cluster_memory.scope(n)
+        memories[scope] = isolation.closing(
+            cluster_memory.open_agent_memory(place.url, place.prefix + scope)
+        )
+    return Fleet(place.url, place.prefix, memories)
+
+
+@when(parsers.parse("each agent remembers {count:d} facts"))
+def _(fleet: Fleet, count: int) -> None:
+    for memory in fleet.memories.values():
+        for n in range(count):
+            memory.store(f"aqe/fact-{n}", n)
+
+
+@then("each agent's memory is kept whole on a single master", target_fixture="spread")
+def _(fleet: Fleet) -> Counter[str]:
+    """Measured underneath: the masters holding each memory's names (all of them)."""
+    kept = cluster_memory.masters_keeping(fleet.url, fleet.prefix, list(fleet.memories))
+    spread: Counter[str] = Counter()
+    for scope, masters in kept.items():
+        assert len(masters) == 1, f"the memory {scope} is split over {dict(masters)}"
+        spread[next(iter(masters))] += 1
+    return spread
+
+
+@then(
+    parsers.parse(
+        "every one of the {masters:d} masters keeps some of the memories, "
+        "none more than half of them"
+    )
+)
+def _(spread: Counter[str], fleet: Fleet, masters: int) -> None:
+    total = len(fleet.memories)
+    assert len(spread) == masters, f"memories on {len(spread)} masters, not {masters}: {spread}"
+    assert max(spread.values()) <= total / 2, f"one master keeps too many: {spread}"
+
+
+@given("an agent with a memory on a cluster of its own", target_fixture="cluster_agent")
+def _(isolation: Isolation) -> ClusterAgent:
+    own = cluster_memory.own_cluster(isolation)
+    memory = isolation.closing(cluster_memory.open_agent_memory(own.url, "agent:"))
+    return ClusterAgent(own.url, "agent:", memory, own)
+
+
+@given(
+    parsers.parse(
+        "an agent with a memory on a cluster of its own, each write waiting for {n:d} replica"
+    ),
+    target_fixture="cluster_agent",
+)
+def _(isolation: Isolation, n: int) -> ClusterAgent:
+    own = cluster_memory.own_cluster(isolation)
+    memory = isolation.closing(cluster_memory.open_agent_memory(own.url, "agent:", replicas=n))
+    return ClusterAgent(own.url, "agent:", memory, own)
+
+
+@given(
+    parsers.parse("an agent with a memory on the cluster, each write waiting for {n:d} replicas"),
+    target_fixture="cluster_agent",
+)
+def _(isolation: Isolation, backend: str, n: int) -> ClusterAgent:
+    place = isolation(backend)
+    memory = cluster_memory.open_agent_memory(place.url, place.prefix, replicas=n)
+    return ClusterAgent(place.url, place.prefix, isolation.closing(memory))
+
+
+@given(parsers.parse("the agent has remembered {count:d} facts"))
+def _(cluster_agent: ClusterAgent, count: int) -> None:
+    for n in range(count):
+        cluster_agent.memory.store(f"aqe/fact-{n}", n)
+
+
+@when("the master keeping the agent's memory dies")
+def _(cluster_agent: ClusterAgent) -> None:
+    """Killed at once (SIGKILL), as a crashed machine: the one master that keeps the memory."""
+    port = cluster_memory.master_port_keeping(cluster_agent.url, cluster_agent.prefix)
+    cluster_agent.own.kill(port)
+
+
+@then(
+    parsers.parse("the agent is told its memory is unavailable, for at most {limit:d} seconds"),
+    target_fixture="outage",
+)
+def _(cluster_agent: ClusterAgent, limit: int) -> Outage:
+    outage = cluster_memory.ride_out(lambda: cluster_agent.memory.retrieve("aqe/fact-0"), limit)
+    assert outage.errors, "no call failed: the memory was never away"
+    assert outage.seconds <= limit, f"still unavailable after {outage.seconds:.1f}s"
+    for error in outage.errors:
+        message = str(error)
+        assert "\n" not in message and "Redis" in message, message
+    return outage
+
+
+@when("the agent's memory answers again", target_fixture="outage")
+def _(cluster_agent: ClusterAgent) -> Outage:
+    outage = cluster_memory.ride_out(lambda: cluster_agent.memory.retrieve("aqe/fact-0"), 60)
+    assert outage.seconds <= 60, f"still unavailable after {outage.seconds:.1f}s"
+    return outage
+
+
+@then("afterwards the same memory remembers and recalls facts again")
+def _(cluster_agent: ClusterAgent) -> None:
+    memory = cluster_agent.memory
+    memory.store("aqe/after-failover", {"kept": True})
+    assert memory.retrieve("aqe/after-failover") == {"kept": True}
+    assert memory.increment("aqe/after-failover-count") == 1
+
+
+@then(parsers.parse("the agent recalls all {count:d} facts"))
+def _(cluster_agent: ClusterAgent, count: int) -> None:
+    wanted = [f"aqe/fact-{n}" for n in range(count)]
+    found = cluster_agent.memory.retrieve_many(wanted)
+    missing = [key for key in wanted if key not in found]
+    assert not missing, f"{len(missing)} confirmed facts lost, e.g. {missing[:5]}"
+
+
+@when(parsers.parse('the agent remembers the fact "{fact}"'), target_fixture="refusal")
+def _(cluster_agent: ClusterAgent, fact: str) -> Exception | None:
+    try:
+        cluster_agent.memory.store("aqe/fact", fact)
+    except errors.WriteNotReplicated as error:
+        return error
+    return None
+
+
+@then(
+    parsers.parse(
+        "the agent is told only {got:d} of {wanted:d} replicas confirmed the fact in time"
+    )
+)
+def _(refusal: Exception | None, got: int, wanted: int) -> None:
+    assert isinstance(refusal, errors.WriteNotReplicated), "the write was trusted in silence"
+    assert f"confirmed by {got} of {wanted} replicas" in str(refusal), str(refusal)
+
+
+@then(parsers.parse('the agent recalls "{fact}"'))
+def _(cluster_agent: ClusterAgent, fact: str) -> None:
+    assert cluster_agent.memory.retrieve("aqe/fact") == fact

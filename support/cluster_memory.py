@@ -1,0 +1,103 @@
+"""Memory on a Redis Cluster: a cluster of a scenario's own to fault, and looks underneath.
+
+The one place the cluster features read the cluster directly: which master keeps a memory
+(to kill exactly that one, and to measure how memories spread). Everything else goes through
+the public API.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from agentstore import MemoryStore, errors, open_memory
+from agentstore.memory.patterns import redis_literal
+from agentstore.memory.redis_cluster import connect_cluster
+from harness.isolation.places import Isolation
+from harness.servers.ladder import Provisioner
+from harness.servers.redis_cluster import ThrowawayCluster, cluster_binaries, spawn_cluster
+
+NAMESPACE = "aqe"
+FAILOVER_NODE_TIMEOUT_MS = 2000
+"""A master silent this long is failed over: short, as this cluster is the scenario's alone."""
+
+
+def own_cluster(isolation: Isolation) -> ThrowawayCluster:
+    """A 3+3 cluster for this scenario alone (it will be faulted), stopped when it ends."""
+    binaries = cluster_binaries()
+    if not binaries:
+        pytest.skip("no redis-server with redis-cli to start a cluster of the scenario's own")
+    provisioner = Provisioner()
+    isolation.closing(provisioner, lambda owner: owner.stop_all())
+    return spawn_cluster(provisioner, binaries[0], node_timeout_ms=FAILOVER_NODE_TIMEOUT_MS)
+
+
+def scope(n: int) -> str:
+    """The scope of agent ``n``'s memory: fixed width, so no scope is part of another."""
+    return f"agent-{n:04d}/"
+
+
+def masters_keeping(url: str, prefix: str, scopes: list[str]) -> dict[str, Counter[str]]:
+    """For each scope under ``prefix``: how many of its names each master keeps.
+
+    Every master is scanned on its own (SCAN sees one node) for names holding the prefix,
+    wherever the store's layout puts it (hash tags put a brace in front).
+    """
+    kept: dict[str, Counter[str]] = {s: Counter() for s in scopes}
+    client = connect_cluster(url)
+    try:
+        for node in client.get_primaries():
+            server = node.redis_connection
+            for name in server.scan_iter(match="*" + redis_literal(prefix) + "*", count=1000):
+                text = name.decode(errors="replace")
+                for s in scopes:
+                    if prefix + s in text:
+                        kept[s][node.name] += 1
+    finally:
+        client.close()
+    return kept
+
+
+def master_port_keeping(url: str, prefix: str) -> int:
+    """The port of the one master that keeps the memory under ``prefix``."""
+    kept = masters_keeping(url, prefix, [""])[""]
+    assert len(kept) == 1, f"the memory under {prefix!r} is not on one master: {kept}"
+    return int(next(iter(kept)).rsplit(":", 1)[1])
+
+
+@dataclass
+class Outage:
+    """What the agent saw while its master was gone: how long, and what it was told."""
+
+    seconds: float = 0.0
+    errors: list[Exception] = field(default_factory=list)
+
+
+def ride_out(call: Callable[[], object], limit: float) -> Outage:
+    """Call ``call`` until it works again, at most ``limit`` seconds; what failed meanwhile.
+
+    Only ``BackendUnavailable`` counts as the cluster being away; any other error is raised.
+    """
+    outage = Outage()
+    started = time.monotonic()
+    while True:
+        try:
+            call()
+        except errors.BackendUnavailable as error:
+            outage.errors.append(error)
+            outage.seconds = time.monotonic() - started
+            if outage.seconds > limit:
+                return outage
+            time.sleep(0.1)
+            continue
+        outage.seconds = time.monotonic() - started
+        return outage
+
+
+def open_agent_memory(url: str, prefix: str, replicas: int = 0) -> MemoryStore:
+    """An agent's memory on ``url`` (optionally waiting for replicas on each write)."""
+    return open_memory(url, namespace=NAMESPACE, prefix=prefix, replicas=replicas)

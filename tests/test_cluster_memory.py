@@ -1,0 +1,54 @@
+"""The memory's replica wait (``replicas=``) and the cluster client's errors, in plain tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentstore import errors, open_memory
+
+
+@pytest.mark.parametrize(
+    ("replicas", "timeout", "says"),
+    [
+        (-1, 1.0, "replicas must be a whole number"),
+        (1.5, 1.0, "replicas must be a whole number"),
+        (True, 1.0, "replicas must be a whole number"),
+        (1, 0, "replica_timeout must be a number of seconds above 0"),
+        (1, float("inf"), "replica_timeout must be a number of seconds above 0"),
+        (1, "1", "replica_timeout must be a number of seconds above 0"),
+    ],
+)
+def test_a_bad_replica_wait_is_refused_before_connecting(replicas, timeout, says):
+    with pytest.raises(errors.InvalidInput, match=says):
+        open_memory("redis://127.0.0.1:1/0", replicas=replicas, replica_timeout=timeout)
+
+
+def test_sql_has_no_replicas_to_wait_for():
+    with pytest.raises(errors.InvalidInput, match="not for SQL"):
+        open_memory("sqlite://", replicas=1)
+
+
+def test_a_single_redis_without_replicas_reports_every_write_as_unconfirmed(isolation):
+    """The same wait on one Redis: nobody confirms, so each write says so (and is kept)."""
+    place = isolation("redis")
+    with open_memory(place.url, prefix=place.prefix, replicas=1, replica_timeout=0.05) as memory:
+        with pytest.raises(errors.WriteNotReplicated, match="confirmed by 0 of 1 replicas"):
+            memory.store("aqe/fact", 1)
+        assert memory.retrieve("aqe/fact") == 1
+        with pytest.raises(errors.WriteNotReplicated):
+            memory.store_many({"aqe/a": 1, "aqe/b": 2})
+        assert memory.retrieve_many(["aqe/a", "aqe/b"]) == {"aqe/a": 1, "aqe/b": 2}
+
+
+def test_a_write_not_replicated_is_a_kind_of_unavailable_backend():
+    assert issubclass(errors.WriteNotReplicated, errors.BackendUnavailable)
+
+
+def test_the_cluster_memory_keeps_every_name_of_a_store_in_one_slot(isolation):
+    place = isolation("redis_cluster")
+    with open_memory(place.url, prefix=place.prefix) as memory:
+        memory.store_many({f"aqe/{n}": n for n in range(2500)}, partition="p")
+        memory.store("aqe/x", 1, ttl=60)
+        assert memory.stats().keys == 2501
+        assert memory.clear_partition("p") == 2500
+        assert memory.list_keys() == ["aqe/x"]
