@@ -177,6 +177,6 @@ def _(refusal: Exception | None, got: int, wanted: int) -> None:
     assert f"confirmed by {got} of {wanted} replicas" in str(refusal), str(refusal)
 
 
-@then(parsers.parse('the agent recalls "{fact}"'))
+@then(parsers.parse('the agent recalls the fact "{fact}"'))
 def _(cluster_agent: ClusterAgent, fact: str) -> None:
     assert cluster_agent.memory.retrieve("aqe/fact") == fact

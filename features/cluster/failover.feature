@@ -32,4 +32,4 @@ Feature: A cluster master fails over to its replica
       Given an agent with a memory on the cluster, each write waiting for 2 replicas
       When the agent remembers the fact "the sky is green"
       Then the agent is told only 1 of 2 replicas confirmed the fact in time
-      But the agent recalls "the sky is green"
+      But the agent recalls the fact "the sky is green"

@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: Bad input is refused and changes nothing
   The memory checks every key, value and time-to-live before it touches storage, refuses bad
   input with an error that names what was wrong, and leaves the memory exactly as it was.

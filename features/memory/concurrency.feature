@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: Agents working at once lose no update
   Many agents share one memory at the same time, in processes or threads of their own.
 

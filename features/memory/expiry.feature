@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: Facts expire on time
   A fact remembered with a time-to-live is forgotten when that time runs out.
 
@@ -50,7 +50,7 @@ Feature: Facts expire on time
       Then the cleanup reports 1 removed
       And nothing of "aqe/otp" is left in storage
 
-    @backends:redis
+    @backends:redis,redis_cluster
     Scenario: on Redis the fact expires by itself and cleanup removes what pointed to it
       Given an agent with a memory
       And the agent remembers "aqe/otp" as "4711" for 300 milliseconds

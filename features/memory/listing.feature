@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: Keys list by prefix, in order, and patterns find facts
   An agent can list its keys by how they start, and search them with a pattern.
 

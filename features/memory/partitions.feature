@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: Partitions keep groups of facts apart
   An agent can file facts in named partitions ("default" unless it says otherwise).
 

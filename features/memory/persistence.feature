@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: What an agent learned outlives its session
   An agent's memory is durable: closing it and opening it again loses nothing.
   A store's prefix is its own space: stores with different prefixes share a server unseen.

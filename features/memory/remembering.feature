@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: Agents remember, recall and forget facts
   An agent's memory keeps any value JSON can hold under a key. Every key starts with the
   agents' namespace, "aqe/" (the agentic quality engineering fleet), as in "aqe/weather/today".

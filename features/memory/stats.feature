@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: The memory counts what it holds
   An agent can ask how much its memory holds.
   Rules:

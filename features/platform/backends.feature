@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: The specification runs on real backends
   Every rule in this specification is checked against the real databases the platform
   ships with, never against imitations. Each scenario works in a place of its own:
@@ -22,6 +22,12 @@ Feature: The specification runs on real backends
 
     @backends:redis
     Scenario: Redis answers with version 6.2 or newer, which reads and replaces a fact in one step
+      Given a scenario working on the backend
+      When the scenario asks the backend which version it runs
+      Then the backend answers with version 6.2 or newer
+
+    @backends:redis_cluster
+    Scenario: a Redis Cluster answers with version 6.2 or newer, every slot served by a master
       Given a scenario working on the backend
       When the scenario asks the backend which version it runs
       Then the backend answers with version 6.2 or newer
