@@ -211,7 +211,8 @@ def test_the_docker_rung_runs_the_suite_or_says_at_once_that_no_engine_answers()
 
 def namespaces_allowed() -> bool:
     """True when this process may make network and mount namespaces (root, unshare present)."""
-    if os.geteuid() != 0 or not all(map(shutil.which, ("unshare", "ip", "mount", "runuser"))):
+    needed = ("unshare", "ip", "mount", "runuser", "useradd", "getent")
+    if os.geteuid() != 0 or not all(map(shutil.which, needed)):
         return False
     done = subprocess.run(["unshare", "--net", "--mount", "true"], capture_output=True)
     return done.returncode == 0
@@ -233,47 +234,58 @@ def private_copy(into: Path) -> tuple[Path, Path]:
     return checkout, site
 
 
+def a_machine_without_postgresql_or_redis(scratch: Path) -> str:
+    """Shell commands that, in new network and mount namespaces, hide PostgreSQL and Redis.
+
+    The loopback comes up empty (no server answers on 5432 or 6379), /usr/lib/postgresql is
+    covered, and /etc gets an overlay whose passwd has no ``postgres`` user (changes made
+    inside, such as a user the harness adds, stay in the overlay).
+    """
+    etc = scratch / "etc"
+    (etc / "upper").mkdir(parents=True)
+    (etc / "work").mkdir()
+    for name in ("passwd", "shadow"):
+        lines = Path("/etc", name).read_text().splitlines(keepends=True)
+        (etc / "upper" / name).write_text(
+            "".join(x for x in lines if x.split(":")[0] != "postgres")
+        )
+    mount = shutil.which("mount")
+    overlay = f"lowerdir=/etc,upperdir={etc / 'upper'},workdir={etc / 'work'}"
+    commands = [
+        f"{shutil.which('ip')} link set lo up",
+        f"{mount} -t overlay none -o {overlay} /etc",
+    ]
+    if Path("/usr/lib/postgresql").is_dir():
+        commands.append(f"{mount} -t tmpfs none /usr/lib/postgresql")
+    commands.append(f"! {shutil.which('getent')} passwd postgres")
+    return " && ".join([*commands, 'exec "$@"'])
+
+
 @pytest.mark.skipif(not namespaces_allowed(), reason="needs root and unshare --net --mount")
 def test_the_embedded_servers_run_as_root_from_a_folder_only_root_can_enter(tmp_path):
     """A new user's container: root, checkout in a 0700 folder, no PostgreSQL or Redis at all.
 
-    A network namespace hides the machine's servers on 127.0.0.1, a mount namespace hides
-    /usr/lib/postgresql, and PATH holds only the few programs the harness runs (no pg_ctl,
-    no redis-server): the embedded servers, copied into the private folder, must serve.
+    Namespaces hide the machine's servers, its PostgreSQL binaries and its postgres user; PATH
+    holds only the few programs the harness runs (no pg_ctl, no redis-server): the embedded
+    servers, copied into the private folder with the checkout, must serve the platform feature.
     """
     checkout, site = private_copy(tmp_path / "private")
     tools = tmp_path / "bin"
     tools.mkdir()
     for tool in ("runuser", "kill", "useradd"):
         (tools / tool).symlink_to(shutil.which(tool))
-    inside = (
-        f"{shutil.which('ip')} link set lo up && "
-        f"{shutil.which('mount')} -t tmpfs none /usr/lib/postgresql && "
-        'exec "$@"'
-    )
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("AGENTSTORE_TEST_", "PYTEST_", "PYTHON"))
     }
     env.update(PATH=str(tools), PYTHONPATH=f"{site}{os.pathsep}{checkout / 'src'}")
+    pytest_argv = ["-m", "pytest", "features/platform", "-p", "no:cacheprovider"]
     done = subprocess.run(
         [
-            shutil.which("unshare"),
-            "--net",
-            "--mount",
-            "--",
-            shutil.which("sh"),
-            "-c",
-            inside,
-            "sh",
-            sys.executable,
-            "-m",
-            "pytest",
-            "features/platform",
-            "-p",
-            "no:cacheprovider",
-            "--require-backends=postgres,sqlite,redis",
+            *(shutil.which("unshare"), "--net", "--mount", "--"),
+            *(shutil.which("sh"), "-c", a_machine_without_postgresql_or_redis(tmp_path), "sh"),
+            *(sys.executable, *pytest_argv, "--require-backends=postgres,sqlite,redis"),
         ],
         cwd=checkout,
         env=env,
