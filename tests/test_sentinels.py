@@ -148,6 +148,8 @@ def test_the_whole_specification_leaves_what_it_did_not_create_and_takes_what_it
     with connect(sentinels.postgres_url, sentinels.database) as conn:
         assert conn.execute("SELECT note FROM sentinel").fetchall() == [(NOTE,)]
     with connect(sentinels.postgres_url, DEFAULT_DATABASE) as conn:
+        found = conn.execute("SELECT to_regclass(%s)", [f'"{sentinels.table}"']).fetchone()[0]
+        assert found is not None, "the sentinel table in the default database is gone"
         rows = conn.execute(sql.SQL("SELECT note FROM {}").format(sql.Identifier(sentinels.table)))
         assert rows.fetchall() == [(NOTE,)]
         assert tables_of(conn) - sentinels.default_tables == set(), "new tables in the default db"
