@@ -143,7 +143,6 @@ def run_specification(planted: Sentinels) -> tuple[subprocess.CompletedProcess, 
 @pytest.mark.timeout(1800)
 def test_the_whole_specification_leaves_what_it_did_not_create_and_takes_what_it_did(sentinels):
     done, run_id = run_specification(sentinels)
-    assert done.returncode == 0, done.stdout[-3000:]
 
     with connect(sentinels.postgres_url, sentinels.database) as conn:
         assert conn.execute("SELECT note FROM sentinel").fetchall() == [(NOTE,)]
@@ -163,3 +162,5 @@ def test_the_whole_specification_leaves_what_it_did_not_create_and_takes_what_it
             assert client.mget(list(sentinels.keys)) == list(sentinels.keys.values()), f"db {db}"
             assert [client.ttl(k) for k in sentinels.keys] == [-1, -1], f"db {db}"
             assert list(client.scan_iter(match=f"*{run_id}*", count=1000)) == [], f"db {db}"
+    # Last, so that a failing scenario does not hide a trampled sentinel or a leftover.
+    assert done.returncode == 0, done.stdout[-3000:]
