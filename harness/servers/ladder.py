@@ -32,6 +32,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import tenacity
+
 from agentstore import doctor
 from agentstore.errors import AgentstoreError
 from agentstore.postgres_binaries import bindirs
@@ -299,15 +301,17 @@ class Provisioner:
         )
         stop = ["kill", "-TERM", str(process.pid)]
         url = f"redis://127.0.0.1:{port}/0"
-        deadline = time.monotonic() + START_TIMEOUT
+        started = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(AgentstoreError),
+            stop=tenacity.stop_after_delay(START_TIMEOUT) | (lambda _: process.poll() is not None),
+            wait=tenacity.wait_fixed(0.02),
+            reraise=True,
+        )
         with self._owned(home, stop, process):
-            while True:
-                try:
-                    return self._answering("redis", url, "spawn")
-                except AgentstoreError as error:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RungUnavailable(f"redis-server did not start: {error}") from None
-                    time.sleep(0.02)
+            try:
+                return started(self._answering, "redis", url, "spawn")
+            except AgentstoreError as error:
+                raise RungUnavailable(f"redis-server did not start: {error}") from None
 
     @contextlib.contextmanager
     def _owned(self, home: str, stop: list[str], process: subprocess.Popen | None = None):
