@@ -150,18 +150,29 @@ def test_cleanup_deletes_the_prefix_on_every_master_and_nothing_else(shared_clus
         client.close()
 
 
-def test_minus_m_redis_cluster_runs_only_the_cluster_rows(shared_cluster):
+def test_minus_m_redis_cluster_runs_only_the_cluster_rows_and_leaves_no_key(shared_cluster):
     done = run_suite(
+        "features/memory",
         "-m",
         "redis_cluster",
         "-v",
         "--require-backends=redis_cluster",
         env={redis_cluster.ENV_VAR: shared_cluster},
     )
-    assert done.returncode == 0, done.stdout[-3000:]
     assert "(rung: env" in done.stdout
-    ran = [line for line in done.stdout.splitlines() if " PASSED" in line]
-    assert ran and all("[redis_cluster]" in line for line in ran), ran
+    ran = [line for line in done.stdout.splitlines() if " PASSED" in line or " FAILED" in line]
+    assert len(ran) > 20, ran
+    assert all("redis_cluster" in line.split()[0] for line in ran), [
+        line for line in ran if "redis_cluster" not in line.split()[0]
+    ]
+    run_id = done.stdout.split("agentstore run id: ")[1].split()[0]
+    with connect_cluster(shared_cluster) as client:
+        left = [
+            name
+            for node in client.get_primaries()
+            for name in node.redis_connection.scan_iter(match=f"*agentstore_test:{run_id}:*")
+        ]
+    assert left == [], f"{len(left)} keys left behind, e.g. {left[:3]}"
 
 
 def test_a_cluster_url_from_the_environment_is_used_and_named_in_the_header(shared_cluster):
