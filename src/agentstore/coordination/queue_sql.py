@@ -208,8 +208,11 @@ class SqlQueue(Closing):
 
     def requeue(self, job_id: str) -> None:
         """Make a dead letter ready again with its attempts counted from zero."""
-        params = self._params(id=_row_id(job_id, self.name))
-        if not self._db.run(self._sql["requeue"], params, row_count):
+        text = str(job_id)
+        known = text.isdigit() and len(text) <= 18
+        if not known or not self._db.run(
+            self._sql["requeue"], self._params(id=int(text)), row_count
+        ):
             raise errors.UnknownJob(f"queue {self.name!r} holds no dead letter {job_id}")
 
     def stats(self) -> dict[str, int]:

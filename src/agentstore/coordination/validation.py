@@ -6,6 +6,7 @@ input changes nothing.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import datetime
@@ -43,6 +44,9 @@ MAX_DURATION = 100 * 365 * 24 * 3600.0
 #: A priority fits a 32-bit column on every backend.
 PRIORITY_LIMIT = 2**31 - 1
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+# Unlike the memory's canonical text, a payload keeps its keys in the order the caller gave.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def check_name(name: object, what: str = "queue") -> str:
@@ -105,11 +109,20 @@ def check_run_at(run_at: object) -> tuple[str, float] | None:
 
 
 def encode_payload(payload: Any, what: str = "job payload") -> str:
-    """The JSON text of a payload or result; ``InvalidValue`` if JSON cannot hold it exactly."""
+    """The JSON text of a payload or result, its keys in the caller's order; ``InvalidValue``
+    if JSON cannot hold it exactly (it would not come back equal)."""
     try:
-        return encode(payload)
+        text = _ENCODER.encode(payload)
+        text.encode()  # a lone surrogate cannot be stored
+        if type(payload) in _SCALARS or json.loads(text) == payload:
+            return text
+    except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
+        pass
+    try:
+        encode(payload)  # the memory's check names the part JSON cannot hold
     except InvalidValue as error:
         raise InvalidValue(f"a {what}: {error}") from None
+    raise InvalidValue(f"a {what}: JSON cannot hold {payload!r} exactly")
 
 
 def check_error(error: object) -> str:
