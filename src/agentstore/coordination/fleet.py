@@ -4,8 +4,8 @@
   (``<fleet>/<capability>``), so an agent only ever claims tasks it is capable of;
 - ``agent(name)`` is the worker side of an agent enlisted in the database: it claims from the
   queues of the capabilities its record lists, records every execution against itself
-  (running, then succeeded or failed, with output or error), and hands the handler the
-  shared memory for intermediate results;
+  (succeeded or failed, when it started and ended, with its output or error), and hands
+  the handler the shared memory for intermediate results;
 - ``report`` says how much of the batch is done and which tasks died (dead letters).
 
 Everything goes through the public pieces: ``open_queue``, ``Database`` with
@@ -108,8 +108,9 @@ class FleetCommander:
     def agent(self, name: str) -> FleetAgent:
         """The worker side of the enlisted agent ``name`` (``MissingRecord`` if unknown)."""
         with self.database.session() as session:
-            capabilities = list(records.get_agent(session, name).capabilities)
-        return FleetAgent(self, name, capabilities)
+            agent = records.get_agent(session, name)
+            agent_id, capabilities = agent.id, list(agent.capabilities)
+        return FleetAgent(self, name, agent_id, capabilities)
 
     def report(self) -> BatchReport:
         """Tasks dispatched so far, how many are done, which died (by name)."""
@@ -135,9 +136,12 @@ class FleetCommander:
 class FleetAgent:
     """One agent working for the commander: claims only what its capabilities allow."""
 
-    def __init__(self, commander: FleetCommander, name: str, capabilities: list[str]) -> None:
+    def __init__(
+        self, commander: FleetCommander, name: str, agent_id: int, capabilities: list[str]
+    ) -> None:
         self.commander = commander
         self.name = name
+        self.agent_id = agent_id
         self.capabilities = capabilities
 
     def work_one(self, handler: Handler) -> bool:
@@ -158,30 +162,31 @@ class FleetAgent:
         return count
 
     def _run(self, queue: Queue, job: Job, handler: Handler) -> None:
-        database = self.commander.database
         task, payload = job.payload["task"], job.payload["payload"]
         started = datetime.now(UTC)
-        with database.session() as session:
-            agent_id = records.get_agent(session, self.name).id
-            execution_id = records.record_execution(
-                session, agent_id, task, status="running", started_at=started
-            ).id
         clock = time.monotonic()
         try:
             result = handler(task, payload, self.commander.memory)
         except Exception as error:
             queue.fail(job, error)
-            self._finish(execution_id, "failed", clock, error=f"{type(error).__name__}: {error}")
+            self._record(task, "failed", started, clock, error=f"{type(error).__name__}: {error}")
             return
         queue.complete(job, result)
-        self._finish(execution_id, "succeeded", clock, output={"result": result})
+        self._record(task, "succeeded", started, clock, output={"result": result})
 
-    def _finish(self, execution_id: int, status: str, clock: float, **outcome: Any) -> None:
+    def _record(
+        self, task: str, status: str, started: datetime, clock: float, **outcome: Any
+    ) -> None:
+        """One execution row, written in one go: a transaction whose first statement is the
+        write, so SQLite takes its write lock at once instead of upgrading a read."""
         with self.commander.database.session() as session:
-            records.finish_execution(
+            records.record_execution(
                 session,
-                execution_id,
-                status,
+                self.agent_id,
+                task,
+                status=status,
+                started_at=started,
+                finished_at=datetime.now(UTC),
                 duration_seconds=time.monotonic() - clock,
                 **outcome,
             )
