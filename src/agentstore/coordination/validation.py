@@ -114,7 +114,7 @@ def encode_payload(payload: Any, what: str = "job payload") -> str:
     try:
         text = _ENCODER.encode(payload)
         text.encode()  # a lone surrogate cannot be stored
-        if type(payload) in _SCALARS or json.loads(text) == payload:
+        if type(payload) in _SCALARS or _flat(payload) or json.loads(text) == payload:
             return text
     except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
         pass
@@ -123,6 +123,14 @@ def encode_payload(payload: Any, what: str = "job payload") -> str:
     except InvalidValue as error:
         raise InvalidValue(f"a {what}: {error}") from None
     raise InvalidValue(f"a {what}: JSON cannot hold {payload!r} exactly")
+
+
+def _flat(value: Any) -> bool:
+    """An object of text keys to scalars, or a list of scalars: JSON holds it exactly."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and type(v) in _SCALARS for k, v in value.items())
+    return kind is list and all(type(item) in _SCALARS for item in value)
 
 
 def check_error(error: object) -> str:
