@@ -64,6 +64,7 @@ def _queue(isolation: Isolation, place: Isolated, name: str = QUEUE, **options: 
 
 
 @given(_step("a work queue holding {count:d} tasks"), target_fixture="work")
+@given(_step("a work queue holding {count:d} task"), target_fixture="work")
 def _(isolation: Isolation, backend: str, tmp_path: Path, count: int) -> Work:
     """A queue of the scenario's own holding tasks numbered 0 .. count-1."""
     place = isolation(backend)
@@ -121,13 +122,28 @@ def _(work: Work, count: int) -> None:
     assert stats["ready"] == stats["delayed"] == stats["running"] == 0, stats
 
 
+@when("another worker takes the task over once the lease has lapsed", target_fixture="taker")
+def _(work: Work, killed: Job) -> Job:
+    """Claims until the lapsed task comes back (by the backend's clock), with a new token."""
+    job = workloads.take_over(work.queue, killed)
+    assert job.token != killed.token and job.attempts == killed.attempts + 1
+    return job
+
+
 @then("the killed worker's late completion is refused, changing nothing")
 def _(work: Work, killed: Job) -> None:
     """The killed worker's claim token is stale: its completion is refused."""
     before = bad.snapshot(work.queue)
     outcome = attempt(lambda: work.queue.complete(killed))
-    assert "done" in str(outcome.refused(errors.LeaseLost))
+    assert "another claim took it over" in str(outcome.refused(errors.LeaseLost))
     assert bad.snapshot(work.queue) == before
+
+
+@then("the other worker still completes the task")
+def _(work: Work, taker: Job) -> None:
+    """The new claim holds: its completion is the one that counts."""
+    work.queue.complete(taker)
+    assert work.queue.stats()["done"] == 1
 
 
 @then("the server did drop the workers' connections twice")

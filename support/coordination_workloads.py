@@ -114,6 +114,18 @@ def kill_mid_task(place: Isolated, lease: float) -> Job:
     return Job(job_id, QUEUE, None, attempts, token, max_attempts)
 
 
+def take_over(queue: Queue, lapsed: Job, timeout: float = 30.0) -> Job:
+    """Claim until the job of a lapsed claim comes back to a worker of ours."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = queue.claim("rescuer", lease=30)
+        if job is not None:
+            assert job.id == lapsed.id, f"expected job {lapsed.id} back, got {job.id}"
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {lapsed.id} was not claimable {timeout} s after its lease")
+
+
 @dataclass
 class Drops:
     """How many connections the server dropped, each time it was told to."""

@@ -27,7 +27,13 @@ Feature: Every task is done exactly once
       When a worker holding a task for 1 second is killed in the middle of it
       And 2 workers in separate threads drain the queue
       Then every one of the 20 tasks was done exactly once
-      And the killed worker's late completion is refused, changing nothing
+
+    Scenario: a killed worker that comes back late cannot complete the task another took over
+      Given a work queue holding 1 task
+      When a worker holding a task for 1 second is killed in the middle of it
+      And another worker takes the task over once the lease has lapsed
+      Then the killed worker's late completion is refused, changing nothing
+      And the other worker still completes the task
 
   @backends:postgres
   Rule: workers recover when the server drops their connections
