@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +21,13 @@ from agentstore import (
     Lease,
     MemoryStore,
     errors,
+    open_events,
     open_leases,
     open_memory,
     open_queue,
 )
-from agentstore.coordination import Leases, Queue
+from agentstore.coordination import Events, Leases, Queue
+from agentstore.coordination.protocol import Subscription
 from agentstore.db import records
 from harness.isolation.places import Isolated, Isolation
 from steps.parameter_types import TYPES
@@ -576,3 +580,56 @@ def _(cache: shared.ReadThroughCache, hits: int) -> None:
 @then(_step('reading the role of "{name:Text}" gives "{role:Text}"'))
 def _(cache: shared.ReadThroughCache, name: str, role: str) -> None:
     assert cache.role(name) == role
+
+
+# -- events -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def events(isolation: Isolation, backend: str) -> Events:
+    """The scenario's own channels."""
+    place = isolation(backend)
+    return isolation.closing(open_events(place.url, prefix=place.prefix))
+
+
+@pytest.fixture
+def listening() -> Iterator[ExitStack]:
+    """Subscriptions a scenario opens, closed when it ends."""
+    with ExitStack() as stack:
+        yield stack
+
+
+@given(_step('an agent listening on the channel "{channel:Text}"'), target_fixture="subscriber")
+@when(
+    _step('an agent starts listening on the channel "{channel:Text}"'), target_fixture="subscriber"
+)
+def _(events: Events, listening: ExitStack, channel: str) -> Subscription:
+    """Subscribed from this moment on."""
+    return listening.enter_context(events.subscribe(channel))
+
+
+@given(_step('an agent that publishes {sent:Names} on "{channel:Text}" while nobody listens'))
+@when(_step('another agent publishes {sent:Names} on "{channel:Text}"'))
+def _(events: Events, sent: list[str], channel: str) -> None:
+    """Each event once, in order."""
+    for event in sent:
+        events.publish(channel, event)
+
+
+@then(_step("the listening agent receives {expected:Names}"))
+def _(subscriber: Subscription, expected: list[str]) -> None:
+    """Those events in that order, and nothing after them."""
+    assert [subscriber.next(10) for _ in expected] == expected
+    assert subscriber.next(0.2) is None
+
+
+@then("nothing reaches the listening agent")
+def _(subscriber: Subscription) -> None:
+    """Nothing arrives within half a second."""
+    assert subscriber.next(0.5) is None
+
+
+@when("an agent asks for events", target_fixture="outcome")
+def _(isolation: Isolation, backend: str) -> Outcome:
+    """Events opened on the scenario's own database."""
+    return attempt(lambda: open_events(isolation(backend).url))

@@ -60,6 +60,7 @@ REFUSALS = (
     Refusal("JSON cannot hold the task", errors.InvalidValue, "JSON cannot hold"),
     Refusal("a task may be tried at least once", errors.InvalidOption, "at least 1"),
     Refusal("the queue name is not usable", errors.InvalidName, "queue name"),
+    Refusal("events are not offered, use a work queue", errors.Unsupported, "queue"),
 )
 
 
