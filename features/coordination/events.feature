@@ -10,14 +10,14 @@ Feature: Agents tell each other what happened, at most once
 
     Scenario: a listening agent receives 3 events in the order they were published
       Given an agent listening on the channel "builds"
-      When another agent publishes "build 1 passed", "build 2 failed", "build 3 passed" on "builds"
-      Then the listening agent receives "build 1 passed", "build 2 failed", "build 3 passed"
+      When another agent publishes "build 1 is green", "build 2 is red", "build 3 is green" on "builds"
+      Then the listening agent receives "build 1 is green", "build 2 is red", "build 3 is green"
 
   @backends:postgres,redis
   Rule: an event published while nobody listens is lost
 
     Scenario: an agent that starts listening late misses what came before
-      Given an agent that publishes "build 1 passed" on "builds" while nobody listens
+      Given an agent that publishes "build 1 is green" on "builds" while nobody listens
       When an agent starts listening on the channel "builds"
       Then nothing reaches the listening agent
 
