@@ -22,4 +22,5 @@ pytest_plugins = [
     "steps.connection_steps",
     "steps.memory_steps",
     "steps.cluster_steps",
+    "steps.coordination_steps",
 ]
