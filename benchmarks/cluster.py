@@ -5,9 +5,11 @@
 For store, retrieve, store_many and retrieve_many it measures, interleaved and best of
 ``--rounds``: agentstore's memory on one Redis, the memory on the cluster, and redis-py's
 cluster client doing the same commands the memory's work comes down to (SET/GET of the same
-JSON text, pipelined for batches); then the ratios. It also opens 300 stores and counts how
-many land on each master (the spread). The cluster is ``--cluster``, else
-AGENTSTORE_TEST_REDIS_CLUSTER_URL, else a throwaway 3+3 cluster the harness starts and stops.
+JSON text, pipelined for batches); then the ratios. Queue jobs/s (enqueue, claim, complete)
+likewise: on one Redis, on the cluster, and the queue's own scripts run by the raw cluster
+client. It also opens 300 stores and counts how many land on each master (the spread). The
+cluster is ``--cluster``, else AGENTSTORE_TEST_REDIS_CLUSTER_URL, else a throwaway 3+3
+cluster the harness starts and stops.
 Everything runs under a key prefix of its own, removed at the end.
 """
 
@@ -23,15 +25,52 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Run as a script, this folder comes first on sys.path, where benchmarks/queue.py would hide
+# the standard library's queue: the repository's root takes its place.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
-from agentstore import open_memory
-from agentstore.memory.redis_cluster import connect_cluster
-from benchmarks.memory import VALUE, best_rate, chunks, keys, redis_prefix
-from harness.isolation.redis_cluster_keys import delete_prefixed_cluster
-from harness.servers.ladder import Provisioner
-from harness.servers.redis_cluster import ENV_VAR, cluster_binaries, spawn_cluster
-from support.cluster_memory import masters_keeping, scope
+from agentstore import open_memory  # noqa: E402
+from agentstore.memory.redis_cluster import connect_cluster  # noqa: E402
+from benchmarks.memory import VALUE, best_rate, chunks, keys, redis_prefix  # noqa: E402
+from harness.isolation.redis_cluster_keys import delete_prefixed_cluster  # noqa: E402
+from harness.servers.ladder import Provisioner  # noqa: E402
+from harness.servers.redis_cluster import ENV_VAR, cluster_binaries, spawn_cluster  # noqa: E402
+from support.cluster_memory import masters_keeping, scope  # noqa: E402
+
+
+class RawQueue:
+    """The queue's own scripts run by redis-py's cluster client: the same commands, no layer."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        from agentstore.coordination.queue_redis import _SCRIPTS, queue_keys
+
+        self.client = connect_cluster(url)
+        self.keys = queue_keys(prefix, "bench")
+        self.scripts = {name: self.client.register_script(src) for name, src in _SCRIPTS.items()}
+
+    def _call(self, name: str, *args: object) -> object:
+        return self.scripts[name](keys=self.keys, args=list(args))
+
+    def jobs(self, count: int) -> int:
+        for n in range(count):
+            self._call("enqueue", json.dumps({"n": n}), 3, 0, "in", "0.0")
+        for _ in range(count):
+            job_id, _payload, _attempts, _max = self._call("claim", uuid.uuid4().hex, "w", 30000)
+            self._call("complete", job_id, "", "null")
+        return count
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def library_jobs(queue, count: int) -> int:
+    for n in range(count):
+        queue.enqueue({"n": n})
+    for _ in range(count):
+        queue.complete(queue.claim("w"))
+    return count
 
 
 class RawCluster:
@@ -122,6 +161,28 @@ def spread(url: str, prefix: str, stores: int) -> Counter[str]:
     return Counter(next(iter(masters)) for masters in kept.values() if len(masters) == 1)
 
 
+def measure_queues(single: str, single_prefix: str, url: str, prefix: str, args) -> dict:
+    from agentstore import open_queue
+
+    queues = {
+        "queue, one Redis": open_queue(single, "bench", prefix=single_prefix),
+        "queue, cluster": open_queue(url, "bench", prefix=prefix),
+    }
+    raw = RawQueue(url, prefix + "raw:")
+    work = {name: (lambda q=q: library_jobs(q, args.jobs)) for name, q in queues.items()}
+    work["raw cluster client, same scripts"] = lambda: raw.jobs(args.jobs)
+    best = dict.fromkeys(work, 0.0)
+    try:
+        for _ in range(args.rounds):
+            for name, run in work.items():
+                best[name] = max(best[name], best_rate(run, 1))
+    finally:
+        for queue in queues.values():
+            queue.close()
+        raw.close()
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cluster", default=os.environ.get(ENV_VAR))
@@ -132,6 +193,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--stores", type=int, default=300)
+    parser.add_argument("--jobs", type=int, default=500)
     args = parser.parse_args()
     prefix = f"agentstore_bench:{uuid.uuid4().hex[:8]}:"
     with cluster_url(args.cluster) as url, redis_prefix(args.redis) as single_prefix:
@@ -143,6 +205,7 @@ def main() -> None:
         try:
             rates = measure(clients, args.ops, args.batch, args.rounds)
             stores = spread(url, prefix + "spread:", args.stores)
+            queues = measure_queues(args.redis, single_prefix, url, prefix, args)
         finally:
             for client in clients.values():
                 client.close()
@@ -162,6 +225,13 @@ def main() -> None:
         against_one = best["memory, cluster"] / best["memory, one Redis"]
         against_raw = best["memory, cluster"] / best["raw cluster client"]
         print(f"  {op:<14}{cells}{against_one:>13.0%}{against_raw:>12.0%}")
+    print(f"\n  queue jobs/s (enqueue + claim + complete, {args.jobs} jobs)")
+    for name, rate in queues.items():
+        print(f"    {name:<34}{rate:>10,.0f}")
+    print(
+        f"    cluster/one {queues['queue, cluster'] / queues['queue, one Redis']:.0%}, "
+        f"library/raw {queues['queue, cluster'] / queues['raw cluster client, same scripts']:.0%}"
+    )
     total = sum(stores.values())
     shares = ", ".join(f"{n} ({n / total:.0%})" for n in sorted(stores.values(), reverse=True))
     print(f"\n  spread: {total} stores over {len(stores)} masters: {shares}")
