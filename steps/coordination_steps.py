@@ -413,7 +413,9 @@ def _(
 ) -> fleets.Fleet:
     """Enlisted in the records (on SQLite when the queue is on Redis), sharing a memory."""
     place = isolation(backend)
-    records_url = place.url if backend != "redis" else isolation("sqlite").url
+    records_url = (
+        place.url if backend not in ("redis", "redis_cluster") else isolation("sqlite").url
+    )
     database = isolation.closing(Database(records_url), Database.dispose)
     memory = isolation.closing(open_memory(place.url, prefix=place.prefix))
     commander = isolation.closing(

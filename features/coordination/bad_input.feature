@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: The queue refuses bad input and stays as it was
   A request the queue cannot honour is refused with a one-line reason, and the queue is left
   exactly as it was: the same tasks waiting, running, done and dead.

@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: Every task is done exactly once
   Agents share work through a queue. Rules:
     - every task is done exactly once, however many workers drain the queue, in threads or processes;

@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: The fleet commander shares a batch out by capability
   The commander puts a batch of tasks in front of agents with different capabilities. Rules:
     - an agent only ever does tasks it is capable of, and every execution is recorded against it;

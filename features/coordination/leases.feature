@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: One agent at a time holds a lease
   A lease gives one agent a resource for a while. Rules:
     - at most one agent holds a lease at a time, however many race for it;

@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: Tasks are claimed by priority, and delayed tasks wait for their time
   Rules:
     - a task of higher priority is claimed before one of lower priority; equal ones in the order they came;

@@ -1,4 +1,4 @@
-@backends:postgres,sqlite,redis
+@backends:postgres,sqlite,redis,redis_cluster
 Feature: Failing tasks are retried, then kept as dead letters
   A task that fails is tried again, up to the number of attempts it was given; then it is
   kept aside as a dead letter with its last error, until someone requeues it.

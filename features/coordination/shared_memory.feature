@@ -4,7 +4,7 @@ Feature: Agents coordinate through the shared memory
     - a session's shared state is gone for every agent once its time to live runs out;
     - a read-through cache on Redis in front of the database serves repeat reads and stays correct.
 
-  @backends:postgres,sqlite,redis
+  @backends:postgres,sqlite,redis,redis_cluster
   Rule: agents posting at full speed lose no update
 
     Scenario: 4 agents posting 250 updates each lose none
@@ -13,7 +13,7 @@ Feature: Agents coordinate through the shared memory
       Then the board holds 1000 updates
       And the board counted 1000 updates
 
-  @backends:postgres,sqlite,redis
+  @backends:postgres,sqlite,redis,redis_cluster
   Rule: a session's shared state expires with its time to live
 
     Scenario: the session's shared state is gone for every agent once it expires

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import math
 
-import redis
-
 from agentstore.coordination.protocol import Closing, Lease
 from agentstore.coordination.redis_calls import RedisScripts
 from agentstore.coordination.validation import check_duration, check_name
+from agentstore.memory.redis_cluster import UNAVAILABLE
 
 _SCRIPTS = {
     # KEYS: holder, token. ARGV: owner, ttl ms. Returns the new token or false.
@@ -74,7 +73,7 @@ class RedisLeases(Closing):
         key = self._keys(check_name(name, "lease"))[0]
         try:
             owner, token = self._run.client.hmget(key, "owner", "token")
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+        except UNAVAILABLE as error:
             raise self._run.unavailable(error) from error
         return Lease(name, owner.decode(), int(token)) if owner and token else None
 

@@ -21,7 +21,8 @@ def open_queue(
     backoff: float = 1.0,
     max_backoff: float = 300.0,
 ) -> Queue:
-    """The work queue ``name`` at ``url`` (``postgresql+psycopg://``, ``sqlite://``, ``redis://``).
+    """The work queue ``name`` at ``url`` (``postgresql+psycopg://``, ``sqlite://``, ``redis://``,
+    ``redis+cluster://``).
 
     A failed job is retried after ``backoff`` seconds, doubled on each further attempt up
     to ``max_backoff``. Raises ``InvalidURL``, ``InvalidName``, ``BackendUnavailable``, and
@@ -35,7 +36,7 @@ def open_queue(
         "backoff": _backoff(backoff, "backoff"),
         "max_backoff": _backoff(max_backoff, "max_backoff"),
     }
-    if backend == "redis":
+    if backend in ("redis", "redis_cluster"):
         from agentstore.coordination.queue_redis import RedisQueue
 
         return RedisQueue(url, name, **options)
@@ -57,7 +58,7 @@ def open_leases(url: str, *, prefix: str = "") -> Leases:
     """Named leases with fencing tokens at ``url``."""
     backend = backend_of(url)
     check_prefix(prefix)
-    if backend == "redis":
+    if backend in ("redis", "redis_cluster"):
         from agentstore.coordination.leases_redis import RedisLeases
 
         return RedisLeases(url, prefix=prefix)
@@ -82,6 +83,10 @@ def open_events(url: str, *, prefix: str = "") -> Events:
         from agentstore.coordination.events_postgres import PostgresEvents
 
         return PostgresEvents(url, prefix=prefix)
+    if backend == "redis_cluster":
+        raise errors.Unsupported(
+            "events on a Redis Cluster are not offered yet: hand work over through a queue"
+        )
     raise errors.Unsupported(
         "SQLite offers no events (no server to push them): hand work over through a queue"
     )

@@ -10,6 +10,7 @@ from redis.commands.core import Script
 from agentstore import errors
 from agentstore.db.failures import one_line
 from agentstore.memory.redis_backend import connect
+from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.urls import redact
 
 __all__ = ["RedisScripts", "connect"]
@@ -33,7 +34,7 @@ class RedisScripts:
                 return self.client.evalsha(script.sha, len(keys), *keys, *args)
             except redis.exceptions.NoScriptError:
                 return script(keys=keys, args=args)
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+        except UNAVAILABLE as error:  # a cluster failing over, too
             raise self.unavailable(error) from error
 
     def unavailable(self, error: Exception) -> errors.BackendUnavailable:
