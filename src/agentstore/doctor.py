@@ -10,21 +10,27 @@ import math
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentstore.db import sqlite_files
 from agentstore.errors import BackendUnavailable
 from agentstore.urls import Backend, backend_of, expect, label, libpq_url, redact
+
+if TYPE_CHECKING:
+    import redis
 
 DEFAULT_TIMEOUT = 3.0
 
 
 @dataclass(frozen=True)
 class BackendReport:
-    """What a check found: the backend, where it is (password hidden) and its version."""
+    """What a check found: the backend, where it is (password hidden), its version, and
+    warnings about how it runs (one line each; the backend answers all the same)."""
 
     backend: Backend
     where: str
     version: str
+    warnings: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return f"{label(self.backend)} {self.version} at {self.where}"
@@ -60,13 +66,43 @@ def check_redis(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
     client = connect(url, timeout, socket_timeout=timeout)
     try:
         version = client.info("server")["redis_version"]
+        warnings = redis_persistence_warnings(client, redact(url))
     except redis.RedisError as error:
         raise BackendUnavailable(
             f"Redis at {redact(url)} is unreachable: {_first_line(error)}"
         ) from None
     finally:
         client.close()
-    return BackendReport("redis", redact(url), str(version))
+    return BackendReport("redis", redact(url), str(version), warnings)
+
+
+def redis_persistence_warnings(client: redis.Redis, where: str) -> tuple[str, ...]:
+    """What a restart of this Redis would lose: everything (no append-only file, no
+    snapshots), or the writes since the last snapshot. Nothing to say with an append-only file.
+
+    ``INFO persistence`` says whether the append-only file is on; the snapshot schedule comes
+    from ``CONFIG GET save``, which managed services may refuse: then it is not mentioned.
+    """
+    import redis
+
+    if int(client.info("persistence").get("aof_enabled", 0)):
+        return ()
+    try:
+        snapshots = str(client.config_get("save").get("save", "")).strip()
+    except redis.ResponseError:
+        return (
+            f"Redis at {where} runs without an append-only file: "
+            "writes since its last snapshot, if any, are lost when it restarts",
+        )
+    if not snapshots:
+        return (
+            f"Redis at {where} runs without persistence (no append-only file, no snapshots): "
+            "it keeps nothing when it restarts",
+        )
+    return (
+        f"Redis at {where} runs without an append-only file: "
+        "writes since its last snapshot are lost when it restarts",
+    )
 
 
 def sqlite_path(path_or_url: str) -> str:

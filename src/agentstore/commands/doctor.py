@@ -1,4 +1,8 @@
-"""``agentstore doctor``: check that each backend answers and show its version."""
+"""``agentstore doctor``: check that each backend answers and show its version.
+
+A backend that answers but runs in a way that may lose data (a Redis without persistence)
+gets a ``warn`` line under its ``ok`` line; warnings never change the exit code.
+"""
 
 from __future__ import annotations
 
@@ -45,10 +49,15 @@ def run(args: argparse.Namespace) -> int:
         if not value:
             continue
         try:
-            print(f"{name:<9} ok    {check(value)}")
+            report = check(value)
         except AgentstoreError as error:
             print(f"{name:<9} FAIL  {error}")
             failed.append(name)
+            continue
+        print(f"{name:<9} ok    {report}")
+        # A warning is advice about how the backend runs; it answers, so the check passes.
+        for warning in report.warnings:
+            print(f"{name:<9} warn  {warning}")
     if failed:
         print(f"agentstore: error: unreachable: {', '.join(failed)}", file=sys.stderr)
         return 1
