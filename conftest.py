@@ -6,6 +6,7 @@ database is prepared (migrated to head) before scenarios clone it.
 
 pytest_plugins = [
     "harness.servers.plugin",
+    "harness.servers.faults_plugin",
     "harness.collection.feature_files",
     "harness.collection.backend_tags",
     "harness.collection.markers",
@@ -21,4 +22,5 @@ pytest_plugins = [
     "steps.migration_steps",
     "steps.connection_steps",
     "steps.memory_steps",
+    "steps.fault_steps",
 ]
