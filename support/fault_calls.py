@@ -7,6 +7,8 @@ the monotonic clock; the Then steps judge outcomes against a generous upper boun
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -146,3 +148,30 @@ def snapshot(memory: MemoryStore) -> tuple[dict[str, Any], Any]:
     """Everything a memory holds, through its API: every key with its value, and its stats."""
     keys = memory.list_keys()
     return memory.retrieve_many(keys), memory.stats()
+
+
+@dataclass
+class DoctorRun:
+    """What ``agentstore doctor`` printed and its exit code."""
+
+    exit_code: int
+    output: str
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line.split(None, 2)[2] for line in self.output.splitlines() if " warn " in line]
+
+    @property
+    def ok_lines(self) -> int:
+        return sum(1 for line in self.output.splitlines() if line.split()[1:2] == ["ok"])
+
+
+def run_doctor(backend: str, url: str) -> DoctorRun:
+    """``agentstore doctor --<backend> URL`` in a process of its own, as an operator runs it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "agentstore.cli", "doctor", f"--{backend}", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return DoctorRun(done.returncode, done.stdout + done.stderr)

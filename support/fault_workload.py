@@ -131,10 +131,13 @@ class Workload:
         self.faults.append((name, time.monotonic()))
 
     # -- what was found ---------------------------------------------------------------------
-    def recovery_ms(self) -> list[float]:
-        """Per fault and agent: ms from the server answering again to the agent's next success."""
+    def recovery_ms(self, kind: str | None = None) -> list[float]:
+        """Per fault (of ``kind``, or any) and agent: ms from the server answering again to
+        the agent's next successful call."""
         found = []
-        for _, back in self.faults:
+        for name, back in self.faults:
+            if kind is not None and name != kind:
+                continue
             for log in self.logs:
                 after = [t for t in log.successes if t >= back]
                 if after:
@@ -142,15 +145,23 @@ class Workload:
         return found
 
     def summary(self) -> str:
+        """One paragraph: the agents, the faults, what was acknowledged and refused, and the
+        median recovery per kind of fault."""
         acked = sum(len(log.acked_facts) for log in self.logs)
-        refused = sum(len(log.refusals) for log in self.logs)
-        recoveries = self.recovery_ms()
-        median = f"{statistics.median(recoveries):.0f} ms" if recoveries else "n/a"
-        kinds = ", ".join(sorted({name for name, _ in self.faults})) or "none"
+        refusals = [r.split(":", 1)[0] for log in self.logs for r in log.refusals]
+        kinds = sorted({name for name, _ in self.faults})
+        counts = ", ".join(f"{sum(n == k for n, _ in self.faults)} {k}" for k in kinds)
+        recovery = "; ".join(
+            f"{k} {statistics.median(ms):.0f} ms (n={len(ms)})"
+            for k in kinds
+            if (ms := self.recovery_ms(k))
+        )
+        refused = ", ".join(f"{refusals.count(e)} {e}" for e in sorted(set(refusals))) or "none"
         return (
-            f"{len(self.logs)} agents on {self.place.backend}: {len(self.faults)} faults "
-            f"({kinds}); {acked} facts acknowledged, {refused} calls refused with a clear error; "
-            f"median recovery {median} over {len(recoveries)} agent-recoveries"
+            f"{len(self.logs)} agents on {self.place.backend}: faults {counts or 'none'}; "
+            f"{acked} facts acknowledged; calls refused with a clear error: {refused}; "
+            f"median recovery (server answering again -> an agent's next success): "
+            f"{recovery or 'n/a'}"
         )
 
 
