@@ -1,4 +1,4 @@
-@backends:sqlite
+@slow @backends:sqlite
 Feature: A Personal Edition file locked by another program makes a writer wait, then refuse cleanly
   SQLite lets one program write at a time. A writer waits for the lock up to the busy timeout
   (5 seconds), then gets a clear one-line error; nothing of its write is kept.

@@ -1,4 +1,4 @@
-@backends:postgres,redis
+@slow @backends:postgres,redis
 Feature: A stalled server costs a caller a clear error within its bound, never a stuck thread
   A server that accepts connections but does not answer (paused, or a lock held by someone
   else) makes a call wait no longer than the wait the operator set; the call then fails in one

@@ -1,4 +1,4 @@
-@backends:postgres,redis
+@slow @backends:postgres,redis
 Feature: Agents working through a server restart lose nothing they were told was kept
   Eight agents write facts and count, each on its own, while their server stops hard and
   starts again. Calls during the outage are refused in one clear line; afterwards every write
