@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from agentstore import MemoryStore
 from agentstore.errors import AgentstoreError
-from harness.servers.faults import ThrowawayPostgres, ThrowawayRedis
+from harness.servers.faults import ThrowawayPostgres, ThrowawayRedis, wait_until
 from harness.servers.faults_plugin import FaultPlace
 from support.fault_calls import NAMESPACE, open_agent_memory
 
@@ -115,15 +115,18 @@ class Workload:
         assert not stuck, f"agents still blocked after the workload stopped: {stuck}"
 
     def wait_for_work(self, timeout: float = 60.0) -> None:
-        """Until every agent has had a write acknowledged after the last fault."""
+        """Until every agent has had a call succeed after the last fault."""
         since = self.faults[-1][1] if self.faults else 0.0
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if all(any(t > since for t in log.successes) for log in self.logs):
-                return
-            time.sleep(0.05)
-        idle = [log.agent for log in self.logs if not any(t > since for t in log.successes)]
-        raise AssertionError(f"agents {idle} had no call succeed within {timeout:g} s")
+
+        def everyone_worked() -> bool:
+            return all(any(t > since for t in log.successes) for log in self.logs)
+
+        try:
+            wait_until(everyone_worked, "every agent working", timeout)
+        except TimeoutError:
+            idle = [log.agent for log in self.logs if not any(t > since for t in log.successes)]
+            message = f"agents {idle} had no call succeed within {timeout:g} s"
+            raise AssertionError(message) from None
 
     def fault(self, name: str, action: Callable[[], None]) -> None:
         """Apply a fault; ``action`` returns once the server answers again."""
