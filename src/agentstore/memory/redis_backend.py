@@ -22,6 +22,7 @@ from agentstore.memory import patterns, redis_scripts
 from agentstore.memory.protocol import MemoryStats, StoreLifecycle
 from agentstore.memory.validation import (
     can_match,
+    canonical,
     check_increment,
     check_key,
     check_partition,
@@ -236,16 +237,29 @@ class RedisMemory(StoreLifecycle):
 
     def compare_and_set(self, key: str, expected: Any, new: Any, ttl: float | None = None) -> bool:
         check_key(key, self.namespace)
-        expected_text = encode(expected)
+        wanted = canonical(expected)
         new_text = encode(new)
         px = _px(check_ttl(ttl))
         nothing = "1" if expected is None else "0"
-        swapped = self._run(
-            self._cas,
-            [self._base + key, self._index],
-            [expected_text, new_text, px, key, self._parts, nothing],
-        )
-        return bool(swapped)
+        value = self._base + key
+        while True:
+            current = wanted
+            if expected is not None:
+                with self._guard():
+                    found = self._client.get(value)
+                if found is None:
+                    return False
+                current = found.decode()
+                if current != wanted and canonical(decode(current)) != wanted:
+                    return False
+            # The script swaps only if the exact text read is still there (or, expecting
+            # nothing, if the key is absent or null); another writer in between: read again.
+            if self._run(
+                self._cas, [value, self._index], [current, new_text, px, key, self._parts, nothing]
+            ):
+                return True
+            if expected is None:
+                return False
 
     def cleanup_expired(self) -> int:
         """Redis removes expired values itself; this only prunes their index entries."""

@@ -22,12 +22,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql import ClauseElement
 
-from agentstore.db.engine import make_engine
+from agentstore.db.engine import PoolSettings, make_engine
 from agentstore.db.sqlite_files import sqlite_file_must_exist
 from agentstore.memory.sql_backend import SqlMemory
 from agentstore.memory.sql_statements import Sql
 
-#: Connections one SQLite store keeps at most (within the engine pool's 5 + 10).
+#: Connections one SQLite store keeps at most.
 SQLITE_CONNECTIONS = 8
 
 
@@ -94,13 +94,15 @@ def _transaction(_driver: Any, cursor: Any) -> Iterator[None]:
     cursor.execute("COMMIT")
 
 
-def open_sqlite(url: str, namespace: str, prefix: str) -> SqlMemory:
+def open_sqlite(
+    url: str, namespace: str, prefix: str, pool: PoolSettings | None = None
+) -> SqlMemory:
     """A memory store in a migrated SQLite file (a missing file is refused, never created)."""
     sqlite_file_must_exist(url)
-    engine = make_engine(url)
-    # The engine's default pool allows 5 + 10 connections and fails a caller after 30 s; the
-    # store stays below that and makes threads beyond its own limit wait instead. SQLite
-    # writes one at a time anyway, so more connections would only queue on its lock.
+    # SQLite writes one at a time anyway, so more connections would only queue on its lock:
+    # the pool keeps a few and makes threads beyond them wait for one (up to 30 s).
+    pool = pool or PoolSettings(pool_size=SQLITE_CONNECTIONS, max_overflow=0, pool_timeout=30.0)
+    engine = make_engine(url, sqlite_pool=pool)
     return SqlMemory(
         url,
         engine,
@@ -110,6 +112,5 @@ def open_sqlite(url: str, namespace: str, prefix: str) -> SqlMemory:
         (),
         namespace,
         prefix,
-        max_connections=SQLITE_CONNECTIONS,
-        wait_timeout=30.0,
+        wait_timeout=pool.pool_timeout,
     )
