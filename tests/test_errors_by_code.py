@@ -21,7 +21,7 @@ import pytest
 from agentstore import Database, errors
 from agentstore.db import records
 from agentstore.urls import libpq_url
-from support.services import Provisioner, postgres_binaries
+from harness.servers.ladder import Provisioner, postgres_binaries
 
 GERMAN = "de_DE.UTF-8"
 

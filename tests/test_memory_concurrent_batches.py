@@ -13,7 +13,7 @@ import pytest
 
 from agentstore import errors, open_memory
 from agentstore.memory.protocol import MemoryStore
-from support.isolation import Isolated, Isolation
+from harness.isolation.places import Isolated, Isolation
 
 BACKENDS = ["postgres", "sqlite", "redis"]
 

@@ -17,7 +17,8 @@ import pytest
 
 from agentstore import errors, open_memory
 from agentstore.memory.protocol import MemoryStore
-from support.isolation import Isolated, Isolation
+from harness.isolation.places import Isolated, Isolation
+from support.exact import shape
 
 BACKENDS = ["postgres", "sqlite", "redis"]
 
@@ -32,16 +33,6 @@ def memory(place: Isolated) -> Iterator[MemoryStore]:
     store = open_memory(place.url, prefix=place.prefix)
     yield store
     store.close()
-
-
-def shape(value: object) -> object:
-    """The value with every object as a list of pairs and every number tagged with its type,
-    so that == sees key order and int/float/bool apart."""
-    if isinstance(value, dict):
-        return [(key, shape(item)) for key, item in value.items()]
-    if isinstance(value, list):
-        return [shape(item) for item in value]
-    return (type(value).__name__, value)
 
 
 VALUES = [
