@@ -33,7 +33,7 @@ from agentstore.memory.validation import (
     refused_increment,
     unique_keys,
 )
-from agentstore.urls import redact
+from agentstore.urls import redact, scrub
 
 _BATCH = 1000
 
@@ -58,13 +58,15 @@ def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> red
             health_check_interval=0,
         )
     except ValueError as exc:
-        raise errors.InvalidURL(f"not a usable Redis URL {redact(url)}: {one_line(exc)}") from None
+        raise errors.InvalidURL(
+            f"not a usable Redis URL {redact(url)}: {scrub(one_line(exc), url)}"
+        ) from None
     try:
         client.ping()
     except redis.RedisError as exc:
         client.close()
         raise errors.BackendUnavailable(
-            f"Redis at {redact(url)} is unreachable: {one_line(exc)}"
+            f"Redis at {redact(url)} is unreachable: {scrub(one_line(exc), url)}"
         ) from exc
     return client
 
@@ -102,7 +104,8 @@ class RedisMemory(StoreLifecycle):
 
     def _unavailable(self, exc: Exception) -> errors.BackendUnavailable:
         return errors.BackendUnavailable(
-            f"the Redis memory at {redact(self.url)} stopped answering: {one_line(exc)}"
+            f"the Redis memory at {redact(self.url)} stopped answering:"
+            f" {scrub(one_line(exc), self.url)}"
         )
 
     def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
