@@ -1,17 +1,18 @@
 """The SQL memory backend, one class for PostgreSQL and SQLite.
 
 Statements come from :mod:`sql_statements` (SQLAlchemy Core, compiled once per store) and
-run on driver connections checked out of the engine's own pool (SQLAlchemy's ``QueuePool``),
-kept in autocommit mode, so a single operation is one round trip: no BEGIN/COMMIT pair, no
-per-call compilation. Every write is a single atomic statement (upserts with
-``ON CONFLICT ... DO UPDATE ... RETURNING``); only batches open a transaction.
+run on driver connections from the engine's own pool (SQLAlchemy's ``QueuePool``, with a
+lock-free hand of idle ones on top, see ``Idle``), kept in autocommit mode, so a single
+operation is one round trip: no BEGIN/COMMIT pair, no per-call compilation. Every write is a
+single atomic statement (upserts with ``ON CONFLICT ... DO UPDATE ... RETURNING``); only
+batches open a transaction.
 
-Recovery, as the pool recommends: a checkout first asks the dialect's ``stale`` test (for
-PostgreSQL: has the server already said something on an idle connection, such as "terminating
-connection"?) and the pool swaps a stale connection for a fresh one, with no round trip. A
-statement that still meets a dropped connection invalidates it and runs again on a fresh one
-when that is safe (see ``Retry``); deadlocks and serialization failures, which roll the
-statement back, are retried a bounded number of times with a short random pause.
+Recovery: before a connection is used, the dialect's ``stale`` test (for PostgreSQL: has the
+server already spoken on this idle connection, as it does to say "terminating connection"?)
+runs, with no round trip, and a stale connection is replaced by a fresh one. A statement that
+still meets a dropped connection invalidates it and runs again on a fresh one when that is
+safe (see ``Retry``); deadlocks and serialization failures, which roll the statement back,
+are retried a bounded number of times with a short random pause.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from operator import attrgetter, methodcaller
 from typing import Any
 
 from sqlalchemy import Engine, event, exc, inspect
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.pool import Pool, PoolProxiedConnection
 
 from agentstore import errors
 from agentstore.db.failures import CONFLICTS, one_line, sqlstate, translate
@@ -75,6 +76,54 @@ class Retry(enum.Enum):
     IF_NEVER_RAN = "if never ran"
 
 
+class Idle:
+    """Connections checked out of the engine's ``QueuePool`` and kept at hand between calls.
+
+    The pool owns every connection: it opens them (with the ``connect`` hook), caps how many
+    exist, makes a thread beyond the cap wait ``pool_timeout`` seconds (then ``PoolExhausted``)
+    and throws away the ones invalidated. Checking out of it costs about as much as a whole
+    SQLite statement (benchmarks/memory.py), so a connection given back stays here, where
+    taking it is one ``list.pop`` - unless a thread is waiting in the pool, which then gets it.
+    A connection taken from here is first asked ``stale`` (the pool's checkout hook is not run
+    for it), so a connection the server ended is never used.
+    """
+
+    def __init__(self, pool: Pool, stale: Callable[[Any], bool] | None) -> None:
+        self._pool = pool
+        self._stale = stale
+        self._idle: list[PoolProxiedConnection] = []
+        self._waiting = 0
+
+    def take(self) -> PoolProxiedConnection:
+        # A taker counts itself before it looks here, and a giver puts back before it looks
+        # at the count: either the taker finds the connection, or the giver sees the taker
+        # and hands one to the pool, where the taker waits.
+        self._waiting += 1
+        try:
+            while True:
+                try:
+                    connection = self._idle.pop()
+                except IndexError:
+                    return self._pool.connect()
+                if self._stale is None or not self._stale(connection.driver_connection):
+                    return connection
+                connection.invalidate()
+                connection.close()
+        finally:
+            self._waiting -= 1
+
+    def give(self, connection: PoolProxiedConnection) -> None:
+        self._idle.append(connection)
+        if self._waiting:
+            with suppress(IndexError):
+                self._idle.pop().close()  # into the pool, which wakes a waiting thread
+
+    def close(self) -> None:
+        while self._idle:
+            with suppress(Exception):  # a connection the server already dropped
+                self._idle.pop().close()
+
+
 class SqlMemory(StoreLifecycle):
     """A ``MemoryStore`` on PostgreSQL or SQLite; ``prefix`` scopes its rows."""
 
@@ -96,7 +145,7 @@ class SqlMemory(StoreLifecycle):
         self.prefix = prefix
         self.wait_timeout = wait_timeout
         self._engine = engine
-        self._pool = engine.pool
+        self._connections = Idle(engine.pool, stale)
         self._dialect = dialect
         self._transaction = transaction
         self._value_errors = integrity_errors
@@ -124,7 +173,7 @@ class SqlMemory(StoreLifecycle):
         while True:
             connection = None
             try:
-                connection = self._pool.connect()
+                connection = self._connections.take()
                 cursor = _cursor(connection)
                 cursor.execute(sql.text, sql.args(params))
                 result = None if fetch is None else fetch(cursor)
@@ -132,7 +181,7 @@ class SqlMemory(StoreLifecycle):
                 attempt += 1
                 self._recover(connection, error, attempt, retry)
                 continue
-            connection.close()  # back to the pool
+            self._connections.give(connection)
             return result
 
     def _batch(self, sql: Sql, rows: list[dict[str, Any]]) -> None:
@@ -141,7 +190,7 @@ class SqlMemory(StoreLifecycle):
         while True:
             connection = None
             try:
-                connection = self._pool.connect()
+                connection = self._connections.take()
                 cursor = _cursor(connection)
                 with self._transaction(connection.driver_connection, cursor):
                     cursor.executemany(sql.text, [sql.args(row) for row in rows])
@@ -149,7 +198,7 @@ class SqlMemory(StoreLifecycle):
                 attempt += 1
                 self._recover(connection, error, attempt, Retry.ALWAYS)
                 continue
-            connection.close()
+            self._connections.give(connection)
             return
 
     def _recover(
@@ -165,7 +214,9 @@ class SqlMemory(StoreLifecycle):
         if connection is not None:
             if lost:
                 connection.invalidate(error)
-            connection.close()
+                connection.close()
+            else:
+                self._connections.give(connection)
         if code in CONFLICTS:
             if attempt < CONFLICT_ATTEMPTS:
                 log.debug("%s rolled back (SQLSTATE %s); attempt %d", self, code, attempt + 1)
@@ -366,6 +417,7 @@ class SqlMemory(StoreLifecycle):
         return max(self._run(self._sql.cleanup, self._params(), _COUNT), 0)
 
     def close(self) -> None:
+        self._connections.close()
         self._engine.dispose()
 
 
