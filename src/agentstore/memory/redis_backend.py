@@ -40,6 +40,11 @@ from agentstore.urls import redact, scrub
 _BATCH = 1000
 
 
+def _text(reply: bytes | str) -> str:
+    """A reply as text (the client returns bytes)."""
+    return reply.decode() if isinstance(reply, bytes) else reply
+
+
 def _px(ttl: float | None) -> str:
     """A TTL in whole milliseconds for PX ('' = no expiry), never rounded down to zero."""
     return "" if ttl is None else str(max(1, math.ceil(ttl * 1000)))
@@ -158,7 +163,7 @@ class RedisMemory(StoreLifecycle):
             text = self._client.get(self._base + key)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise self._unavailable(exc) from exc
-        return default if text is None else decode(text)
+        return default if text is None else decode(_text(text))
 
     def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:
         return self._values(unique_keys(keys, self.namespace))
@@ -170,7 +175,7 @@ class RedisMemory(StoreLifecycle):
                 chunk = keys[start : start + _BATCH]
                 texts = self._client.mget([self._base + key for key in chunk])
                 found.update(
-                    (key, decode(text))
+                    (key, decode(_text(text)))
                     for key, text in zip(chunk, texts, strict=True)
                     if text is not None
                 )
@@ -285,7 +290,7 @@ class RedisMemory(StoreLifecycle):
                     found = self._client.get(value)
                 if found is None:
                     return False
-                current = found.decode()
+                current = _text(found)
                 if current != wanted and canonical(decode(current)) != wanted:
                     return False
             # The script swaps only if the exact text read is still there (or, expecting

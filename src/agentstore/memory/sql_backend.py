@@ -414,7 +414,7 @@ class SqlMemory(StoreLifecycle):
                 return True
 
     def cleanup_expired(self) -> int:
-        return max(self._run(self._sql.cleanup, self._params(), _COUNT), 0)
+        return max(int(self._run(self._sql.cleanup, self._params(), _COUNT)), 0)
 
     def close(self) -> None:
         self._connections.close()
@@ -443,6 +443,7 @@ def _watch(
 def _cursor(connection: PoolProxiedConnection) -> Any:
     """The connection's cursor, made once per driver connection and kept with it."""
     driver = connection.driver_connection
+    assert driver is not None, "a checked-out connection has a driver connection"
     kept = connection.info.get(_CURSOR)
     if kept is None or kept[0] is not driver:
         kept = connection.info[_CURSOR] = (driver, driver.cursor())

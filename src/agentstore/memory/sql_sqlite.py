@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Select
 
 from agentstore.db.engine import PoolSettings, make_engine
 from agentstore.db.sqlite_files import sqlite_file_must_exist
@@ -58,7 +58,9 @@ class SqliteDialect:
 
     def key_in(self, column: ColumnElement[str], name: str) -> ColumnElement[bool]:
         # One JSON array parameter instead of a variable number of placeholders.
-        keys = select(literal_column("value")).select_from(func.json_each(bindparam(name)))
+        keys: Select[Any] = select(literal_column("value")).select_from(
+            func.json_each(bindparam(name))
+        )
         return column.in_(keys.scalar_subquery())
 
     def keys_param(self, keys: list[str]) -> Any:
@@ -66,7 +68,7 @@ class SqliteDialect:
 
     def compile(self, statement: ClauseElement) -> Sql:
         compiled = statement.compile(dialect=self._dialect)
-        names = compiled.positiontup or []
+        names: list[str] = getattr(compiled, "positiontup", None) or []
         if len(names) == 1:
             (name,) = names
             return Sql(str(compiled), lambda params: (params[name],))
