@@ -58,3 +58,43 @@ def kill_redis_clients(url: str, ids: list[int]) -> int:
         return sum(int(admin.execute_command("CLIENT", "KILL", "ID", str(i))) for i in ids)
     finally:
         admin.close()
+
+
+def open_connections(store: Any, count: int) -> None:
+    """Make the store's pool open ``count`` connections and leave them idle (under the API:
+    a pool opens connections only as calls need them)."""
+    engine = getattr(store, "_engine", None) or getattr(store, "engine", None)
+    if engine is not None:  # SQL: SQLAlchemy's pool
+        held = [engine.pool.connect() for _ in range(count)]
+        for connection in held:
+            connection.close()
+        return
+    pool = store._client.connection_pool
+    taken = [pool.get_connection() for _ in range(count)]
+    for connection in taken:
+        connection.send_command("PING")
+        connection.read_response()
+        pool.release(connection)
+
+
+def drop_connections(backend: str, url: str, store: Any) -> int:
+    """Have the server end every connection ``store`` holds (and nobody else's); how many."""
+    if backend == "redis":
+        return kill_redis_clients(url, redis_client_ids(store._client))
+    return terminate_postgres_sessions(url)
+
+
+def every_kind_of_call(memory: Any, rounds: int) -> int:
+    """``rounds`` rounds of store, retrieve, increment, compare-and-set, batch, list and exists
+    on keys of their own ("aqe/drill/..."); each checks its answer. Returns the calls made."""
+    calls = 0
+    for n in range(rounds):
+        memory.store(f"aqe/drill/{n}", {"round": n})
+        assert memory.retrieve(f"aqe/drill/{n}") == {"round": n}
+        assert memory.increment("aqe/drill-count") == n + 1
+        assert memory.compare_and_set("aqe/drill-flag", None if n == 0 else n - 1, n)
+        memory.store_many({f"aqe/drill-many/{n}/{i}": i for i in range(3)})
+        assert len(memory.list_keys("aqe/drill-many/")) == 3 * (n + 1)
+        assert memory.exists(f"aqe/drill/{n}")
+        calls += 7
+    return calls

@@ -22,22 +22,6 @@ from support import memory_faults
 OPEN = 6  # connections open when the server drops them
 
 
-def open_connections(store: object, count: int) -> None:
-    """Make the store's pool open ``count`` connections (under the API) and keep them idle."""
-    engine = getattr(store, "_engine", None) or getattr(store, "engine", None)
-    if engine is not None:  # SQL: SQLAlchemy's pool
-        held = [engine.pool.connect() for _ in range(count)]
-        for connection in held:
-            connection.close()
-        return
-    pool = store._client.connection_pool  # type: ignore[attr-defined]
-    taken = [pool.get_connection() for _ in range(count)]
-    for connection in taken:
-        connection.send_command("PING")
-        connection.read_response()
-        pool.release(connection)
-
-
 def every_kind_of_call(memory: MemoryStore, round_: int) -> None:
     memory.store(f"aqe/after/{round_}", {"round": round_})
     assert memory.retrieve(f"aqe/after/{round_}") == {"round": round_}
@@ -67,7 +51,7 @@ def test_the_postgres_memory_recovers_after_its_connections_are_terminated(
 ) -> None:
     place, memory = pg_memory
     prepared(memory)
-    open_connections(memory, OPEN)
+    memory_faults.open_connections(memory, OPEN)
     assert memory_faults.terminate_postgres_sessions(place.url) >= OPEN
     started = time.perf_counter()
     assert memory.retrieve("aqe/before") == "kept"  # the first call after the drop
@@ -82,7 +66,7 @@ def test_a_write_that_never_ran_is_not_lost_after_the_drop(
 ) -> None:
     place, memory = pg_memory
     prepared(memory)
-    open_connections(memory, OPEN)
+    memory_faults.open_connections(memory, OPEN)
     memory_faults.terminate_postgres_sessions(place.url)
     for _ in range(OPEN + 2):  # each would meet a dead connection, were it handed one
         memory.increment("aqe/calls")
@@ -93,7 +77,7 @@ def test_the_redis_memory_recovers_after_its_clients_are_killed(isolation: Isola
     place = isolation("redis")
     with open_memory(place.url, prefix=place.prefix) as memory:
         prepared(memory)
-        open_connections(memory, OPEN)
+        memory_faults.open_connections(memory, OPEN)
         ids = memory_faults.redis_client_ids(memory._client)  # type: ignore[attr-defined]
         assert len(ids) >= OPEN
         assert memory_faults.kill_redis_clients(place.url, ids) == len(ids)
@@ -109,7 +93,7 @@ def test_a_database_recovers_after_its_connections_are_terminated(isolation: Iso
             with db.session() as session:
                 session.execute(text("SELECT 1"))
 
-        open_connections(db, OPEN)
+        memory_faults.open_connections(db, OPEN)
         assert memory_faults.terminate_postgres_sessions(place.url) >= OPEN
         for _ in range(OPEN + 2):
             query()
