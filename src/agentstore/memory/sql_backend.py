@@ -107,8 +107,7 @@ class Idle:
                     return self._pool.connect()
                 if self._stale is None or not self._stale(connection.driver_connection):
                     return connection
-                connection.invalidate()
-                connection.close()
+                connection.invalidate()  # the pool discards it and frees its place
         finally:
             self._waiting -= 1
 
@@ -213,8 +212,7 @@ class SqlMemory(StoreLifecycle):
         lost = connection is not None and self._lost(error, connection)
         if connection is not None:
             if lost:
-                connection.invalidate(error)
-                connection.close()
+                connection.invalidate(error)  # which also hands it back to the pool
             else:
                 self._connections.give(connection)
         if code in CONFLICTS:
