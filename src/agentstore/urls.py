@@ -29,10 +29,11 @@ def redact(url: str) -> str:
 
     A password may hold ``#``, ``/``, ``?``, ``:`` or ``@`` unescaped, and parsers disagree on
     where it ends, so this reads no further than it must: everything between the first ``:``
-    of the user part and the *last* ``@`` is hidden (``user:***@host...``), and so is every
-    ``password=`` query parameter. That stretch holds whatever the connecting parsers
-    (SQLAlchemy's ``make_url``, redis-py's ``urlparse``) take for the password, however they
-    split a malformed URL. A URL with no ``@`` and no ``password=`` comes back unchanged.
+    of the user part and the *last* ``@`` is hidden (``user:***@host...``), and so is a
+    ``password=`` query parameter (and what may belong to it, see ``KNOWN_PARAMETERS``).
+    That stretch holds whatever the connecting parsers (SQLAlchemy's ``make_url``, redis-py's
+    ``urlparse``) take for the password, however they split a malformed URL. A URL with no
+    ``@`` and no ``password=`` comes back unchanged.
     """
     if not isinstance(url, str):
         return "<not a URL>"
@@ -44,15 +45,38 @@ def redact(url: str) -> str:
             rest = f"{user}:***@{hostpart}"
     path, question, query = rest.partition("?")
     if question:
-        query = "&".join(_redact_parameter(item) for item in query.split("&"))
+        query = _redact_query(query)
     return f"{scheme}{sep}{path}{question}{query}"
 
 
-def _redact_parameter(item: str) -> str:
-    name, equals, _value = item.partition("=")
-    if equals and unquote(name).strip().lower() == "password":
-        return f"{name}=***"
-    return item
+#: Query parameters shown after a password: an unescaped ``&`` in a password makes the rest
+#: of it look like more parameters, so after one only these well-known names are shown.
+KNOWN_PARAMETERS = frozenset(
+    {
+        "application_name", "client_encoding", "connect_timeout", "gssencmode", "keepalives",
+        "options", "sslcert", "sslkey", "sslmode", "sslrootcert", "target_session_attrs",
+        "client_name", "db", "health_check_interval", "protocol", "socket_timeout",
+        "ssl_cert_reqs",
+    }
+)  # fmt: skip
+
+
+def _redact_query(query: str) -> str:
+    """The query with its password hidden, and after it any item that may be part of it."""
+    items = query.split("&")
+    shown: list[str] = []
+    hidden = False
+    for item in items:
+        name, equals, _value = item.partition("=")
+        key = unquote(name).strip().lower()
+        if equals and key == "password":
+            shown.append(f"{name}=***")
+            hidden = True
+        elif not hidden or (equals and key in KNOWN_PARAMETERS):
+            shown.append(item)
+        elif shown[-1] != "...":
+            shown.append("...")
+    return "&".join(shown)
 
 
 def _parsed_passwords(url: str) -> set[str]:
