@@ -11,7 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from agentstore import errors, open_memory
+from agentstore import Database, errors, open_memory
+from agentstore.db import records
 from agentstore.memory.protocol import MemoryStore
 from harness.isolation.places import Isolated, Isolation
 
@@ -79,6 +80,24 @@ def test_one_store_shared_by_16_threads_ends_as_one_thread_would(memory: MemoryS
     assert memory.stats().keys == 16 * 25 + 16 * 20 + 1
 
 
-def test_a_conflict_that_never_clears_is_named_as_such() -> None:
-    assert issubclass(errors.WriteConflict, errors.AgentstoreError)
-    assert not issubclass(errors.WriteConflict, errors.BackendUnavailable)
+def test_a_deadlock_is_named_as_a_conflict_not_as_an_unavailable_server(
+    isolation: Isolation,
+) -> None:
+    """Two sessions taking two agents in opposite orders: the server breaks the cycle by
+    refusing one, which is told as ``WriteConflict`` (retrying is safe), not as a dead server."""
+    place = isolation("postgres")
+    with Database(place.url) as db:
+        with db.session() as session:
+            records.create_agent(session, "a", "planner")
+            records.create_agent(session, "b", "coder")
+        both_hold_one = threading.Barrier(2)
+
+        def take(first: str, second: str) -> None:
+            with db.session() as session:
+                records.update_agent(session, first, status="busy")
+                both_hold_one.wait()
+                records.update_agent(session, second, status="busy")
+
+        errors_seen = run_in_threads(2, lambda w: take(*(("a", "b") if w == 0 else ("b", "a"))))
+    assert [type(error) for error in errors_seen] == [errors.WriteConflict]
+    assert "40P01" in str(errors_seen[0])
