@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,11 +34,9 @@ class Agent:
 
 
 @pytest.fixture
-def memories() -> Iterator[Memories]:
-    """Every memory a scenario opens, closed when it ends."""
-    opened = Memories()
-    yield opened
-    opened.close_all()
+def memories(isolation: Isolation) -> Memories:
+    """Opens the scenario's memories; its isolation closes them when it ends."""
+    return Memories(isolation)
 
 
 def _step(text: str) -> Any:

@@ -13,31 +13,25 @@ from typing import Any
 from faker import Faker
 
 from agentstore import MemoryStore, open_memory
-from harness.isolation.places import Isolated
+from harness.isolation.places import Isolated, Isolation
 
 NAMESPACE = "aqe"
 
 
 class Memories:
-    """Opens memories in a scenario's own place and closes every one of them at the end."""
+    """Opens memories in a scenario's own place; the scenario's isolation closes them."""
 
-    def __init__(self) -> None:
-        self._open: list[MemoryStore] = []
+    def __init__(self, isolation: Isolation) -> None:
+        self._isolation = isolation
 
     def open(self, place: Isolated, scope: str = "") -> MemoryStore:
         """The memory of ``place``; a ``scope`` gives a store of its own on the same server."""
         memory = open_memory(place.url, namespace=NAMESPACE, prefix=place.prefix + scope)
-        self._open.append(memory)
-        return memory
+        return self._isolation.closing(memory)
 
     def close(self, memory: MemoryStore) -> None:
+        """Close one memory now (closing it again at the end does no harm)."""
         memory.close()
-        if memory in self._open:
-            self._open.remove(memory)
-
-    def close_all(self) -> None:
-        while self._open:
-            self._open.pop().close()
 
 
 def partition_counts(parts: list[str]) -> dict[str, int]:
