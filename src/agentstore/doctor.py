@@ -44,7 +44,7 @@ def postgres_connect_args(url: str) -> dict[str, Any]:
     so the doctor checks the very server, user and password an engine would use."""
     try:
         parsed = make_url(sqlalchemy_url(url))
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # a port that is no number, say
         raise InvalidURL(f"not a usable PostgreSQL URL: {redact(url)}") from None
     args: dict[str, Any] = {
         "host": parsed.host,

@@ -131,7 +131,7 @@ def scrub(text: str, url: str) -> str:
         if secret in text or any(
             secret[i : i + _QUOTE] in text for i in range(len(secret) - _QUOTE + 1)
         ):
-            return "(the driver's message is withheld: it may quote the password)"
+            return "(details withheld: they may quote the password)"
     return text
 
 

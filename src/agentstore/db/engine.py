@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from agentstore.urls import backend_of, sqlalchemy_url
+from agentstore.errors import InvalidURL
+from agentstore.urls import backend_of, redact, scrub, sqlalchemy_url
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,12 @@ def make_engine(
     ``sqlite_pool`` sizes the pool of a SQLite file's engine (SQLAlchemy's defaults otherwise).
     """
     target = sqlalchemy_url(url)
+    try:
+        make_url(target)
+    except (ArgumentError, ValueError) as error:  # a port that is no number, say
+        raise InvalidURL(
+            f"not a usable database URL {redact(url)}: {scrub(str(error), url)}"
+        ) from None
     if backend_of(url) == "postgres":
         pool = pool or PoolSettings()
         return create_engine(
