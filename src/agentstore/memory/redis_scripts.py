@@ -22,6 +22,14 @@ from __future__ import annotations
 #: Joins the prefix to every name a store writes; refused in prefixes, keys and partitions.
 SEPARATOR = "\x1f"
 
+
+def layout(namespace: str, prefix: str) -> tuple[str, str, str]:
+    """A store's names: (the start of every value's name, the index, the partition-set prefix)."""
+    base = prefix + SEPARATOR
+    meta = f"{base}{namespace}{SEPARATOR}"
+    return base, meta + "keys", meta + "partition" + SEPARATOR
+
+
 # The index helpers every script shares (``parts`` = the partition-set prefix): ``place``
 # moves ``field`` into ``partition``; ``unindex`` drops it from a known partition; ``forget``
 # drops it from whichever partition holds it.

@@ -140,7 +140,53 @@ def _broken(driver: Any) -> bool:
     return bool(getattr(driver, "broken", False) or getattr(driver, "closed", False))
 
 
-class SqlMemory(StoreLifecycle):
+class SqlFailures:
+    """What a failed statement means to a caller; shared with ``agentstore.asyncio``.
+
+    Needs ``url``, ``_engine`` (its ``dialect``), ``_dialect`` (its ``name``),
+    ``_value_errors`` and ``_connections`` (its ``timeout``) on the store.
+    """
+
+    url: str
+    _engine: Any
+    _dialect: SqlDialect
+    _value_errors: tuple[type[BaseException], ...]
+    _connections: Any
+
+    def _lost(self, error: Exception, driver: Any) -> bool:
+        """Whether the connection ``error`` came from is gone (the dialect's own judgement)."""
+        dialect = self._engine.dialect
+        return _broken(driver) or (
+            isinstance(error, dialect.loaded_dbapi.Error)
+            and dialect.is_disconnect(error, driver, None)
+        )
+
+    def _translate(self, error: Exception, lost: bool) -> errors.AgentstoreError | None:
+        """What ``error`` means to a caller, through ``agentstore.db.failures`` like every
+        other part of agentstore; ``None`` for an error that has no meaning here."""
+        if isinstance(error, errors.AgentstoreError):
+            return None
+        if isinstance(error, self._value_errors):
+            return errors.InvalidValue(
+                f"the stored value cannot take this change: {one_line(error)}"
+            )
+        dbapi_error = self._engine.dialect.loaded_dbapi.Error
+        if isinstance(error, dbapi_error):  # raised by the driver itself: wrap as SQLAlchemy would
+            error = exc.DBAPIError.instance(
+                None, None, error, dbapi_error, connection_invalidated=lost
+            )
+        if not isinstance(error, exc.SQLAlchemyError):
+            return None
+        translated = translate(error, self.url, self._connections.timeout)
+        if translated is None and isinstance(error, exc.OperationalError | exc.InterfaceError):
+            translated = errors.BackendUnavailable(
+                f"the {self._dialect.name} memory at {redact(self.url)} stopped answering:"
+                f" {one_line(getattr(error, 'orig', error))}"
+            )
+        return translated
+
+
+class SqlMemory(SqlFailures, StoreLifecycle):
     """A ``MemoryStore`` on PostgreSQL or SQLite; ``prefix`` scopes its rows."""
 
     def __init__(
@@ -203,38 +249,6 @@ class SqlMemory(StoreLifecycle):
         if translated is None:
             raise error
         raise translated from error
-
-    def _lost(self, error: Exception, driver: Any) -> bool:
-        """Whether the connection ``error`` came from is gone (the dialect's own judgement)."""
-        dialect = self._engine.dialect
-        return _broken(driver) or (
-            isinstance(error, dialect.loaded_dbapi.Error)
-            and dialect.is_disconnect(error, driver, None)
-        )
-
-    def _translate(self, error: Exception, lost: bool) -> errors.AgentstoreError | None:
-        """What ``error`` means to a caller, through ``agentstore.db.failures`` like every
-        other part of agentstore; ``None`` for an error that has no meaning here."""
-        if isinstance(error, errors.AgentstoreError):
-            return None
-        if isinstance(error, self._value_errors):
-            return errors.InvalidValue(
-                f"the stored value cannot take this change: {one_line(error)}"
-            )
-        dbapi_error = self._engine.dialect.loaded_dbapi.Error
-        if isinstance(error, dbapi_error):  # raised by the driver itself: wrap as SQLAlchemy would
-            error = exc.DBAPIError.instance(
-                None, None, error, dbapi_error, connection_invalidated=lost
-            )
-        if not isinstance(error, exc.SQLAlchemyError):
-            return None
-        translated = translate(error, self.url, self._connections.timeout)
-        if translated is None and isinstance(error, exc.OperationalError | exc.InterfaceError):
-            translated = errors.BackendUnavailable(
-                f"the {self._dialect.name} memory at {redact(self.url)} stopped answering:"
-                f" {one_line(getattr(error, 'orig', error))}"
-            )
-        return translated
 
     # -- the MemoryStore API ----------------------------------------------------------------
 
@@ -396,15 +410,29 @@ def _check_schema(engine: Engine, url: str, timeout: float) -> None:
     """Fail early and clearly: an unreachable server, or a database never migrated."""
     try:
         with engine.connect() as connection:
-            present = inspect(connection).has_table(TABLE.name)
+            present = has_memory_table(connection)
     except exc.DBAPIError as error:
         engine.dispose()
-        translated = translate(error, url, timeout) or errors.BackendUnavailable(
-            f"cannot reach the memory database at {redact(url)}: {one_line(error.orig)}"
-        )
-        raise translated from error
+        raise unreachable(error, url, timeout) from error
     if not present:
         engine.dispose()
-        raise errors.SchemaNotMigrated(
-            f"{redact(url)} has no memory table yet: run `agentstore migrate up --url URL` first"
-        )
+        raise not_migrated(url)
+
+
+def has_memory_table(connection: Any) -> bool:
+    """Whether the database behind ``connection`` holds the memory table."""
+    return inspect(connection).has_table(TABLE.name)
+
+
+def unreachable(error: exc.DBAPIError, url: str, timeout: float) -> errors.AgentstoreError:
+    """Why a store could not open: the server did not answer (or the pool was full)."""
+    return translate(error, url, timeout) or errors.BackendUnavailable(
+        f"cannot reach the memory database at {redact(url)}: {one_line(error.orig)}"
+    )
+
+
+def not_migrated(url: str) -> errors.SchemaNotMigrated:
+    """A database with no memory table: never migrated."""
+    return errors.SchemaNotMigrated(
+        f"{redact(url)} has no memory table yet: run `agentstore migrate up --url URL` first"
+    )

@@ -79,13 +79,16 @@ def _transaction(driver: Any, _cursor: Any) -> Iterator[None]:
         yield
 
 
+#: No pre-ping (the store keeps its connections), a short connect timeout; the store keeps
+#: at most pool_size + max_overflow connections and makes a caller beyond wait for one.
+MEMORY_POOL = PoolSettings(pool_size=10, max_overflow=0, pool_pre_ping=False, connect_timeout=3)
+
+
 def open_postgres(url: str, namespace: str, prefix: str) -> SqlMemory:
     """A memory store in a migrated PostgreSQL database."""
     import psycopg
 
-    # No pre-ping (the store keeps its connections), a short connect timeout; the store keeps
-    # at most pool_size + max_overflow connections and makes a thread beyond wait for one.
-    pool = PoolSettings(pool_size=10, max_overflow=0, pool_pre_ping=False, connect_timeout=3)
+    pool = MEMORY_POOL
     engine = make_engine(url, pool)
     return SqlMemory(
         url,
