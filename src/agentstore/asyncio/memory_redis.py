@@ -49,7 +49,7 @@ async def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) 
         )
     except ValueError as exc:
         raise unusable_url(url, exc) from None
-    client = aioredis.Redis(connection_pool=pool, auto_close_connection_pool=True)
+    client = aioredis.Redis.from_pool(pool)  # the client owns the pool and closes it
     try:
         await client.ping()
     except redis.RedisError as exc:

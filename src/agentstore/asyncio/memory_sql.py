@@ -135,8 +135,11 @@ class SqliteDriver:
 
     @staticmethod
     async def settle(driver: Any) -> bool:
-        # aiosqlite runs calls in order on its thread: this waits for a cancelled statement
-        # to finish, then rolls back a batch it may have left open (a no-op otherwise).
+        # Like psycopg's cancel request: stop the statement still running on aiosqlite's
+        # thread (say, waiting for another writer's lock), so a cancelled write does not land
+        # later; then roll back a batch it may have left open (a no-op otherwise). aiosqlite
+        # runs calls in order, so the rollback waits for the interrupted statement to end.
+        await driver.interrupt()
         await driver.rollback()
         return not driver.in_transaction
 
