@@ -22,7 +22,7 @@ from agentstore import errors, open_memory
 from agentstore.asyncio import AsyncMemoryStore
 from agentstore.asyncio import open_memory as open_async_memory
 from agentstore.urls import libpq_url
-from support.isolation import Isolated, Isolation
+from harness.isolation.places import Isolated, Isolation
 
 pytestmark = pytest.mark.asyncio
 BACKENDS = ["postgres", "sqlite", "redis"]
