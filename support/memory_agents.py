@@ -6,25 +6,38 @@ Steps stay one-liners by calling these helpers; every memory opened here is clos
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from faker import Faker
 
 from agentstore import MemoryStore, open_memory
 from harness.isolation.places import Isolated
+from support import api_binding
+from support.memory_async import SyncFacade
 
 NAMESPACE = "aqe"
 
 
 class Memories:
-    """Opens memories in a scenario's own place and closes every one of them at the end."""
+    """Opens memories in a scenario's own place and closes every one of them at the end.
+
+    With ``--api=async`` each memory is ``agentstore.asyncio``'s, behind a sync facade that
+    runs it on this scenario's own event loop (``support.memory_async``).
+    """
 
     def __init__(self) -> None:
         self._open: list[MemoryStore] = []
+        self._loop: asyncio.Runner | None = None
 
     def open(self, place: Isolated, scope: str = "") -> MemoryStore:
         """The memory of ``place``; a ``scope`` gives a store of its own on the same server."""
-        memory = open_memory(place.url, namespace=NAMESPACE, prefix=place.prefix + scope)
+        prefix = place.prefix + scope
+        if api_binding.selected == "async":
+            self._loop = self._loop or asyncio.Runner()
+            memory: MemoryStore = SyncFacade(self._loop, place.url, NAMESPACE, prefix)
+        else:
+            memory = open_memory(place.url, namespace=NAMESPACE, prefix=prefix)
         self._open.append(memory)
         return memory
 
@@ -34,8 +47,12 @@ class Memories:
             self._open.remove(memory)
 
     def close_all(self) -> None:
-        while self._open:
-            self._open.pop().close()
+        try:
+            while self._open:
+                self._open.pop().close()
+        finally:
+            if self._loop is not None:
+                self._loop.close()
 
 
 def partition_counts(parts: list[str]) -> dict[str, int]:
