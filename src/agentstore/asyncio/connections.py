@@ -140,3 +140,68 @@ class Connections:
                 await greenlet_spawn(fairy.close)
         self._all.clear()
         self.opened = 0
+
+
+class SharedReaders:
+    """SQLite connections that reads share, several in flight on each (WAL: readers never
+    wait for the writer). aiosqlite runs a connection's calls in order on its own thread, so
+    queued reads keep that thread busy instead of waiting for the event loop to hand the
+    connection on; a cancelled read changes nothing, so nothing needs settling."""
+
+    def __init__(
+        self, engine: AsyncEngine, prepare: Callable[[Any], Awaitable[Any]], *, size: int
+    ) -> None:
+        self.size = size
+        self._engine = engine
+        self._prepare = prepare
+        self._busy: dict[Any, int] = {}  # driver connection -> reads in flight on it
+        self._fairies: dict[Any, Any] = {}
+        self._opening = 0
+
+    async def pick(self) -> Any:
+        """An idle reader, a new one while fewer than ``size`` exist, else the least busy."""
+        for driver, busy in self._busy.items():
+            if not busy:
+                return driver
+        if len(self._busy) + self._opening < self.size:
+            self._opening += 1
+            try:
+                fairy = await self._engine.raw_connection()
+                try:
+                    await self._prepare(fairy.driver_connection)
+                except BaseException:
+                    await asyncio.shield(greenlet_spawn(fairy.invalidate))
+                    raise
+            finally:
+                self._opening -= 1
+            self._fairies[fairy.driver_connection] = fairy
+            self._busy[fairy.driver_connection] = 0
+            return fairy.driver_connection
+        if not self._busy:  # every reader is still opening: wait for one
+            await asyncio.sleep(0)
+            return await self.pick()
+        return min(self._busy, key=self._busy.__getitem__)
+
+    async def read(self, driver: Any, text: str, args: Any) -> list[Any]:
+        """All rows of one statement on ``driver`` (a connection from :meth:`pick`)."""
+        self._busy[driver] = self._busy.get(driver, 0) + 1
+        try:
+            return list(await driver.execute_fetchall(text, args))
+        finally:
+            if driver in self._busy:
+                self._busy[driver] -= 1
+
+    async def discard(self, driver: Any) -> None:
+        """Stop using a reader whose connection broke."""
+        self._busy.pop(driver, None)
+        fairy = self._fairies.pop(driver, None)
+        if fairy is not None:
+            with suppress(Exception):
+                await greenlet_spawn(fairy.invalidate)
+
+    async def close(self) -> None:
+        for fairy in self._fairies.values():
+            with suppress(Exception):
+                await greenlet_spawn(fairy.close)
+        self._fairies.clear()
+        self._busy.clear()

@@ -20,7 +20,7 @@ from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from agentstore import errors
-from agentstore.asyncio.connections import Connections, Entry
+from agentstore.asyncio.connections import Connections, Entry, SharedReaders
 from agentstore.asyncio.protocol import AsyncStoreLifecycle
 from agentstore.db.engine import SqliteSettings, apply_sqlite_pragmas, postgres_options
 from agentstore.memory import patterns
@@ -55,6 +55,9 @@ ONE, ALL, COUNT = "one", "all", "count"
 
 class PostgresDriver:
     """psycopg's ``AsyncConnection``: autocommit, a cursor kept per connection."""
+
+    #: psycopg runs one statement at a time per connection: reads take one like writes.
+    shared_readers = 0
 
     def __init__(self, engine: AsyncEngine) -> None:
         from agentstore.memory.sql_postgres import PostgresDialect
@@ -95,6 +98,9 @@ class PostgresDriver:
 
 class SqliteDriver:
     """aiosqlite's ``Connection``: autocommit; reads fetch in the same hop as they execute."""
+
+    #: Connections reads share (``SharedReaders``), besides the writers' own.
+    shared_readers = 4
 
     def __init__(self, engine: AsyncEngine) -> None:
         from agentstore.memory.sql_sqlite import SqliteDialect
@@ -210,6 +216,11 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
         self._scope = patterns.prefix_to_like(namespace + "/")
         self._sql: Statements = build(driver.dialect)
         self._connections = Connections(engine, driver.prepare, limit=limit, timeout=timeout)
+        self._readers = (
+            SharedReaders(engine, driver.prepare, size=driver.shared_readers)
+            if driver.shared_readers
+            else None
+        )
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -230,6 +241,26 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
             raise
         self._connections.give(entry)
         return result
+
+    async def _read(self, sql: Sql, params: dict[str, Any], fetch: str) -> Any:
+        """Run a read: on a shared reader where the driver has them, else as any statement."""
+        readers = self._readers
+        if readers is None:
+            return await self._run(sql, params, fetch)
+        driver = await readers.pick()
+        try:
+            rows = await readers.read(driver, sql.text, sql.args(params))
+        except Exception as error:
+            lost = self._lost(error, driver)
+            if lost:
+                await readers.discard(driver)
+            translated = self._translate(error, lost)
+            if translated is None:
+                raise
+            raise translated from error
+        if fetch == ONE:
+            return rows[0] if rows else None
+        return rows
 
     @asynccontextmanager
     async def _held(self) -> AsyncIterator[Entry]:
@@ -303,14 +334,14 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
 
     async def retrieve(self, key: str, default: Any = None) -> Any:
         check_key(key, self.namespace)
-        row = await self._run(self._sql.get, {"p_prefix": self.prefix, "p_key": key}, ONE)
+        row = await self._read(self._sql.get, {"p_prefix": self.prefix, "p_key": key}, ONE)
         return default if row is None else decode(row[0])
 
     async def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:
         wanted = unique_keys(keys, self.namespace)
         if not wanted:
             return {}
-        rows = await self._run(
+        rows = await self._read(
             self._sql.get_many,
             {"p_prefix": self.prefix, "p_keys": self._dialect.keys_param(wanted)},
             ALL,
@@ -324,12 +355,12 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
 
     async def exists(self, key: str) -> bool:
         check_key(key, self.namespace)
-        row = await self._run(self._sql.exists, {"p_prefix": self.prefix, "p_key": key}, ONE)
+        row = await self._read(self._sql.exists, {"p_prefix": self.prefix, "p_key": key}, ONE)
         return row is not None
 
     async def ttl(self, key: str) -> float | None:
         check_key(key, self.namespace)
-        row = await self._run(self._sql.ttl_left, {"p_prefix": self.prefix, "p_key": key}, ONE)
+        row = await self._read(self._sql.ttl_left, {"p_prefix": self.prefix, "p_key": key}, ONE)
         if row is None:
             raise KeyError(key)
         return None if row[0] is None else max(float(row[0]), 0.0)
@@ -337,7 +368,7 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
     async def search(self, pattern: str) -> dict[str, Any]:
         if not can_match(pattern, "search pattern"):
             return {}
-        rows = await self._run(
+        rows = await self._read(
             self._sql.search, self._params(p_pattern=patterns.glob_to_like(pattern)), ALL
         )
         return {key: decode(text) for key, text in sorted(rows)}
@@ -350,10 +381,10 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
             return []
         params = self._params(p_pattern=patterns.prefix_to_like(scoped))
         if partition is None:
-            rows = await self._run(self._sql.list_keys, params, ALL)
+            rows = await self._read(self._sql.list_keys, params, ALL)
         else:
             params["p_partition"] = check_partition(partition)
-            rows = await self._run(self._sql.list_partition_keys, params, ALL)
+            rows = await self._read(self._sql.list_partition_keys, params, ALL)
         # Sorted here, by code point: database collations differ, Python's order does not.
         return sorted(row[0] for row in rows)
 
@@ -364,7 +395,7 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
         return _live(rows)
 
     async def stats(self) -> MemoryStats:
-        rows = await self._run(self._sql.stats, self._params(), ALL)
+        rows = await self._read(self._sql.stats, self._params(), ALL)
         partitions = {name: int(count) for name, count, _ in sorted(rows)}
         return MemoryStats(
             keys=sum(partitions.values()),
@@ -409,5 +440,7 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
         return max(await self._run(self._sql.cleanup, self._params(), COUNT), 0)
 
     async def close(self) -> None:
+        if self._readers is not None:
+            await self._readers.close()
         await self._connections.close()
         await self._engine.dispose()
