@@ -29,6 +29,7 @@ class SyncFacade:
         self._runner = runner
         self._store: AsyncMemoryStore = runner.run(_opened(url, namespace=namespace, prefix=prefix))
         self.namespace = namespace
+        self._closed = False
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name not in METHODS:
@@ -39,7 +40,10 @@ class SyncFacade:
         return lambda *args, **kwargs: self._runner.run(method(*args, **kwargs))
 
     def close(self) -> None:
-        self._runner.run(self._store.close())
+        """Close the store; closing it again does nothing (as the sync stores)."""
+        if not self._closed:
+            self._closed = True
+            self._runner.run(self._store.close())
 
     def __enter__(self) -> Self:
         return self
