@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import inspect
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -18,7 +19,7 @@ import psycopg
 import pytest
 import pytest_asyncio
 
-from agentstore import errors, open_memory
+from agentstore import MemoryStore, errors, open_memory
 from agentstore.asyncio import AsyncMemoryStore
 from agentstore.asyncio import open_memory as open_async_memory
 from agentstore.urls import libpq_url
@@ -108,6 +109,20 @@ CALLS: list[tuple[str, tuple, dict]] = [
     ("stats", (), {}),
     ("list_keys", (), {}),
 ]
+
+
+async def test_every_sync_method_is_a_coroutine_of_the_async_store(
+    memory: AsyncMemoryStore,
+) -> None:
+    sync_methods = {
+        name
+        for name, member in vars(MemoryStore).items()
+        if callable(member) and not name.startswith("_")
+    }
+    assert sync_methods  # the protocol was read
+    for name in sync_methods:
+        assert inspect.iscoroutinefunction(getattr(memory, name)), name
+    assert isinstance(memory, AsyncMemoryStore)
 
 
 def outcome(method: str, result: Any) -> Any:
