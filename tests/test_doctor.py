@@ -83,3 +83,24 @@ def test_a_wrong_password_is_named_in_one_line_without_showing_either_password()
     assert "password authentication failed" in done.stdout
     assert "right-one" not in done.stdout + done.stderr
     assert "wrong-one" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("form", ["path", "url"])
+def test_a_sqlite_file_that_does_not_exist_fails_and_is_not_created(tmp_path, capsys, form):
+    missing = tmp_path / "agents.db"
+    target = str(missing) if form == "path" else f"sqlite:///{missing}"
+    code = main(["doctor", "--sqlite", target])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.startswith("sqlite    FAIL")
+    assert "does not exist" in out
+    assert not missing.exists()
+
+
+def test_doctor_with_no_options_still_checks_an_in_memory_sqlite(capsys, monkeypatch):
+    from agentstore.commands import doctor as command
+
+    monkeypatch.setattr(command, "DEFAULT_POSTGRES", None)
+    monkeypatch.setattr(command, "DEFAULT_REDIS", None)
+    assert main(["doctor"]) == 0
+    assert capsys.readouterr().out.startswith("sqlite    ok")

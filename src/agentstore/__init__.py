@@ -5,6 +5,7 @@ Everything public is re-exported here; modules not named in ``__all__`` are inte
 
 from agentstore import errors
 from agentstore.db import Database
+from agentstore.db.engine import PoolSettings, SqliteSettings
 from agentstore.doctor import BackendReport
 from agentstore.memory import MemoryStats, MemoryStore, open_memory
 
@@ -15,6 +16,8 @@ __all__ = [
     "Database",
     "MemoryStats",
     "MemoryStore",
+    "PoolSettings",
+    "SqliteSettings",
     "__version__",
     "errors",
     "open_memory",

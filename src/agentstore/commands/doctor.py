@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from agentstore import doctor
 from agentstore.errors import AgentstoreError
@@ -12,7 +13,7 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "doctor",
         help="check the backends",
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    targets = [
+    targets: list[tuple[str, str | None, Callable[[str], doctor.BackendReport]]] = [
         ("postgres", args.postgres, lambda u: doctor.check_postgres(u, args.timeout)),
         ("redis", args.redis, lambda u: doctor.check_redis(u, args.timeout)),
         ("sqlite", args.sqlite, doctor.check_sqlite),
