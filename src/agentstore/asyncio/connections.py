@@ -36,8 +36,10 @@ class Connections:
         *,
         limit: int,
         timeout: float,
+        stale: Callable[[Any], bool] | None = None,
     ) -> None:
         self.limit = limit
+        self._stale = stale
         self.timeout = timeout
         self.opened = 0
         self._engine = engine
@@ -54,8 +56,11 @@ class Connections:
 
     async def take(self) -> Entry:
         """An idle connection, a new one, or the next one given back within ``timeout``."""
-        if self._idle:
-            return self._idle.pop()
+        while self._idle:
+            entry = self._idle.pop()
+            if self._stale is None or not self._stale(entry[1]):
+                return entry
+            await self.discard(entry)  # the server ended it while it sat idle
         if self.opened < self.limit:
             self.opened += 1
             return await self._open_in_slot()
@@ -190,6 +195,10 @@ class SharedReaders:
         finally:
             if driver in self._busy:
                 self._busy[driver] -= 1
+
+    def fairy(self, driver: Any) -> Any:
+        """SQLAlchemy's pooled connection around a reader's ``driver``."""
+        return self._fairies.get(driver)
 
     async def discard(self, driver: Any) -> None:
         """Stop using a reader whose connection broke."""

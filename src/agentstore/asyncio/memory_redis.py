@@ -8,7 +8,7 @@ drops the connection a cancelled reply was pending on and puts it back in the po
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 import redis
@@ -18,10 +18,18 @@ from redis.commands.core import AsyncScript
 from agentstore.asyncio.protocol import AsyncStoreLifecycle
 from agentstore.memory import patterns, redis_scripts
 from agentstore.memory.protocol import MemoryStats
-from agentstore.memory.redis_backend import _BATCH, _px, client_options, stopped, unreachable
+from agentstore.memory.redis_backend import (
+    _BATCH,
+    _px,
+    _text,
+    client_options,
+    stopped,
+    unreachable,
+)
 from agentstore.memory.redis_backend import unusable as unusable_url
 from agentstore.memory.validation import (
     can_match,
+    canonical,
     check_increment,
     check_key,
     check_partition,
@@ -40,11 +48,23 @@ MAX_CONNECTIONS = 20
 _LOST = (redis.ConnectionError, redis.TimeoutError)
 
 
+class _Pool(aioredis.BlockingConnectionPool):
+    """The blocking pool, replacing at checkout a connection the server closed while it sat
+    idle (a restart, a failover, CLIENT KILL), as redis-py's sync pool does; its async pool
+    only looks for unread data, and would send the next command into the closed socket."""
+
+    async def ensure_connection(self, connection: Any) -> None:
+        reader = getattr(connection, "_reader", None)  # redis-py's asyncio.StreamReader
+        if reader is not None and reader.at_eof():
+            await connection.disconnect()
+        await super().ensure_connection(connection)
+
+
 async def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> aioredis.Redis:
     """An async client for ``url`` that has answered PING; errors as the sync ``connect``."""
     options = client_options(timeout, socket_timeout)
     try:
-        pool = aioredis.BlockingConnectionPool.from_url(
+        pool = _Pool.from_url(
             url, max_connections=MAX_CONNECTIONS, timeout=socket_timeout, **options
         )
     except ValueError as exc:
@@ -70,7 +90,7 @@ class RedisMemory(AsyncStoreLifecycle):
         self.url = url
         self.namespace = namespace
         self.prefix = prefix
-        self._base, self._index, self._parts = redis_scripts.layout(namespace, prefix)
+        self._base, self._index = redis_scripts.layout(namespace, prefix)
         self._client = client
         register = client.register_script
         self._store = register(redis_scripts.STORE)
@@ -78,9 +98,9 @@ class RedisMemory(AsyncStoreLifecycle):
         self._delete = register(redis_scripts.DELETE)
         self._increment = register(redis_scripts.INCREMENT)
         self._cas = register(redis_scripts.COMPARE_AND_SET)
-        self._clear = register(redis_scripts.CLEAR_PARTITION)
-        self._live = register(redis_scripts.LIVE_KEYS)
-        self._stats = register(redis_scripts.STATS)
+        self._live_batch = register(redis_scripts.LIVE_BATCH)
+        self._stats_batch = register(redis_scripts.STATS_BATCH)
+        self._clear_batch = register(redis_scripts.CLEAR_BATCH)
 
     async def _run(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
         """EVALSHA straight away; the script is loaded only when the server does not know it."""
@@ -99,9 +119,7 @@ class RedisMemory(AsyncStoreLifecycle):
     ) -> None:
         text, _, seconds = check_store(key, value, ttl, partition, self.namespace)
         await self._run(
-            self._store,
-            [self._base + key, self._index],
-            [text, _px(seconds), key, partition, self._parts],
+            self._store, [self._base + key, self._index], [text, _px(seconds), key, partition]
         )
 
     async def store_many(
@@ -109,19 +127,17 @@ class RedisMemory(AsyncStoreLifecycle):
     ) -> None:
         px = _px(check_ttl(ttl))
         check_partition(partition)
-        flat: list[str] = []
-        for key, value in mapping.items():
-            flat += (check_key(key, self.namespace), encode(value))
-        if not flat:
+        items = [(check_key(key, self.namespace), encode(value)) for key, value in mapping.items()]
+        if not items:
             return
-        head = [px, partition, self._parts, self._base]
         try:
-            # MULTI/EXEC around the chunks: a batch cancelled half-way writes nothing at all.
+            # All or nothing (one MULTI/EXEC), cancelled half-way or not.
             async with self._client.pipeline(transaction=True) as pipe:
-                for start in range(0, len(flat), 2 * _BATCH):
+                for start in range(0, len(items), _BATCH):
+                    chunk = items[start : start + _BATCH]
                     await self._store_many(
-                        keys=[self._index],
-                        args=head + flat[start : start + 2 * _BATCH],
+                        keys=[self._index, *(self._base + key for key, _ in chunk)],
+                        args=[px, partition, *(part for pair in chunk for part in pair)],
                         client=pipe,
                     )
                 await pipe.execute()
@@ -134,7 +150,7 @@ class RedisMemory(AsyncStoreLifecycle):
             text = await self._client.get(self._base + key)
         except _LOST as exc:
             raise stopped(self.url, exc) from exc
-        return default if text is None else decode(text)
+        return default if text is None else decode(_text(text))
 
     async def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:
         return await self._values(unique_keys(keys, self.namespace))
@@ -146,7 +162,7 @@ class RedisMemory(AsyncStoreLifecycle):
                 chunk = keys[start : start + _BATCH]
                 texts = await self._client.mget([self._base + key for key in chunk])
                 found.update(
-                    (key, decode(text))
+                    (key, decode(_text(text)))
                     for key, text in zip(chunk, texts, strict=True)
                     if text is not None
                 )
@@ -156,9 +172,7 @@ class RedisMemory(AsyncStoreLifecycle):
 
     async def delete(self, key: str) -> bool:
         check_key(key, self.namespace)
-        return bool(
-            await self._run(self._delete, [self._base + key, self._index], [key, self._parts])
-        )
+        return bool(await self._run(self._delete, [self._base + key, self._index], [key]))
 
     async def exists(self, key: str) -> bool:
         check_key(key, self.namespace)
@@ -192,9 +206,34 @@ class RedisMemory(AsyncStoreLifecycle):
             raise stopped(self.url, exc) from exc
         return await self._values(sorted(key for key in fields if exact.match(key)))
 
-    async def _live_keys(self, partition: str = "") -> list[str]:
-        fields = await self._run(self._live, [self._index], [self._base, self._parts, partition])
-        return [field.decode() for field in fields]
+    async def _walk(self, partition: str | None = None) -> AsyncIterator[list[str]]:
+        """The store's keys (of one partition, or all), a batch at a time, by ``HSCAN``."""
+        batch: list[str] = []
+        seen: set[bytes] = set()
+        try:
+            async for field, part in self._client.hscan_iter(self._index, count=_BATCH):
+                if field in seen:
+                    continue
+                seen.add(field)
+                if partition is None or part.decode() == partition:
+                    batch.append(field.decode())
+                    if len(batch) == _BATCH:
+                        yield batch
+                        batch = []
+        except _LOST as exc:
+            raise stopped(self.url, exc) from exc
+        if batch:
+            yield batch
+
+    async def _batch(self, script: AsyncScript, fields: list[str], *head: str) -> Any:
+        keys = [self._index, *(self._base + field for field in fields)]
+        return await self._run(script, keys, [*head, *fields])
+
+    async def _live_keys(self, partition: str | None = None) -> list[str]:
+        live: list[str] = []
+        async for fields in self._walk(partition):
+            live += (field.decode() for field in await self._batch(self._live_batch, fields))
+        return live
 
     async def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
         if not can_match(prefix, "key prefix"):
@@ -202,28 +241,32 @@ class RedisMemory(AsyncStoreLifecycle):
         scoped = patterns.scoped_prefix(self.namespace, prefix)
         if scoped is None:
             return []
-        live = await self._live_keys("" if partition is None else check_partition(partition))
+        live = await self._live_keys(None if partition is None else check_partition(partition))
         return sorted(key for key in live if key.startswith(scoped))
 
     async def clear_partition(self, partition: str) -> int:
         check_partition(partition)
-        return int(
-            await self._run(self._clear, [self._index], [self._base, self._parts, partition])
-        )
+        cleared = 0
+        async for fields in self._walk(partition):
+            cleared += int(await self._batch(self._clear_batch, fields, partition))
+        return cleared
 
     async def stats(self) -> MemoryStats:
-        out = await self._run(self._stats, [self._index], [self._base, self._parts])
-        pairs = zip(out[2::2], out[3::2], strict=True)
-        partitions = {name.decode(): int(count) for name, count in sorted(pairs)}
-        return MemoryStats(keys=int(out[0]), bytes=int(out[1]), partitions=partitions)
+        keys = size = 0
+        counts: dict[str, int] = {}
+        async for fields in self._walk():
+            out = await self._batch(self._stats_batch, fields)
+            for length, name in zip(out[0::2], out[1::2], strict=True):
+                keys += 1
+                size += int(length)
+                counts[name.decode()] = counts.get(name.decode(), 0) + 1
+        return MemoryStats(keys=keys, bytes=size, partitions=dict(sorted(counts.items())))
 
     async def increment(self, key: str, by: int = 1) -> int:
         check_key(key, self.namespace)
         check_increment(by)
         try:
-            text = await self._run(
-                self._increment, [self._base + key, self._index], [by, key, self._parts]
-            )
+            text = await self._run(self._increment, [self._base + key, self._index], [by, key])
         except redis.ResponseError:  # not an integer, or the sum would overflow: unchanged
             raise refused_increment(key, by, await self.retrieve(key)) from None
         return int(text)
@@ -232,16 +275,29 @@ class RedisMemory(AsyncStoreLifecycle):
         self, key: str, expected: Any, new: Any, ttl: float | None = None
     ) -> bool:
         check_key(key, self.namespace)
-        expected_text = encode(expected)
+        wanted = canonical(expected)
         new_text = encode(new)
         px = _px(check_ttl(ttl))
         nothing = "1" if expected is None else "0"
-        swapped = await self._run(
-            self._cas,
-            [self._base + key, self._index],
-            [expected_text, new_text, px, key, self._parts, nothing],
-        )
-        return bool(swapped)
+        value = self._base + key
+        while True:
+            current = wanted
+            if expected is not None:
+                try:
+                    found = await self._client.get(value)
+                except _LOST as exc:
+                    raise stopped(self.url, exc) from exc
+                if found is None:
+                    return False
+                current = _text(found)
+                if current != wanted and canonical(decode(current)) != wanted:
+                    return False
+            # As the sync store: swap only if the exact text read is still there.
+            args = [current, new_text, px, key, nothing]
+            if await self._run(self._cas, [value, self._index], args):
+                return True
+            if expected is None:
+                return False
 
     async def cleanup_expired(self) -> int:
         """Redis removes expired values itself; this only prunes their index entries."""

@@ -12,8 +12,7 @@ leaves the row as it was or as asked (never half of it), and its connection is s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import exc
@@ -26,8 +25,9 @@ from agentstore.db.engine import SqliteSettings, apply_sqlite_pragmas, postgres_
 from agentstore.memory import patterns
 from agentstore.memory.protocol import MemoryStats
 from agentstore.memory.sql_backend import (
+    Retry,
     SqlFailures,
-    _broken,
+    _by_key,
     _live,
     has_memory_table,
     not_migrated,
@@ -36,13 +36,13 @@ from agentstore.memory.sql_backend import (
 from agentstore.memory.sql_statements import Sql, SqlDialect, Statements, build
 from agentstore.memory.validation import (
     can_match,
+    canonical,
     check_increment,
     check_key,
     check_partition,
     check_store,
     check_ttl,
     decode,
-    encode,
     encode_sized,
     refused_increment,
     unique_keys,
@@ -58,6 +58,13 @@ class PostgresDriver:
 
     #: psycopg runs one statement at a time per connection: reads take one like writes.
     shared_readers = 0
+
+    @staticmethod
+    def stale(driver: Any) -> bool:
+        """The sync store's test: did the server already end this idle connection?"""
+        from agentstore.memory.sql_postgres import _stale
+
+        return _stale(driver)
 
     def __init__(self, engine: AsyncEngine) -> None:
         from agentstore.memory.sql_postgres import PostgresDialect
@@ -101,6 +108,7 @@ class SqliteDriver:
 
     #: Connections reads share (``SharedReaders``), besides the writers' own.
     shared_readers = 4
+    stale = None
 
     def __init__(self, engine: AsyncEngine) -> None:
         from agentstore.memory.sql_sqlite import SqliteDialect
@@ -155,7 +163,7 @@ async def open_sql(url: str, backend: str, namespace: str, prefix: str) -> SqlMe
     if backend == "postgres":
         import psycopg
 
-        from agentstore.memory.sql_postgres import MEMORY_POOL
+        from agentstore.memory.sql_postgres import DEFAULT_POOL as MEMORY_POOL
 
         engine = create_async_engine(sqlalchemy_async_url(url), **postgres_options(MEMORY_POOL))
         driver: Any = PostgresDriver(engine)
@@ -215,7 +223,10 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
         self._value_errors = value_errors
         self._scope = patterns.prefix_to_like(namespace + "/")
         self._sql: Statements = build(driver.dialect)
-        self._connections = Connections(engine, driver.prepare, limit=limit, timeout=timeout)
+        self.wait_timeout = timeout
+        self._connections = Connections(
+            engine, driver.prepare, limit=limit, timeout=timeout, stale=driver.stale
+        )
         self._readers = (
             SharedReaders(engine, driver.prepare, size=driver.shared_readers)
             if driver.shared_readers
@@ -229,73 +240,88 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
         params["p_namespace"] = self._scope
         return params
 
-    async def _run(self, sql: Sql, params: dict[str, Any], fetch: str | None = None) -> Any:
-        """Run one statement on an idle connection, and give the connection back."""
-        entry = await self._connections.take()
-        try:
-            result = await self._driver.run(entry, sql.text, sql.args(params), fetch)
-        except Exception as error:
-            await self._fail(entry, error)
-        except BaseException:  # cancelled: settle the connection, whatever happens next
-            await asyncio.shield(self._settle(entry))
-            raise
-        self._connections.give(entry)
-        return result
+    async def _run(
+        self,
+        sql: Sql,
+        params: dict[str, Any],
+        fetch: str | None = None,
+        retry: Retry = Retry.ALWAYS,
+    ) -> Any:
+        """Run one statement on an idle connection, and give the connection back; a failure
+        is retried, or raised, exactly as the sync store decides (``SqlFailures``)."""
+        attempt = 0
+        while True:
+            entry = await self._connections.take()
+            try:
+                result = await self._driver.run(entry, sql.text, sql.args(params), fetch)
+            except Exception as error:
+                attempt += 1
+                await self._recover(entry, error, attempt, retry)
+                continue
+            except BaseException:  # cancelled: settle the connection, whatever happens next
+                await asyncio.shield(self._settle(entry))
+                raise
+            self._connections.give(entry)
+            return result
+
+    async def _batch(self, sql: Sql, rows: list[Any]) -> None:
+        """Run ``sql`` once per row in one transaction, retried whole when it rolled back."""
+        attempt = 0
+        while True:
+            entry = await self._connections.take()
+            try:
+                await self._driver.run_many(entry, sql.text, rows)
+            except Exception as error:
+                attempt += 1
+                await self._recover(entry, error, attempt, Retry.ALWAYS)
+                continue
+            except BaseException:
+                await asyncio.shield(self._settle(entry))
+                raise
+            self._connections.give(entry)
+            return
 
     async def _read(self, sql: Sql, params: dict[str, Any], fetch: str) -> Any:
         """Run a read: on a shared reader where the driver has them, else as any statement."""
         readers = self._readers
         if readers is None:
             return await self._run(sql, params, fetch)
-        driver = await readers.pick()
-        try:
-            rows = await readers.read(driver, sql.text, sql.args(params))
-        except Exception as error:
-            lost = self._lost(error, driver)
-            if lost:
-                await readers.discard(driver)
-            translated = self._translate(error, lost)
-            if translated is None:
-                raise
-            raise translated from error
-        if fetch == ONE:
-            return rows[0] if rows else None
-        return rows
+        attempt = 0
+        while True:
+            driver = await readers.pick()
+            try:
+                rows = await readers.read(driver, sql.text, sql.args(params))
+            except Exception as error:
+                attempt += 1
+                lost = self._lost(error, readers.fairy(driver))
+                if lost:
+                    await readers.discard(driver)
+                await asyncio.sleep(self._verdict(error, lost, attempt, Retry.ALWAYS))
+                continue
+            if fetch == ONE:
+                return rows[0] if rows else None
+            return rows
 
-    @asynccontextmanager
-    async def _held(self) -> AsyncIterator[Entry]:
-        """A connection for a batch, given back (or settled, or discarded) afterwards."""
-        entry = await self._connections.take()
-        try:
-            yield entry
-        except Exception as error:
-            await self._fail(entry, error)
-        except BaseException:
+    async def _recover(self, entry: Entry, error: Exception, attempt: int, retry: Retry) -> None:
+        """Give back the connection a statement failed on; return to try again, or raise."""
+        lost = self._lost(error, entry[0])
+        if lost:
+            await self._connections.discard(entry)
+        else:
             await asyncio.shield(self._settle(entry))
-            raise
-        self._connections.give(entry)
+        await asyncio.sleep(self._verdict(error, lost, attempt, retry))
 
     async def _settle(self, entry: Entry) -> None:
         try:
-            idle = not _broken(entry[1]) and await self._driver.settle(entry[1])
+            driver = entry[1]
+            broken = getattr(driver, "broken", False) or getattr(driver, "closed", False)
+            idle = not broken and await self._driver.settle(driver)
         except Exception:
             idle = False
         if idle:
             self._connections.give(entry)
         else:
             await self._connections.discard(entry)
-
-    async def _fail(self, entry: Entry, error: Exception) -> None:
-        """Give back the connection a statement failed on; raise what the failure means."""
-        lost = self._lost(error, entry[1])
-        if lost:
-            await self._connections.discard(entry)
-        else:
-            await asyncio.shield(self._settle(entry))
-        translated = self._translate(error, lost)
-        if translated is None:
-            raise error
-        raise translated from error
 
     def _row(
         self, key: str, text: str, size: int, ttl: float | None, partition: str
@@ -328,9 +354,10 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
         ]
         if not rows:
             return
+        # One lock order for every writer (sorted keys), as the sync store.
+        rows.sort(key=_by_key)
         upsert = self._sql.upsert
-        async with self._held() as entry:
-            await self._driver.run_many(entry, upsert.text, [upsert.args(row) for row in rows])
+        await self._batch(upsert, [upsert.args(row) for row in rows])
 
     async def retrieve(self, key: str, default: Any = None) -> Any:
         check_key(key, self.namespace)
@@ -415,7 +442,7 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
             "p_by": by,
         }
         try:
-            row = await self._run(self._sql.increment, params, ONE)
+            row = await self._run(self._sql.increment, params, ONE, Retry.IF_NEVER_RAN)
         except errors.InvalidValue:  # PostgreSQL's bigint overflowed: nothing changed
             row = None
         if row is None:
@@ -426,18 +453,25 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
         self, key: str, expected: Any, new: Any, ttl: float | None = None
     ) -> bool:
         check_key(key, self.namespace)
-        expected_text = encode(expected)
+        wanted = canonical(expected)
         params = self._row(key, *encode_sized(new), check_ttl(ttl), "default")
         del params["p_partition"]  # a swap keeps the key's partition
-        if expected is None:
-            row = await self._run(self._sql.cas_insert, params, ONE)
-        else:
-            params["p_expected"] = expected_text
-            row = await self._run(self._sql.cas_update, params, ONE)
-        return row is not None
+        if expected is None:  # absent, expired or holding null: one atomic statement
+            row = await self._run(self._sql.cas_insert, params, ONE, Retry.IF_NEVER_RAN)
+            return row is not None
+        key_params = {"p_prefix": self.prefix, "p_key": key}
+        while True:
+            row = await self._read(self._sql.get, key_params, ONE)
+            if row is None or (row[0] != wanted and canonical(decode(row[0])) != wanted):
+                return False
+            # As the sync store: swap only if the exact text read is still there.
+            params["p_expected"] = row[0]
+            swapped = await self._run(self._sql.cas_update, params, ONE, Retry.IF_NEVER_RAN)
+            if swapped is not None:
+                return True
 
     async def cleanup_expired(self) -> int:
-        return max(await self._run(self._sql.cleanup, self._params(), COUNT), 0)
+        return max(int(await self._run(self._sql.cleanup, self._params(), COUNT)), 0)
 
     async def close(self) -> None:
         if self._readers is not None:
