@@ -37,7 +37,7 @@ class SyncFacade:
         method = getattr(self._store, name)
         if not asyncio.iscoroutinefunction(method):
             raise TypeError(f"agentstore.asyncio's {name} is not a coroutine")
-        return lambda *args, **kwargs: self._runner.run(method(*args, **kwargs))
+        return lambda *args, **kwargs: self._runner.run(_running(method(*args, **kwargs)))
 
     def close(self) -> None:
         """Close the store; closing it again does nothing (as the sync stores)."""
@@ -57,3 +57,12 @@ class SyncFacade:
 
 async def _opened(url: str, namespace: str, prefix: str) -> AsyncMemoryStore:
     return await open_async_memory(url, namespace=namespace, prefix=prefix)
+
+
+async def _running(call: Any) -> Any:
+    """``call`` on a loop that has run a moment first, as an asyncio program's loop always
+    runs: between two calls of a step this loop stood still, so news from the server (a
+    connection it closed meanwhile) reaches the clients only now, before the call."""
+    for _ in range(2):
+        await asyncio.sleep(0)
+    return await call

@@ -40,11 +40,23 @@ MAX_CONNECTIONS = 20
 _LOST = (redis.ConnectionError, redis.TimeoutError)
 
 
+class _Pool(aioredis.BlockingConnectionPool):
+    """The blocking pool, replacing at checkout a connection the server closed while it sat
+    idle (a restart, a failover, CLIENT KILL), as redis-py's sync pool does; its async pool
+    only looks for unread data, and would send the next command into the closed socket."""
+
+    async def ensure_connection(self, connection: Any) -> None:
+        reader = getattr(connection, "_reader", None)  # redis-py's asyncio.StreamReader
+        if reader is not None and reader.at_eof():
+            await connection.disconnect()
+        await super().ensure_connection(connection)
+
+
 async def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> aioredis.Redis:
     """An async client for ``url`` that has answered PING; errors as the sync ``connect``."""
     options = client_options(timeout, socket_timeout)
     try:
-        pool = aioredis.BlockingConnectionPool.from_url(
+        pool = _Pool.from_url(
             url, max_connections=MAX_CONNECTIONS, timeout=socket_timeout, **options
         )
     except ValueError as exc:
