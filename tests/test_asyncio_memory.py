@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 import pytest_asyncio
+import redis.asyncio as aioredis
 
 from agentstore import MemoryStore, errors, open_memory
 from agentstore.asyncio import AsyncMemoryStore
@@ -269,6 +270,30 @@ async def test_a_connection_handed_to_a_caller_cancelled_that_moment_is_passed_o
     assert await pool.take() is not None  # the handed connection was passed on
     with pytest.raises(errors.PoolExhausted, match="pool is exhausted"):
         await pool.take()  # and the limit still holds
+
+
+async def test_connections_the_server_closed_while_idle_are_replaced(
+    place: Isolated, memory: AsyncMemoryStore
+) -> None:
+    """A restart or failover closes idle connections: the next calls open fresh ones."""
+    if place.backend != "redis":
+        pytest.skip("the SQL connections' recovery is the sync store's (lib hardening)")
+    await asyncio.gather(*(memory.store(f"aqe/k{i}", i) for i in range(5)))  # several open
+    pool = memory._client.connection_pool
+    ids = []
+    for connection in list(pool._available_connections):  # only this store's own
+        await connection.send_command("CLIENT", "ID")
+        ids.append(int(await connection.read_response()))
+    admin = aioredis.Redis.from_url(place.url)
+    for client_id in ids:
+        await admin.execute_command("CLIENT", "KILL", "ID", str(client_id))
+    await admin.aclose()
+    await asyncio.sleep(0.1)  # the closes reach this loop
+    assert ids
+    assert await memory.increment("aqe/count") == 1  # once, on a fresh connection
+    assert await memory.retrieve_many([f"aqe/k{i}" for i in range(5)]) == {
+        f"aqe/k{i}": i for i in range(5)
+    }
 
 
 # -- opening -------------------------------------------------------------------------------
