@@ -22,4 +22,5 @@ pytest_plugins = [
     "steps.migration_steps",
     "steps.connection_steps",
     "steps.memory_steps",
+    "steps.coordination_steps",
 ]

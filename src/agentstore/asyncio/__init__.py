@@ -14,7 +14,7 @@ A call cancelled half-way leaves no half-written entry (each write is one atomic
 script, batches one transaction) and gives its connection back.
 """
 
-from agentstore.asyncio.opening import open_memory
+from agentstore.asyncio.opening import open_leases, open_memory
 from agentstore.asyncio.protocol import AsyncMemoryStore
 
-__all__ = ["AsyncMemoryStore", "open_memory"]
+__all__ = ["AsyncMemoryStore", "open_leases", "open_memory"]

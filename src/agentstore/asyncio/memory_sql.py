@@ -160,31 +160,30 @@ class SqliteDriver:
 
 async def open_sql(url: str, backend: str, namespace: str, prefix: str) -> SqlMemory:
     """An async memory store in a migrated PostgreSQL database or SQLite file."""
+    engine, driver, limit, timeout, value_errors = sql_engine(url, backend)
+    await _check_schema(engine, url, timeout)
+    return SqlMemory(url, engine, driver, value_errors, namespace, prefix, limit, timeout)
+
+
+def sql_engine(url: str, backend: str) -> tuple[AsyncEngine, Any, int, float, tuple[type, ...]]:
+    """The async engine for ``url``, its driver, the connection limit, the wait for a free
+    connection and the driver errors that mean a value cannot take a change."""
     if backend == "postgres":
         import psycopg
 
         from agentstore.memory.sql_postgres import DEFAULT_POOL as MEMORY_POOL
 
         engine = create_async_engine(sqlalchemy_async_url(url), **postgres_options(MEMORY_POOL))
-        driver: Any = PostgresDriver(engine)
         limit = MEMORY_POOL.pool_size + MEMORY_POOL.max_overflow
-        timeout, value_errors = MEMORY_POOL.pool_timeout, (psycopg.DataError,)
-    else:
-        from agentstore.db.sqlite_files import sqlite_file_must_exist
-        from agentstore.memory.sql_sqlite import SQLITE_CONNECTIONS
+        return engine, PostgresDriver(engine), limit, MEMORY_POOL.pool_timeout, (psycopg.DataError,)
+    from agentstore.db.sqlite_files import sqlite_file_must_exist
+    from agentstore.memory.sql_sqlite import SQLITE_CONNECTIONS
 
-        sqlite_file_must_exist(url)
-        target, settings = sqlalchemy_async_url(url), SqliteSettings()
-        engine = create_async_engine(
-            target, connect_args={"timeout": settings.busy_timeout_ms / 1000}
-        )
-        apply_sqlite_pragmas(
-            engine.sync_engine, settings, in_memory=target.endswith(":///:memory:")
-        )
-        driver = SqliteDriver(engine)
-        limit, timeout, value_errors = SQLITE_CONNECTIONS, 30.0, ()
-    await _check_schema(engine, url, timeout)
-    return SqlMemory(url, engine, driver, value_errors, namespace, prefix, limit, timeout)
+    sqlite_file_must_exist(url)
+    target, settings = sqlalchemy_async_url(url), SqliteSettings()
+    engine = create_async_engine(target, connect_args={"timeout": settings.busy_timeout_ms / 1000})
+    apply_sqlite_pragmas(engine.sync_engine, settings, in_memory=target.endswith(":///:memory:"))
+    return engine, SqliteDriver(engine), SQLITE_CONNECTIONS, 30.0, ()
 
 
 async def _check_schema(engine: AsyncEngine, url: str, timeout: float) -> None:

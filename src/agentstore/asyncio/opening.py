@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
-from agentstore.asyncio.protocol import AsyncMemoryStore
 from agentstore.memory.validation import check_namespace, check_prefix
 from agentstore.urls import backend_of
 
@@ -13,14 +12,14 @@ from agentstore.urls import backend_of
 class Opening:
     """An opening store: ``await`` it for the store, or ``async with`` it to close it after."""
 
-    def __init__(self, opener: Callable[[], Awaitable[AsyncMemoryStore]]) -> None:
+    def __init__(self, opener: Callable[[], Awaitable[Any]]) -> None:
         self._opener = opener
-        self._store: AsyncMemoryStore | None = None
+        self._store: Any = None
 
-    def __await__(self) -> Generator[Any, None, AsyncMemoryStore]:
+    def __await__(self) -> Generator[Any, None, Any]:
         return self._opener().__await__()
 
-    async def __aenter__(self) -> AsyncMemoryStore:
+    async def __aenter__(self) -> Any:
         self._store = await self._opener()
         return self._store
 
@@ -46,3 +45,13 @@ def open_memory(url: str, namespace: str = "aqe", prefix: str = "") -> Opening:
     from agentstore.asyncio.memory_sql import open_sql
 
     return Opening(lambda: open_sql(url, backend, namespace, prefix))
+
+
+def open_leases(url: str, *, prefix: str = "") -> Opening:
+    """Named leases with fencing tokens at ``url``, for asyncio (``async with`` or ``await``):
+    the sync ``agentstore.open_leases``'s arguments, checks, errors and storage."""
+    from agentstore.asyncio.leases import open_leases_now
+
+    backend_of(url)  # an unknown scheme fails at once, as for the memory
+    check_prefix(prefix)
+    return Opening(lambda: open_leases_now(url, prefix))
