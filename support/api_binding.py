@@ -1,9 +1,10 @@
 """Which agentstore API the memory specification drives: ``--api=sync`` (the default) or
 ``--api=async``, the same steps bound to ``agentstore.asyncio`` (see ``memory_async``).
 
-One behaviour, one specification: nothing in the features or the steps changes between
-the two runs; only ``memory_agents.Memories`` and the concurrency workers ask which API to
-open. The choice is run-wide, read once at configure time (each xdist worker reads it too).
+One behaviour, one specification: nothing in the features changes between the two runs;
+only ``memory_agents.Memories``, the memory concurrency workers and the lease steps' opener
+(``coordination_async``) ask which API to open. The choice is run-wide, read once at
+configure time (each xdist worker reads it too).
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ are the sync package's own, imported, so the two cannot drift apart::
     async with open_memory(url, namespace="aqe") as mem:
         await mem.store("aqe/goal", "ship it", ttl=60)
 
+``open_leases`` awaits the sync leases' own statements and scripts on the same rows and keys,
+so sync and async holders of a name exclude each other.
+
 A call cancelled half-way leaves no half-written entry (each write is one atomic statement or
 script, batches one transaction) and gives its connection back.
 """
