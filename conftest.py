@@ -15,6 +15,7 @@ pytest_plugins = [
     "harness.reporting.missing_step",
     "harness.reporting.living_docs",
     "support.schema",
+    "support.api_binding",
     "support.factories",
     "support.databases",
     "steps.platform_steps",

@@ -14,6 +14,7 @@ import psycopg
 import redis
 
 from agentstore.urls import libpq_url
+from support.memory_async import SyncFacade
 
 _OTHERS = (
     " FROM pg_stat_activity WHERE datname = current_database()"
@@ -63,6 +64,9 @@ def kill_redis_clients(url: str, ids: list[int]) -> int:
 def open_connections(store: Any, count: int) -> None:
     """Make the store's pool open ``count`` connections and leave them idle (under the API:
     a pool opens connections only as calls need them)."""
+    if isinstance(store, SyncFacade):
+        store.run(_open_async_connections(store.inner, count))
+        return
     engine = getattr(store, "_engine", None) or getattr(store, "engine", None)
     if engine is not None:  # SQL: SQLAlchemy's pool
         held = [engine.pool.connect() for _ in range(count)]
@@ -80,8 +84,34 @@ def open_connections(store: Any, count: int) -> None:
 def drop_connections(backend: str, url: str, store: Any) -> int:
     """Have the server end every connection ``store`` holds (and nobody else's); how many."""
     if backend == "redis":
+        if isinstance(store, SyncFacade):
+            return kill_redis_clients(url, store.run(_async_redis_client_ids(store.inner)))
         return kill_redis_clients(url, redis_client_ids(store._client))
     return terminate_postgres_sessions(url)
+
+
+async def _open_async_connections(store: Any, count: int) -> None:
+    """``open_connections`` for an ``agentstore.asyncio`` store."""
+    if hasattr(store, "_connections"):  # SQL: the store's own hand of connections
+        held = [await store._connections.take() for _ in range(count)]
+        for entry in held:
+            store._connections.give(entry)
+        return
+    pool = store._client.connection_pool
+    taken = [await pool.get_connection() for _ in range(count)]
+    for connection in taken:
+        await connection.send_command("PING")
+        await connection.read_response()
+        await pool.release(connection)
+
+
+async def _async_redis_client_ids(store: Any) -> list[int]:
+    """``redis_client_ids`` for an ``agentstore.asyncio`` store."""
+    ids = []
+    for connection in list(store._client.connection_pool._available_connections):
+        await connection.send_command("CLIENT", "ID")
+        ids.append(int(await connection.read_response()))
+    return ids
 
 
 def every_kind_of_call(memory: Any, rounds: int) -> int:

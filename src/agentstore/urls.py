@@ -166,6 +166,13 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
+def sqlalchemy_async_url(url: str) -> str:
+    """Return the SQLAlchemy asyncio form of a SQL URL (psycopg's async side, aiosqlite)."""
+    if expect(url, "postgres", "sqlite") == "postgres":
+        return sqlalchemy_url(url)  # create_async_engine picks psycopg's async dialect itself
+    return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+
+
 def libpq_url(url: str) -> str:
     """Return a PostgreSQL URL that psycopg and the PostgreSQL tools (pg_dump...) accept."""
     expect(url, "postgres")

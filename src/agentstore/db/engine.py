@@ -55,16 +55,7 @@ def make_engine(
             f"not a usable database URL {redact(url)}: {scrub(str(error), url)}"
         ) from None
     if backend_of(url) == "postgres":
-        pool = pool or PoolSettings()
-        return create_engine(
-            target,
-            pool_size=pool.pool_size,
-            max_overflow=pool.max_overflow,
-            pool_timeout=pool.pool_timeout,
-            pool_recycle=pool.pool_recycle,
-            pool_pre_ping=pool.pool_pre_ping,
-            connect_args={"connect_timeout": pool.connect_timeout},
-        )
+        return create_engine(target, **postgres_options(pool or PoolSettings()))
     sqlite = sqlite or SqliteSettings()
     sizes: dict[str, Any] = {}
     if sqlite_pool is not None and target not in ("sqlite://", "sqlite:///:memory:"):
@@ -74,6 +65,31 @@ def make_engine(
             "pool_timeout": sqlite_pool.pool_timeout,
         }
     engine = create_engine(target, connect_args={"timeout": sqlite.busy_timeout_ms / 1000}, **sizes)
+    apply_sqlite_pragmas(engine, sqlite, in_memory=target in ("sqlite://", "sqlite:///:memory:"))
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        # An in-memory database shares one driver connection per thread; never BEGIN twice.
+        if not connection.connection.driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def postgres_options(pool: PoolSettings) -> dict[str, Any]:
+    """The engine options ``pool`` stands for (sync or asyncio engines alike)."""
+    return {
+        "pool_size": pool.pool_size,
+        "max_overflow": pool.max_overflow,
+        "pool_timeout": pool.pool_timeout,
+        "pool_recycle": pool.pool_recycle,
+        "pool_pre_ping": pool.pool_pre_ping,
+        "connect_args": {"connect_timeout": pool.connect_timeout},
+    }
+
+
+def apply_sqlite_pragmas(engine: Engine, sqlite: SqliteSettings, in_memory: bool) -> None:
+    """Set agentstore's pragmas on every connection ``engine`` opens (sync or asyncio)."""
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -83,14 +99,6 @@ def make_engine(
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(sqlite.busy_timeout_ms)}")
-        if target not in ("sqlite://", "sqlite:///:memory:"):
+        if not in_memory:
             cursor.execute(f"PRAGMA journal_mode={sqlite.journal_mode}")
         cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Any) -> None:
-        # An in-memory database shares one driver connection per thread; never BEGIN twice.
-        if not connection.connection.driver_connection.in_transaction:
-            connection.exec_driver_sql("BEGIN")
-
-    return engine

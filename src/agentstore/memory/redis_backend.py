@@ -58,24 +58,43 @@ def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> red
     does not have; the client is closed then, never leaked.
     """
     try:
-        client = redis.Redis.from_url(
-            url,
-            socket_connect_timeout=timeout,
-            socket_timeout=socket_timeout,
-            health_check_interval=0,
-        )
+        client = redis.Redis.from_url(url, **client_options(timeout, socket_timeout))
     except ValueError as exc:
-        raise errors.InvalidURL(
-            f"not a usable Redis URL {redact(url)}: {scrub(one_line(exc), url)}"
-        ) from None
+        raise unusable(url, exc) from None
     try:
         client.ping()
     except redis.RedisError as exc:
         client.close()
-        raise errors.BackendUnavailable(
-            f"Redis at {redact(url)} is unreachable: {scrub(one_line(exc), url)}"
-        ) from exc
+        raise unreachable(url, exc) from exc
     return client
+
+
+def client_options(timeout: float, socket_timeout: float) -> dict[str, Any]:
+    """How every memory client connects (shared with ``agentstore.asyncio``)."""
+    return {
+        "socket_connect_timeout": timeout,
+        "socket_timeout": socket_timeout,
+        "health_check_interval": 0,
+    }
+
+
+def unusable(url: str, exc: Exception) -> errors.InvalidURL:
+    """A URL redis-py cannot read, told in one line."""
+    return errors.InvalidURL(f"not a usable Redis URL {redact(url)}: {scrub(one_line(exc), url)}")
+
+
+def unreachable(url: str, exc: Exception) -> errors.BackendUnavailable:
+    """A server that did not answer when the store opened."""
+    return errors.BackendUnavailable(
+        f"Redis at {redact(url)} is unreachable: {scrub(one_line(exc), url)}"
+    )
+
+
+def stopped(url: str, exc: Exception) -> errors.BackendUnavailable:
+    """A server that stopped answering an open store."""
+    return errors.BackendUnavailable(
+        f"the Redis memory at {redact(url)} stopped answering: {scrub(one_line(exc), url)}"
+    )
 
 
 class RedisMemory(StoreLifecycle):
@@ -87,9 +106,7 @@ class RedisMemory(StoreLifecycle):
         self.prefix = prefix
         # One hash tag per store: Redis Cluster keeps all of its names in one slot (see
         # redis_scripts for the layout and why no other store can spell these names).
-        sep = redis_scripts.SEPARATOR
-        self._base = f"{prefix}{{{sep}{namespace}}}{sep}"
-        self._index = self._base + "keys"
+        self._base, self._index = redis_scripts.layout(namespace, prefix)
         self._client = connect(url)
         register = self._client.register_script
         self._store = register(redis_scripts.STORE)
@@ -109,10 +126,7 @@ class RedisMemory(StoreLifecycle):
             raise self._unavailable(exc) from exc
 
     def _unavailable(self, exc: Exception) -> errors.BackendUnavailable:
-        return errors.BackendUnavailable(
-            f"the Redis memory at {redact(self.url)} stopped answering:"
-            f" {scrub(one_line(exc), self.url)}"
-        )
+        return stopped(self.url, exc)
 
     def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
         """Run one of the scripts: EVALSHA straight away, as redis-py's ``Script.__call__``

@@ -27,6 +27,13 @@ from __future__ import annotations
 #: Joins the parts of every name a store writes; refused in prefixes, keys and partitions.
 SEPARATOR = "\x1f"
 
+
+def layout(namespace: str, prefix: str) -> tuple[str, str]:
+    """A store's names: (the start of every value's name, the index)."""
+    base = f"{prefix}{{{SEPARATOR}{namespace}}}{SEPARATOR}"
+    return base, base + "keys"
+
+
 # KEYS: value, index. ARGV: json, px ('' = no expiry), field, partition.
 STORE = """
 if ARGV[2] == '' then

@@ -123,7 +123,73 @@ class Idle:
                 self._idle.pop().close()
 
 
-class SqlMemory(StoreLifecycle):
+class SqlFailures:
+    """What a failed statement means, and whether to try it again; shared with
+    ``agentstore.asyncio``. Needs ``url``, ``wait_timeout``, ``_engine`` (its ``dialect``),
+    ``_dialect`` (its ``name``) and ``_value_errors`` on the store."""
+
+    url: str
+    wait_timeout: float
+    _engine: Any
+    _dialect: SqlDialect
+    _value_errors: tuple[type[BaseException], ...]
+
+    def _verdict(self, error: Exception, lost: bool, attempt: int, retry: Retry) -> float:
+        """Seconds to pause before trying again; raises what the failure means otherwise."""
+        code = sqlstate(error)
+        if code in CONFLICTS:
+            if attempt < CONFLICT_ATTEMPTS:
+                log.debug("%s rolled back (SQLSTATE %s); attempt %d", self, code, attempt + 1)
+                return random.uniform(0.002, 0.01) * attempt
+            raise errors.WriteConflict(
+                f"concurrent writers kept conflicting on the memory at {redact(self.url)}"
+                f" (SQLSTATE {code}); gave up after {attempt} attempts, nothing was written"
+            ) from error
+        safe = retry is Retry.ALWAYS or code in ENDED_BY_SERVER
+        if lost and safe and attempt < RECONNECT_ATTEMPTS:
+            log.debug("%s lost its connection (%s); trying a fresh one", self, code)
+            return 0.0
+        translated = self._translate(error, lost)
+        if translated is None:
+            raise error
+        raise translated from error
+
+    def _lost(self, error: Exception, connection: PoolProxiedConnection) -> bool:
+        """Whether the connection ``error`` came from is gone (the dialect's own judgement)."""
+        driver = connection.driver_connection
+        if getattr(driver, "broken", False) or getattr(driver, "closed", False):
+            return True
+        dialect = self._engine.dialect
+        return isinstance(error, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
+            error, connection.dbapi_connection, None
+        )
+
+    def _translate(self, error: Exception, lost: bool) -> errors.AgentstoreError | None:
+        """What ``error`` means to a caller, through ``agentstore.db.failures`` like every
+        other part of agentstore; ``None`` for an error that has no meaning here."""
+        if isinstance(error, errors.AgentstoreError):
+            return None
+        if isinstance(error, self._value_errors):
+            return errors.InvalidValue(
+                f"the stored value cannot take this change: {scrub(one_line(error), self.url)}"
+            )
+        dbapi_error = self._engine.dialect.loaded_dbapi.Error
+        if isinstance(error, dbapi_error):  # raised by the driver itself: wrap as SQLAlchemy would
+            error = exc.DBAPIError.instance(
+                None, None, error, dbapi_error, connection_invalidated=lost
+            )
+        if not isinstance(error, exc.SQLAlchemyError):
+            return None
+        translated = translate(error, self.url, self.wait_timeout)
+        if translated is None and isinstance(error, exc.OperationalError | exc.InterfaceError):
+            translated = errors.BackendUnavailable(
+                f"the {self._dialect.name} memory at {redact(self.url)} stopped answering:"
+                f" {scrub(one_line(getattr(error, 'orig', error)), self.url)}"
+            )
+        return translated
+
+
+class SqlMemory(SqlFailures, StoreLifecycle):
     """A ``MemoryStore`` on PostgreSQL or SQLite; ``prefix`` scopes its rows."""
 
     def __init__(
@@ -208,64 +274,13 @@ class SqlMemory(StoreLifecycle):
         retry: Retry,
     ) -> None:
         """Give back the connection a statement failed on; return to try again, or raise."""
-        code = sqlstate(error)
         lost = connection is not None and self._lost(error, connection)
         if connection is not None:
             if lost:
                 connection.invalidate(error)  # which also hands it back to the pool
             else:
                 self._connections.give(connection)
-        if code in CONFLICTS:
-            if attempt < CONFLICT_ATTEMPTS:
-                log.debug("%s rolled back (SQLSTATE %s); attempt %d", self, code, attempt + 1)
-                time.sleep(random.uniform(0.002, 0.01) * attempt)
-                return
-            raise errors.WriteConflict(
-                f"concurrent writers kept conflicting on the memory at {redact(self.url)}"
-                f" (SQLSTATE {code}); gave up after {attempt} attempts, nothing was written"
-            ) from error
-        safe = retry is Retry.ALWAYS or code in ENDED_BY_SERVER
-        if lost and safe and attempt < RECONNECT_ATTEMPTS:
-            log.debug("%s lost its connection (%s); trying a fresh one", self, code)
-            return
-        translated = self._translate(error, lost)
-        if translated is None:
-            raise error
-        raise translated from error
-
-    def _lost(self, error: Exception, connection: PoolProxiedConnection) -> bool:
-        """Whether the connection ``error`` came from is gone (the dialect's own judgement)."""
-        driver = connection.driver_connection
-        if getattr(driver, "broken", False) or getattr(driver, "closed", False):
-            return True
-        dialect = self._engine.dialect
-        return isinstance(error, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
-            error, connection.dbapi_connection, None
-        )
-
-    def _translate(self, error: Exception, lost: bool) -> errors.AgentstoreError | None:
-        """What ``error`` means to a caller, through ``agentstore.db.failures`` like every
-        other part of agentstore; ``None`` for an error that has no meaning here."""
-        if isinstance(error, errors.AgentstoreError):
-            return None
-        if isinstance(error, self._value_errors):
-            return errors.InvalidValue(
-                f"the stored value cannot take this change: {scrub(one_line(error), self.url)}"
-            )
-        dbapi_error = self._engine.dialect.loaded_dbapi.Error
-        if isinstance(error, dbapi_error):  # raised by the driver itself: wrap as SQLAlchemy would
-            error = exc.DBAPIError.instance(
-                None, None, error, dbapi_error, connection_invalidated=lost
-            )
-        if not isinstance(error, exc.SQLAlchemyError):
-            return None
-        translated = translate(error, self.url, self.wait_timeout)
-        if translated is None and isinstance(error, exc.OperationalError | exc.InterfaceError):
-            translated = errors.BackendUnavailable(
-                f"the {self._dialect.name} memory at {redact(self.url)} stopped answering:"
-                f" {scrub(one_line(getattr(error, 'orig', error)), self.url)}"
-            )
-        return translated
+        time.sleep(self._verdict(error, lost, attempt, retry))
 
     # -- the MemoryStore API ----------------------------------------------------------------
 
@@ -457,15 +472,29 @@ def _check_schema(engine: Engine, url: str, timeout: float) -> None:
     """Fail early and clearly: an unreachable server, or a database never migrated."""
     try:
         with engine.connect() as connection:
-            present = inspect(connection).has_table(TABLE.name)
+            present = has_memory_table(connection)
     except exc.DBAPIError as error:
         engine.dispose()
-        translated = translate(error, url, timeout) or errors.BackendUnavailable(
-            f"cannot reach the memory database at {redact(url)}: {scrub(one_line(error.orig), url)}"
-        )
-        raise translated from error
+        raise unreachable(error, url, timeout) from error
     if not present:
         engine.dispose()
-        raise errors.SchemaNotMigrated(
-            f"{redact(url)} has no memory table yet: run `agentstore migrate up --url URL` first"
-        )
+        raise not_migrated(url)
+
+
+def has_memory_table(connection: Any) -> bool:
+    """Whether the database behind ``connection`` holds the memory table."""
+    return bool(inspect(connection).has_table(TABLE.name))
+
+
+def unreachable(error: exc.DBAPIError, url: str, timeout: float) -> errors.AgentstoreError:
+    """Why a store could not open: the server did not answer (or the pool was full)."""
+    return translate(error, url, timeout) or errors.BackendUnavailable(
+        f"cannot reach the memory database at {redact(url)}: {scrub(one_line(error.orig), url)}"
+    )
+
+
+def not_migrated(url: str) -> errors.SchemaNotMigrated:
+    """A database with no memory table: never migrated."""
+    return errors.SchemaNotMigrated(
+        f"{redact(url)} has no memory table yet: run `agentstore migrate up --url URL` first"
+    )

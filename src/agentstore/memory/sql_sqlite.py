@@ -76,12 +76,19 @@ class SqliteDialect:
         return Sql(str(compiled), itemgetter(*names) if names else lambda params: ())
 
 
+#: What every memory connection runs once (shared with ``agentstore.asyncio``).
+MEMORY_PRAGMAS = (
+    # LIKE must be case-sensitive to agree with PostgreSQL and Redis patterns.
+    "PRAGMA case_sensitive_like = ON",
+    # WAL's recommended durability: commits survive a crash of the process, not of the OS.
+    "PRAGMA synchronous = NORMAL",
+)
+
+
 def _prepare(driver: Any) -> None:
     driver.isolation_level = None  # autocommit: each single statement is its own transaction
-    # LIKE must be case-sensitive to agree with PostgreSQL and Redis patterns.
-    driver.execute("PRAGMA case_sensitive_like = ON")
-    # WAL's recommended durability: commits survive a crash of the process, not of the OS.
-    driver.execute("PRAGMA synchronous = NORMAL")
+    for pragma in MEMORY_PRAGMAS:
+        driver.execute(pragma)
 
 
 @contextmanager
