@@ -64,8 +64,8 @@ class Connections:
         if self.opened < self.limit:
             self.opened += 1
             return await self._open_in_slot()
-        entry = await self._wait()
-        return await self._open_in_slot() if entry is None else entry
+        handed = await self._wait()
+        return await self._open_in_slot() if handed is None else handed
 
     def give(self, entry: Entry) -> None:
         """Give a healthy connection back: to the first waiter, else to the idle list."""
@@ -120,7 +120,9 @@ class Connections:
 
     def _exhausted(self) -> errors.AgentstoreError:
         where = self._engine.url.render_as_string(hide_password=True)
-        return translate(exc.TimeoutError("memory connections"), where, self.timeout)
+        error = translate(exc.TimeoutError("memory connections"), where, self.timeout)
+        assert error is not None  # a pool timeout always means PoolExhausted
+        return error
 
     async def _open_in_slot(self) -> Entry:
         try:

@@ -100,7 +100,7 @@ class PostgresDriver:
         if status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
             await driver.rollback()
             status = driver.info.transaction_status
-        return status == TransactionStatus.IDLE
+        return bool(status == TransactionStatus.IDLE)
 
 
 class SqliteDriver:
