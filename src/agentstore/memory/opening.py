@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agentstore.db.engine import PoolSettings
 from agentstore.errors import InvalidInput
 from agentstore.memory.protocol import MemoryStore
 from agentstore.memory.validation import check_namespace, check_prefix
@@ -13,6 +14,7 @@ def open_memory(
     namespace: str = "aqe",
     prefix: str = "",
     *,
+    pool: PoolSettings | None = None,
     replicas: int = 0,
     replica_timeout: float = 1.0,
 ) -> MemoryStore:
@@ -23,6 +25,10 @@ def open_memory(
     store: a physical key prefix on Redis, a row scope on SQL, so many stores share a server.
     Raises ``InvalidURL`` for an unknown scheme, ``BackendUnavailable`` when the server does
     not answer, and ``SchemaNotMigrated`` for a SQL database never migrated.
+
+    ``pool`` sizes a SQL store's connection pool (``pool_size``, ``max_overflow``,
+    ``pool_timeout``, ``connect_timeout``); a thread beyond it waits up to ``pool_timeout``
+    seconds, then gets ``PoolExhausted``. Redis stores ignore it.
 
     Redis replicates asynchronously: a write the master acknowledged can be lost if it fails
     before a replica has it. ``replicas=n`` (Redis and Redis Cluster) makes every write wait,
@@ -40,10 +46,10 @@ def open_memory(
     if backend == "postgres":
         from agentstore.memory.sql_postgres import open_postgres
 
-        return open_postgres(url, namespace, prefix)
+        return open_postgres(url, namespace, prefix, pool)
     from agentstore.memory.sql_sqlite import open_sqlite
 
-    return open_sqlite(url, namespace, prefix)
+    return open_sqlite(url, namespace, prefix, pool)
 
 
 def check_replicas(backend: str, replicas: object, timeout: object) -> None:

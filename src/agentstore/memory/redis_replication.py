@@ -1,4 +1,5 @@
-"""Writes confirmed by replicas: Redis WAIT on the connection that made the write.
+"""Writes on the connection of their slot's master: confirmed by replicas (Redis WAIT on the
+connection that made the write), and batches all or nothing on a cluster.
 
 Redis replicates asynchronously: a master acknowledges a write before any replica has it. If
 the master dies in that moment and its replica takes over, the acknowledged write is gone.
@@ -37,9 +38,7 @@ def run_confirmed(
     """
     wait = ["WAIT", replicas, max(1, round(timeout * 1000))]
     for attempt in range(3):
-        node = client
-        if isinstance(client, RedisCluster):
-            node = client.get_node_from_key(keys[0]).redis_connection
+        node = _slot_client(client, keys[0])
         pipe = node.pipeline(transaction=False)
         pipe.evalsha(script.sha, len(keys), *keys, *args)
         pipe.execute_command(*wait)
@@ -60,3 +59,53 @@ def run_confirmed(
             )
         return result
     raise errors.BackendUnavailable(f"{where} refused the script twice")
+
+
+def run_batch(
+    client: redis.Redis | RedisCluster,
+    script: Script,
+    calls: list[tuple[list[str], list[Any]]],
+    replicas: int,
+    timeout: float,
+    where: str,
+) -> list[Any]:
+    """Run ``script`` once per (keys, args) in ``calls``, all or nothing (MULTI/EXEC), on the
+    connection of the keys' master; with ``replicas``, then WAIT on that same connection.
+
+    Every call's keys must share one slot (one store's hash tag). The script is loaded first,
+    so no call inside the transaction can fail for want of it; a slot that moved (failover)
+    aborts the whole transaction, and it is tried again once the client has the new map.
+    """
+    for attempt in range(2):
+        node = _slot_client(client, calls[0][0][0])
+        node.script_load(script.script)
+        pipe = node.pipeline(transaction=False)
+        pipe.execute_command("MULTI")
+        for keys, args in calls:
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+        pipe.execute_command("EXEC")
+        if replicas:
+            pipe.execute_command("WAIT", replicas, max(1, round(timeout * 1000)))
+        try:
+            replies = pipe.execute()
+        except redis.exceptions.MovedError:
+            if attempt:
+                raise
+            client.nodes_manager.initialize()
+            continue
+        results = replies[len(calls) + 1]
+        if replicas and int(replies[-1]) < replicas:
+            raise errors.WriteNotReplicated(
+                f"a write to {where} was confirmed by {replies[-1]} of {replicas} replicas "
+                f"within {timeout:g}s: it is on the master but may be lost if the master "
+                "fails now"
+            )
+        return list(results)
+    raise errors.BackendUnavailable(f"{where} moved its slot twice during one batch")
+
+
+def _slot_client(client: redis.Redis | RedisCluster, key: str) -> redis.Redis:
+    """The client that reaches ``key``'s master: the client itself, or that node's client."""
+    if isinstance(client, RedisCluster):
+        return client.get_node_from_key(key).redis_connection
+    return client
