@@ -150,7 +150,7 @@ def _(cluster_agent: ClusterAgent) -> None:
     assert memory.increment("aqe/after-failover-count") == 1
 
 
-@then(parsers.parse("the agent recalls all {count:d} facts"))
+@then(parsers.parse("every one of the {count:d} facts a replica confirmed is recalled"))
 def _(cluster_agent: ClusterAgent, count: int) -> None:
     wanted = [f"aqe/fact-{n}" for n in range(count)]
     found = cluster_agent.memory.retrieve_many(wanted)
