@@ -61,7 +61,7 @@ def test_a_master_lost_without_a_replica_leaves_slots_uncovered_and_is_reported(
                 return str(error)
             return ""
 
-        assert wait_until(lambda: "not whole" in reported(), seconds=60)
+        assert wait_until(lambda: "not whole: state fail" in reported(), seconds=60)
         message = reported()
         assert "state fail" in message
         covered = int(message.split(" slots covered")[0].rsplit(" ", 1)[1].split("/")[0])
