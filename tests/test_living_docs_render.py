@@ -33,36 +33,45 @@ Feature: Memory
 '''
 
 
-def payload(scenario: str, steps: dict[str, dict]) -> dict:
+def payload(path, scenario: str, line: int, steps: dict[str, dict]) -> dict:
+    """What a worker sends for one run (living_docs.scenario_payload)."""
     return {
-        "feature": "memory/notes.feature",
+        "path": str(path),
+        "feature": "features/memory/notes.feature",
         "scenario": scenario,
+        "line": line,
         "example": {},
-        "example_index": None,
+        "table": None,
+        "row": None,
+        "backend": None,
         "backends": ["sqlite"],
         "steps": steps,
     }
 
 
 def report(tmp_path):
-    (tmp_path / "memory").mkdir()
-    (tmp_path / "memory" / "notes.feature").write_text(FEATURE)
+    features = tmp_path / "features"
+    (features / "memory").mkdir(parents=True)
+    path = features / "memory" / "notes.feature"
+    path.write_text(FEATURE)
     passed = {"status": "passed", "duration": 0.01}
     results = [
         Result(
             "t::recall",
             duration=0.5,
-            payload=payload("an agent recalls a note", {"0": passed, "1": passed, "2": passed}),
+            payload=payload(
+                path, "an agent recalls a note", 9, {"0": passed, "1": passed, "2": passed}
+            ),
         ),
         Result(
             "t::empty",
             outcome="failed",
             phase="setup",
             message="BackendUnavailable: sqlite:///x is not reachable",
-            payload=payload("an empty key is refused", {}),
+            payload=payload(path, "an empty key is refused", 20, {}),
         ),
     ]
-    return build_report(tmp_path, results, wall_seconds=1.0)
+    return build_report(features, results, wall_seconds=1.0)
 
 
 def test_rules_backgrounds_and_step_arguments_are_shown(tmp_path) -> None:
