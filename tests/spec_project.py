@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 CHECK_STEPS = '''\
 """Steps for the harness's own tests: each does what its words say."""
 
-from pytest_bdd import parsers, step
+from pytest_bdd import parsers, step, then
 
 
 @step(parsers.parse('the check "{name}" passes'))
@@ -43,6 +43,11 @@ def _(name: str) -> None:
 def _(name: str) -> None:
     """Fails, naming the check."""
     raise AssertionError(f"the check {name!r} failed")
+
+
+@then(parsers.parse('the outcome "{name}" is seen'))
+def _(name: str) -> None:
+    """A Then step only (to use under the wrong keyword)."""
 
 
 @step(parsers.parse('the check "{name}" fails on {name_of_backend}'))
