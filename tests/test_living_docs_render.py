@@ -103,3 +103,28 @@ def test_cucumber_json_carries_step_arguments_and_hook_failures(tmp_path) -> Non
     assert then["rows"][1] == {"cells": ["aqe/note", "the sky is green"]}
     assert refused["before"][0]["result"]["status"] == "failed"
     assert "BackendUnavailable" in refused["before"][0]["result"]["error_message"]
+
+
+def test_a_result_no_row_matches_is_kept_as_a_row_of_its_own(tmp_path) -> None:
+    features = tmp_path / "features"
+    (features / "memory").mkdir(parents=True)
+    path = features / "memory" / "notes.feature"
+    path.write_text(FEATURE)
+    passed = {"status": "passed", "duration": 0.01}
+    first = payload(path, "an agent recalls a note", 9, {"0": passed})
+    stray = {**first, "table": 99, "row": 0}  # an Examples table the file does not have
+    gone = {**first, "path": str(tmp_path / "moved.feature"), "feature": "features/moved.feature"}
+    results = [
+        Result("t::recall", payload=first),
+        Result("t::stray", outcome="failed", message="AssertionError: stray", payload=stray),
+        Result("t::gone", outcome="failed", message="AssertionError: gone", payload=gone),
+    ]
+    built = build_report(features, results)
+    assert built.totals()["failed"] == 2
+    [recall] = [s for s in built.features[0].scenarios if s.line == 9]
+    assert [(r.outcome, r.unplaced) for r in recall.rows] == [("passed", False), ("failed", True)]
+    assert built.features[-1].uri == "features/moved.feature"
+    page = parse_html(living_docs_render.render(built))
+    assert "not matched to a row of the file" in page.text
+    elements = [e for f in living_docs_cucumber.render(built) for e in f["elements"]]
+    assert len(elements) == 3

@@ -322,7 +322,8 @@ def matrix_html(report: Report) -> str:
             )
             sid = scenario_id(fid, scenario)
             lines.append(
-                f'<tr><td><a href="#{fid}">{escape(feature.name)}</a></td>'
+                f'<tr><td><a href="#{fid}">{escape(feature.name)}</a> '
+                f'<span class="muted">{escape(feature.uri)}</span></td>'
                 f'<td><a href="#{sid}">{escape(scenario.name)}</a></td>{tds}</tr>'
             )
     return (
@@ -334,13 +335,17 @@ def matrix_html(report: Report) -> str:
 def render(report: Report, glossary_href: str = "steps.html") -> str:
     totals = report.totals()
     summary = "".join(f"<span>{badge(k)} {v}</span>" for k, v in totals.items())
+    unreadable = len({f.uri for f in report.unreadable()} | {n for n, _ in report.collect_errors})
+    if unreadable:  # files that did not run at all: no run counts them
+        summary += f'<span class="errors">{badge("failed")} {plural(unreadable, "error")}</span>'
     errors = "".join(
         f'<p class="reason">Could not collect {escape(nodeid)}:</p>'
         f'<pre class="error">{escape(text)}</pre>'
         for nodeid, text in report.collect_errors
     )
     contents = "".join(
-        f'<li><a href="#{feature_id(i, f)}">{escape(f.name)}</a> {badge(f.outcome)}</li>'
+        f'<li><a href="#{feature_id(i, f)}">{escape(f.name)}</a> {badge(f.outcome)} '
+        f'<span class="muted">{escape(f.uri)}</span></li>'
         for i, f in enumerate(report.features)
     )
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
