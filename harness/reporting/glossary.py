@@ -21,7 +21,8 @@ from pytest_bdd import parsers
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 
 from harness.collection.feature_files import features_dir
-from harness.reporting.living_docs_model import FeatureView, read_features, type_keyword
+from harness.reporting.living_docs_features import read_features, type_keyword
+from harness.reporting.living_docs_model import FeatureView
 
 STEP_PACKAGE = "steps"
 FEATURES = pytest.StashKey[list[FeatureView]]()

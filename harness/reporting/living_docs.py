@@ -24,7 +24,9 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from harness.collection.feature_files import feature_uri, features_dir
 from harness.collection.markers import item_backends
-from harness.reporting.living_docs_model import Result, build_report, written_keyword
+from harness.reporting.living_docs_features import written_keyword
+from harness.reporting.living_docs_model import Result
+from harness.reporting.living_docs_results import build_report
 
 PROPERTY = "agentstore_living_docs"
 STEP_RESULTS = pytest.StashKey[dict[int, dict]]()
