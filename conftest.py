@@ -21,5 +21,6 @@ pytest_plugins = [
     "steps.migration_steps",
     "steps.connection_steps",
     "steps.memory_steps",
+    "steps.coordination_steps",
     "pytester",  # pytest's own fixture for the harness's tests (tests/spec_project.py)
 ]
