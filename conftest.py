@@ -25,4 +25,5 @@ pytest_plugins = [
     "steps.memory_steps",
     "steps.coordination_steps",
     "steps.fault_steps",
+    "pytester",  # pytest's own fixture for the harness's tests (tests/spec_project.py)
 ]
