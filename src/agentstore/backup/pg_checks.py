@@ -1,0 +1,112 @@
+"""PostgreSQL's own row counts and checksums, the same SQL at backup time and in the restore.
+
+A table's checksum is the md5 of its rows' md5s in sorted order, computed by the server in
+one pass; the session's time zone, date style and float digits are fixed first, so the same
+rows always give the same text. At backup time it runs in the snapshot ``pg_dump`` uses; at
+restore time inside the restoring transaction (a ``DO`` block that raises on any difference,
+so the transaction never commits a restore that differs from its backup).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from agentstore.backup.manifest import TableSummary
+
+SETTINGS = (
+    "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; "
+    "SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1;"
+)
+VERIFY_MARK = "agentstore-verify"
+NOT_EMPTY_MARK = "agentstore-not-empty"
+
+
+def _checksum_query(table: str) -> sql.Composed:
+    return sql.SQL(
+        "SELECT count(*), coalesce(md5(string_agg(h, '' ORDER BY h COLLATE \"C\")), '')"
+        " FROM (SELECT md5(t::text) AS h FROM public.{} AS t) AS r"
+    ).format(sql.Identifier(table))
+
+
+def public_tables(connection: psycopg.Connection) -> list[str]:
+    rows = connection.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+    )
+    return [name for (name,) in rows]
+
+
+def public_sequences(connection: psycopg.Connection) -> list[str]:
+    rows = connection.execute(
+        "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1"
+    )
+    return [name for (name,) in rows]
+
+
+def summarize(connection: psycopg.Connection) -> tuple[dict[str, TableSummary], dict[str, Any]]:
+    """Counts and checksums of every table, and every sequence's position, in this snapshot."""
+    connection.execute(SETTINGS)
+    tables = {}
+    for name in public_tables(connection):
+        rows, checksum = connection.execute(_checksum_query(name)).fetchone()
+        tables[name] = TableSummary(rows, f"pg-md5:{checksum}")
+    sequences = {}
+    for name in public_sequences(connection):
+        query = sql.SQL("SELECT last_value, is_called FROM public.{}").format(sql.Identifier(name))
+        sequences[name] = list(connection.execute(query).fetchone())
+    return tables, sequences
+
+
+def verify_block(tables: dict[str, TableSummary], sequences: dict[str, Any]) -> str:
+    """A ``DO`` block that raises, naming the table, unless the data equal the manifest's."""
+    checks = []
+    for name, summary in sorted(tables.items()):
+        checks.append(
+            sql.SQL(
+                "  SELECT c, s INTO v_rows, v_sum FROM ({q}) AS x(c, s);\n"
+                "  IF v_rows <> {rows} OR 'pg-md5:' || v_sum <> {checksum} THEN\n"
+                "    RAISE EXCEPTION '{mark}: table {label} came back with % rows"
+                " (the backup holds {rows}) or different contents', v_rows;\n"
+                "  END IF;\n"
+            ).format(
+                q=_checksum_query(name),
+                rows=sql.Literal(summary.rows),
+                checksum=sql.Literal(summary.checksum),
+                mark=sql.SQL(VERIFY_MARK),
+                label=sql.SQL(name.replace("'", "")),
+            )
+        )
+    for name, (last_value, is_called) in sorted(sequences.items()):
+        checks.append(
+            sql.SQL(
+                "  IF (SELECT (last_value, is_called) FROM public.{seq}) IS DISTINCT FROM"
+                " ({last}::bigint, {called}) THEN\n"
+                "    RAISE EXCEPTION '{mark}: sequence {label} is not where the backup left it';\n"
+                "  END IF;\n"
+            ).format(
+                seq=sql.Identifier(name),
+                last=sql.Literal(last_value),
+                called=sql.Literal(is_called),
+                mark=sql.SQL(VERIFY_MARK),
+                label=sql.SQL(name.replace("'", "")),
+            )
+        )
+    body = sql.SQL("").join(checks)
+    block = (
+        "{settings}\nDO $verify$\nDECLARE v_rows bigint; v_sum text;\nBEGIN\n{body}END\n$verify$;\n"
+    )
+    return sql.SQL(block).format(settings=sql.SQL(SETTINGS), body=body).as_string(None)
+
+
+def empty_guard() -> str:
+    """A ``DO`` block that raises when any table (revision bookmark aside) holds a row."""
+    return (
+        "DO $guard$\nDECLARE t text; found boolean;\nBEGIN\n"
+        "  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        " AND tablename <> 'alembic_version' LOOP\n"
+        "    EXECUTE format('SELECT EXISTS (SELECT 1 FROM public.%I)', t) INTO found;\n"
+        f"    IF found THEN RAISE EXCEPTION '{NOT_EMPTY_MARK}: %', t; END IF;\n"
+        "  END LOOP;\nEND\n$guard$;\n"
+    )

@@ -1,0 +1,84 @@
+"""Find the PostgreSQL client programs (pg_dump, pg_restore, psql) that fit a server.
+
+``pg_dump`` refuses a server of a newer major version than itself, and PostgreSQL advises
+against dumping with a much older one, so we take the programs whose major version equals the
+server's, and failing that the newest one above it. Places looked at, in order: Debian's
+``/usr/lib/postgresql/<major>/bin``, the ``PATH``, and the binaries that the ``pgserver``
+package ships. When none fits, one line says which client package to install.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from agentstore.errors import ToolsMismatch
+
+PROGRAMS = ("pg_dump", "pg_restore", "psql")
+
+
+@dataclass(frozen=True)
+class Tools:
+    """One directory's client programs and their major version."""
+
+    major: int
+    pg_dump: str
+    pg_restore: str
+    psql: str
+
+
+def candidate_dirs() -> list[str]:
+    """Every directory that may hold the client programs, most specific first."""
+    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    dirs += [d for d in os.environ.get("PATH", "").split(os.pathsep) if d]
+    spec = importlib.util.find_spec("pgserver")  # located, not imported (it is slow)
+    if spec is not None and spec.origin:
+        dirs.append(str(Path(spec.origin).parent / "pginstall" / "bin"))
+    return dirs
+
+
+@cache
+def version_of(program: str) -> int | None:
+    """The major version a client program reports (``pg_dump (PostgreSQL) 15.2`` -> 15)."""
+    try:
+        out = subprocess.run(
+            [program, "--version"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
+    except OSError:
+        return None
+    found = re.search(r"\(PostgreSQL\)\s+(\d+)", out)
+    return int(found.group(1)) if found else None
+
+
+def installed(dirs: list[str] | None = None) -> list[Tools]:
+    """Every directory holding all three programs, one entry per major version."""
+    seen: dict[int, Tools] = {}
+    for directory in candidate_dirs() if dirs is None else dirs:
+        paths = [shutil.which(name, path=directory) for name in PROGRAMS]
+        if not all(paths):
+            continue
+        major = version_of(os.path.realpath(paths[0]))
+        if major is not None and major not in seen:
+            seen[major] = Tools(major, *paths)
+    return sorted(seen.values(), key=lambda tools: tools.major)
+
+
+def tools_for(server_major: int, dirs: list[str] | None = None, action: str = "dump") -> Tools:
+    """The client programs for a server of ``server_major``; ``ToolsMismatch`` if none fit."""
+    found = installed(dirs)
+    exact = [t for t in found if t.major == server_major]
+    newer = [t for t in found if t.major > server_major]
+    if exact or newer:
+        return (exact or newer)[0]
+    have = ", ".join(f"pg_{action} {t.major}" for t in found) or f"no pg_{action}"
+    raise ToolsMismatch(
+        f"{have} cannot {action} a PostgreSQL {server_major} server; "
+        f"install postgresql-client-{server_major}"
+    )
