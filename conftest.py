@@ -1,14 +1,21 @@
-"""Root conftest: registers the harness and every step library (the only place that does)."""
+"""Root conftest: registers the harness and every step library (the only place that does).
+
+``support.schema`` tells the harness the one thing it needs of the domain: how a template
+database is prepared (migrated to head) before scenarios clone it.
+"""
 
 pytest_plugins = [
-    "support.plugin",
-    "support.feature_files",
-    "support.isolation",
+    "harness.servers.plugin",
+    "harness.collection.feature_files",
+    "harness.collection.backend_tags",
+    "harness.collection.markers",
+    "harness.isolation.plugin",
+    "harness.reporting.glossary",
+    "harness.reporting.missing_step",
+    "harness.reporting.living_docs",
+    "support.schema",
     "support.factories",
     "support.databases",
-    "support.glossary",
-    "support.missing_step",
-    "support.living_docs",
     "steps.platform_steps",
     "steps.records_steps",
     "steps.migration_steps",

@@ -19,8 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from support.isolation import PostgresCloner, delete_prefixed, migrate_template
-from support.services import Provisioner
+from harness.isolation.postgres_cloner import PostgresCloner
+from harness.isolation.redis_keys import delete_prefixed
+from harness.servers.ladder import Provisioner
+from support.schema import pytest_agentstore_prepare_template as migrate_template
 
 
 def median_ms(action, runs: int) -> float:
@@ -51,7 +53,7 @@ def main() -> None:
             report(f"throwaway {backend} server start-up", statistics.median(starts))
 
         pg = provisioner.provision("postgres")
-        cloner = PostgresCloner(pg.url, f"bench{uuid.uuid4().hex[:6]}")
+        cloner = PostgresCloner(pg.url, f"bench{uuid.uuid4().hex[:6]}", migrate_template)
         try:
 
             def back_to_back() -> None:

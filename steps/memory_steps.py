@@ -12,9 +12,9 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from agentstore import MemoryStore
+from harness.isolation.places import Isolated, Isolation
 from steps.parameter_types import TYPES, names
 from support import memory_agents, memory_bad_inputs, memory_concurrency, memory_inspect
-from support.isolation import Isolated, Isolation
 from support.memory_agents import Memories
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
+from harness.isolation.places import Isolated, Isolation
 from steps.parameter_types import TYPES
 from support import probe
-from support.isolation import Isolated, Isolation
 
 
 @given(parsers.parse("a scenario working on {backend:Backend}", TYPES), target_fixture="place")

@@ -10,7 +10,7 @@ import pytest
 from agentstore import Database
 from agentstore.db.engine import PoolSettings, SqliteSettings
 from agentstore.db.sqlite_files import sqlite_path
-from support.isolation import Isolation
+from harness.isolation.places import Isolation
 
 
 class Opener(Protocol):

@@ -11,7 +11,7 @@ from typing import Any
 from faker import Faker
 
 from agentstore import MemoryStore, open_memory
-from support.isolation import Isolated
+from harness.isolation.places import Isolated
 
 NAMESPACE = "aqe"
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from support.isolation import Isolated
+from harness.isolation.places import Isolated
 from support.memory_workers import TIMEOUT as _TIMEOUT
 from support.memory_workers import claim as _claim
 from support.memory_workers import increment as _increment

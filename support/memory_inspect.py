@@ -11,7 +11,7 @@ import redis
 from sqlalchemy import create_engine, text
 
 from agentstore.urls import sqlalchemy_url
-from support.isolation import Isolated
+from harness.isolation.places import Isolated
 
 
 def physically_stored(place: Isolated, key: str, scope: str = "") -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from agentstore import doctor, open_memory
-from support.isolation import Isolated
+from harness.isolation.places import Isolated
 
 FACTS = "aqe/platform-facts/"
 

@@ -69,7 +69,9 @@ class SpecProject:
             f"markers ={markers}\n"
         )
         (path / "conftest.py").write_text(f"pytest_plugins = {repo_plugins()!r}\n")
-        (path / "features").mkdir()  # support.feature_files collects every .feature in it
+        (
+            path / "features"
+        ).mkdir()  # harness.collection.feature_files collects every .feature in it
 
     def feature(self, relative: str, text: str) -> Path:
         path = self.path / "features" / relative

@@ -8,7 +8,7 @@ import pytest
 
 from agentstore import doctor
 from agentstore.cli import main
-from support.services import Provisioner, free_port, postgres_binaries
+from harness.servers.ladder import Provisioner, free_port, postgres_binaries
 
 
 def run_doctor(*args: str) -> subprocess.CompletedProcess:

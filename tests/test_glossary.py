@@ -9,7 +9,7 @@ import sys
 import pytest
 from spec_project import REPO
 
-from support import glossary, glossary_render
+from harness.reporting import glossary, glossary_render
 
 DECORATORS = {"given", "when", "then", "step"}
 

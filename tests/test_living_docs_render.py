@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from spec_project import parse_html
 
-from support import living_docs_cucumber, living_docs_render
-from support.living_docs_model import Result, build_report
+from harness.reporting import living_docs_cucumber, living_docs_render
+from harness.reporting.living_docs_model import Result, build_report
 
 FEATURE = '''\
 Feature: Memory

@@ -14,7 +14,7 @@ import pytest
 
 from agentstore import errors, open_memory
 from agentstore.memory.protocol import MemoryStore
-from support.isolation import Isolated, Isolation
+from harness.isolation.places import Isolated, Isolation
 
 BACKENDS = ["postgres", "sqlite", "redis"]
 INT64_MAX = 2**63 - 1

@@ -18,7 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from agentstore import errors, open_memory
 from agentstore.memory.patterns import glob_to_regex
-from support.isolation import Isolated, Isolation
+from harness.isolation.places import Isolated, Isolation
 
 NS = "aqe"
 KEYS = st.text("ab%_[]\\*?é", min_size=1, max_size=3).map(lambda path: f"{NS}/{path}")

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 
 from agentstore import Database, errors
 from agentstore.migrations import runner
-from support.isolation import Isolation
+from harness.isolation.places import Isolation
 
 
 @pytest.fixture(params=["postgres", "sqlite"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spec_project import SpecProject
 
-from support.missing_step import suggested_code, suggested_parser
+from harness.reporting.missing_step import suggested_code, suggested_parser
 
 UNDEFINED = """\
 Feature: Agents remember

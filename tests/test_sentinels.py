@@ -17,8 +17,8 @@ import pytest
 import redis
 from psycopg import sql
 
-from agentstore.urls import libpq_url
-from support.isolation import require, with_database
+from agentstore.urls import libpq_url, with_database
+from harness.isolation.places import require
 
 ROOT = Path(__file__).resolve().parent.parent
 

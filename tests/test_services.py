@@ -14,9 +14,9 @@ import pytest
 
 from agentstore import doctor
 from agentstore.errors import BackendUnavailable
-from support import services
-from support.plugin import SERVICES
-from support.services import Provisioner, free_port
+from harness.servers import ladder as services
+from harness.servers.ladder import Provisioner, free_port
+from harness.servers.plugin import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,7 +84,7 @@ def test_a_killed_run_does_not_leave_its_throwaway_server_behind(tmp_path):
         textwrap.dedent(
             """
             import sys, time
-            from support.services import Provisioner
+            from harness.servers.ladder import Provisioner
             service = Provisioner().provision("redis", "spawn")
             print(service.url, flush=True)
             time.sleep(600)

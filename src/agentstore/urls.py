@@ -90,3 +90,11 @@ def libpq_url(url: str) -> str:
 def label(backend: Backend) -> str:
     """The product name of a backend, as readers know it."""
     return _LABELS[backend]
+
+
+def with_database(url: str, database: str) -> str:
+    """The same PostgreSQL server's URL naming another database (parsed, never sliced)."""
+    from sqlalchemy.engine import make_url
+
+    expect(url, "postgres")
+    return make_url(url).set(database=database).render_as_string(hide_password=False)

@@ -70,3 +70,8 @@ def scoped_prefix(namespace: str, prefix: str) -> str | None:
     if own.startswith(prefix):
         return own
     return None
+
+
+def redis_literal(text: str) -> str:
+    """``text`` as a Redis MATCH pattern that matches exactly itself (no wildcards)."""
+    return "".join("\\" + c if c in _REDIS_SPECIAL else c for c in text)

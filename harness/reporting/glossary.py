@@ -203,7 +203,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if not config.getoption("steps_glossary"):
         return None
-    from support.glossary_render import text
+    from harness.reporting.glossary_render import text
 
     sys.stdout.write(text(collect(config)))
     return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd.parser import Feature, Scenario, Step
 
-from support.glossary import step_definitions
+from harness.reporting.glossary import step_definitions
 
 QUOTED = re.compile(r'"[^"]*"')
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")

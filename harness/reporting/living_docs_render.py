@@ -6,7 +6,8 @@ import datetime
 import re
 from html import escape
 
-from support.living_docs_model import (
+from harness.backends import TITLES
+from harness.reporting.living_docs_model import (
     ANY,
     FeatureView,
     Report,
@@ -15,7 +16,7 @@ from support.living_docs_model import (
     StepView,
 )
 
-BACKEND_TITLES = {"postgres": "PostgreSQL", "sqlite": "SQLite", "redis": "Redis", ANY: "other"}
+BACKEND_TITLES = {**TITLES, ANY: "other"}
 ICONS = {
     "passed": "✔",
     "failed": "✘",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from support.living_docs_model import FeatureView, Report, RowView, ScenarioView, StepView
+from harness.reporting.living_docs_model import FeatureView, Report, RowView, ScenarioView, StepView
 
 # Cucumber's step statuses; "not run" steps after a failure are "skipped" there.
 STATUS = {"passed": "passed", "failed": "failed", "undefined": "undefined", "skipped": "skipped"}

@@ -2,7 +2,7 @@
 
 Started as a detached process next to every throwaway server::
 
-    python -m support.reaper PARENT_PID DIRECTORY -- STOP_COMMAND...
+    python -m harness.servers.reaper PARENT_PID DIRECTORY -- STOP_COMMAND...
 
 When PARENT_PID no longer exists (the run finished, crashed, or was killed with SIGKILL),
 it runs STOP_COMMAND and deletes DIRECTORY. A normal run stops the server itself and then

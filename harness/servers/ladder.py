@@ -37,8 +37,6 @@ from urllib.parse import quote
 from agentstore import doctor
 from agentstore.errors import AgentstoreError
 
-BACKENDS = ("postgres", "sqlite", "redis")
-SERVER_BACKENDS = ("postgres", "redis")
 RUNGS = ("env", "local", "spawn", "docker")
 ENV_VARS = {"postgres": "AGENTSTORE_TEST_POSTGRES_URL", "redis": "AGENTSTORE_TEST_REDIS_URL"}
 LOCAL_URLS = {
@@ -130,7 +128,7 @@ def _run(argv: list[str], what: str) -> None:
 
 def _start_reaper(directory: str, stop: list[str]) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "support.reaper", str(os.getpid()), directory, "--", *stop],
+        [sys.executable, "-m", "harness.servers.reaper", str(os.getpid()), directory, "--", *stop],
         cwd=str(Path(__file__).resolve().parent.parent),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

@@ -21,14 +21,11 @@ import pytest
 from pytest_bdd.parser import Feature, Scenario, Step
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from support.isolation import Isolated
-from support.living_docs_model import Result, build_report
-from support.plugin import item_backends
-from support.services import BACKENDS
+from harness.collection.markers import item_backends
+from harness.reporting.living_docs_model import Result, build_report
 
 PROPERTY = "agentstore_living_docs"
 STEP_RESULTS = pytest.StashKey[dict[int, dict]]()
-USED_BACKENDS = pytest.StashKey[set[str]]()
 MAX_MESSAGE = 20_000
 
 
@@ -76,18 +73,6 @@ def _finish(request: pytest.FixtureRequest, scenario: Scenario, step: Step, **fi
     record.update(fields)
 
 
-def pytest_bdd_before_step_call(
-    request, feature, scenario, step, step_func, step_func_args: dict[str, object]
-) -> None:
-    """Note the backends a scenario really works on: its isolated places, its backend values."""
-    used = request.node.stash.setdefault(USED_BACKENDS, set())
-    for name, value in step_func_args.items():
-        if isinstance(value, Isolated):
-            used.add(value.backend)
-        elif name == "backend" and value in BACKENDS:
-            used.add(value)
-
-
 def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func_args) -> None:
     _finish(request, scenario, step, status="passed")
 
@@ -100,7 +85,7 @@ def pytest_bdd_step_error(
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_bdd_step_func_lookup_error(request, feature, scenario, step, exception) -> None:
-    """Runs before support.missing_step turns the lookup error into the failure message."""
+    """Runs before missing_step turns the lookup error into the failure message."""
     _steps(request)[_index(scenario, step)] = {
         "status": "undefined",
         "duration": 0.0,
@@ -122,7 +107,7 @@ def scenario_payload(item: pytest.Item) -> dict | None:
         "scenario": template.name,
         "example": example,
         "example_index": contexts.index(example) if example in contexts else None,
-        "backends": sorted(item_backends(item) | item.stash.get(USED_BACKENDS, set())),
+        "backends": sorted(item_backends(item)),
         "steps": {str(i): step for i, step in item.stash.get(STEP_RESULTS, {}).items()},
     }
 
@@ -207,7 +192,12 @@ class LivingDocs:
                 result.payload = json.loads(value)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from support import glossary, glossary_render, living_docs_cucumber, living_docs_render
+        from harness.reporting import (
+            glossary,
+            glossary_render,
+            living_docs_cucumber,
+            living_docs_render,
+        )
 
         base = Path(self.config.rootpath, self.config.getini("bdd_features_base_dir") or "features")
         report = build_report(

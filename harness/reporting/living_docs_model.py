@@ -11,10 +11,10 @@ from pathlib import Path
 from pytest_bdd.feature import get_features
 from pytest_bdd.parser import ScenarioTemplate
 
-from support.services import BACKENDS
+from harness.backends import BACKENDS
+from harness.collection.backend_tags import scenario_backends
 
 OUTCOMES = ("failed", "passed", "skipped", "not run")
-LABELS = {"postgres": "postgres", "postgresql": "postgres", "sqlite": "sqlite", "redis": "redis"}
 ANY = "any"  # the column for scenarios that need no particular backend
 
 
@@ -137,12 +137,9 @@ def worst(outcomes) -> str:
 
 
 def row_backends(template: ScenarioTemplate, example: dict[str, str]) -> list[str]:
-    """The backends a run needs when no result says so: its tags and its ``backend`` column."""
+    """The backends a run needs when no result says so: its backend tags."""
     found = {tag for tag in template.tags | template.feature.tags if tag in BACKENDS}
-    label = example.get("backend", "").strip().lower()
-    if label:
-        found.add(LABELS.get(label, label))
-    return sorted(found)
+    return sorted(found | set(scenario_backends(template)))
 
 
 def step_views(template: ScenarioTemplate, example: dict[str, str]) -> list[StepView]:

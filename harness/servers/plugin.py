@@ -12,24 +12,20 @@ import uuid
 
 import pytest
 
-from support.services import BACKENDS, RUNGS, SERVER_BACKENDS, Provisioner, Service
+from harness.backends import BACKENDS, SERVER_BACKENDS, UnknownBackend, parse_list
+from harness.servers.ladder import RUNGS, Provisioner, Service
 
 SERVICES = pytest.StashKey[dict[str, Service]]()
 PROVISIONER = pytest.StashKey[Provisioner]()
 RUN_ID = pytest.StashKey[str]()
 
-LABELS = {"postgres": "postgres", "postgresql": "postgres", "sqlite": "sqlite", "redis": "redis"}
-
 
 def backend_names(value: str, option: str) -> list[str]:
     """Parse a comma-separated list of backend names; an unknown name is a usage error."""
-    names = [part.strip().lower() for part in value.split(",") if part.strip()]
-    unknown = [name for name in names if name not in LABELS]
-    if unknown:
-        raise pytest.UsageError(
-            f"{option}: unknown backend {unknown[0]!r} (choose from {', '.join(BACKENDS)})"
-        )
-    return list(dict.fromkeys(LABELS[name] for name in names))
+    try:
+        return parse_list(value)
+    except UnknownBackend as error:
+        raise pytest.UsageError(f"{option}: {error}") from None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -103,41 +99,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     services = config.stash.get(SERVICES, {})
     lines = [f"agentstore run id: {config.stash[RUN_ID]}", "agentstore backends:"]
     return lines + [f"  {s.describe()}" for s in services.values()]
-
-
-def item_backends(item: pytest.Item) -> set[str]:
-    """The backends a test needs: its backend markers, plus an Examples ``backend`` column."""
-    found = {name for name in BACKENDS if item.get_closest_marker(name)}
-    callspec = getattr(item, "callspec", None)
-    example = callspec.params.get("_pytest_bdd_example", {}) if callspec else {}
-    label = str(example.get("backend", "")).strip().lower()
-    if label:
-        found.add(LABELS.get(label, label))
-    return found
-
-
-@pytest.hookimpl(tryfirst=True)  # before -m and -k filter, so they see the backend markers
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    selected = set(backend_names(config.getoption("backends"), "--backends"))
-    services = config.stash.get(SERVICES, {})
-    keep, drop = [], []
-    for item in items:
-        needs = item_backends(item)
-        for name in needs & set(BACKENDS):
-            item.add_marker(getattr(pytest.mark, name))
-        if item.get_closest_marker("wip"):
-            item.add_marker(pytest.mark.skip(reason="@wip: work in progress"))
-        if needs - selected:
-            drop.append(item)
-            continue
-        keep.append(item)
-        for name in sorted(needs):
-            service = services.get(name)
-            if service is not None and not service.available:
-                item.add_marker(pytest.mark.skip(reason=f"backend {service.describe()}"))
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
