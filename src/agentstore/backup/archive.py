@@ -45,13 +45,6 @@ def _member(table: str) -> str:
     return f"tables/{table}.jsonl"
 
 
-def _deflated(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.compress_level = 1
-    return info
-
-
 def _engine(url: str, *, create: bool = False) -> Engine:
     """An engine on ``url``; a missing SQLite file is refused unless ``create`` (import)."""
     if not create:
@@ -119,7 +112,7 @@ def _export_table(
     columns = canonical.columns_of(table)
     kinds = [kind for _, kind in columns]
     checksum = canonical.Checksum()
-    with archive.open(_deflated(_member(table.name)), "w", force_zip64=True) as stream:
+    with archive.open(_member(table.name), "w", force_zip64=True) as stream:
         for row in tables.ordered_rows(connection, table):
             data = canonical.line(row, kinds)
             checksum.add(data)
@@ -134,7 +127,7 @@ def _export_memory(archive, url: str, namespace: str, prefix: str, progress) -> 
     contents = []
     with (
         open_memory(url, namespace, prefix) as store,
-        archive.open(_deflated(MEMORY), "w", force_zip64=True) as stream,
+        archive.open(MEMORY, "w", force_zip64=True) as stream,
     ):
         for entry in memory_io.entries(store):
             data = memory_io.line(entry)

@@ -33,13 +33,15 @@ _MAGIC = {
 
 @contextlib.contextmanager
 def writing(out: str | os.PathLike[str]) -> Iterator[zipfile.ZipFile]:
-    """A zip archive that appears at ``out`` only when the block succeeds."""
+    """A zip archive (deflated, fast level) that appears at ``out`` only when complete."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
     os.close(handle)
     try:
-        with zipfile.ZipFile(temp, "w", allowZip64=True) as archive:
+        with zipfile.ZipFile(
+            temp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True
+        ) as archive:
             yield archive
         os.replace(temp, out)
     finally:
