@@ -21,4 +21,5 @@ pytest_plugins = [
     "steps.migration_steps",
     "steps.connection_steps",
     "steps.memory_steps",
+    "steps.backup_steps",
 ]
