@@ -96,7 +96,11 @@ def verify_block(tables: dict[str, TableSummary], sequences: dict[str, Any]) -> 
     if sequences:
         checks.append(sql.SQL(SEQUENCES_AHEAD.replace("{mark}", VERIFY_MARK)))
     body = sql.SQL("").join(checks)
-    block = "{settings}\nDO $verify$\nDECLARE v_rows bigint; v_sum text; r record; ok boolean;\nBEGIN\n{body}END\n$verify$;\n"
+    block = (
+        "{settings}\nDO $verify$\n"
+        "DECLARE v_rows bigint; v_sum text; r record; ok boolean;\n"
+        "BEGIN\n{body}END\n$verify$;\n"
+    )
     return sql.SQL(block).format(settings=sql.SQL(SETTINGS), body=body).as_string(None)
 
 
