@@ -16,6 +16,7 @@ pytest_plugins = [
     "support.schema",
     "support.factories",
     "support.databases",
+    "support.backup_servers",
     "steps.platform_steps",
     "steps.records_steps",
     "steps.migration_steps",

@@ -6,13 +6,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pytest import MonkeyPatch
 from pytest_bdd import given, parsers, then, when
 
 from agentstore import backup as backups
 from agentstore import errors
+from agentstore.backup import pg_tools
 from harness.isolation.places import Isolation
 from steps.parameter_types import TYPES
 from support import backup_faults, backup_state, backup_workloads
+from support.backup_servers import NewerPostgres
 from support.backup_workloads import Outcome, Store
 
 REASONS: dict[str, type[errors.AgentstoreError]] = {
@@ -20,8 +23,10 @@ REASONS: dict[str, type[errors.AgentstoreError]] = {
     "the backup is too new": errors.BackupTooNew,
     "the target holds data": errors.TargetNotEmpty,
     "the server connection was lost": errors.BackendUnavailable,
+    "the client programs are too old": errors.ToolsMismatch,
 }
 BAD_FILES = {
+    "the backup": lambda p: p,
     "the backup cut short": backup_faults.truncated,
     "a PNG image": backup_faults.png,
     "an empty file": backup_faults.empty,
@@ -29,7 +34,6 @@ BAD_FILES = {
     "the backup from a newer schema revision": lambda p: backup_faults.with_manifest(
         p, schema_revision="9999"
     ),
-    "the backup from a newer PostgreSQL": lambda p: backup_faults.with_manifest(p, server_major=99),
 }
 
 
@@ -78,6 +82,25 @@ def _(isolation: Isolation, tmp_path: Path, agents: int, executions: int) -> Pat
     store = backup_workloads.seeded(isolation, "sqlite", agents, executions)
     backups.export(store.url, tmp_path / "archive.zip")
     return tmp_path / "archive.zip"
+
+
+@given(
+    _step("a backup of a store on a newer PostgreSQL than the target's"),
+    target_fixture="backup_file",
+)
+def _(newer_postgres: NewerPostgres, tmp_path: Path) -> Path:
+    """A backup of a store on a throwaway server of a newer major version than the shared one."""
+    backups.backup(newer_postgres.url, tmp_path / "newer.zip")
+    return tmp_path / "newer.zip"
+
+
+@given(
+    _step("a store on a newer PostgreSQL than the machine's client programs"),
+    target_fixture="source",
+)
+def _(newer_postgres: NewerPostgres) -> Store:
+    """The throwaway newer server's seeded store."""
+    return Store("postgres", newer_postgres.url)
 
 
 @given(
@@ -161,6 +184,15 @@ def _(isolation: Isolation, backend: str, source: Store, tmp_path: Path) -> Stor
     backups.export(source.url, tmp_path / "memory.zip", prefix=source.prefix)
     backups.import_archive(target.url, tmp_path / "memory.zip")
     return target
+
+
+@when(_step("the store is backed up with only those client programs"), target_fixture="outcome")
+def _(
+    source: Store, newer_postgres: NewerPostgres, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> Outcome:
+    """Back up with the search for client programs pinned to the machine's older ones."""
+    monkeypatch.setenv(pg_tools.PINNED, str(Path(newer_postgres.older_tools.pg_dump).parent))
+    return backup_workloads.attempt(backups.backup, source.url, tmp_path / "never.zip")
 
 
 @when(
@@ -308,6 +340,18 @@ def _(outcome: Outcome, action: str, reason: str) -> None:
 def _(outcome: Outcome, table: str) -> None:
     """The one-line error names the part of the backup at fault."""
     assert table in str(outcome.error)
+
+
+@then(_step("the error names the client package to install"))
+def _(outcome: Outcome, newer_postgres: NewerPostgres) -> None:
+    """The one-line error says which postgresql-client package fits the server."""
+    assert f"install postgresql-client-{newer_postgres.major}" in str(outcome.error)
+
+
+@then(_step("no backup file is written"))
+def _(tmp_path: Path) -> None:
+    """A refused backup leaves no file, whole or partial, behind."""
+    assert list(tmp_path.glob("*.zip*")) == []
 
 
 @then(_step("the target holds exactly what it held before"))

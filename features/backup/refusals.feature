@@ -30,13 +30,23 @@ Feature: A restore that cannot be trusted changes nothing
       And the error names the "executions"
       And the target holds exactly what it held before
 
-    @backends:postgres
+  Rule: PostgreSQL versions must fit: the target's server and the client programs
+
+    @backends:postgres @slow
     Scenario: a backup from a newer PostgreSQL than the target is refused
-      Given a backup of a store holding 3 agents with 12 executions
+      Given a backup of a store on a newer PostgreSQL than the target's
       And a target store already holding 2 agents with 6 executions
-      When the backup from a newer PostgreSQL is restored into the target, replacing what it holds
+      When the backup is restored into the target, replacing what it holds
       Then the restore is refused because the backup is too new
       And the target holds exactly what it held before
+
+    @backends:postgres @slow
+    Scenario: a server newer than the machine's client programs is refused, naming what to install
+      Given a store on a newer PostgreSQL than the machine's client programs
+      When the store is backed up with only those client programs
+      Then the backup is refused because the client programs are too old
+      And the error names the client package to install
+      And no backup file is written
 
   Rule: a target that holds data is replaced only when asked to, and only by verified content
 

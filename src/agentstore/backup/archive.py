@@ -112,13 +112,17 @@ def _export_table(
     columns = canonical.columns_of(table)
     kinds = [kind for _, kind in columns]
     checksum = canonical.Checksum()
+    chunk: list[bytes] = []
     with archive.open(_member(table.name), "w", force_zip64=True) as stream:
         for row in tables.ordered_rows(connection, table):
             data = canonical.line(row, kinds)
             checksum.add(data)
-            stream.write(data)
-            if checksum.rows % BATCH == 0:
+            chunk.append(data)
+            if len(chunk) == BATCH:
+                stream.write(b"".join(chunk))
+                chunk.clear()
                 progress.show(f"exporting {table.name}: {checksum.rows:,} rows")
+        stream.write(b"".join(chunk))
     return TableSummary(checksum.rows, checksum.hexdigest(), columns)
 
 

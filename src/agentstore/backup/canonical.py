@@ -42,22 +42,27 @@ def columns_of(table: Table) -> list[list[str]]:
     return [[c.name, kind_of(c.type)] for c in table.columns]
 
 
+def _datetime(value: Any) -> str:
+    if isinstance(value, str):  # SQLite without type information
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(UTC)
+    # Naive times (SQLite) are UTC; aware ones are now in UTC: one spelling for both.
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "+00:00"
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+_TO_PORTABLE = {"datetime": _datetime, "float": float, "boolean": bool, "json": _json}
+
+
 def to_portable(value: Any, kind: str) -> Any:
     if value is None:
         return None
-    if kind == "datetime":
-        if isinstance(value, str):  # SQLite without type information
-            value = datetime.fromisoformat(value)
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
-    if kind == "float":
-        return float(value)
-    if kind == "boolean":
-        return bool(value)
-    if kind == "json" and isinstance(value, str):
-        return json.loads(value)
-    return value
+    convert = _TO_PORTABLE.get(kind)
+    return value if convert is None else convert(value)
 
 
 def from_portable(value: Any, kind: str) -> Any:
@@ -68,7 +73,8 @@ def from_portable(value: Any, kind: str) -> Any:
 
 def line(row: Iterable[Any], kinds: list[str]) -> bytes:
     """A row's canonical line, newline included."""
-    values = [to_portable(v, k) for v, k in zip(row, kinds, strict=True)]
+    converters = [_TO_PORTABLE.get(kind) for kind in kinds]
+    values = [v if f is None or v is None else f(v) for v, f in zip(row, converters, strict=True)]
     return (_ENCODER.encode(values) + "\n").encode()
 
 

@@ -18,6 +18,7 @@ import re
 import subprocess
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -86,27 +87,29 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
         tools = tools_for(major, action="dump")
         connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
-        progress.show("counting and checksumming tables", force=True)
-        tables, sequences = pg_checks.summarize(connection)
-        revision = None
-        if "alembic_version" in tables:
-            revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-            revision = revision[0] if revision else None
-        with tempfile.TemporaryDirectory(prefix="agentstore-backup-") as work:
+        with (
+            tempfile.TemporaryDirectory(prefix="agentstore-backup-") as work,
+            ThreadPoolExecutor(1, thread_name_prefix="pg-checksums") as helper,
+        ):
+            # The checksums read the same snapshot on this connection while pg_dump runs.
+            progress.show(f"dumping with pg_dump {tools.major} and checksumming", force=True)
+            checked = helper.submit(_summarize, connection)
             dump = Path(work) / DUMP
             conninfo, env = _client_env(url)
-            progress.show(f"dumping with pg_dump {tools.major}", force=True)
-            _run(
-                [
-                    tools.pg_dump,
-                    "--format=custom",
-                    f"--snapshot={snapshot}",
-                    f"--file={dump}",
-                    f"--dbname={conninfo}",
-                ],
-                env,
-                "pg_dump",
-            )
+            try:
+                _run(
+                    [
+                        tools.pg_dump,
+                        "--format=custom",
+                        f"--snapshot={snapshot}",
+                        f"--file={dump}",
+                        f"--dbname={conninfo}",
+                    ],
+                    env,
+                    "pg_dump",
+                )
+            finally:
+                tables, sequences, revision = checked.result()
             connection.execute("ROLLBACK")
             manifest = Manifest(
                 kind="postgres-dump",
@@ -126,6 +129,15 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
     summary.rows = sum(t.rows for t in tables.values())
     summary.bytes = os.path.getsize(out)
     return summary.finish()
+
+
+def _summarize(connection: psycopg.Connection):
+    tables, sequences = pg_checks.summarize(connection)
+    revision = None
+    if "alembic_version" in tables:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        revision = row[0] if row else None
+    return tables, sequences, revision
 
 
 def restore(

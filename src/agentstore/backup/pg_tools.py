@@ -2,9 +2,10 @@
 
 ``pg_dump`` refuses a server of a newer major version than itself, and PostgreSQL advises
 against dumping with a much older one, so we take the programs whose major version equals the
-server's, and failing that the newest one above it. Places looked at, in order: Debian's
+server's, and failing that the oldest one above it. Places looked at, in order: Debian's
 ``/usr/lib/postgresql/<major>/bin``, the ``PATH``, and the binaries that the ``pgserver``
-package ships. When none fits, one line says which client package to install.
+package ships; ``AGENTSTORE_PG_TOOLS`` (folders separated like ``PATH``) replaces that list.
+When none fits, one line says which client package to install.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from agentstore.errors import ToolsMismatch
 
 PROGRAMS = ("pg_dump", "pg_restore", "psql")
+PINNED = "AGENTSTORE_PG_TOOLS"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class Tools:
 
 def candidate_dirs() -> list[str]:
     """Every directory that may hold the client programs, most specific first."""
+    pinned = os.environ.get(PINNED)
+    if pinned:
+        return [d for d in pinned.split(os.pathsep) if d]
     dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
     dirs += [d for d in os.environ.get("PATH", "").split(os.pathsep) if d]
     spec = importlib.util.find_spec("pgserver")  # located, not imported (it is slow)
