@@ -71,8 +71,13 @@ def attempt(action, *args, **kwargs) -> Outcome:
 
 
 def backup_while_writing(store: Store, path: Path) -> Outcome:
-    """Back up while another connection keeps adding agents with 10 executions each."""
+    """Back up while another connection keeps adding agents with 10 executions each.
+
+    The backup starts once the writer has committed 3 agents (however loaded the machine is)
+    and the writer goes on until it ends.
+    """
     stop = threading.Event()
+    committed = threading.Semaphore(0)
 
     def writer() -> None:
         with Database(store.url) as database:
@@ -81,11 +86,14 @@ def backup_while_writing(store: Store, path: Path) -> Outcome:
                     agent = records.create_agent(session, f"busy-{time.monotonic_ns()}", "coder")
                     for _ in range(10):
                         records.record_execution(session, agent.id, "written during the backup")
+                committed.release()
 
     thread = threading.Thread(target=writer, daemon=True)
     thread.start()
     try:
-        time.sleep(0.2)
+        for _ in range(3):
+            if not committed.acquire(timeout=60):
+                raise AssertionError("the writer committed nothing within 60 s")
         return attempt(backups.backup, store.url, path)
     finally:
         stop.set()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -117,4 +119,35 @@ def test_a_restore_cut_off_from_its_server_leaves_the_target_as_it_was(
     )
     assert isinstance(error, errors.BackendUnavailable), error
     assert "nothing was changed" in str(error)
+    assert backup_state.records(target) == before
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+def test_a_restore_that_differs_from_the_manifest_is_rolled_back_naming_the_table(
+    isolation: Isolation, tmp_path: Path, backend: str
+) -> None:
+    path = tmp_path / "b.zip"
+    backups.backup(seeded(isolation, backend), path)
+    with zipfile.ZipFile(path) as archive:
+        tables = json.loads(archive.read("manifest.json"))["tables"]
+    tables["executions"]["rows"] += 1
+    target = seeded(isolation, backend, seed=8)
+    before = backup_state.records(target)
+    with pytest.raises(errors.VerificationFailed, match="table executions"):
+        backups.restore(target, backup_faults.with_manifest(path, tables=tables), force=True)
+    assert backup_state.records(target) == before
+
+
+def test_an_import_that_differs_from_the_manifest_is_rolled_back_naming_the_table(
+    isolation: Isolation, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.zip"
+    backups.export(seeded(isolation, "sqlite"), path)
+    with zipfile.ZipFile(path) as archive:
+        tables = json.loads(archive.read("manifest.json"))["tables"]
+    tables["agents"]["checksum"] = "sha256:" + "0" * 64
+    target = seeded(isolation, "postgres", seed=8)
+    before = backup_state.records(target)
+    with pytest.raises(errors.BackupCorrupt, match="table agents"):
+        backups.import_archive(target, backup_faults.with_manifest(path, tables=tables), force=True)
     assert backup_state.records(target) == before

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from agentstore import Database, open_memory
 from agentstore import backup as backups
 from agentstore.db import demo, records
 from harness.isolation.places import Isolation
-from support import backup_state
+from support import backup_state, backup_workloads
 
 
 def seeded(isolation: Isolation, backend: str, agents: int = 4, executions: int = 6) -> str:
@@ -39,38 +38,25 @@ def test_a_backup_restores_every_row_and_new_rows_get_fresh_ids(
     assert agent.id == 5 and run.id == 25
 
 
-def test_a_sqlite_backup_taken_while_another_connection_writes_is_one_moment(
-    isolation: Isolation, tmp_path: Path
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+def test_a_backup_taken_while_another_connection_writes_is_one_moment(
+    isolation: Isolation, tmp_path: Path, backend: str
 ) -> None:
-    source = seeded(isolation, "sqlite", agents=2, executions=50)
-    stop = threading.Event()
-
-    def writer() -> None:
-        with Database(source) as database:
-            while not stop.is_set():
-                with database.session() as session:
-                    agent = records.create_agent(session, f"w{time.monotonic_ns()}", "coder")
-                    for _ in range(20):
-                        records.record_execution(session, agent.id, "busy")
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    try:
-        time.sleep(0.2)
-        backups.backup(source, tmp_path / "b.zip")
-    finally:
-        stop.set()
-        thread.join()
-    target = isolation.new("sqlite").url
+    source = backup_workloads.seeded(isolation, backend, 2, 100)
+    outcome = backup_workloads.backup_while_writing(source, tmp_path / "b.zip")
+    assert outcome.error is None, outcome.error
+    target = isolation.new(backend).url
     backups.restore(target, tmp_path / "b.zip")
     rows = backup_state.records(target)["rows"]
     agent_ids = {a["id"] for a in rows["agents"]}
     assert all(e["agent_id"] in agent_ids for e in rows["executions"])
-    # Every agent the writer added came with its 20 executions: no half transaction.
-    per_agent = {}
+    # Every agent the writer added came with its 10 executions: no half transaction.
+    per_agent: dict[int, int] = {}
     for execution in rows["executions"]:
         per_agent[execution["agent_id"]] = per_agent.get(execution["agent_id"], 0) + 1
-    assert set(per_agent.values()) <= {20, 50}
+    busy = [a["id"] for a in rows["agents"] if a["name"].startswith("busy-")]
+    assert len(busy) >= 3
+    assert {per_agent[agent] for agent in busy} == {10}
 
 
 def test_personal_edition_to_postgres_and_back_holds_the_same_records(

@@ -17,9 +17,11 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from contextlib import closing
+from contextlib import closing, contextmanager
 from typing import Any
 
+from psycopg import sql as psycopg_sql
+from psycopg.types.json import Json
 from sqlalchemy import Connection, Engine, inspect, text
 
 from agentstore.backup import canonical, container, memory_io, tables
@@ -328,26 +330,65 @@ def _load_table(connection, archive, table, expected: TableSummary, where, progr
     if unknown:
         raise BackupError(f"the target's table {table.name} has no column {unknown[0]}")
     checksum = canonical.Checksum()
-    batch: list[dict[str, Any]] = []
-    insert = table.insert()
-    with container.member(archive, _member(table.name), where) as stream:
+    with (
+        container.member(archive, _member(table.name), where) as stream,
+        _sink(connection, table, names, kinds) as write,
+    ):
         for data in stream:
             checksum.add(data)
             try:
-                batch.append(dict(zip(names, canonical.parse(data, kinds), strict=True)))
+                write(canonical.parse(data, kinds))
             except (ValueError, TypeError):
                 raise BackupCorrupt(f"{where}: table {table.name} is damaged") from None
-            if len(batch) >= BATCH:
-                connection.execute(insert, batch)
-                batch.clear()
+            if checksum.rows % BATCH == 0:
                 progress.show(f"importing {table.name}: {checksum.rows:,} rows")
-    if batch:
-        connection.execute(insert, batch)
     if (checksum.rows, checksum.hexdigest()) != (expected.rows, expected.checksum):
         raise BackupCorrupt(
             f"{where}: table {table.name} is damaged (its checksum differs from the manifest's); "
             "nothing was changed"
         )
+
+
+@contextmanager
+def _sink(connection: Connection, table, names: list[str], kinds: list[str]):
+    """A function taking one row's values, writing them into ``table`` in this transaction.
+
+    PostgreSQL: one ``COPY`` per table on the transaction's own driver connection (JSON
+    values wrapped for psycopg); elsewhere multi-row inserts of ``BATCH`` rows.
+    """
+    if connection.dialect.name == "postgresql":
+        json_columns = [i for i, kind in enumerate(kinds) if kind == "json"]
+        statement = psycopg_sql.SQL("COPY {} ({}) FROM STDIN").format(
+            psycopg_sql.Identifier(table.name),
+            psycopg_sql.SQL(", ").join(map(psycopg_sql.Identifier, names)),
+        )
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+
+            def write(values: list[Any]) -> None:
+                for i in json_columns:
+                    if values[i] is not None:
+                        values[i] = Json(values[i])
+                copy.write_row(values)
+
+            yield write
+        return
+    insert = table.insert()
+    batch: list[dict[str, Any]] = []
+
+    def add(values: list[Any]) -> None:
+        batch.append(dict(zip(names, values, strict=True)))
+        if len(batch) >= BATCH:
+            _flush(connection, insert, batch)
+
+    yield add
+    _flush(connection, insert, batch)
+
+
+def _flush(connection: Connection, insert, batch: list[dict[str, Any]]) -> None:
+    if batch:
+        connection.execute(insert, batch)
+        batch.clear()
 
 
 def _reset_sequence(connection: Connection, table) -> None:
