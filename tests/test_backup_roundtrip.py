@@ -118,3 +118,17 @@ def test_a_sqlite_restore_while_a_reader_is_open_is_seen_whole(
         assert reader.execute("SELECT count(*) FROM executions").fetchone()[0] == 24
     finally:
         reader.close()
+
+
+def test_an_entry_that_expired_while_in_the_archive_is_not_imported(
+    isolation: Isolation, tmp_path: Path
+) -> None:
+    place = isolation("redis")
+    with open_memory(place.url, "aqe", place.prefix) as memory:
+        memory.store("aqe/brief", "soon gone", ttl=1.2)
+        memory.store("aqe/kept", "stays", ttl=120)
+    backups.export(place.url, tmp_path / "m.zip", prefix=place.prefix)
+    time.sleep(1.5)  # its moment passes while it sits in the archive
+    target = isolation.new("sqlite").url
+    backups.import_archive(target, tmp_path / "m.zip")
+    assert backup_state.memory(target, "aqe", "") == {"aqe/kept": ("default", "stays")}
