@@ -3,7 +3,7 @@
 Everything public is re-exported here; modules not named in ``__all__`` are internal.
 """
 
-from agentstore import errors
+from agentstore import backup, errors
 from agentstore.db import Database
 from agentstore.doctor import BackendReport
 from agentstore.memory import MemoryStats, MemoryStore, open_memory
@@ -16,6 +16,7 @@ __all__ = [
     "MemoryStats",
     "MemoryStore",
     "__version__",
+    "backup",
     "errors",
     "open_memory",
 ]
