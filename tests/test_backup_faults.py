@@ -14,7 +14,7 @@ from agentstore import backup as backups
 from agentstore.backup import pg_tools
 from agentstore.db import demo
 from harness.isolation.places import Isolation
-from support import backup_faults, backup_state
+from support import backup_faults, backup_state, backup_workloads
 
 
 def seeded(isolation: Isolation, backend: str, seed: int = 7) -> str:
@@ -151,3 +151,22 @@ def test_an_import_that_differs_from_the_manifest_is_rolled_back_naming_the_tabl
     with pytest.raises(errors.BackupCorrupt, match="table agents"):
         backups.import_archive(target, backup_faults.with_manifest(path, tables=tables), force=True)
     assert backup_state.records(target) == before
+
+
+def test_a_failed_import_with_force_puts_the_replaced_memory_back(
+    isolation: Isolation, tmp_path: Path
+) -> None:
+    source = backup_workloads.seeded(isolation, "sqlite", 2, 4)
+    backup_workloads.remember(source, {"aqe/new": None})
+    backups.export(source.url, tmp_path / "a.zip")
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        tables = json.loads(archive.read("manifest.json"))["tables"]
+    tables["executions"]["checksum"] = "sha256:" + "0" * 64
+    target = backup_workloads.seeded(isolation, "postgres", 1, 2, seed=8)
+    backup_workloads.remember(target, {"aqe/old": 300.0, "aqe/kept": None})
+    before = backup_workloads.whole_state(target)
+    damaged = backup_faults.with_manifest(tmp_path / "a.zip", tables=tables)
+    with pytest.raises(errors.BackupCorrupt, match="table executions"):
+        backups.import_archive(target.url, damaged, force=True)
+    assert backup_workloads.whole_state(target) == before
+    assert 290 < backup_state.memory_ttls(target.url, "aqe", "")["aqe/old"] <= 300

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from typing import Any
 
 from psycopg import sql as psycopg_sql
@@ -179,7 +179,8 @@ def import_(
                 f"{where} holds {rows} records in {len(manifest.tables)} tables, and Redis "
                 "keeps only memory: import it into PostgreSQL or SQLite"
             )
-        _import_memory_only(url, memory, manifest, force, prefix)
+        if memory is not None:
+            _write_memory(url, memory, manifest, force, prefix)
     else:
         engine = _engine(url, create=True)
         try:
@@ -220,44 +221,25 @@ def _read_memory(archive, manifest: Manifest, where: str) -> list[memory_io.Entr
     return entries
 
 
-def _import_memory_only(url, memory, manifest, force, prefix) -> None:
-    if memory is None:
-        return
-    _write_memory(url, memory, manifest, force, prefix)
-
-
 def _write_memory(url, memory, manifest, force, prefix) -> memory_io.Journal:
-    namespace = manifest.memory["namespace"]
-    store = open_memory(url, namespace, prefix)
-    with closing(store):
+    """Write (and verify) the memory entries, refusing a store that holds some unless
+    ``force``; the journal undoes it all if a later step fails."""
+    journal = memory_io.Journal(url, manifest.memory["namespace"], prefix)
+    with journal.open() as store:
         if not force and store.list_keys():
             raise TargetNotEmpty(
-                f"{redact(url)} already holds memory under {namespace!r}: import into an "
-                "empty store, or add --force to replace it"
+                f"{redact(url)} already holds memory under {journal.namespace!r}: import into "
+                "an empty store, or add --force to replace it"
             )
-        journal = memory_io.Journal(store)
         try:
             if force:
-                journal.clear()
-            journal.write(memory)
+                journal.clear(store)
+            journal.write(store, memory)
             _verify_memory(store, journal, memory, url)
         except BaseException:
             journal.undo()
             raise
-    return _Reopened(url, namespace, prefix, journal)
-
-
-class _Reopened(memory_io.Journal):
-    """A journal whose store is opened again for undo (the first one was closed)."""
-
-    def __init__(self, url, namespace, prefix, journal: memory_io.Journal) -> None:
-        self.url, self.namespace, self.prefix = url, namespace, prefix
-        self.replaced, self.written = journal.replaced, journal.written
-
-    def undo(self) -> None:
-        with open_memory(self.url, self.namespace, self.prefix) as store:
-            self.store = store
-            memory_io.Journal.undo(self)
+    return journal
 
 
 def _verify_memory(store, journal: memory_io.Journal, memory, url: str) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from agentstore.backup.canonical import Checksum
-from agentstore.memory import MemoryStore
+from agentstore.memory import MemoryStore, open_memory
 
 MIN_TTL = 1.0
 _MISSING = object()
@@ -69,20 +69,26 @@ def remaining(expires_at: float | None, now: float) -> float | bool | None:
 
 
 class Journal:
-    """What an import changed in a store, so that it can be undone."""
+    """What an import changed in one memory (``url``, ``namespace``, ``prefix``), to undo it.
 
-    def __init__(self, store: MemoryStore) -> None:
-        self.store = store
+    Each step opens the store for itself, so ``undo`` works whenever it is called.
+    """
+
+    def __init__(self, url: str, namespace: str, prefix: str) -> None:
+        self.url, self.namespace, self.prefix = url, namespace, prefix
         self.replaced: list[Entry] = []
         self.written: list[str] = []
 
-    def clear(self) -> None:
-        """Remove every entry, remembering it for ``undo``."""
-        self.replaced = list(entries(self.store))
-        for key, *_ in self.replaced:
-            self.store.delete(key)
+    def open(self) -> MemoryStore:
+        return open_memory(self.url, self.namespace, self.prefix)
 
-    def write(self, batch: list[Entry]) -> None:
+    def clear(self, store: MemoryStore) -> None:
+        """Remove every entry, remembering it for ``undo``."""
+        self.replaced = list(entries(store))
+        for key, *_ in self.replaced:
+            store.delete(key)
+
+    def write(self, store: MemoryStore, batch: list[Entry]) -> None:
         """Store entries (their moment of expiry turned back into a time-to-live)."""
         now = time.time()
         for key, partition, value, expires_at in batch:
@@ -90,13 +96,15 @@ class Journal:
             if ttl is False:
                 continue
             self.written.append(key)
-            self.store.store(key, value, ttl=ttl, partition=partition)
+            store.store(key, value, ttl=ttl, partition=partition)
 
     def undo(self) -> None:
-        for key in self.written:
-            self.store.delete(key)
-        now = time.time()
-        for key, partition, value, expires_at in self.replaced:
-            ttl = remaining(expires_at, now)
-            if ttl is not False:
-                self.store.store(key, value, ttl=ttl, partition=partition)
+        """Delete what was written and store again what was replaced."""
+        with self.open() as store:
+            for key in self.written:
+                store.delete(key)
+            now = time.time()
+            for key, partition, value, expires_at in self.replaced:
+                ttl = remaining(expires_at, now)
+                if ttl is not False:
+                    store.store(key, value, ttl=ttl, partition=partition)
