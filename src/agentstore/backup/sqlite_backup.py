@@ -29,6 +29,7 @@ from agentstore.urls import redact
 
 FILE = "database.sqlite"
 BOOKKEEPING = {"alembic_version"}
+HASH_BATCH = 10_000
 
 
 def _path(url: str) -> Path:
@@ -47,15 +48,20 @@ def _tables(connection: sqlite3.Connection) -> list[str]:
 
 
 def summarize(connection: sqlite3.Connection) -> dict[str, TableSummary]:
-    """Every table's row count and a checksum of its rows in rowid order, as SQLite holds them."""
+    """Every table's row count and a checksum of its rows in rowid order, as SQLite holds them.
+
+    Rows are hashed as the text of fixed batches of ``HASH_BATCH`` (one ``repr`` per batch,
+    not per row: the same rows always give the same checksum, several times faster).
+    """
     tables = {}
     for name in _tables(connection):
         digest = hashlib.sha256()
         rows = 0
         quoted = '"' + name.replace('"', '""') + '"'
-        for row in connection.execute(f"SELECT * FROM {quoted} ORDER BY rowid"):
-            digest.update(repr(row).encode())
-            rows += 1
+        cursor = connection.execute(f"SELECT * FROM {quoted} ORDER BY rowid")
+        while batch := cursor.fetchmany(HASH_BATCH):
+            digest.update(repr(batch).encode())
+            rows += len(batch)
         tables[name] = TableSummary(rows, "sqlite-sha256:" + digest.hexdigest())
     return tables
 
