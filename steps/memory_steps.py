@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -15,6 +13,7 @@ from agentstore import MemoryStore
 from harness.isolation.places import Isolated, Isolation
 from steps.parameter_types import TYPES, names
 from support import memory_agents, memory_bad_inputs, memory_concurrency, memory_inspect
+from support.exact import assert_exact
 from support.memory_agents import Memories
 
 
@@ -25,14 +24,13 @@ class Agent:
     place: Isolated
     memory: MemoryStore
     scope: str = ""
+    timed: dict[str, memory_agents.Timed] = field(default_factory=dict)
 
 
 @pytest.fixture
-def memories() -> Iterator[Memories]:
-    """Every memory a scenario opens, closed when it ends."""
-    opened = Memories()
-    yield opened
-    opened.close_all()
+def memories(isolation: Isolation) -> Memories:
+    """Opens the scenario's memories; its isolation closes them when it ends."""
+    return Memories(isolation)
 
 
 def _step(text: str) -> Any:
@@ -42,7 +40,7 @@ def _step(text: str) -> Any:
 # -- Given --------------------------------------------------------------------------------
 
 
-@given(_step("an agent with a memory on {backend:Backend}"), target_fixture="agent")
+@given(_step("an agent with a memory"), target_fixture="agent")
 def _(isolation: Isolation, memories: Memories, backend: str) -> Agent:
     place = isolation(backend)
     return Agent(place, memories.open(place))
@@ -50,7 +48,7 @@ def _(isolation: Isolation, memories: Memories, backend: str) -> Agent:
 
 @given(
     _step(
-        'an agent whose memory on {backend:Backend} holds "{key}" as {value:Json}'
+        'an agent whose memory holds "{key}" as {value:Json}'
         ' for {ttl:Duration} in partition "{partition}"'
     ),
     target_fixture="agent",
@@ -71,7 +69,7 @@ def _(
 
 
 @given(
-    _step("two teams with memories of their own on one {backend:Backend} server"),
+    _step("two teams with memories of their own on one server"),
     target_fixture="teams",
 )
 def _(isolation: Isolation, memories: Memories, backend: str) -> dict[str, Agent]:
@@ -94,7 +92,7 @@ def _(agent: Agent, key: str, value: Any) -> None:
 @given(_step('the agent remembers "{key}" as {value:Json} for {ttl:Duration}'))
 @when(_step('the agent remembers "{key}" as {value:Json} for {ttl:Duration}'))
 def _(agent: Agent, key: str, value: Any, ttl: float) -> None:
-    agent.memory.store(key, value, ttl=ttl)
+    agent.timed[key] = memory_agents.remember_for(agent.memory, key, value, ttl)
 
 
 @given(_step('the agent remembers "{key}" as {value:Json} in partition "{partition}"'))
@@ -128,17 +126,22 @@ def _(wait: float) -> None:
 
 @then(_step('the agent recalls "{key}" as {value:Json}'))
 def _(agent: Agent, key: str, value: Any) -> None:
+    """Same types, same key order, same content (8000 is not 8000.0)."""
     assert agent.memory.exists(key)
-    assert agent.memory.retrieve(key) == value
+    assert_exact(agent.memory.retrieve(key), value, key)
+
+
+@then(_step('the agent recalls "{key}" as {value:Json} while its time-to-live lasts'))
+def _(agent: Agent, key: str, value: Any) -> None:
+    """Recalled before the time-to-live ran out; a machine too slow to look in time tries
+    again, but a fact gone before its time always fails."""
+    assert_exact(memory_agents.recall_in_time(agent.memory, key, agent.timed[key]), value, key)
 
 
 @then(_step('the agent recalls "{key}" exactly as it was remembered'))
 def _(agent: Agent, key: str) -> None:
-    recalled = agent.memory.retrieve(key)
-    assert recalled == memory_agents.rich_value()
-    assert json.dumps(recalled, sort_keys=True) == json.dumps(
-        memory_agents.rich_value(), sort_keys=True
-    )
+    """Same types, same key order, same content as the rich value remembered."""
+    assert_exact(agent.memory.retrieve(key), memory_agents.rich_value(), key)
 
 
 @then(_step('the agent no longer recalls "{key}"'))
@@ -289,7 +292,7 @@ def _(teams: dict[str, Agent], team: str, key: str, value: Any) -> None:
 
 @then(_step('team "{team}" recalls "{key}" as {value:Json}'))
 def _(teams: dict[str, Agent], team: str, key: str, value: Any) -> None:
-    assert teams[team].memory.retrieve(key) == value
+    assert_exact(teams[team].memory.retrieve(key), value, key)
 
 
 @then(_step('team "{team}" sees no facts at all'))
@@ -302,9 +305,25 @@ def _(teams: dict[str, Agent], team: str) -> None:
 # -- bad input ------------------------------------------------------------------------------
 
 
-@when(_step("the agent tries to store {bad_input}"), target_fixture="outcome")
-def _(agent: Agent, bad_input: str) -> memory_bad_inputs.Attempt:
-    return memory_bad_inputs.attempt(agent.memory, bad_input)
+@when(
+    _step("the agent tries to remember {value:Input} under the key {key:Input}"),
+    target_fixture="outcome",
+)
+def _(agent: Agent, value: Any, key: Any) -> memory_bad_inputs.Attempt:
+    """Any input, even one the memory must refuse (see the Input kinds in the glossary)."""
+    return memory_bad_inputs.attempt(agent.memory, lambda memory: memory.store(key, value))
+
+
+@when(
+    _step(
+        "the agent tries to remember {value:Input} under the key {key:Input}"
+        " for {ttl:Input} seconds"
+    ),
+    target_fixture="outcome",
+)
+def _(agent: Agent, value: Any, key: Any, ttl: Any) -> memory_bad_inputs.Attempt:
+    """Any input with any time-to-live, even one the memory must refuse."""
+    return memory_bad_inputs.attempt(agent.memory, lambda memory: memory.store(key, value, ttl=ttl))
 
 
 @then(_step("the memory refuses it as {error}"))

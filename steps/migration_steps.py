@@ -32,13 +32,13 @@ def _() -> list[runner.Revision]:
     return runner.history()
 
 
-@given(parsers.parse("an empty {backend:Backend} database", TYPES), target_fixture="db")
+@given(parsers.parse("an empty database", TYPES), target_fixture="db")
 def _(open_database: Opener, backend: str) -> Database:
     return open_database(backend, revision=None)
 
 
 @given(
-    parsers.parse('a {backend:Backend} database at revision "{revision:Text}"', TYPES),
+    parsers.parse('a database at revision "{revision:Text}"', TYPES),
     target_fixture="db",
 )
 def _(open_database: Opener, backend: str, revision: str) -> Database:
@@ -47,7 +47,7 @@ def _(open_database: Opener, backend: str, revision: str) -> Database:
 
 @given(
     parsers.parse(
-        'a {backend:Backend} database that a newer agentstore moved to revision "{revision:Text}"',
+        'a database that a newer agentstore moved to revision "{revision:Text}"',
         TYPES,
     ),
     target_fixture="db",

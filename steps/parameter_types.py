@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from parse import with_pattern
 
-BACKEND_NAMES = {
-    "postgres": "postgres",
-    "postgresql": "postgres",
-    "sqlite": "sqlite",
-    "redis": "redis",
-}
-
-
-@with_pattern(r"Postgres|PostgreSQL|SQLite|Redis")
-def backend(text: str) -> str:
-    """A backend as readers name it (Postgres, SQLite, Redis) -> its id (postgres...)."""
-    return BACKEND_NAMES[text.lower()]
+from support.memory_bad_inputs import NAMED
 
 
 @with_pattern(r'[^"]*')
@@ -39,6 +29,22 @@ def names(value: str) -> list[str]:
 def json_value(value: str) -> Any:
     """A value written as JSON in Gherkin: "blue", 42, 2.5, {"a": [1]}, true, null."""
     return json.loads(value)
+
+
+_JSON_TOKEN = r'"(?:[^"\\]|\\.)*"|\[.*\]|\{.*\}|-?\d[\d.eE+-]*|-?Infinity|NaN|true|false|null'
+
+
+@with_pattern(_JSON_TOKEN + "|" + "|".join(re.escape(name) for name in NAMED))
+def any_input(value: str) -> Any:
+    if value in NAMED:
+        return NAMED[value]
+    return json.loads(value)
+
+
+any_input.__doc__ = (
+    "Anything a caller could pass: JSON (NaN and Infinity included), or a kind JSON cannot "
+    "write: " + "; ".join(NAMED) + "."
+)
 
 
 @with_pattern(r"processes|threads")
@@ -69,10 +75,10 @@ def facts(value: str) -> int:
 
 
 TYPES = {
-    "Backend": backend,
     "Text": text,
     "Names": names,
     "Json": json_value,
+    "Input": any_input,
     "Kind": kind,
     "Duration": duration,
     "Facts": facts,

@@ -5,18 +5,17 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from harness.isolation.places import Isolated, Isolation
-from steps.parameter_types import TYPES
-from support import probe
+from support import memory_inspect, probe
 
 
-@given(parsers.parse("a scenario working on {backend:Backend}", TYPES), target_fixture="place")
+@given("a scenario working on the backend", target_fixture="place")
 def _(isolation: Isolation, backend: str) -> Isolated:
     """The scenario's own isolated place on a backend."""
     return isolation(backend)
 
 
 @given(
-    parsers.parse("a second scenario working on {backend:Backend} at the same time", TYPES),
+    "a second scenario working on the same backend at the same time",
     target_fixture="other_place",
 )
 def _(isolation: Isolation, backend: str) -> Isolated:
@@ -42,8 +41,10 @@ def _(place: Isolated, fact: str) -> None:
 
 @then("the second scenario finds no fact at all")
 def _(other_place: Isolated) -> None:
-    """Nothing of the first scenario (or anyone else) is visible in the second one's place."""
+    """Nothing of the first scenario (or anyone else) is in the second one's place: its whole
+    database or file, read underneath the API; on Redis, everything under its prefix."""
     assert probe.facts(other_place) == set()
+    assert memory_inspect.everything_stored(other_place) == []
 
 
 @then(parsers.parse('the first scenario finds "{fact}"'))

@@ -31,15 +31,13 @@ def as_utc(moment: datetime) -> datetime:
 # Given ----------------------------------------------------------------------------------------
 
 
-@given(parsers.parse("a {backend:Backend} agent store", TYPES), target_fixture="db")
+@given("an agent store", target_fixture="db")
 def _(open_database: Opener, backend: str) -> Database:
     return open_database(backend)
 
 
 @given(
-    parsers.parse(
-        'a {backend:Backend} agent store with the agent "{name:Text}" as a "{role:Text}"', TYPES
-    ),
+    parsers.parse('an agent store with the agent "{name:Text}" as a "{role:Text}"', TYPES),
     target_fixture="db",
 )
 def _(open_database: Opener, backend: str, name: str, role: str) -> Database:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Protocol
 
 import pytest
@@ -25,25 +24,23 @@ class Opener(Protocol):
 
 
 @pytest.fixture
-def open_database(isolation: Isolation) -> Iterator[Opener]:
+def open_database(isolation: Isolation) -> Opener:
     """Opens a store on a fresh isolated place of ``backend``.
 
     ``revision="head"`` gives the migrated schema (a clone of the worker's template);
     another revision migrates an empty place up to it; ``None`` leaves the place empty.
     """
-    opened: list[Database] = []
 
     def opener(backend, *, revision="head", pool=None, sqlite=None):
         place = isolation.new(backend, migrated=revision == "head")
         path = sqlite_path(place.url)
         if path is not None and not path.exists():
             path.touch()  # an empty database exists; only a missing file is refused
-        database = Database(place.url, pool=pool, sqlite=sqlite)
-        opened.append(database)
+        database = isolation.closing(
+            Database(place.url, pool=pool, sqlite=sqlite), Database.dispose
+        )
         if revision not in (None, "head"):
             database.upgrade(revision)
         return database
 
-    yield opener
-    for database in opened:
-        database.dispose()
+    return opener

@@ -8,11 +8,11 @@ connection list directly; steps call it where the public API cannot say what a r
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg
+import tenacity
 from sqlalchemy import Engine, MetaData, create_engine, inspect, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -123,17 +123,20 @@ def server_connections(database: Database, settle_seconds: float = 2.0) -> int:
     A server process leaves the activity list a moment after its client hangs up, so a
     non-zero count is looked at again every few milliseconds, for up to ``settle_seconds``.
     """
-    deadline = time.monotonic() + settle_seconds
+    settled = tenacity.Retrying(
+        retry=tenacity.retry_if_result(lambda count: count > 0),
+        stop=tenacity.stop_after_delay(settle_seconds),
+        wait=tenacity.wait_fixed(0.01),
+        retry_error_callback=lambda state: state.outcome.result(),
+    )
     with _admin(database) as admin:
-        while True:
-            count = admin.execute(
+        return settled(
+            lambda: admin.execute(
                 "SELECT count(*) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 " AND backend_type = 'client backend'"
             ).fetchone()[0]
-            if count == 0 or time.monotonic() > deadline:
-                return count
-            time.sleep(0.01)
+        )
 
 
 def terminate_connections(database: Database) -> int:

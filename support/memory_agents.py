@@ -6,36 +6,32 @@ Steps stay one-liners by calling these helpers; every memory opened here is clos
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from faker import Faker
 
 from agentstore import MemoryStore, open_memory
-from harness.isolation.places import Isolated
+from harness.isolation.places import Isolated, Isolation
 
 NAMESPACE = "aqe"
 
 
 class Memories:
-    """Opens memories in a scenario's own place and closes every one of them at the end."""
+    """Opens memories in a scenario's own place; the scenario's isolation closes them."""
 
-    def __init__(self) -> None:
-        self._open: list[MemoryStore] = []
+    def __init__(self, isolation: Isolation) -> None:
+        self._isolation = isolation
 
     def open(self, place: Isolated, scope: str = "") -> MemoryStore:
         """The memory of ``place``; a ``scope`` gives a store of its own on the same server."""
         memory = open_memory(place.url, namespace=NAMESPACE, prefix=place.prefix + scope)
-        self._open.append(memory)
-        return memory
+        return self._isolation.closing(memory)
 
     def close(self, memory: MemoryStore) -> None:
+        """Close one memory now (closing it again at the end does no harm)."""
         memory.close()
-        if memory in self._open:
-            self._open.remove(memory)
-
-    def close_all(self) -> None:
-        while self._open:
-            self._open.pop().close()
 
 
 def partition_counts(parts: list[str]) -> dict[str, int]:
@@ -86,3 +82,43 @@ def recall_q_values(memory: MemoryStore) -> dict[tuple[str, str], float]:
     """Every Q-value the memory holds, read back by pattern."""
     found = memory.search(q_key("*", "*"))
     return {tuple(key.split("/")[2:4]): value for key, value in found.items()}
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A fact remembered with a time-to-live, and when (on this machine's clock) it was sent."""
+
+    value: Any
+    ttl: float
+    sent: float
+
+
+def remember_for(memory: MemoryStore, key: str, value: Any, ttl: float) -> Timed:
+    """Remember ``key`` for ``ttl`` seconds, noting the moment just before the call."""
+    sent = time.monotonic()
+    memory.store(key, value, ttl=ttl)
+    return Timed(value, ttl, sent)
+
+
+MISSING = object()
+ATTEMPTS = 20
+
+
+def recall_in_time(memory: MemoryStore, key: str, timed: Timed) -> Any:
+    """What ``key`` recalls while its time-to-live lasts.
+
+    A fact missing although less than its time-to-live has passed since it was sent fails at
+    once: that is the rule broken. A machine so loaded that the time-to-live ran out before
+    the recall could look is not evidence either way: the fact is remembered again and looked
+    up again, up to ``ATTEMPTS`` times.
+    """
+    for _ in range(ATTEMPTS):
+        found = memory.retrieve(key, MISSING)
+        elapsed = time.monotonic() - timed.sent
+        if found is not MISSING:
+            return found
+        assert elapsed >= timed.ttl, (
+            f"{key!r} was forgotten {elapsed:.3f} s after it was remembered for {timed.ttl} s"
+        )
+        timed = remember_for(memory, key, timed.value, timed.ttl)
+    raise AssertionError(f"the machine never looked within {timed.ttl} s in {ATTEMPTS} tries")

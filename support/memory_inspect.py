@@ -10,6 +10,7 @@ from __future__ import annotations
 import redis
 from sqlalchemy import create_engine, text
 
+from agentstore.memory.patterns import redis_literal
 from agentstore.urls import sqlalchemy_url
 from harness.isolation.places import Isolated
 
@@ -37,7 +38,7 @@ def _redis_traces(url: str, prefix: str, key: str) -> int:
     whatever layout the store chooses; a name that merely ends with the key counts too, which
     can only make a "nothing is left" check stricter, never let a leftover through."""
     wanted = key.encode()
-    match = "".join(f"[{c}]" if c in "*?[]\\" else c for c in prefix) + "*"
+    match = redis_literal(prefix) + "*"
     traces = 0
     with redis.Redis.from_url(url) as client:
         for name in client.scan_iter(match=match, count=1000):
@@ -51,3 +52,19 @@ def _redis_traces(url: str, prefix: str, key: str) -> int:
             elif kind != b"none":  # expired between SCAN and TYPE
                 raise AssertionError(f"unexpected Redis {kind.decode()} {name!r} under {prefix!r}")
     return traces
+
+
+def everything_stored(place: Isolated) -> list[str]:
+    """Every memory entry in the place's whole database or file, whoever stored it, under any
+    prefix; on Redis (one server shared by prefix) every name under the place's prefix."""
+    if place.backend == "redis":
+        with redis.Redis.from_url(place.url) as client:
+            match = redis_literal(place.prefix) + "*"
+            return sorted(name.decode() for name in client.scan_iter(match=match, count=1000))
+    engine = create_engine(sqlalchemy_url(place.url))
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT prefix, key FROM memory_entries"))
+            return sorted(f"{prefix}{key}" for prefix, key in rows)
+    finally:
+        engine.dispose()

