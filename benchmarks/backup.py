@@ -1,6 +1,7 @@
 """How fast backups are, next to the bare tools on the same data in the same run.
 
     python benchmarks/backup.py [--executions 100000] [--runs 3] [--postgres URL]
+                                [--only postgres|sqlite]
 
 1. PostgreSQL: ``agentstore backup`` + ``restore`` (checksums, manifest, one verified
    transaction) against bare ``pg_dump -Fc`` + ``pg_restore`` into an empty database, with
@@ -181,10 +182,13 @@ def main() -> None:
     parser.add_argument("--executions", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument("--only", choices=["postgres", "sqlite"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="agentstore-bench-") as work:
-        postgres(args.postgres, args.executions, args.runs, Path(work))
-        sqlite(args.executions, args.runs, Path(work))
+        if args.only in (None, "postgres"):
+            postgres(args.postgres, args.executions, args.runs, Path(work))
+        if args.only in (None, "sqlite"):
+            sqlite(args.executions, args.runs, Path(work))
 
 
 if __name__ == "__main__":
