@@ -22,5 +22,6 @@ pytest_plugins = [
     "steps.migration_steps",
     "steps.connection_steps",
     "steps.memory_steps",
+    "steps.coordination_steps",
     "steps.backup_steps",
 ]

@@ -50,6 +50,17 @@ REFUSALS = (
         'the database is at the newer revision "{revision}"', errors.SchemaTooNew, "{revision!r}"
     ),
     Refusal("the database was never migrated", errors.SchemaNotMigrated, "migrate up"),
+    Refusal("the task is unknown", errors.UnknownJob, "job"),
+    Refusal("the task is already done", errors.LeaseLost, "already done"),
+    Refusal(
+        "a lease must be a finite number of seconds above zero",
+        errors.InvalidTTL,
+        "finite number of seconds above zero",
+    ),
+    Refusal("JSON cannot hold the task", errors.InvalidValue, "JSON cannot hold"),
+    Refusal("a task may be tried at least once", errors.InvalidOption, "at least 1"),
+    Refusal("the queue name is not usable", errors.InvalidName, "queue name"),
+    Refusal("events are not offered, use a work queue", errors.Unsupported, "queue"),
 )
 
 

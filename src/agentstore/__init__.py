@@ -4,6 +4,15 @@ Everything public is re-exported here; modules not named in ``__all__`` are inte
 """
 
 from agentstore import backup, errors
+from agentstore.coordination import (
+    FleetCommander,
+    Job,
+    Lease,
+    Task,
+    open_events,
+    open_leases,
+    open_queue,
+)
 from agentstore.db import Database
 from agentstore.doctor import BackendReport
 from agentstore.memory import MemoryStats, MemoryStore, open_memory
@@ -13,10 +22,17 @@ __version__ = "0.1.0"
 __all__ = [
     "BackendReport",
     "Database",
+    "FleetCommander",
+    "Job",
+    "Lease",
     "MemoryStats",
     "MemoryStore",
+    "Task",
     "__version__",
     "backup",
     "errors",
+    "open_events",
+    "open_leases",
     "open_memory",
+    "open_queue",
 ]

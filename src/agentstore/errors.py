@@ -9,7 +9,9 @@ can get wrong or one way the world can fail::
     ├── InvalidInput             bad input from the caller; nothing was changed
     │   ├── InvalidKey           a memory key outside its namespace, empty, too long, control chars
     │   ├── InvalidValue         a value JSON cannot hold exactly
-    │   └── InvalidTTL           a time-to-live that is not a finite number above zero
+    │   ├── InvalidTTL           a time-to-live that is not a finite number above zero
+    │   ├── InvalidName          a queue, lease or channel name: empty, too long, control chars
+    │   └── InvalidOption        a setting out of its range (max_attempts below 1, a bad run_at)
     ├── MigrationError           the schema cannot be moved as asked
     │   ├── UnknownRevision      a revision name the migration history does not know
     │   ├── SchemaNotMigrated    the database has no agentstore schema yet
@@ -19,8 +21,10 @@ can get wrong or one way the world can fail::
     │   ├── MissingRecord        a record that does not exist (e.g. an execution's agent)
     │   └── ConstraintViolation  any other rule the database enforces
     ├── PoolExhausted            no connection became free within the pool timeout
-    ├── CoordinationError        queues and leases refusing an operation
-    │   └── LeaseLost            the caller no longer holds the lease or job it names
+    ├── CoordinationError        queues, leases and events refusing an operation
+    │   ├── LeaseLost            the caller no longer holds the lease or job it names
+    │   ├── UnknownJob           a job the queue does not hold (unknown, another queue's)
+    │   └── Unsupported          a coordination feature the backend does not offer
     └── BackupError              a backup, restore, export or import that cannot proceed
         ├── TargetNotEmpty       a restore or import into a database that holds data
         ├── BackupCorrupt        a file that is not a backup, is cut short, or is damaged
@@ -29,7 +33,8 @@ can get wrong or one way the world can fail::
         └── VerificationFailed   restored data differ from what the backup recorded (names table)
 
 ``InvalidInput`` is also a ``ValueError`` and ``MissingRecord`` a ``LookupError``, so
-code that already catches the built-in kinds keeps working.
+code that already catches the built-in kinds keeps working; ``UnknownJob`` is a
+``LookupError`` too.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ __all__ = [
     "DuplicateName",
     "InvalidInput",
     "InvalidKey",
+    "InvalidName",
+    "InvalidOption",
     "InvalidTTL",
     "InvalidURL",
     "InvalidValue",
@@ -57,7 +64,9 @@ __all__ = [
     "SchemaTooNew",
     "TargetNotEmpty",
     "ToolsMismatch",
+    "UnknownJob",
     "UnknownRevision",
+    "Unsupported",
     "VerificationFailed",
 ]
 
@@ -88,6 +97,15 @@ class InvalidValue(InvalidInput):
 
 class InvalidTTL(InvalidInput):
     """A time-to-live that is not a finite number of seconds above zero."""
+
+
+class InvalidName(InvalidInput):
+    """A queue, lease or channel name that is empty, too long, or holds control characters."""
+
+
+class InvalidOption(InvalidInput):
+    """A setting out of its range: ``max_attempts`` below 1, a priority or ``run_at`` of the
+    wrong kind."""
 
 
 class MigrationError(AgentstoreError):
@@ -132,6 +150,14 @@ class CoordinationError(AgentstoreError):
 
 class LeaseLost(CoordinationError):
     """The caller no longer holds the lease or job it names (it lapsed or was taken over)."""
+
+
+class UnknownJob(CoordinationError, LookupError):
+    """A job the queue does not hold: an id it never gave out, or a job of another queue."""
+
+
+class Unsupported(CoordinationError):
+    """A coordination feature the backend does not offer (events on SQLite)."""
 
 
 class BackupError(AgentstoreError):

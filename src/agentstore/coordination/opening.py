@@ -1,0 +1,87 @@
+"""``open_queue``, ``open_leases`` and ``open_events``: the backend comes from the URL.
+
+``prefix`` scopes what the object writes (a key prefix on Redis, a row scope on SQL), so
+many queues, lease sets and test runs share one server without seeing each other.
+"""
+
+from __future__ import annotations
+
+from agentstore import errors
+from agentstore.coordination.protocol import Events, Leases, Queue
+from agentstore.coordination.validation import check_duration, check_name
+from agentstore.memory.validation import check_prefix
+from agentstore.urls import backend_of
+
+
+def open_queue(
+    url: str,
+    name: str,
+    *,
+    prefix: str = "",
+    backoff: float = 1.0,
+    max_backoff: float = 300.0,
+) -> Queue:
+    """The work queue ``name`` at ``url`` (``postgresql+psycopg://``, ``sqlite://``, ``redis://``).
+
+    A failed job is retried after ``backoff`` seconds, doubled on each further attempt up
+    to ``max_backoff``. Raises ``InvalidURL``, ``InvalidName``, ``BackendUnavailable``, and
+    ``SchemaNotMigrated`` for a SQL database never migrated.
+    """
+    backend = backend_of(url)
+    check_name(name)
+    check_prefix(prefix)
+    options = {
+        "prefix": prefix,
+        "backoff": _backoff(backoff, "backoff"),
+        "max_backoff": _backoff(max_backoff, "max_backoff"),
+    }
+    if backend == "redis":
+        from agentstore.coordination.queue_redis import RedisQueue
+
+        return RedisQueue(url, name, **options)
+    if backend == "postgres":
+        from agentstore.coordination.queue_postgres import open_postgres_queue
+
+        return open_postgres_queue(url, name, **options)
+    from agentstore.coordination.queue_sqlite import open_sqlite_queue
+
+    return open_sqlite_queue(url, name, **options)
+
+
+def _backoff(seconds: float, what: str) -> float:
+    # Zero is allowed: retry at once.
+    return 0.0 if seconds == 0 and not isinstance(seconds, bool) else check_duration(seconds, what)
+
+
+def open_leases(url: str, *, prefix: str = "") -> Leases:
+    """Named leases with fencing tokens at ``url``."""
+    backend = backend_of(url)
+    check_prefix(prefix)
+    if backend == "redis":
+        from agentstore.coordination.leases_redis import RedisLeases
+
+        return RedisLeases(url, prefix=prefix)
+    from agentstore.coordination.leases_sql import SqlLeases
+
+    return SqlLeases(url, prefix=prefix)
+
+
+def open_events(url: str, *, prefix: str = "") -> Events:
+    """Publish/subscribe at ``url``: Redis pub/sub or PostgreSQL LISTEN/NOTIFY.
+
+    Events are at-most-once: a subscriber that is not listening misses them. SQLite offers
+    no events (``Unsupported``): the Personal Edition hands work over through the queue.
+    """
+    backend = backend_of(url)
+    check_prefix(prefix)
+    if backend == "redis":
+        from agentstore.coordination.events_redis import RedisEvents
+
+        return RedisEvents(url, prefix=prefix)
+    if backend == "postgres":
+        from agentstore.coordination.events_postgres import PostgresEvents
+
+        return PostgresEvents(url, prefix=prefix)
+    raise errors.Unsupported(
+        "SQLite offers no events (no server to push them): hand work over through a queue"
+    )

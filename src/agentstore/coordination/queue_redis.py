@@ -1,0 +1,312 @@
+"""The work queue on Redis: every operation is one Lua script, atomic on the server.
+
+Keys of the queue ``name`` under the store's ``prefix`` share one hash tag, so the whole
+queue lives in one slot and a Redis Cluster backend can run the same scripts; every key a
+script touches is passed in KEYS:
+
+- ``P{q:name}:ready``    sorted set: ready job ids (zero-padded), score = minus priority;
+  equal scores sort by member, so jobs of one priority leave in the order they came;
+- ``P{q:name}:delayed``  sorted set: jobs waiting for their run_at (or a retry's backoff);
+- ``P{q:name}:running``  sorted set: claimed jobs, score = the end of their lease;
+- ``P{q:name}:dead``     sorted set: dead letters, score = when they died;
+- ``P{q:name}:jobs``     hash: id -> the job as JSON (payload text kept verbatim);
+- ``P{q:name}:seq``, ``P{q:name}:done``  counters: the last id given, jobs done.
+
+A worker that dies mid-job leaves its id in ``running``; the first claim after the lease
+ends takes it over with a new token. Times are the Redis server's (TIME), in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from datetime import datetime
+from typing import Any
+
+from agentstore import errors
+from agentstore.coordination.protocol import STATES, Closing, Job
+from agentstore.coordination.redis_calls import NOW_MS, RedisScripts
+from agentstore.coordination.validation import (
+    check_attempts,
+    check_duration,
+    check_error,
+    check_job,
+    check_name,
+    check_priority,
+    check_run_at,
+    decode,
+    encode_payload,
+    lost_reason,
+)
+
+_KEYS = ("ready", "delayed", "running", "dead", "jobs", "seq", "done")
+
+# Shared by the scripts: KEYS in the order of _KEYS; jobs are JSON objects
+# {p: payload text, s: state, a: attempts, m: max attempts, r: rank, t: token, w: worker,
+#  e: last error}.
+_COMMON = (
+    NOW_MS
+    + """
+local READY, DELAYED, RUNNING, DEAD, JOBS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local function pad(id) return string.format('%016d', tonumber(id)) end
+local function load(id)
+  local raw = redis.call('HGET', JOBS, id)
+  if raw then return cjson.decode(raw) end
+  return nil
+end
+local function save(id, job) redis.call('HSET', JOBS, id, cjson.encode(job)) end
+local function promote(now)
+  local due = redis.call('ZRANGEBYSCORE', DELAYED, '-inf', now, 'LIMIT', 0, 1000)
+  for _, id in ipairs(due) do
+    redis.call('ZREM', DELAYED, id)
+    redis.call('ZADD', READY, load(id).r, pad(id))
+  end
+end
+-- the job if ARGV[1]/ARGV[2] (id, token) name its current claim, else a refusal
+local function held()
+  local job = load(ARGV[1])
+  if not job then return nil, {'unknown'} end
+  if job.s ~= 'running' or job.t ~= ARGV[2] then
+    return nil, {'lost', job.s, job.t == ARGV[2] and 1 or 0}
+  end
+  return job, nil
+end
+"""
+)
+
+_SCRIPTS = {
+    # ARGV: payload, max attempts, rank, 'in'|'at', seconds
+    "enqueue": _COMMON
+    + """
+local now = now_ms()
+local id = redis.call('INCR', KEYS[6])
+local at = math.floor(tonumber(ARGV[5]) * 1000)
+if ARGV[4] == 'in' then at = now + at end
+local job = {p = ARGV[1], s = 'ready', a = 0, m = tonumber(ARGV[2]), r = tonumber(ARGV[3])}
+save(id, job)
+if at > now then
+  redis.call('ZADD', DELAYED, at, id)
+else
+  redis.call('ZADD', READY, job.r, pad(id))
+end
+return id
+""",
+    # ARGV: token, worker, lease ms. Returns {id, payload, attempts, max} or false.
+    "claim": _COMMON
+    + """
+local now = now_ms()
+promote(now)
+for _ = 1, 100 do
+  local id
+  local lapsed = redis.call('ZRANGEBYSCORE', RUNNING, '-inf', now, 'LIMIT', 0, 1)
+  if #lapsed > 0 then
+    id = lapsed[1]
+  else
+    local first = redis.call('ZRANGE', READY, 0, 0)
+    if #first == 0 then return false end
+    redis.call('ZREM', READY, first[1])
+    id = tostring(tonumber(first[1]))
+  end
+  local job = load(id)
+  if job.s == 'running' and job.a >= job.m then
+    -- its lease lapsed on its last attempt: bury it, look for the next
+    redis.call('ZREM', RUNNING, id)
+    job.s = 'dead'
+    job.e = 'its lease lapsed on every attempt (last worker: ' .. job.w .. ')'
+    job.t = nil
+    redis.call('ZADD', DEAD, now, id)
+    save(id, job)
+  else
+    job.s = 'running'
+    job.a = job.a + 1
+    job.t = ARGV[1]
+    job.w = ARGV[2]
+    redis.call('ZADD', RUNNING, now + tonumber(ARGV[3]), id)
+    save(id, job)
+    return {id, job.p, job.a, job.m}
+  end
+end
+return false
+""",
+    # ARGV: id, token, result
+    "complete": _COMMON
+    + """
+local job, refusal = held()
+if not job then return refusal end
+job.s = 'done'
+job.res = ARGV[3]
+redis.call('ZREM', RUNNING, ARGV[1])
+redis.call('INCR', KEYS[7])
+save(ARGV[1], job)
+return {'ok'}
+""",
+    # ARGV: id, token, error, backoff ms
+    "fail": _COMMON
+    + """
+local job, refusal = held()
+if not job then return refusal end
+local now = now_ms()
+job.e = ARGV[3]
+redis.call('ZREM', RUNNING, ARGV[1])
+if job.a >= job.m then
+  job.s = 'dead'
+  redis.call('ZADD', DEAD, now, ARGV[1])
+else
+  job.s = 'ready'
+  redis.call('ZADD', DELAYED, now + tonumber(ARGV[4]), ARGV[1])
+end
+save(ARGV[1], job)
+return {'ok', job.s}
+""",
+    # ARGV: id, token, lease ms
+    "extend": _COMMON
+    + """
+local job, refusal = held()
+if not job then return refusal end
+redis.call('ZADD', RUNNING, now_ms() + tonumber(ARGV[3]), ARGV[1])
+return {'ok'}
+""",
+    "dead_letters": _COMMON
+    + """
+local ids = redis.call('ZRANGE', DEAD, 0, -1)
+local out = {}
+for _, id in ipairs(ids) do
+  table.insert(out, id)
+  table.insert(out, redis.call('HGET', JOBS, id))
+end
+return out
+""",
+    # ARGV: id
+    "requeue": _COMMON
+    + """
+if redis.call('ZREM', DEAD, ARGV[1]) == 0 then return 0 end
+local job = load(ARGV[1])
+job.s = 'ready'
+job.a = 0
+job.t = nil
+redis.call('ZADD', READY, job.r, pad(ARGV[1]))
+save(ARGV[1], job)
+return 1
+""",
+    "stats": _COMMON
+    + """
+promote(now_ms())
+return {redis.call('ZCARD', READY), redis.call('ZCARD', DELAYED), redis.call('ZCARD', RUNNING),
+        tonumber(redis.call('GET', KEYS[7]) or '0'), redis.call('ZCARD', DEAD)}
+""",
+}
+
+
+def queue_keys(prefix: str, name: str) -> list[str]:
+    """Every key of queue ``name`` under ``prefix``, in the order the scripts expect."""
+    tag = f"{prefix}{{q:{name}}}:"
+    return [tag + part for part in _KEYS]
+
+
+def _ms(seconds: float) -> int:
+    """Seconds as whole milliseconds, never rounded down to zero."""
+    return max(1, math.ceil(seconds * 1000))
+
+
+class RedisQueue(Closing):
+    """A ``Queue`` on Redis; every key it writes starts with ``prefix``."""
+
+    def __init__(
+        self,
+        url: str,
+        name: str,
+        *,
+        prefix: str = "",
+        backoff: float = 1.0,
+        max_backoff: float = 300.0,
+    ) -> None:
+        self.url = url
+        self.name = check_name(name)
+        self.prefix = prefix
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self._keys = queue_keys(prefix, name)
+        self._run = RedisScripts(url, _SCRIPTS)
+
+    def __repr__(self) -> str:
+        return f"<RedisQueue {self.name!r}>"
+
+    def _call(self, script: str, *args: Any) -> Any:
+        return self._run(script, self._keys, list(args))
+
+    def enqueue(
+        self,
+        payload: Any,
+        max_attempts: int = 3,
+        run_at: datetime | float | None = None,
+        priority: int = 0,
+    ) -> str:
+        """Add a job; returns its id. ``run_at``: a datetime, or seconds from now."""
+        text = encode_payload(payload)
+        attempts = check_attempts(max_attempts)
+        rank = -check_priority(priority)
+        mode, seconds = check_run_at(run_at) or ("in", 0.0)
+        return str(self._call("enqueue", text, attempts, rank, mode, repr(seconds)))
+
+    def claim(self, worker: str, lease: float = 30.0) -> Job | None:
+        """The next claimable job, now held by ``worker`` for ``lease`` seconds, or ``None``."""
+        check_name(worker, "worker")
+        lease = check_duration(lease, "claim lease")
+        token = secrets.token_hex(16)
+        found = self._call("claim", token, worker, _ms(lease))
+        if not found:
+            return None
+        job_id, payload, attempts, max_attempts = found
+        payload = decode(payload.decode())
+        return Job(job_id.decode(), self.name, payload, attempts, token, max_attempts)
+
+    def _finish(self, action: str, job: Job, *args: Any) -> list[Any]:
+        check_job(job, self.name)
+        answer = self._call(action, job.id, job.token, *args)
+        if answer[0] == b"ok":
+            return answer
+        if answer[0] == b"unknown":
+            raise errors.UnknownJob(f"queue {self.name!r} holds no job {job.id}")
+        state, same = answer[1].decode(), bool(answer[2])
+        raise errors.LeaseLost(lost_reason(self.name, job, action, state, same))
+
+    def complete(self, job: Job, result: Any = None) -> None:
+        """Mark the claimed job done; ``LeaseLost`` if this claim no longer holds it."""
+        text = encode_payload(result, "job result")
+        self._finish("complete", job, text)
+
+    def fail(self, job: Job, error: str | BaseException) -> None:
+        """Retry the job after a backoff, or bury it once it used ``max_attempts``."""
+        text = check_error(error)
+        backoff = min(self.max_backoff, self.backoff * 2 ** max(0, job.attempts - 1))
+        self._finish("fail", job, text, max(0, math.ceil(backoff * 1000)))
+
+    def extend(self, job: Job, lease: float) -> None:
+        """Hold the job ``lease`` more seconds from now; ``LeaseLost`` if it was lost."""
+        self._finish("extend", job, _ms(check_duration(lease, "claim lease")))
+
+    def dead_letters(self) -> list[Job]:
+        """The jobs that used every attempt, oldest first, each with its last error."""
+        flat = self._call("dead_letters")
+        letters = []
+        for job_id, raw in zip(flat[::2], flat[1::2], strict=True):
+            job = json.loads(raw)
+            payload = decode(job["p"])
+            letters.append(
+                Job(job_id.decode(), self.name, payload, job["a"], "", job["m"], job.get("e"))
+            )
+        return letters
+
+    def requeue(self, job_id: str) -> None:
+        """Make a dead letter ready again with its attempts counted from zero."""
+        text = str(job_id)
+        if not text.isdigit() or not self._call("requeue", text):
+            raise errors.UnknownJob(f"queue {self.name!r} holds no dead letter {job_id}")
+
+    def stats(self) -> dict[str, int]:
+        """How many jobs are in each state: ready, delayed, running, done, dead."""
+        return dict(zip(STATES, (int(n) for n in self._call("stats")), strict=True))
+
+    def close(self) -> None:
+        self._run.close()

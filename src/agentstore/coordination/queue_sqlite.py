@@ -1,0 +1,12 @@
+"""The work queue on SQLite: each write statement is an immediate transaction on its own
+(SQLite takes the database's one write lock when the statement starts), so a claim never
+has to upgrade a read lock and two claims never take the same job."""
+
+from __future__ import annotations
+
+from agentstore.coordination.queue_sql import SqlQueue
+
+
+def open_sqlite_queue(url: str, name: str, **options: object) -> SqlQueue:
+    """A queue in a migrated SQLite file (a missing file is refused, never created)."""
+    return SqlQueue(url, name, lock="", **options)

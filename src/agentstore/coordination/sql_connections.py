@@ -1,0 +1,134 @@
+"""Driver connections for the SQL coordination backends: one per thread, in autocommit.
+
+Each operation is one statement on the calling thread's own connection (psycopg or sqlite3,
+no pool lock, no ORM), so a queue costs little more than the raw driver. A connection the
+server dropped is thrown away and the failure raised as ``BackendUnavailable``; the next
+call on that thread connects again, which is how workers recover from a server that
+terminated their connections.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from sqlalchemy import exc
+
+from agentstore import errors
+from agentstore.db.failures import one_line, translate
+from agentstore.db.sqlite_files import sqlite_file_must_exist, sqlite_path
+from agentstore.urls import backend_of, libpq_url, redact
+
+#: Each database's clock in epoch seconds, fixed for the statement (SQLite: milliseconds).
+CLOCKS = {
+    "postgres": "EXTRACT(EPOCH FROM statement_timestamp())::float8",
+    "sqlite": "((julianday('now') - 2440587.5) * 86400.0)",
+}
+#: Seconds a SQLite writer waits for the lock before giving up.
+SQLITE_BUSY_TIMEOUT = 30.0
+_NAMED = re.compile(r"(?<![:\w]):([a-z_]\w*)")
+
+
+def fetch_all(cursor: Any) -> list[tuple[Any, ...]]:
+    return cursor.fetchall()
+
+
+def row_count(cursor: Any) -> int:
+    return cursor.rowcount
+
+
+class SqlConnections:
+    """The connections one coordination object keeps to a PostgreSQL or SQLite database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.backend = backend_of(url)
+        if self.backend == "sqlite":
+            sqlite_file_must_exist(url)
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+        self.now = CLOCKS[self.backend]
+
+    def statement(self, text: str) -> str:
+        """``text`` written with ``:name`` parameters, in the driver's own style."""
+        if self.backend == "postgres":
+            return _NAMED.sub(r"%(\1)s", text)
+        return text
+
+    def _connect(self) -> Any:
+        if self.backend == "postgres":
+            import psycopg
+
+            connection = psycopg.connect(libpq_url(self.url), autocommit=True, connect_timeout=5)
+        else:
+            path = sqlite_path(self.url)
+            connection = sqlite3.connect(
+                str(path) if path else ":memory:",
+                timeout=SQLITE_BUSY_TIMEOUT,
+                isolation_level=None,  # autocommit: one statement, one transaction
+                check_same_thread=False,
+            )
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+        with self._lock:
+            self._all.append(connection)
+        return connection
+
+    def run(self, text: str, params: dict[str, Any], fetch: Callable[[Any], Any] = fetch_all):
+        """Run one statement on this thread's connection; ``fetch`` reads the cursor."""
+        connection = getattr(self._local, "connection", None)
+        try:
+            if connection is None:
+                connection = self._local.connection = self._connect()
+            cursor = connection.execute(text, params)
+            return fetch(cursor)
+        except errors.AgentstoreError:
+            raise
+        except Exception as error:
+            raise self._failure(connection, error) from error
+
+    def _failure(self, connection: Any, error: Exception) -> Exception:
+        """Drop a lost connection; say what ``error`` means in agentstore's words."""
+        if self.backend == "postgres":
+            import psycopg
+
+            dbapi: Any = psycopg
+            lost = connection is None or connection.closed or connection.broken
+        else:
+            dbapi, lost = sqlite3, connection is None
+        if lost:
+            self._forget(connection)
+        if not isinstance(error, dbapi.Error):
+            return error
+        wrapped = exc.DBAPIError.instance(
+            None, None, error, dbapi.Error, connection_invalidated=lost
+        )
+        mapped = translate(wrapped, self.url, SQLITE_BUSY_TIMEOUT)
+        if mapped is None and (lost or isinstance(wrapped, exc.OperationalError)):
+            mapped = errors.BackendUnavailable(
+                f"lost the connection to {redact(self.url)}: {one_line(error)}"
+            )
+        return mapped or error
+
+    def _forget(self, connection: Any) -> None:
+        self._local.connection = None
+        if connection is None:
+            return
+        with self._lock, suppress(ValueError):
+            self._all.remove(connection)
+        with suppress(Exception):
+            connection.close()
+
+    def close(self) -> None:
+        """Close every connection this object opened, on every thread."""
+        with self._lock:
+            connections, self._all = self._all, []
+        for connection in connections:
+            with suppress(Exception):
+                connection.close()
+        self._local = threading.local()
