@@ -18,13 +18,6 @@ from support import backup_faults, backup_state, backup_workloads
 from support.backup_servers import NewerPostgres
 from support.backup_workloads import Outcome, Store
 
-REASONS: dict[str, type[errors.AgentstoreError]] = {
-    "the backup is damaged": errors.BackupCorrupt,
-    "the backup is too new": errors.BackupTooNew,
-    "the target holds data": errors.TargetNotEmpty,
-    "the server connection was lost": errors.BackendUnavailable,
-    "the client programs are too old": errors.ToolsMismatch,
-}
 BAD_FILES = {
     "the backup": lambda p: p,
     "the backup cut short": backup_faults.truncated,
@@ -328,11 +321,11 @@ def _(restored: Store, lasting: str, low: int, high: int, forever: str) -> None:
     assert ttls[forever] is None
 
 
-@then(_step("the {action} is refused because {reason}"))
-def _(outcome: Outcome, action: str, reason: str) -> None:
+@then(_step("the {action:BackupMove} is refused because {reason:BackupRefusal}"))
+def _(outcome: Outcome, action: str, reason: type[errors.AgentstoreError]) -> None:
     """The move raised the agentstore error that reason stands for, in one line."""
     assert outcome.error is not None, f"the {action} succeeded"
-    assert isinstance(outcome.error, REASONS[reason]), repr(outcome.error)
+    assert isinstance(outcome.error, reason), repr(outcome.error)
     assert "\n" not in str(outcome.error)
 
 
