@@ -6,6 +6,7 @@ database is prepared (migrated to head) before scenarios clone it.
 
 pytest_plugins = [
     "harness.servers.plugin",
+    "harness.servers.faults_plugin",
     "harness.collection.feature_files",
     "harness.collection.backend_tags",
     "harness.collection.markers",
@@ -14,6 +15,7 @@ pytest_plugins = [
     "harness.reporting.missing_step",
     "harness.reporting.living_docs",
     "support.schema",
+    "support.api_binding",
     "support.factories",
     "support.databases",
     "support.backup_servers",
@@ -23,5 +25,6 @@ pytest_plugins = [
     "steps.connection_steps",
     "steps.memory_steps",
     "steps.coordination_steps",
+    "steps.fault_steps",
     "steps.backup_steps",
 ]

@@ -31,10 +31,12 @@ from agentstore.coordination.protocol import Subscription
 from agentstore.db import records
 from harness.isolation.places import Isolated, Isolation
 from steps.parameter_types import TYPES
+from support import api_binding
 from support import coordination_bad_inputs as bad
 from support import coordination_fleet as fleets
 from support import coordination_memory as shared
 from support import coordination_workloads as workloads
+from support.coordination_async import LeasesFacade
 from support.coordination_effects import EffectLog
 from support.coordination_workers import QUEUE
 from support.outcomes import Outcome, attempt
@@ -270,6 +272,8 @@ def _(scene: bad.QueueScene) -> None:
 def leases(isolation: Isolation, backend: str) -> Leases:
     """The scenario's own set of named leases."""
     place = isolation(backend)
+    if api_binding.selected == "async":  # the same steps on agentstore.asyncio's leases
+        return isolation.closing(LeasesFacade(place.url, place.prefix))  # type: ignore[return-value]
     return isolation.closing(open_leases(place.url, prefix=place.prefix))
 
 

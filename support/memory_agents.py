@@ -6,6 +6,7 @@ Steps stay one-liners by calling these helpers; every memory opened here is clos
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -14,20 +15,37 @@ from faker import Faker
 
 from agentstore import MemoryStore, open_memory
 from harness.isolation.places import Isolated, Isolation
+from support import api_binding
+from support.memory_async import SyncFacade
 
 NAMESPACE = "aqe"
 
 
 class Memories:
-    """Opens memories in a scenario's own place; the scenario's isolation closes them."""
+    """Opens memories in a scenario's own place; the scenario's isolation closes them.
+
+    With ``--api=async`` each memory is ``agentstore.asyncio``'s, behind a sync facade that
+    runs it on this scenario's own event loop (``support.memory_async``).
+    """
 
     def __init__(self, isolation: Isolation) -> None:
         self._isolation = isolation
+        self._loop: asyncio.Runner | None = None
 
     def open(self, place: Isolated, scope: str = "") -> MemoryStore:
         """The memory of ``place``; a ``scope`` gives a store of its own on the same server."""
-        memory = open_memory(place.url, namespace=NAMESPACE, prefix=place.prefix + scope)
+        prefix = place.prefix + scope
+        if api_binding.selected == "async":
+            memory: MemoryStore = SyncFacade(self._event_loop(), place.url, NAMESPACE, prefix)
+        else:
+            memory = open_memory(place.url, namespace=NAMESPACE, prefix=prefix)
         return self._isolation.closing(memory)
+
+    def _event_loop(self) -> asyncio.Runner:
+        if self._loop is None:
+            # Registered before any memory on it, so it closes after every one of them.
+            self._loop = self._isolation.closing(asyncio.Runner())
+        return self._loop
 
     def close(self, memory: MemoryStore) -> None:
         """Close one memory now (closing it again at the end does no harm)."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.isolation.places import Isolated
+from support import api_binding
 from support.memory_workers import TIMEOUT as _TIMEOUT
 from support.memory_workers import claim as _claim
 from support.memory_workers import increment as _increment
@@ -21,7 +22,10 @@ from support.memory_workers import increment as _increment
 def increment_together(place: Isolated, key: str, agents: int, times: int, kind: str) -> None:
     """``agents`` workers (``"processes"`` or ``"threads"``) each increment ``key`` ``times``."""
     run_together(
-        kind, agents, _increment, lambda barrier, _: (place.url, place.prefix, key, times, barrier)
+        kind,
+        agents,
+        _increment,
+        lambda barrier, _: (place.url, place.prefix, key, times, barrier, api_binding.selected),
     )
 
 
@@ -32,7 +36,15 @@ def claim_together(place: Isolated, key: str, agents: int, kind: str) -> int:
         kind,
         agents,
         _claim,
-        lambda barrier, i: (place.url, place.prefix, key, f"agent-{i}", barrier, wins),
+        lambda barrier, i: (
+            place.url,
+            place.prefix,
+            key,
+            f"agent-{i}",
+            barrier,
+            wins,
+            api_binding.selected,
+        ),
     )
     return wins.value
 

@@ -14,6 +14,9 @@ from agentstore.memory.patterns import redis_literal
 from agentstore.urls import sqlalchemy_url
 from harness.isolation.places import Isolated
 
+MEMORY_TABLE = "memory_entries"
+"""Where the SQL backends keep memory entries (a lock on it stalls every memory call)."""
+
 
 def physically_stored(place: Isolated, key: str, scope: str = "") -> bool:
     """True if any trace of ``key`` remains in the place's storage, expired or not."""

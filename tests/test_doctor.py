@@ -24,7 +24,8 @@ def test_reports_every_backend_that_answers(postgres_url, redis_url, sqlite_url,
     code = main(
         ["doctor", "--postgres", postgres_url, "--redis", redis_url, "--sqlite", sqlite_url]
     )
-    out = capsys.readouterr().out.splitlines()
+    # Warnings (a Redis without persistence) are advice, on lines of their own.
+    out = [line for line in capsys.readouterr().out.splitlines() if line.split()[1] != "warn"]
     assert code == 0
     assert [line.split()[:2] for line in out] == [
         ["postgres", "ok"],
@@ -83,3 +84,24 @@ def test_a_wrong_password_is_named_in_one_line_without_showing_either_password()
     assert "password authentication failed" in done.stdout
     assert "right-one" not in done.stdout + done.stderr
     assert "wrong-one" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("form", ["path", "url"])
+def test_a_sqlite_file_that_does_not_exist_fails_and_is_not_created(tmp_path, capsys, form):
+    missing = tmp_path / "agents.db"
+    target = str(missing) if form == "path" else f"sqlite:///{missing}"
+    code = main(["doctor", "--sqlite", target])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.startswith("sqlite    FAIL")
+    assert "does not exist" in out
+    assert not missing.exists()
+
+
+def test_doctor_with_no_options_still_checks_an_in_memory_sqlite(capsys, monkeypatch):
+    from agentstore.commands import doctor as command
+
+    monkeypatch.setattr(command, "DEFAULT_POSTGRES", None)
+    monkeypatch.setattr(command, "DEFAULT_REDIS", None)
+    assert main(["doctor"]) == 0
+    assert capsys.readouterr().out.startswith("sqlite    ok")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from agentstore import errors, open_memory
+from agentstore import PoolSettings, errors, open_memory
 from agentstore.memory.protocol import MemoryStore
 from harness.isolation.places import Isolated, Isolation
 
@@ -122,25 +122,24 @@ def test_more_threads_than_connections_all_get_their_turn(
         assert memory.retrieve("aqe/hits") == threads * each
         assert time.monotonic() - started < 20
         # The store keeps a bounded number of connections, not one per peak thread.
-        assert memory._connections.opened <= memory._connections.limit < threads
+        pool = memory._engine.pool
+        assert pool.size() + max(pool.overflow(), 0) <= 10 < threads
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_store_out_of_connections_waits_then_says_the_pool_is_exhausted(
-    isolation: Isolation,
+    isolation: Isolation, backend: str
 ) -> None:
-    from agentstore.memory.sql_backend import Connections
-
-    place = isolation("sqlite")
-    with open_memory(place.url, prefix=place.prefix) as memory:
-        connections = Connections(memory._engine, lambda driver: None, limit=1, timeout=0.2)
-        held = connections.take()
+    place = isolation(backend)
+    settings = PoolSettings(pool_size=1, max_overflow=0, pool_timeout=0.2)
+    with open_memory(place.url, prefix=place.prefix, pool=settings) as memory:
+        held = memory._engine.pool.connect()  # the only connection, taken under the API
         started = time.monotonic()
-        with pytest.raises(errors.PoolExhausted):
-            connections.take()
+        with pytest.raises(errors.PoolExhausted, match=r"0\.2 s"):
+            memory.retrieve("aqe/x")
         assert time.monotonic() - started >= 0.2
-        connections.give(held)
-        assert connections.take() is held
-        connections.close()
+        held.close()
+        assert memory.retrieve("aqe/x") is None
 
 
 # -- 6, 7: opening a store that cannot be reached ----------------------------------------------

@@ -21,3 +21,11 @@ def test_nothing_public_is_left_out_of_all():
 
 def test_the_design_contract_names_are_exported():
     assert {"Database", "errors"} <= set(agentstore.__all__)
+
+
+def test_pools_can_be_configured_from_the_public_api_alone():
+    from agentstore import PoolSettings, SqliteSettings
+
+    assert {"PoolSettings", "SqliteSettings"} <= set(agentstore.__all__)
+    assert PoolSettings(pool_size=3).pool_size == 3
+    assert SqliteSettings().busy_timeout_ms > 0

@@ -14,6 +14,7 @@ from agentstore.coordination import (
     open_queue,
 )
 from agentstore.db import Database
+from agentstore.db.engine import PoolSettings, SqliteSettings
 from agentstore.doctor import BackendReport
 from agentstore.memory import MemoryStats, MemoryStore, open_memory
 
@@ -27,6 +28,8 @@ __all__ = [
     "Lease",
     "MemoryStats",
     "MemoryStore",
+    "PoolSettings",
+    "SqliteSettings",
     "Task",
     "__version__",
     "backup",

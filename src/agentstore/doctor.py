@@ -10,21 +10,30 @@ import math
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from agentstore.db import sqlite_files
-from agentstore.errors import BackendUnavailable
-from agentstore.urls import Backend, backend_of, expect, label, libpq_url, redact
+from agentstore.errors import BackendUnavailable, InvalidURL
+from agentstore.urls import Backend, backend_of, expect, label, redact, scrub, sqlalchemy_url
+
+if TYPE_CHECKING:
+    import redis
 
 DEFAULT_TIMEOUT = 3.0
 
 
 @dataclass(frozen=True)
 class BackendReport:
-    """What a check found: the backend, where it is (password hidden) and its version."""
+    """What a check found: the backend, where it is (password hidden), its version, and
+    warnings about how it runs (one line each; the backend answers all the same)."""
 
     backend: Backend
     where: str
     version: str
+    warnings: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return f"{label(self.backend)} {self.version} at {self.where}"
@@ -35,18 +44,42 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0]
 
 
+def postgres_connect_args(url: str) -> dict[str, Any]:
+    """What psycopg connects with, read by the parser SQLAlchemy connects with (``make_url``),
+    so the doctor checks the very server, user and password an engine would use."""
+    try:
+        parsed = make_url(sqlalchemy_url(url))
+    except (ArgumentError, ValueError):  # a port that is no number, say
+        raise InvalidURL(f"not a usable PostgreSQL URL: {redact(url)}") from None
+    args: dict[str, Any] = {
+        "host": parsed.host,
+        "port": parsed.port,
+        "user": parsed.username,
+        "password": parsed.password,
+        "dbname": parsed.database,
+    }
+    args.update(parsed.query)
+    return {name: value for name, value in args.items() if value is not None}
+
+
 def check_postgres(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
     """Connect to PostgreSQL and report its version; ``BackendUnavailable`` if it won't answer."""
     import psycopg
 
-    conninfo = libpq_url(url)
+    expect(url, "postgres")
+    args = postgres_connect_args(url)
     try:
-        with psycopg.connect(conninfo, connect_timeout=max(1, math.ceil(timeout))) as conn:
-            version = conn.execute("SHOW server_version").fetchone()[0]
+        with psycopg.connect(connect_timeout=max(1, math.ceil(timeout)), **args) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
     except psycopg.Error as error:
         raise BackendUnavailable(
-            f"PostgreSQL at {redact(url)} is unreachable: {_first_line(error)}"
+            f"PostgreSQL at {redact(url)} is unreachable: {scrub(_first_line(error), url)}"
         ) from None
+    except ValueError as error:  # a port psycopg cannot read, say
+        raise InvalidURL(
+            f"not a usable PostgreSQL URL {redact(url)}: {scrub(_first_line(error), url)}"
+        ) from None
+    version = str(row[0]) if row else "unknown"
     return BackendReport("postgres", redact(url), version.split()[0])
 
 
@@ -60,13 +93,43 @@ def check_redis(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
     client = connect(url, timeout, socket_timeout=timeout)
     try:
         version = client.info("server")["redis_version"]
+        warnings = redis_persistence_warnings(client, redact(url))
     except redis.RedisError as error:
         raise BackendUnavailable(
-            f"Redis at {redact(url)} is unreachable: {_first_line(error)}"
+            f"Redis at {redact(url)} is unreachable: {scrub(_first_line(error), url)}"
         ) from None
     finally:
         client.close()
-    return BackendReport("redis", redact(url), str(version))
+    return BackendReport("redis", redact(url), str(version), warnings)
+
+
+def redis_persistence_warnings(client: redis.Redis, where: str) -> tuple[str, ...]:
+    """What a restart of this Redis would lose: everything (no append-only file, no
+    snapshots), or the writes since the last snapshot. Nothing to say with an append-only file.
+
+    ``INFO persistence`` says whether the append-only file is on; the snapshot schedule comes
+    from ``CONFIG GET save``, which managed services may refuse: then it is not mentioned.
+    """
+    import redis
+
+    if int(client.info("persistence").get("aof_enabled", 0)):
+        return ()
+    try:
+        snapshots = str(client.config_get("save").get("save", "")).strip()
+    except redis.ResponseError:
+        return (
+            f"Redis at {where} runs without an append-only file: "
+            "writes since its last snapshot, if any, are lost when it restarts",
+        )
+    if not snapshots:
+        return (
+            f"Redis at {where} runs without persistence (no append-only file, no snapshots): "
+            "it keeps nothing when it restarts",
+        )
+    return (
+        f"Redis at {where} runs without an append-only file: "
+        "writes since its last snapshot are lost when it restarts",
+    )
 
 
 def sqlite_path(path_or_url: str) -> str:
@@ -79,14 +142,20 @@ def sqlite_path(path_or_url: str) -> str:
 
 
 def check_sqlite(path_or_url: str) -> BackendReport:
-    """Open a SQLite database (a new file's folder must exist) and report the library version."""
+    """Open a SQLite database file read-only (or ``:memory:``) and report the library version.
+
+    A file that does not exist fails, like every other path that refuses one: the doctor
+    never reports an in-memory database in its place, and never creates the file.
+    """
     path = sqlite_path(path_or_url)
     if path != ":memory:":
         folder = Path(path).resolve().parent
         if not folder.is_dir():
             raise BackendUnavailable(f"SQLite at {path}: the folder {folder} does not exist")
+        if not Path(path).exists():
+            raise BackendUnavailable(f"SQLite at {path}: the file does not exist")
     try:
-        target = f"file:{path}?mode=ro" if Path(path).exists() else ":memory:"
+        target = ":memory:" if path == ":memory:" else f"file:{path}?mode=ro"
         with sqlite3.connect(target, uri=True, timeout=DEFAULT_TIMEOUT) as conn:
             conn.execute("PRAGMA schema_version").fetchone()
             version = conn.execute("SELECT sqlite_version()").fetchone()[0]

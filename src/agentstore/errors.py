@@ -21,6 +21,7 @@ can get wrong or one way the world can fail::
     │   ├── MissingRecord        a record that does not exist (e.g. an execution's agent)
     │   └── ConstraintViolation  any other rule the database enforces
     ├── PoolExhausted            no connection became free within the pool timeout
+    ├── WriteConflict            concurrent writers kept deadlocking; retries ran out
     ├── CoordinationError        queues, leases and events refusing an operation
     │   ├── LeaseLost            the caller no longer holds the lease or job it names
     │   ├── UnknownJob           a job the queue does not hold (unknown, another queue's)
@@ -68,6 +69,7 @@ __all__ = [
     "UnknownRevision",
     "Unsupported",
     "VerificationFailed",
+    "WriteConflict",
 ]
 
 
@@ -142,6 +144,11 @@ class ConstraintViolation(RecordError):
 
 class PoolExhausted(AgentstoreError):
     """No connection became free within the configured pool timeout."""
+
+
+class WriteConflict(AgentstoreError):
+    """Concurrent writers kept deadlocking or conflicting; the bounded retries ran out and
+    nothing of the refused write was kept. Trying again later is safe."""
 
 
 class CoordinationError(AgentstoreError):

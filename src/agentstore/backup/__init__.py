@@ -15,11 +15,11 @@ import os
 from agentstore.backup import archive, container, pg_backup, sqlite_backup
 from agentstore.backup.progress import QUIET, Progress, Summary
 from agentstore.errors import BackupError
-from agentstore.urls import backend_of, label
+from agentstore.urls import Backend, backend_of, label
 
 __all__ = ["Progress", "Summary", "backup", "export", "import_archive", "restore"]
 
-_KIND_BACKEND = {"postgres-dump": "postgres", "sqlite-file": "sqlite"}
+_KIND_BACKEND: dict[str, Backend] = {"postgres-dump": "postgres", "sqlite-file": "sqlite"}
 
 
 def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) -> Summary:
@@ -47,14 +47,15 @@ def restore(
             summary = archive.import_(url, files, manifest, where, force=force, progress=progress)
             summary.action = "restore"
             return summary
-        needed = _KIND_BACKEND[manifest.kind]
+        needed: Backend = _KIND_BACKEND[manifest.kind]
         if needed != backend:
             raise BackupError(
                 f"{where} is a {label(needed)} backup and restores only into {label(needed)}; "
                 "move between backends with `agentstore export` and `agentstore import`"
             )
-        module = pg_backup if backend == "postgres" else sqlite_backup
-        return module.restore(url, files, manifest, where, force=force, progress=progress)
+        if backend == "postgres":
+            return pg_backup.restore(url, files, manifest, where, force=force, progress=progress)
+        return sqlite_backup.restore(url, files, manifest, where, force=force, progress=progress)
 
 
 def export(

@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from psycopg import sql as psycopg_sql
 from psycopg.types.json import Json
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, Insert, Table, inspect, text
 
 from agentstore.backup import canonical, container, memory_io, tables
 from agentstore.backup.manifest import Manifest, TableSummary
@@ -35,7 +36,7 @@ from agentstore.errors import (
     TargetNotEmpty,
     VerificationFailed,
 )
-from agentstore.memory import open_memory
+from agentstore.memory import MemoryStore, open_memory
 from agentstore.migrations import runner
 from agentstore.urls import backend_of, redact
 
@@ -109,7 +110,7 @@ def _has_memory_table(connection: Connection) -> bool:
 
 
 def _export_table(
-    archive: zipfile.ZipFile, connection: Connection, table, progress: Progress
+    archive: zipfile.ZipFile, connection: Connection, table: Table, progress: Progress
 ) -> TableSummary:
     columns = canonical.columns_of(table)
     kinds = [kind for _, kind in columns]
@@ -128,7 +129,9 @@ def _export_table(
     return TableSummary(checksum.rows, checksum.hexdigest(), columns)
 
 
-def _export_memory(archive, url: str, namespace: str, prefix: str, progress) -> dict[str, Any]:
+def _export_memory(
+    archive: zipfile.ZipFile, url: str, namespace: str, prefix: str, progress: Progress
+) -> dict[str, Any]:
     file_sum = canonical.Checksum()
     contents = []
     with (
@@ -204,7 +207,7 @@ def import_(
     return summary.finish()
 
 
-def _read_memory(archive, manifest: Manifest, where: str) -> list[memory_io.Entry]:
+def _read_memory(archive: zipfile.ZipFile, manifest: Manifest, where: str) -> list[memory_io.Entry]:
     entries = []
     checksum = canonical.Checksum()
     with container.member(archive, MEMORY, where) as stream:
@@ -221,7 +224,9 @@ def _read_memory(archive, manifest: Manifest, where: str) -> list[memory_io.Entr
     return entries
 
 
-def _write_memory(url, memory, manifest, force, prefix) -> memory_io.Journal:
+def _write_memory(
+    url: str, memory: list[memory_io.Entry], manifest: Manifest, force: bool, prefix: str
+) -> memory_io.Journal:
     """Write (and verify) the memory entries, refusing a store that holds some unless
     ``force``; the journal undoes it all if a later step fails."""
     journal = memory_io.Journal(url, manifest.memory["namespace"], prefix)
@@ -242,7 +247,9 @@ def _write_memory(url, memory, manifest, force, prefix) -> memory_io.Journal:
     return journal
 
 
-def _verify_memory(store, journal: memory_io.Journal, memory, url: str) -> None:
+def _verify_memory(
+    store: MemoryStore, journal: memory_io.Journal, memory: list[memory_io.Entry], url: str
+) -> None:
     written = set(journal.written)
     expected = memory_io.checksum((k, p, v) for k, p, v, _ in memory if k in written)
     found = memory_io.checksum((k, p, v) for k, p, v, _ in memory_io.entries(store) if k in written)
@@ -278,7 +285,14 @@ def _refuse_non_empty(connection: Connection, url: str) -> None:
         )
 
 
-def _import_tables(engine, archive, manifest, where, force, progress) -> None:
+def _import_tables(
+    engine: Engine,
+    archive: zipfile.ZipFile,
+    manifest: Manifest,
+    where: str,
+    force: bool,
+    progress: Progress,
+) -> None:
     with engine.connect() as connection, connection.begin():
         targets = {t.name: t for t in tables.reflect(connection)}
         missing = sorted(set(manifest.tables) - set(targets))
@@ -305,7 +319,14 @@ def _import_tables(engine, archive, manifest, where, force, progress) -> None:
                 )
 
 
-def _load_table(connection, archive, table, expected: TableSummary, where, progress) -> None:
+def _load_table(
+    connection: Connection,
+    archive: zipfile.ZipFile,
+    table: Table,
+    expected: TableSummary,
+    where: str,
+    progress: Progress,
+) -> None:
     names = [name for name, _ in expected.columns]
     kinds = [kind for _, kind in expected.columns]
     unknown = [name for name in names if name not in table.c]
@@ -332,7 +353,9 @@ def _load_table(connection, archive, table, expected: TableSummary, where, progr
 
 
 @contextmanager
-def _sink(connection: Connection, table, names: list[str], kinds: list[str]):
+def _sink(
+    connection: Connection, table: Table, names: list[str], kinds: list[str]
+) -> Iterator[Callable[[list[Any]], None]]:
     """A function taking one row's values, writing them into ``table`` in this transaction.
 
     PostgreSQL: one ``COPY`` per table on the transaction's own driver connection (JSON
@@ -345,6 +368,7 @@ def _sink(connection: Connection, table, names: list[str], kinds: list[str]):
             psycopg_sql.SQL(", ").join(map(psycopg_sql.Identifier, names)),
         )
         driver = connection.connection.driver_connection
+        assert driver is not None  # a connection in a transaction has its driver's
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
 
             def write(values: list[Any]) -> None:
@@ -367,13 +391,13 @@ def _sink(connection: Connection, table, names: list[str], kinds: list[str]):
     _flush(connection, insert, batch)
 
 
-def _flush(connection: Connection, insert, batch: list[dict[str, Any]]) -> None:
+def _flush(connection: Connection, insert: Insert, batch: list[dict[str, Any]]) -> None:
     if batch:
         connection.execute(insert, batch)
         batch.clear()
 
 
-def _reset_sequence(connection: Connection, table) -> None:
+def _reset_sequence(connection: Connection, table: Table) -> None:
     keys = list(table.primary_key.columns)
     if len(keys) != 1:
         return

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,19 +43,23 @@ def columns_of(table: Table) -> list[list[str]]:
 
 
 def _datetime(value: Any) -> str:
-    if isinstance(value, str):  # SQLite without type information
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is not None and value.utcoffset():
-        value = value.astimezone(UTC)
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is not None and moment.utcoffset():
+        moment = moment.astimezone(UTC)
     # Naive times (SQLite) are UTC; aware ones are now in UTC: one spelling for both.
-    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "+00:00"
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "+00:00"
 
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-_TO_PORTABLE = {"datetime": _datetime, "float": float, "boolean": bool, "json": _json}
+_TO_PORTABLE: dict[str, Callable[[Any], Any]] = {
+    "datetime": _datetime,
+    "float": float,
+    "boolean": bool,
+    "json": _json,
+}
 
 
 def to_portable(value: Any, kind: str) -> Any:

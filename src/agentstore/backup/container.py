@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -90,7 +90,7 @@ def read_member(archive: zipfile.ZipFile, name: str, where: str) -> bytes:
 
 
 @contextlib.contextmanager
-def member(archive: zipfile.ZipFile, name: str, where: str) -> Iterator[IO[bytes]]:
+def member(archive: zipfile.ZipFile, name: str, where: str) -> Iterator[Guarded]:
     """A member opened for streaming (its CRC is checked when fully read)."""
     try:
         stream = archive.open(name)
@@ -99,10 +99,10 @@ def member(archive: zipfile.ZipFile, name: str, where: str) -> Iterator[IO[bytes
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
         raise BackupCorrupt(f"{where}: {name} is damaged ({error})") from None
     with stream:
-        yield _Guarded(stream, name, where)
+        yield Guarded(stream, name, where)
 
 
-class _Guarded:
+class Guarded:
     """A member stream whose read errors (bad CRC, cut short) become ``BackupCorrupt``."""
 
     def __init__(self, stream: IO[bytes], name: str, where: str) -> None:
@@ -116,7 +116,7 @@ class _Guarded:
             yield line
 
 
-def _guarded(read, name: str, where: str) -> bytes:
+def _guarded(read: Callable[[], bytes], name: str, where: str) -> bytes:
     try:
         return read()
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:

@@ -20,12 +20,13 @@ import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from agentstore.backup import container, pg_checks
-from agentstore.backup.manifest import Manifest
+from agentstore.backup.manifest import Manifest, TableSummary
 from agentstore.backup.pg_tools import Tools, tools_for
 from agentstore.backup.progress import QUIET, Progress, Summary
 from agentstore.errors import (
@@ -62,7 +63,7 @@ def _client_env(url: str) -> tuple[str, dict[str, str]]:
     password = params.pop("password", None)
     if password:
         env["PGPASSWORD"] = str(password)
-    return make_conninfo(**params), env
+    return make_conninfo("", **params), env
 
 
 def _run(command: list[str], env: dict[str, str], what: str) -> None:
@@ -86,7 +87,7 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
         major = connection.info.server_version // 10000
         tools = tools_for(major, action="dump")
         connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        snapshot = pg_checks.one_row(connection, psycopg.sql.SQL("SELECT pg_export_snapshot()"))[0]
         with (
             tempfile.TemporaryDirectory(prefix="agentstore-backup-") as work,
             ThreadPoolExecutor(1, thread_name_prefix="pg-checksums") as helper,
@@ -131,7 +132,9 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
     return summary.finish()
 
 
-def _summarize(connection: psycopg.Connection):
+def _summarize(
+    connection: psycopg.Connection[Any],
+) -> tuple[dict[str, TableSummary], dict[str, Any], str | None]:
     tables, sequences = pg_checks.summarize(connection)
     revision = None
     if "alembic_version" in tables:
@@ -196,14 +199,16 @@ def _refuse_non_empty(connection: psycopg.Connection, url: str) -> None:
         query = psycopg.sql.SQL("SELECT EXISTS (SELECT 1 FROM public.{})").format(
             psycopg.sql.Identifier(table)
         )
-        if connection.execute(query).fetchone()[0]:
+        if pg_checks.one_row(connection, query)[0]:
             raise TargetNotEmpty(
                 f"{redact(url)} already holds data ({table}): restore into an empty database, "
                 "or add --force to replace it"
             )
 
 
-def _restore_in_one_transaction(tools: Tools, url: str, dump: Path, guard: Path, verify: Path):
+def _restore_in_one_transaction(
+    tools: Tools, url: str, dump: Path, guard: Path, verify: Path
+) -> None:
     conninfo, env = _client_env(url)
     env["PGAPPNAME"] = APPLICATION
     script = subprocess.Popen(
@@ -240,6 +245,7 @@ def _restore_in_one_transaction(tools: Tools, url: str, dump: Path, guard: Path,
             check=False,
         )
     finally:
+        assert script.stdout is not None and script.stderr is not None  # both are pipes
         script.stdout.close()
         script_errors = script.stderr.read().decode(errors="replace")
         script.stderr.close()

@@ -47,37 +47,46 @@ def _checksum_query(table: str) -> sql.Composed:
     ).format(sql.Identifier(table))
 
 
-def public_tables(connection: psycopg.Connection) -> list[str]:
+def public_tables(connection: psycopg.Connection[Any]) -> list[str]:
     rows = connection.execute(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
     )
     return [name for (name,) in rows]
 
 
-def public_sequences(connection: psycopg.Connection) -> list[str]:
+def public_sequences(connection: psycopg.Connection[Any]) -> list[str]:
     rows = connection.execute(
         "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1"
     )
     return [name for (name,) in rows]
 
 
-def summarize(connection: psycopg.Connection) -> tuple[dict[str, TableSummary], dict[str, Any]]:
+def summarize(
+    connection: psycopg.Connection[Any],
+) -> tuple[dict[str, TableSummary], dict[str, Any]]:
     """Counts and checksums of every table, and every sequence's position, in this snapshot."""
     connection.execute(SETTINGS)
     tables = {}
     for name in public_tables(connection):
-        rows, checksum = connection.execute(_checksum_query(name)).fetchone()
+        rows, checksum = one_row(connection, _checksum_query(name))
         tables[name] = TableSummary(rows, f"pg-sum64:{checksum}")
     sequences = {}
     for name in public_sequences(connection):
         query = sql.SQL("SELECT last_value, is_called FROM public.{}").format(sql.Identifier(name))
-        sequences[name] = list(connection.execute(query).fetchone())
+        sequences[name] = list(one_row(connection, query))
     return tables, sequences
+
+
+def one_row(connection: psycopg.Connection[Any], query: sql.SQL | sql.Composed) -> tuple[Any, ...]:
+    """The one row a query gives (an aggregate, a sequence, an EXISTS)."""
+    row: tuple[Any, ...] | None = connection.execute(query).fetchone()
+    assert row is not None  # an aggregate or a sequence always gives one row
+    return row
 
 
 def verify_block(tables: dict[str, TableSummary], sequences: dict[str, Any]) -> str:
     """A ``DO`` block that raises, naming the table, unless the data equal the manifest's."""
-    checks = []
+    checks: list[sql.Composable] = []
     for name, summary in sorted(tables.items()):
         checks.append(
             sql.SQL(

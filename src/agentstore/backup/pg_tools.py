@@ -59,8 +59,9 @@ def installed(dirs: list[str] | None = None) -> list[Tools]:
     """Every directory holding all three programs, one entry per major version."""
     seen: dict[int, Tools] = {}
     for directory in candidate_dirs() if dirs is None else dirs:
-        paths = [shutil.which(name, path=directory) for name in PROGRAMS]
-        if not all(paths):
+        found = [shutil.which(name, path=directory) for name in PROGRAMS]
+        paths = [path for path in found if path]
+        if len(paths) != len(PROGRAMS):
             continue
         major = version_of(os.path.realpath(paths[0]))
         if major is not None and major not in seen:

@@ -1,9 +1,14 @@
-"""``agentstore doctor``: check that each backend answers and show its version."""
+"""``agentstore doctor``: check that each backend answers and show its version.
+
+A backend that answers but runs in a way that may lose data (a Redis without persistence)
+gets a ``warn`` line under its ``ok`` line; warnings never change the exit code.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from agentstore import doctor
 from agentstore.errors import AgentstoreError
@@ -12,7 +17,7 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "doctor",
         help="check the backends",
@@ -32,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    targets = [
+    targets: list[tuple[str, str | None, Callable[[str], doctor.BackendReport]]] = [
         ("postgres", args.postgres, lambda u: doctor.check_postgres(u, args.timeout)),
         ("redis", args.redis, lambda u: doctor.check_redis(u, args.timeout)),
         ("sqlite", args.sqlite, doctor.check_sqlite),
@@ -45,10 +50,15 @@ def run(args: argparse.Namespace) -> int:
         if not value:
             continue
         try:
-            print(f"{name:<9} ok    {check(value)}")
+            report = check(value)
         except AgentstoreError as error:
             print(f"{name:<9} FAIL  {error}")
             failed.append(name)
+            continue
+        print(f"{name:<9} ok    {report}")
+        # A warning is advice about how the backend runs; it answers, so the check passes.
+        for warning in report.warnings:
+            print(f"{name:<9} warn  {warning}")
     if failed:
         print(f"agentstore: error: unreachable: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -7,7 +7,7 @@ import argparse
 from agentstore import backup as backups
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "import",
         help="load a portable archive (any backend)",

@@ -10,7 +10,7 @@ from agentstore.migrations import runner
 from agentstore.urls import redact
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "migrate",
         help="upgrade, downgrade or show a database's schema revision",

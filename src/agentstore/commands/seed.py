@@ -8,7 +8,7 @@ from agentstore.db import Database, demo
 from agentstore.urls import redact
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "seed",
         help="add demo agents and executions",

@@ -1,9 +1,11 @@
 """Translate what the database driver raises into agentstore's own errors.
 
 One place decides what a failed statement means to a caller: a taken name, a missing
-record, a full pool, an unreachable server, or a schema that was never migrated. Any other
-operational failure (a file that cannot be opened, a disk error) is an unavailable backend,
-told in one line.
+record, a full pool, an unreachable server, or a schema that was never migrated. It decides
+by what the server reports as codes, never by message text, which a server may translate
+(``lc_messages``): PostgreSQL's SQLSTATE and constraint name, SQLite's extended result code.
+Any other operational failure (a file that cannot be opened, a disk error) is an unavailable
+backend, told in one line with anything that may hold the password left out.
 """
 
 from __future__ import annotations
@@ -19,8 +21,22 @@ from agentstore.errors import (
     PoolExhausted,
     RecordError,
     SchemaNotMigrated,
+    WriteConflict,
 )
-from agentstore.urls import redact
+from agentstore.urls import redact, scrub
+
+#: The unique constraint that makes an agent's name its own (named by ``db.base``'s convention).
+AGENT_NAME_CONSTRAINT = "uq_agents_name"
+#: SQLite names no constraint; its (never translated) message names the columns instead.
+_SQLITE_AGENT_NAME = "agents.name"
+
+UNIQUE_VIOLATION = "23505"
+FOREIGN_KEY_VIOLATION = "23503"
+UNDEFINED_TABLE = "42P01"
+#: Deadlock and serialization failure: the server rolled the transaction back.
+CONFLICTS = frozenset({"40P01", "40001"})
+#: SQLSTATE classes of a server that cannot be reached or refuses the session.
+_UNREACHABLE_CLASSES = frozenset({"08", "28", "3D", "57"})
 
 
 def one_line(text: object) -> str:
@@ -29,14 +45,48 @@ def one_line(text: object) -> str:
     return " ".join(first.split())
 
 
+def _driver_error(error: BaseException) -> BaseException:
+    return getattr(error, "orig", None) or error
+
+
+def sqlstate(error: BaseException) -> str | None:
+    """PostgreSQL's SQLSTATE of ``error`` (or of the driver error it wraps), if it has one."""
+    code = getattr(_driver_error(error), "sqlstate", None)
+    return code if isinstance(code, str) else None
+
+
+def sqlite_code(error: BaseException) -> str | None:
+    """SQLite's extended result code name (``SQLITE_CONSTRAINT_UNIQUE``...), if any."""
+    name = getattr(_driver_error(error), "sqlite_errorname", None)
+    return name if isinstance(name, str) else None
+
+
+def _constraint(error: BaseException) -> str | None:
+    diag = getattr(_driver_error(error), "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    return name if isinstance(name, str) else None
+
+
 def integrity_kind(error: exc.IntegrityError) -> type[RecordError]:
     """Which rule a refused write broke: a taken agent name, a missing parent, or another."""
-    message = one_line(error.orig).lower()
-    if "unique" in message and ("agents.name" in message or "uq_agents_name" in message):
+    code, lite = sqlstate(error), sqlite_code(error)
+    if code == UNIQUE_VIOLATION and _constraint(error) == AGENT_NAME_CONSTRAINT:
         return DuplicateName
-    if "foreign key" in message:
+    if lite in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"):
+        columns = str(_driver_error(error)).rpartition(":")[2].replace(" ", "").split(",")
+        if columns == [_SQLITE_AGENT_NAME]:
+            return DuplicateName
+    if code == FOREIGN_KEY_VIOLATION or lite == "SQLITE_CONSTRAINT_FOREIGNKEY":
         return MissingRecord
     return ConstraintViolation
+
+
+def _never_migrated(error: exc.SQLAlchemyError) -> bool:
+    if sqlstate(error) == UNDEFINED_TABLE:
+        return True
+    # SQLite's messages are part of its C API and never translated; "no such table" is the
+    # only way it tells this case from other SQLITE_ERRORs.
+    return sqlite_code(error) == "SQLITE_ERROR" and "no such table" in str(_driver_error(error))
 
 
 def translate(error: exc.SQLAlchemyError, url: str, pool_timeout: float) -> AgentstoreError | None:
@@ -47,28 +97,30 @@ def translate(error: exc.SQLAlchemyError, url: str, pool_timeout: float) -> Agen
             f"no database connection became free within {pool_timeout:g} s "
             f"({pool_timeout * 1000:g} ms) at {where}: the pool is exhausted"
         )
+    message = scrub(one_line(_driver_error(error)), url)
     if isinstance(error, exc.IntegrityError):
         kind = integrity_kind(error)
         if kind is DuplicateName:
             return DuplicateName("an agent with that name already exists")
         if kind is MissingRecord:
-            return MissingRecord(f"the record it refers to does not exist ({one_line(error.orig)})")
-        return ConstraintViolation(one_line(error.orig))
-    message = one_line(getattr(error, "orig", error))
-    lowered = message.lower()
-    if isinstance(error, exc.OperationalError | exc.ProgrammingError) and (
-        "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered)
-    ):
+            return MissingRecord(f"the record it refers to does not exist ({message})")
+        return ConstraintViolation(message)
+    if isinstance(error, exc.OperationalError | exc.ProgrammingError) and _never_migrated(error):
         return SchemaNotMigrated(
             f"{where} holds no agentstore schema yet: run `agentstore migrate up` ({message})"
         )
-    if isinstance(error, exc.OperationalError) and "database is locked" in message:
+    if sqlite_code(error) in ("SQLITE_BUSY", "SQLITE_LOCKED"):
         return BackendUnavailable(
             f"{where} stayed locked by another writer for longer than the busy timeout"
         )
     if isinstance(error, exc.OperationalError) and getattr(error, "connection_invalidated", False):
         return BackendUnavailable(f"lost the connection to {where}: {message}")
-    if isinstance(error, exc.InterfaceError | exc.OperationalError) and "connect" in message:
+    code = sqlstate(error)
+    if code in CONFLICTS:
+        return WriteConflict(f"concurrent writers conflicted at {where} (SQLSTATE {code})")
+    if isinstance(error, exc.InterfaceError | exc.OperationalError) and (
+        code[:2] in _UNREACHABLE_CLASSES if code else sqlite_code(error) is None
+    ):
         return BackendUnavailable(f"cannot reach {where}: {message}")
     if isinstance(error, exc.OperationalError):
         return BackendUnavailable(f"cannot use {where}: {message}")

@@ -193,7 +193,7 @@ def record_executions(session: Session, agent_id: int, runs: Iterable[dict[str, 
     if not rows:
         return 0
     try:
-        session.connection().execute(insert(Execution.__table__), rows)
+        session.connection().execute(insert(Execution), rows)
     except exc.IntegrityError as error:
         kind = integrity_kind(error)
         if kind is MissingRecord:

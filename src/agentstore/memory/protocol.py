@@ -24,7 +24,12 @@ class MemoryStats:
 
 @runtime_checkable
 class MemoryStore(Protocol):
-    """A key-value memory with time-to-live, shared by agents; the same on every backend."""
+    """A key-value memory with time-to-live, shared by agents; the same on every backend.
+
+    A value comes back exactly as stored (key order, ints, floats, booleans). A ``ttl`` is
+    any real number of seconds above zero (``int``, ``float``, ``Fraction``, ``Decimal``,
+    NumPy scalars), never a ``bool``. One store may be shared by many threads.
+    """
 
     namespace: str
 
@@ -34,7 +39,10 @@ class MemoryStore(Protocol):
 
     def store_many(
         self, mapping: Mapping[str, Any], ttl: float | None = None, partition: str = "default"
-    ) -> None: ...
+    ) -> None:
+        """Store every pair at once, all or nothing at any size: a batch that fails part-way
+        (a lost connection, a deadlock that retries could not clear) leaves nothing of it."""
+        ...
 
     def retrieve(self, key: str, default: Any = None) -> Any: ...
 
@@ -56,9 +64,15 @@ class MemoryStore(Protocol):
 
     def increment(self, key: str, by: int = 1) -> int: ...
 
-    def compare_and_set(
-        self, key: str, expected: Any, new: Any, ttl: float | None = None
-    ) -> bool: ...
+    def compare_and_set(self, key: str, expected: Any, new: Any, ttl: float | None = None) -> bool:
+        """Atomically replace the value with ``new`` if it equals ``expected``; say whether.
+
+        Values are compared in canonical form: object keys in any order match, but ``1``,
+        ``1.0`` and ``True`` are three different values. ``expected=None`` means "nothing
+        there", exactly what ``retrieve`` reports as ``None``: an absent or expired key, or
+        one holding JSON null (a swap from null keeps the key's partition and is allowed, since
+        no caller can tell the two apart through ``retrieve``)."""
+        ...
 
     def cleanup_expired(self) -> int: ...
 

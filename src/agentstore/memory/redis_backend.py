@@ -1,9 +1,11 @@
-"""The Redis memory backend: one JSON value per key, native TTL, a partition index.
+"""The Redis memory backend: one JSON value per key, native TTL, an index of partitions.
 
-Values live under the store's prefix, a separator and the key, with Redis's own expiry
-(``SET ... PX``), so an expired value is gone the moment Redis says so. Writes that touch the
-value and the index together run as Lua scripts (atomic on the server, one round trip); reads
-are plain GET/MGET. See :mod:`redis_scripts` for the layout of the keys and the index.
+Values live under the store's prefix and hash tag, with Redis's own expiry (``SET ... PX``),
+so an expired value is gone the moment Redis says so. Writes that touch the value and the
+index together run as Lua scripts that declare every name they touch (atomic on the server,
+one round trip); reads are plain GET/MGET; listing, stats and clearing walk the index a batch
+at a time. ``store_many`` is all or nothing at any size (one MULTI/EXEC). See
+:mod:`redis_scripts` for the layout of the names.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from agentstore.memory import patterns, redis_scripts
 from agentstore.memory.protocol import MemoryStats, StoreLifecycle
 from agentstore.memory.validation import (
     can_match,
+    canonical,
     check_increment,
     check_key,
     check_partition,
@@ -32,9 +35,14 @@ from agentstore.memory.validation import (
     refused_increment,
     unique_keys,
 )
-from agentstore.urls import redact
+from agentstore.urls import redact, scrub
 
 _BATCH = 1000
+
+
+def _text(reply: bytes | str) -> str:
+    """A reply as text (the client returns bytes)."""
+    return reply.decode() if isinstance(reply, bytes) else reply
 
 
 def _px(ttl: float | None) -> str:
@@ -50,22 +58,43 @@ def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> red
     does not have; the client is closed then, never leaked.
     """
     try:
-        client = redis.Redis.from_url(
-            url,
-            socket_connect_timeout=timeout,
-            socket_timeout=socket_timeout,
-            health_check_interval=0,
-        )
+        client = redis.Redis.from_url(url, **client_options(timeout, socket_timeout))
     except ValueError as exc:
-        raise errors.InvalidURL(f"not a usable Redis URL {redact(url)}: {one_line(exc)}") from None
+        raise unusable(url, exc) from None
     try:
         client.ping()
     except redis.RedisError as exc:
         client.close()
-        raise errors.BackendUnavailable(
-            f"Redis at {redact(url)} is unreachable: {one_line(exc)}"
-        ) from exc
+        raise unreachable(url, exc) from exc
     return client
+
+
+def client_options(timeout: float, socket_timeout: float) -> dict[str, Any]:
+    """How every memory client connects (shared with ``agentstore.asyncio``)."""
+    return {
+        "socket_connect_timeout": timeout,
+        "socket_timeout": socket_timeout,
+        "health_check_interval": 0,
+    }
+
+
+def unusable(url: str, exc: Exception) -> errors.InvalidURL:
+    """A URL redis-py cannot read, told in one line."""
+    return errors.InvalidURL(f"not a usable Redis URL {redact(url)}: {scrub(one_line(exc), url)}")
+
+
+def unreachable(url: str, exc: Exception) -> errors.BackendUnavailable:
+    """A server that did not answer when the store opened."""
+    return errors.BackendUnavailable(
+        f"Redis at {redact(url)} is unreachable: {scrub(one_line(exc), url)}"
+    )
+
+
+def stopped(url: str, exc: Exception) -> errors.BackendUnavailable:
+    """A server that stopped answering an open store."""
+    return errors.BackendUnavailable(
+        f"the Redis memory at {redact(url)} stopped answering: {scrub(one_line(exc), url)}"
+    )
 
 
 class RedisMemory(StoreLifecycle):
@@ -75,12 +104,9 @@ class RedisMemory(StoreLifecycle):
         self.url = url
         self.namespace = namespace
         self.prefix = prefix
-        # Prefix and key are joined by a character neither may hold: no other store's
-        # prefix + key can spell one of this store's names (see redis_scripts).
-        self._base = prefix + redis_scripts.SEPARATOR
-        meta = f"{self._base}{namespace}{redis_scripts.SEPARATOR}"
-        self._index = meta + "keys"
-        self._parts = meta + "partition" + redis_scripts.SEPARATOR
+        # One hash tag per store: Redis Cluster keeps all of its names in one slot (see
+        # redis_scripts for the layout and why no other store can spell these names).
+        self._base, self._index = redis_scripts.layout(namespace, prefix)
         self._client = connect(url)
         register = self._client.register_script
         self._store = register(redis_scripts.STORE)
@@ -88,9 +114,9 @@ class RedisMemory(StoreLifecycle):
         self._delete = register(redis_scripts.DELETE)
         self._increment = register(redis_scripts.INCREMENT)
         self._cas = register(redis_scripts.COMPARE_AND_SET)
-        self._clear = register(redis_scripts.CLEAR_PARTITION)
-        self._live = register(redis_scripts.LIVE_KEYS)
-        self._stats = register(redis_scripts.STATS)
+        self._live_batch = register(redis_scripts.LIVE_BATCH)
+        self._stats_batch = register(redis_scripts.STATS_BATCH)
+        self._clear_batch = register(redis_scripts.CLEAR_BATCH)
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -100,9 +126,7 @@ class RedisMemory(StoreLifecycle):
             raise self._unavailable(exc) from exc
 
     def _unavailable(self, exc: Exception) -> errors.BackendUnavailable:
-        return errors.BackendUnavailable(
-            f"the Redis memory at {redact(self.url)} stopped answering: {one_line(exc)}"
-        )
+        return stopped(self.url, exc)
 
     def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
         """Run one of the scripts: EVALSHA straight away, as redis-py's ``Script.__call__``
@@ -123,27 +147,27 @@ class RedisMemory(StoreLifecycle):
     ) -> None:
         text, _, seconds = check_store(key, value, ttl, partition, self.namespace)
         px = _px(seconds)
-        self._run(
-            self._store, [self._base + key, self._index], [text, px, key, partition, self._parts]
-        )
+        self._run(self._store, [self._base + key, self._index], [text, px, key, partition])
 
     def store_many(
         self, mapping: Mapping[str, Any], ttl: float | None = None, partition: str = "default"
     ) -> None:
         px = _px(check_ttl(ttl))
         check_partition(partition)
-        flat: list[str] = []
-        for key, value in mapping.items():
-            flat += (check_key(key, self.namespace), encode(value))
-        if not flat:
+        items = [(check_key(key, self.namespace), encode(value)) for key, value in mapping.items()]
+        if not items:
             return
-        head = [px, partition, self._parts, self._base]
         with self._guard():
-            # Chunks keep each script short; all chunks go in one pipelined round trip.
-            pipe = self._client.pipeline(transaction=False)
-            for start in range(0, len(flat), 2 * _BATCH):
+            # All or nothing at any size: the chunks (each one short script) run inside one
+            # MULTI/EXEC, so no reader sees part of the batch and a connection lost before
+            # EXEC leaves nothing written.
+            pipe = self._client.pipeline(transaction=True)
+            for start in range(0, len(items), _BATCH):
+                chunk = items[start : start + _BATCH]
                 self._store_many(
-                    keys=[self._index], args=head + flat[start : start + 2 * _BATCH], client=pipe
+                    keys=[self._index, *(self._base + key for key, _ in chunk)],
+                    args=[px, partition, *(part for pair in chunk for part in pair)],
+                    client=pipe,
                 )
             pipe.execute()
 
@@ -153,7 +177,7 @@ class RedisMemory(StoreLifecycle):
             text = self._client.get(self._base + key)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise self._unavailable(exc) from exc
-        return default if text is None else decode(text)
+        return default if text is None else decode(_text(text))
 
     def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:
         return self._values(unique_keys(keys, self.namespace))
@@ -165,7 +189,7 @@ class RedisMemory(StoreLifecycle):
                 chunk = keys[start : start + _BATCH]
                 texts = self._client.mget([self._base + key for key in chunk])
                 found.update(
-                    (key, decode(text))
+                    (key, decode(_text(text)))
                     for key, text in zip(chunk, texts, strict=True)
                     if text is not None
                 )
@@ -174,7 +198,7 @@ class RedisMemory(StoreLifecycle):
     def delete(self, key: str) -> bool:
         check_key(key, self.namespace)
         with self._guard():
-            return bool(self._delete(keys=[self._base + key, self._index], args=[key, self._parts]))
+            return bool(self._delete(keys=[self._base + key, self._index], args=[key]))
 
     def exists(self, key: str) -> bool:
         check_key(key, self.namespace)
@@ -200,9 +224,33 @@ class RedisMemory(StoreLifecycle):
             }
         return self._values(sorted(key for key in fields if exact.match(key)))
 
-    def _live_keys(self, partition: str = "") -> list[str]:
-        fields = self._run(self._live, [self._index], [self._base, self._parts, partition])
-        return [field.decode() for field in fields]
+    def _walk(self, partition: str | None = None) -> Iterator[list[str]]:
+        """The store's keys (of one partition, or all), a batch at a time, by ``HSCAN``
+        (which may repeat a field while the hash grows: each is handed out once)."""
+        batch: list[str] = []
+        seen: set[bytes] = set()
+        with self._guard():
+            for field, part in self._client.hscan_iter(self._index, count=_BATCH):
+                if field in seen:
+                    continue
+                seen.add(field)
+                if partition is None or part.decode() == partition:
+                    batch.append(field.decode())
+                    if len(batch) == _BATCH:
+                        yield batch
+                        batch = []
+        if batch:
+            yield batch
+
+    def _batch(self, script: Script, fields: list[str], *head: str) -> Any:
+        keys = [self._index, *(self._base + field for field in fields)]
+        return self._run(script, keys, [*head, *fields])
+
+    def _live_keys(self, partition: str | None = None) -> list[str]:
+        live: list[str] = []
+        for fields in self._walk(partition):
+            live += (field.decode() for field in self._batch(self._live_batch, fields))
+        return live
 
     def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
         if not can_match(prefix, "key prefix"):
@@ -210,42 +258,61 @@ class RedisMemory(StoreLifecycle):
         scoped = patterns.scoped_prefix(self.namespace, prefix)
         if scoped is None:
             return []
-        live = self._live_keys("" if partition is None else check_partition(partition))
+        live = self._live_keys(None if partition is None else check_partition(partition))
         return sorted(key for key in live if key.startswith(scoped))
 
     def clear_partition(self, partition: str) -> int:
+        """Removes the partition's keys a batch at a time: a key stored into the partition
+        while this runs may stay; every key that was there when it started is removed."""
         check_partition(partition)
-        return int(self._run(self._clear, [self._index], [self._base, self._parts, partition]))
+        return sum(
+            int(self._batch(self._clear_batch, fields, partition))
+            for fields in self._walk(partition)
+        )
 
     def stats(self) -> MemoryStats:
-        out = self._run(self._stats, [self._index], [self._base, self._parts])
-        pairs = zip(out[2::2], out[3::2], strict=True)
-        partitions = {name.decode(): int(count) for name, count in sorted(pairs)}
-        return MemoryStats(keys=int(out[0]), bytes=int(out[1]), partitions=partitions)
+        keys = size = 0
+        counts: dict[str, int] = {}
+        for fields in self._walk():
+            out = self._batch(self._stats_batch, fields)
+            for length, name in zip(out[0::2], out[1::2], strict=True):
+                keys += 1
+                size += int(length)
+                counts[name.decode()] = counts.get(name.decode(), 0) + 1
+        return MemoryStats(keys=keys, bytes=size, partitions=dict(sorted(counts.items())))
 
     def increment(self, key: str, by: int = 1) -> int:
         check_key(key, self.namespace)
         check_increment(by)
         try:
-            text = self._run(
-                self._increment, [self._base + key, self._index], [by, key, self._parts]
-            )
+            text = self._run(self._increment, [self._base + key, self._index], [by, key])
         except redis.ResponseError:  # not an integer, or the sum would overflow: unchanged
             raise refused_increment(key, by, self.retrieve(key)) from None
         return int(text)
 
     def compare_and_set(self, key: str, expected: Any, new: Any, ttl: float | None = None) -> bool:
         check_key(key, self.namespace)
-        expected_text = encode(expected)
+        wanted = canonical(expected)
         new_text = encode(new)
         px = _px(check_ttl(ttl))
         nothing = "1" if expected is None else "0"
-        swapped = self._run(
-            self._cas,
-            [self._base + key, self._index],
-            [expected_text, new_text, px, key, self._parts, nothing],
-        )
-        return bool(swapped)
+        value = self._base + key
+        while True:
+            current = wanted
+            if expected is not None:
+                with self._guard():
+                    found = self._client.get(value)
+                if found is None:
+                    return False
+                current = _text(found)
+                if current != wanted and canonical(decode(current)) != wanted:
+                    return False
+            # The script swaps only if the exact text read is still there (or, expecting
+            # nothing, if the key is absent or null); another writer in between: read again.
+            if self._run(self._cas, [value, self._index], [current, new_text, px, key, nothing]):
+                return True
+            if expected is None:
+                return False
 
     def cleanup_expired(self) -> int:
         """Redis removes expired values itself; this only prunes their index entries."""

@@ -1,109 +1,88 @@
-"""The Lua scripts that keep a Redis memory's value and its partition index in step.
+"""The Lua scripts that keep a Redis memory's values and its index in step.
 
 Layout for a store with key prefix ``P`` and namespace ``ns``, where ``S`` is ``\\x1f`` (the
-ASCII unit separator, which prefixes, namespaces, keys and partition names may not hold):
+ASCII unit separator, which prefixes, namespaces, keys and partition names may not hold) and
+``T = P + "{" + S + ns + "}"`` is the store's *hash tag*:
 
-- ``P + S + key``                    the value: canonical JSON text, native TTL (PEXPIRE);
-- ``P + S + ns + S + "keys"``         hash: key -> partition, for every key of the store;
-- ``P + S + ns + S + "partition" + S + name``  set: the keys of one partition.
+- ``T + S + key``      the value: the JSON text as stored, native TTL (PX);
+- ``T + S + "keys"``   hash: key -> partition, for every key of the store.
 
-``S`` after the prefix keeps stores apart: a store with prefix ``P + "aqe/"`` writes under
-``P + "aqe/" + S``, which no key of the store with prefix ``P`` can spell (its names continue
-``P + S``). Keys start with ``ns + "/"``, so no key collides with the index names either.
+Every name starts with ``P`` (so a prefix scopes a store, and cleaning a prefix removes it
+all) and holds the same ``{...}`` tag, so Redis Cluster keeps all of one store's names in one
+slot: a script may touch any of them, and every script is handed, in ``KEYS``, every name it
+touches (never one it builds itself), as Cluster and ACL key patterns require. ``S`` right
+after ``{`` keeps stores apart: a store with prefix ``P + "x"`` writes under ``P + "x{"``,
+which no name of the store with prefix ``P`` can spell (its names continue ``P + "{" + S``).
+Keys start with ``ns + "/"``, so no key's value collides with the index's name either.
 
-The index lets ``list_keys``, ``clear_partition`` and ``stats`` read only the store's own
-keys, never SCAN the server. Redis expires values by itself and leaves their index entries
-behind; every script that walks the index checks the value still exists and prunes the
-entries of those that do not, atomically, so an expired key is never listed or counted.
+Listing, counting and clearing walk the index with ``HSCAN`` from the client, a batch at a
+time, and hand each batch to a script: no script does more than one batch of work, so a large
+store never blocks the server. Redis expires values by itself and leaves their index entries
+behind; each batch script checks the values still exist and drops the entries of those that
+do not, atomically, so an expired key is never listed or counted.
 """
 
 from __future__ import annotations
 
-#: Joins the prefix to every name a store writes; refused in prefixes, keys and partitions.
+#: Joins the parts of every name a store writes; refused in prefixes, keys and partitions.
 SEPARATOR = "\x1f"
 
-# The index helpers every script shares (``parts`` = the partition-set prefix): ``place``
-# moves ``field`` into ``partition``; ``unindex`` drops it from a known partition; ``forget``
-# drops it from whichever partition holds it.
-_PLACE = """
-local function place(index, parts, field, partition)
-  local old = redis.call('HGET', index, field)
-  if old ~= partition then
-    if old then redis.call('SREM', parts .. old, field) end
-    redis.call('SADD', parts .. partition, field)
-    redis.call('HSET', index, field, partition)
-  end
-end
-local function unindex(index, parts, field, partition)
-  redis.call('SREM', parts .. partition, field)
-  redis.call('HDEL', index, field)
-end
-local function forget(index, parts, field)
-  local old = redis.call('HGET', index, field)
-  if old then unindex(index, parts, field, old) end
-end
-"""
 
-# KEYS: value, index. ARGV: json, px ('' = no expiry), field, partition, parts.
-STORE = (
-    _PLACE
-    + """
+def layout(namespace: str, prefix: str) -> tuple[str, str]:
+    """A store's names: (the start of every value's name, the index)."""
+    base = f"{prefix}{{{SEPARATOR}{namespace}}}{SEPARATOR}"
+    return base, base + "keys"
+
+
+# KEYS: value, index. ARGV: json, px ('' = no expiry), field, partition.
+STORE = """
 if ARGV[2] == '' then
   redis.call('SET', KEYS[1], ARGV[1])
 else
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 end
-place(KEYS[2], ARGV[5], ARGV[3], ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 return 1
 """
-)
 
-# KEYS: index. ARGV: px ('' = none), partition, parts, prefix, then field, json pairs.
-STORE_MANY = (
-    _PLACE
-    + """
-local px, partition, parts, prefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-for i = 5, #ARGV, 2 do
+# KEYS: index, then one value per key. ARGV: px ('' = none), partition, then field, json pairs
+# in the order of the values.
+STORE_MANY = """
+local px, partition = ARGV[1], ARGV[2]
+for i = 2, #KEYS do
+  local field, json = ARGV[2 * i - 1], ARGV[2 * i]
   if px == '' then
-    redis.call('SET', prefix .. ARGV[i], ARGV[i + 1])
+    redis.call('SET', KEYS[i], json)
   else
-    redis.call('SET', prefix .. ARGV[i], ARGV[i + 1], 'PX', px)
+    redis.call('SET', KEYS[i], json, 'PX', px)
   end
-  place(KEYS[1], parts, ARGV[i], partition)
+  redis.call('HSET', KEYS[1], field, partition)
 end
-return (#ARGV - 4) / 2
+return #KEYS - 1
 """
-)
 
-# KEYS: value, index. ARGV: field, parts. Returns 1 when a live value was removed.
-DELETE = (
-    _PLACE
-    + """
+# KEYS: value, index. ARGV: field. Returns 1 when a live value was removed.
+DELETE = """
 local removed = redis.call('DEL', KEYS[1])
-forget(KEYS[2], ARGV[2], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
 return removed
 """
-)
 
-# KEYS: value, index. ARGV: by, field, parts. INCRBY keeps the TTL, as the SQL backends do.
+# KEYS: value, index. ARGV: by, field. INCRBY keeps the TTL, as the SQL backends do.
 # Returns the new value as text: Lua numbers are doubles and would round big counters.
-INCREMENT = (
-    _PLACE
-    + """
+INCREMENT = """
 local existed = redis.call('EXISTS', KEYS[1])
 redis.call('INCRBY', KEYS[1], ARGV[1])
-if existed == 0 then place(KEYS[2], ARGV[3], ARGV[2], 'default') end
+if existed == 0 then redis.call('HSET', KEYS[2], ARGV[2], 'default') end
 return redis.call('GET', KEYS[1])
 """
-)
 
-# KEYS: value, index. ARGV: expected json, new json, px, field, parts, '1' if expecting nothing.
-COMPARE_AND_SET = (
-    _PLACE
-    + """
+# KEYS: value, index. ARGV: expected json (exact text), new json, px, field,
+# '1' if expecting nothing (then an absent key or a stored null matches).
+COMPARE_AND_SET = """
 local current = redis.call('GET', KEYS[1])
 if current == false then
-  if ARGV[6] ~= '1' then return 0 end
+  if ARGV[5] ~= '1' then return 0 end
 elseif current ~= ARGV[1] then
   return 0
 end
@@ -112,72 +91,53 @@ if ARGV[3] == '' then
 else
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 end
-if current == false then place(KEYS[2], ARGV[5], ARGV[4], 'default') end
+if current == false then redis.call('HSET', KEYS[2], ARGV[4], 'default') end
 return 1
 """
-)
 
-# KEYS: index. ARGV: prefix, parts, partition. Returns how many live values were removed.
-CLEAR_PARTITION = (
-    _PLACE
-    + """
-local removed = 0
-for _, field in ipairs(redis.call('SMEMBERS', ARGV[2] .. ARGV[3])) do
-  removed = removed + redis.call('DEL', ARGV[1] .. field)
-  unindex(KEYS[1], ARGV[2], field, ARGV[3])
-end
-return removed
-"""
-)
-
-# KEYS: index. ARGV: prefix, parts, partition ('' = every partition). The live keys.
-LIVE_KEYS = (
-    _PLACE
-    + """
-local fields
-if ARGV[3] == '' then
-  fields = redis.call('HKEYS', KEYS[1])
-else
-  fields = redis.call('SMEMBERS', ARGV[2] .. ARGV[3])
-end
+# KEYS: index, then one value per field. ARGV: the fields. Returns the live fields; drops the
+# index entries of values that expired.
+LIVE_BATCH = """
 local live = {}
-for _, field in ipairs(fields) do
-  if redis.call('EXISTS', ARGV[1] .. field) == 1 then
-    live[#live + 1] = field
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    live[#live + 1] = ARGV[i - 1]
   else
-    forget(KEYS[1], ARGV[2], field)
+    redis.call('HDEL', KEYS[1], ARGV[i - 1])
   end
 end
 return live
 """
-)
 
-# KEYS: index. ARGV: prefix, parts. Returns {keys, bytes, partition, count, ...}.
-STATS = (
-    _PLACE
-    + """
-local entries = redis.call('HGETALL', KEYS[1])
-local keys, bytes, counts, order = 0, 0, {}, {}
-for i = 1, #entries, 2 do
-  local field, partition = entries[i], entries[i + 1]
-  local size = redis.call('STRLEN', ARGV[1] .. field)
+# KEYS: index, then one value per field. ARGV: the fields. Returns {size, partition, ...} for
+# the live ones; drops the index entries of values that expired.
+STATS_BATCH = """
+local out = {}
+for i = 2, #KEYS do
+  local size = redis.call('STRLEN', KEYS[i])
   if size > 0 then
-    keys = keys + 1
-    bytes = bytes + size
-    if not counts[partition] then
-      counts[partition] = 0
-      order[#order + 1] = partition
+    local partition = redis.call('HGET', KEYS[1], ARGV[i - 1])
+    if partition then
+      out[#out + 1] = size
+      out[#out + 1] = partition
     end
-    counts[partition] = counts[partition] + 1
   else
-    unindex(KEYS[1], ARGV[2], field, partition)
+    redis.call('HDEL', KEYS[1], ARGV[i - 1])
   end
-end
-local out = {keys, bytes}
-for _, partition in ipairs(order) do
-  out[#out + 1] = partition
-  out[#out + 1] = counts[partition]
 end
 return out
 """
-)
+
+# KEYS: index, then one value per field. ARGV: partition, then the fields. Removes the fields
+# still in that partition; returns how many live values it removed.
+CLEAR_BATCH = """
+local removed = 0
+for i = 2, #KEYS do
+  local field = ARGV[i]
+  if redis.call('HGET', KEYS[1], field) == ARGV[1] then
+    removed = removed + redis.call('DEL', KEYS[i])
+    redis.call('HDEL', KEYS[1], field)
+  end
+end
+return removed
+"""

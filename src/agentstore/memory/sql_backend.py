@@ -1,146 +1,195 @@
 """The SQL memory backend, one class for PostgreSQL and SQLite.
 
-Statements come from :mod:`sql_statements` (SQLAlchemy Core, compiled once per store);
-they run on driver connections taken from the SQLAlchemy engine's pool and kept in
-autocommit mode, so a single operation is one round trip: no BEGIN/COMMIT pair, no pool
-ping, no per-call compilation. Every write is a single atomic statement (upserts with
-``ON CONFLICT ... DO UPDATE ... RETURNING``); only batches open a transaction.
+Statements come from :mod:`sql_statements` (SQLAlchemy Core, compiled once per store) and
+run on driver connections from the engine's own pool (SQLAlchemy's ``QueuePool``, with a
+lock-free hand of idle ones on top, see ``Idle``), kept in autocommit mode, so a single
+operation is one round trip: no BEGIN/COMMIT pair, no per-call compilation. Every write is a
+single atomic statement (upserts with ``ON CONFLICT ... DO UPDATE ... RETURNING``); only
+batches open a transaction.
+
+Recovery: before a connection is used, the dialect's ``stale`` test (for PostgreSQL: has the
+server already spoken on this idle connection, as it does to say "terminating connection"?)
+runs, with no round trip, and a stale connection is replaced by a fresh one. A statement that
+still meets a dropped connection invalidates it and runs again on a fresh one when that is
+safe (see ``Retry``); deadlocks and serialization failures, which roll the statement back,
+are retried a bounded number of times with a short random pause.
 """
 
 from __future__ import annotations
 
-import threading
+import enum
+import logging
+import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, suppress
 from operator import attrgetter, methodcaller
 from typing import Any
 
-from sqlalchemy import Engine, exc, inspect
+from sqlalchemy import Engine, event, exc, inspect
+from sqlalchemy.pool import Pool, PoolProxiedConnection
 
 from agentstore import errors
-from agentstore.db.failures import one_line, translate
+from agentstore.db.failures import CONFLICTS, one_line, sqlstate, translate
 from agentstore.memory import patterns
 from agentstore.memory.protocol import MemoryStats, StoreLifecycle
 from agentstore.memory.sql_statements import TABLE, Sql, SqlDialect, Statements, build
 from agentstore.memory.validation import (
     can_match,
+    canonical,
     check_increment,
     check_key,
     check_partition,
     check_store,
     check_ttl,
     decode,
-    encode,
     encode_sized,
     refused_increment,
     unique_keys,
 )
-from agentstore.urls import redact
+from agentstore.urls import redact, scrub
+
+log = logging.getLogger("agentstore.memory")
 
 #: What ``_run`` hands back from the cursor.
 _ONE = methodcaller("fetchone")
 _ALL = methodcaller("fetchall")
 _COUNT = attrgetter("rowcount")
 
+#: The server ended the session itself (administrator command, crash, shutdown): it said so
+#: before it read any further statement, so what we sent never ran.
+ENDED_BY_SERVER = frozenset({"57P01", "57P02", "57P03"})
+#: How many times work rolled back by a conflict is tried again before ``WriteConflict``.
+CONFLICT_ATTEMPTS = 8
+#: How many fresh connections a call that met a dropped one may try.
+RECONNECT_ATTEMPTS = 3
+_CURSOR = "agentstore.cursor"
 
-class Connections:
-    """Driver connections kept out of the engine's pool for the store's life, at most ``limit``.
 
-    The hot path takes an idle connection without a lock (``list.pop``/``append`` are
-    atomic). With none idle, a caller opens another while fewer than ``limit`` exist, and
-    otherwise waits for one to come back: many threads share a few connections, and only a
-    wait longer than ``timeout`` seconds fails, with ``PoolExhausted``.
+class Retry(enum.Enum):
+    """When a statement that met a dropped connection may run again on a fresh one."""
+
+    #: Reads and writes whose repetition leaves the same state (upserts, deletes).
+    ALWAYS = "always"
+    #: Writes that must not run twice (increment): only when the server said it had ended
+    #: the session before it read the statement.
+    IF_NEVER_RAN = "if never ran"
+
+
+class Idle:
+    """Connections checked out of the engine's ``QueuePool`` and kept at hand between calls.
+
+    The pool owns every connection: it opens them (with the ``connect`` hook), caps how many
+    exist, makes a thread beyond the cap wait ``pool_timeout`` seconds (then ``PoolExhausted``)
+    and throws away the ones invalidated. Checking out of it costs about as much as a whole
+    SQLite statement (benchmarks/memory.py), so a connection given back stays here, where
+    taking it is one ``list.pop`` - unless a thread is waiting in the pool, which then gets it.
+    A connection taken from here is first asked ``stale`` (the pool's checkout hook is not run
+    for it), so a connection the server ended is never used.
     """
 
-    def __init__(
-        self, engine: Engine, prepare: Callable[[Any], None], *, limit: int, timeout: float
-    ) -> None:
-        self.limit = limit
-        self.timeout = timeout
-        self.opened = 0
-        self._engine = engine
-        self._prepare = prepare
-        self._idle: list[tuple[Any, Any, Any]] = []
-        self._all: list[Any] = []
+    def __init__(self, pool: Pool, stale: Callable[[Any], bool] | None) -> None:
+        self._pool = pool
+        self._stale = stale
+        self._idle: list[PoolProxiedConnection] = []
         self._waiting = 0
-        self._freed = threading.Condition()
 
-    def take(self) -> tuple[Any, Any, Any]:
-        """An idle (fairy, driver connection, cursor), a new one, or one given back in time."""
+    def take(self) -> PoolProxiedConnection:
+        # A taker counts itself before it looks here, and a giver puts back before it looks
+        # at the count: either the taker finds the connection, or the giver sees the taker
+        # and hands one to the pool, where the taker waits.
+        self._waiting += 1
         try:
-            return self._idle.pop()
-        except IndexError:
-            return self._wait_or_open()
+            while True:
+                try:
+                    connection = self._idle.pop()
+                except IndexError:
+                    return self._pool.connect()
+                if self._stale is None or not self._stale(connection.driver_connection):
+                    return connection
+                connection.invalidate()  # the pool discards it and frees its place
+        finally:
+            self._waiting -= 1
 
-    def give(self, entry: tuple[Any, Any, Any], broken: bool = False) -> None:
-        """Return a connection; a broken one is thrown away instead."""
-        if broken:
-            entry[0].invalidate()
-            with self._freed:
-                self._all.remove(entry[0])
-                self.opened -= 1
-                self._freed.notify()
-            return
-        self._idle.append(entry)
-        # A waiter counts itself before it looks for an idle connection, so it either sees
-        # this one or is already waiting when the notification comes.
+    def give(self, connection: PoolProxiedConnection) -> None:
+        self._idle.append(connection)
         if self._waiting:
-            with self._freed:
-                self._freed.notify()
-
-    def _wait_or_open(self) -> tuple[Any, Any, Any]:
-        deadline = time.monotonic() + self.timeout
-        with self._freed:
-            self._waiting += 1
-            try:
-                while True:
-                    with suppress(IndexError):
-                        return self._idle.pop()
-                    if self.opened < self.limit:
-                        self.opened += 1
-                        break
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        raise self._exhausted()
-                    self._freed.wait(left)
-            finally:
-                self._waiting -= 1
-        try:
-            return self._open()
-        except BaseException:
-            with self._freed:
-                self.opened -= 1
-                self._freed.notify()
-            raise
-
-    def _exhausted(self) -> errors.AgentstoreError:
-        where = self._engine.url.render_as_string(hide_password=True)
-        return translate(exc.TimeoutError("memory connections"), where, self.timeout)
-
-    def _open(self) -> tuple[Any, Any, Any]:
-        fairy = self._engine.raw_connection()
-        driver = fairy.driver_connection
-        self._prepare(driver)
-        with self._freed:
-            self._all.append(fairy)
-        return fairy, driver, driver.cursor()
+            with suppress(IndexError):
+                self._idle.pop().close()  # into the pool, which wakes a waiting thread
 
     def close(self) -> None:
-        with self._freed:
-            self._idle.clear()
-            for fairy in self._all:
-                with suppress(Exception):  # a connection the server already dropped
-                    fairy.close()
-            self._all.clear()
-            self.opened = 0
+        while self._idle:
+            with suppress(Exception):  # a connection the server already dropped
+                self._idle.pop().close()
 
 
-def _broken(driver: Any) -> bool:
-    return bool(getattr(driver, "broken", False) or getattr(driver, "closed", False))
+class SqlFailures:
+    """What a failed statement means, and whether to try it again; shared with
+    ``agentstore.asyncio``. Needs ``url``, ``wait_timeout``, ``_engine`` (its ``dialect``),
+    ``_dialect`` (its ``name``) and ``_value_errors`` on the store."""
+
+    url: str
+    wait_timeout: float
+    _engine: Any
+    _dialect: SqlDialect
+    _value_errors: tuple[type[BaseException], ...]
+
+    def _verdict(self, error: Exception, lost: bool, attempt: int, retry: Retry) -> float:
+        """Seconds to pause before trying again; raises what the failure means otherwise."""
+        code = sqlstate(error)
+        if code in CONFLICTS:
+            if attempt < CONFLICT_ATTEMPTS:
+                log.debug("%s rolled back (SQLSTATE %s); attempt %d", self, code, attempt + 1)
+                return random.uniform(0.002, 0.01) * attempt
+            raise errors.WriteConflict(
+                f"concurrent writers kept conflicting on the memory at {redact(self.url)}"
+                f" (SQLSTATE {code}); gave up after {attempt} attempts, nothing was written"
+            ) from error
+        safe = retry is Retry.ALWAYS or code in ENDED_BY_SERVER
+        if lost and safe and attempt < RECONNECT_ATTEMPTS:
+            log.debug("%s lost its connection (%s); trying a fresh one", self, code)
+            return 0.0
+        translated = self._translate(error, lost)
+        if translated is None:
+            raise error
+        raise translated from error
+
+    def _lost(self, error: Exception, connection: PoolProxiedConnection) -> bool:
+        """Whether the connection ``error`` came from is gone (the dialect's own judgement)."""
+        driver = connection.driver_connection
+        if getattr(driver, "broken", False) or getattr(driver, "closed", False):
+            return True
+        dialect = self._engine.dialect
+        return isinstance(error, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
+            error, connection.dbapi_connection, None
+        )
+
+    def _translate(self, error: Exception, lost: bool) -> errors.AgentstoreError | None:
+        """What ``error`` means to a caller, through ``agentstore.db.failures`` like every
+        other part of agentstore; ``None`` for an error that has no meaning here."""
+        if isinstance(error, errors.AgentstoreError):
+            return None
+        if isinstance(error, self._value_errors):
+            return errors.InvalidValue(
+                f"the stored value cannot take this change: {scrub(one_line(error), self.url)}"
+            )
+        dbapi_error = self._engine.dialect.loaded_dbapi.Error
+        if isinstance(error, dbapi_error):  # raised by the driver itself: wrap as SQLAlchemy would
+            error = exc.DBAPIError.instance(
+                None, None, error, dbapi_error, connection_invalidated=lost
+            )
+        if not isinstance(error, exc.SQLAlchemyError):
+            return None
+        translated = translate(error, self.url, self.wait_timeout)
+        if translated is None and isinstance(error, exc.OperationalError | exc.InterfaceError):
+            translated = errors.BackendUnavailable(
+                f"the {self._dialect.name} memory at {redact(self.url)} stopped answering:"
+                f" {scrub(one_line(getattr(error, 'orig', error)), self.url)}"
+            )
+        return translated
 
 
-class SqlMemory(StoreLifecycle):
+class SqlMemory(SqlFailures, StoreLifecycle):
     """A ``MemoryStore`` on PostgreSQL or SQLite; ``prefix`` scopes its rows."""
 
     def __init__(
@@ -153,22 +202,22 @@ class SqlMemory(StoreLifecycle):
         integrity_errors: tuple[type[BaseException], ...],
         namespace: str,
         prefix: str,
-        max_connections: int,
         wait_timeout: float,
+        stale: Callable[[Any], bool] | None = None,
     ) -> None:
         self.url = url
         self.namespace = namespace
         self.prefix = prefix
+        self.wait_timeout = wait_timeout
         self._engine = engine
+        self._connections = Idle(engine.pool, stale)
         self._dialect = dialect
         self._transaction = transaction
         self._value_errors = integrity_errors
         self._scope = patterns.prefix_to_like(namespace + "/")
+        _watch(engine, prepare, stale)
         _check_schema(engine, url, wait_timeout)
         self._sql: Statements = build(dialect)
-        self._connections = Connections(
-            engine, prepare, limit=max_connections, timeout=wait_timeout
-        )
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -178,63 +227,60 @@ class SqlMemory(StoreLifecycle):
         return params
 
     def _run(
-        self, sql: Sql, params: dict[str, Any], fetch: Callable[[Any], Any] | None = None
+        self,
+        sql: Sql,
+        params: dict[str, Any],
+        fetch: Callable[[Any], Any] | None = None,
+        retry: Retry = Retry.ALWAYS,
     ) -> Any:
-        """Run one statement on an idle connection: the hot path, kept free of extra layers."""
-        connections = self._connections
-        entry = None
-        try:
-            entry = connections.take()
-            cursor = entry[2]
-            cursor.execute(sql.text, sql.args(params))
-            result = None if fetch is None else fetch(cursor)
-        except Exception as error:
-            self._fail(entry, error)
-        connections.give(entry)
-        return result
+        """Run one statement on a pooled connection: the hot path, kept free of extra layers."""
+        attempt = 0
+        while True:
+            connection = None
+            try:
+                connection = self._connections.take()
+                cursor = _cursor(connection)
+                cursor.execute(sql.text, sql.args(params))
+                result = None if fetch is None else fetch(cursor)
+            except Exception as error:
+                attempt += 1
+                self._recover(connection, error, attempt, retry)
+                continue
+            self._connections.give(connection)
+            return result
 
-    def _fail(self, entry: tuple[Any, Any, Any] | None, error: Exception) -> None:
-        """Give back the connection a statement failed on; raise what the failure means."""
-        lost = False
-        if entry is not None:
-            lost = self._lost(error, entry[1])
-            self._connections.give(entry, broken=lost)
-        translated = self._translate(error, lost)
-        if translated is None:
-            raise error
-        raise translated from error
+    def _batch(self, sql: Sql, rows: list[dict[str, Any]]) -> None:
+        """Run ``sql`` once per row in one transaction, retried whole when it rolled back."""
+        attempt = 0
+        while True:
+            connection = None
+            try:
+                connection = self._connections.take()
+                cursor = _cursor(connection)
+                with self._transaction(connection.driver_connection, cursor):
+                    cursor.executemany(sql.text, [sql.args(row) for row in rows])
+            except Exception as error:
+                attempt += 1
+                self._recover(connection, error, attempt, Retry.ALWAYS)
+                continue
+            self._connections.give(connection)
+            return
 
-    def _lost(self, error: Exception, driver: Any) -> bool:
-        """Whether the connection ``error`` came from is gone (the dialect's own judgement)."""
-        dialect = self._engine.dialect
-        return _broken(driver) or (
-            isinstance(error, dialect.loaded_dbapi.Error)
-            and dialect.is_disconnect(error, driver, None)
-        )
-
-    def _translate(self, error: Exception, lost: bool) -> errors.AgentstoreError | None:
-        """What ``error`` means to a caller, through ``agentstore.db.failures`` like every
-        other part of agentstore; ``None`` for an error that has no meaning here."""
-        if isinstance(error, errors.AgentstoreError):
-            return None
-        if isinstance(error, self._value_errors):
-            return errors.InvalidValue(
-                f"the stored value cannot take this change: {one_line(error)}"
-            )
-        dbapi_error = self._engine.dialect.loaded_dbapi.Error
-        if isinstance(error, dbapi_error):  # raised by the driver itself: wrap as SQLAlchemy would
-            error = exc.DBAPIError.instance(
-                None, None, error, dbapi_error, connection_invalidated=lost
-            )
-        if not isinstance(error, exc.SQLAlchemyError):
-            return None
-        translated = translate(error, self.url, self._connections.timeout)
-        if translated is None and isinstance(error, exc.OperationalError | exc.InterfaceError):
-            translated = errors.BackendUnavailable(
-                f"the {self._dialect.name} memory at {redact(self.url)} stopped answering:"
-                f" {one_line(getattr(error, 'orig', error))}"
-            )
-        return translated
+    def _recover(
+        self,
+        connection: PoolProxiedConnection | None,
+        error: Exception,
+        attempt: int,
+        retry: Retry,
+    ) -> None:
+        """Give back the connection a statement failed on; return to try again, or raise."""
+        lost = connection is not None and self._lost(error, connection)
+        if connection is not None:
+            if lost:
+                connection.invalidate(error)  # which also hands it back to the pool
+            else:
+                self._connections.give(connection)
+        time.sleep(self._verdict(error, lost, attempt, retry))
 
     # -- the MemoryStore API ----------------------------------------------------------------
 
@@ -267,15 +313,10 @@ class SqlMemory(StoreLifecycle):
         ]
         if not rows:
             return
-        upsert = self._sql.upsert
-        entry = None
-        try:
-            entry = self._connections.take()
-            with self._transaction(entry[1], entry[2]):
-                entry[2].executemany(upsert.text, [upsert.args(row) for row in rows])
-        except Exception as error:
-            self._fail(entry, error)
-        self._connections.give(entry)
+        # One lock order for every writer (sorted keys): two batches over the same keys wait
+        # for each other instead of deadlocking.
+        rows.sort(key=_by_key)
+        self._batch(self._sql.upsert, rows)
 
     def retrieve(self, key: str, default: Any = None) -> Any:
         check_key(key, self.namespace)
@@ -360,7 +401,7 @@ class SqlMemory(StoreLifecycle):
             "p_by": by,
         }
         try:
-            row = self._run(self._sql.increment, params, _ONE)
+            row = self._run(self._sql.increment, params, _ONE, Retry.IF_NEVER_RAN)
         except errors.InvalidValue:  # PostgreSQL's bigint overflowed: nothing changed
             row = None
         if row is None:
@@ -369,22 +410,57 @@ class SqlMemory(StoreLifecycle):
 
     def compare_and_set(self, key: str, expected: Any, new: Any, ttl: float | None = None) -> bool:
         check_key(key, self.namespace)
-        expected_text = encode(expected)
+        wanted = canonical(expected)
         params = self._row(key, *encode_sized(new), check_ttl(ttl), "default")
         del params["p_partition"]  # a swap keeps the key's partition
-        if expected is None:
-            row = self._run(self._sql.cas_insert, params, _ONE)
-        else:
-            params["p_expected"] = expected_text
-            row = self._run(self._sql.cas_update, params, _ONE)
-        return row is not None
+        if expected is None:  # absent, expired or holding null: one atomic statement
+            return self._run(self._sql.cas_insert, params, _ONE, Retry.IF_NEVER_RAN) is not None
+        key_params = {"p_prefix": self.prefix, "p_key": key}
+        while True:
+            row = self._run(self._sql.get, key_params, _ONE)
+            if row is None or (row[0] != wanted and canonical(decode(row[0])) != wanted):
+                return False
+            # Swap only if the exact text read is still there; if another writer got in
+            # between, read again (each lap means someone else's write succeeded).
+            params["p_expected"] = row[0]
+            if self._run(self._sql.cas_update, params, _ONE, Retry.IF_NEVER_RAN) is not None:
+                return True
 
     def cleanup_expired(self) -> int:
-        return max(self._run(self._sql.cleanup, self._params(), _COUNT), 0)
+        return max(int(self._run(self._sql.cleanup, self._params(), _COUNT)), 0)
 
     def close(self) -> None:
         self._connections.close()
         self._engine.dispose()
+
+
+def _by_key(row: dict[str, Any]) -> str:
+    return str(row["p_key"])
+
+
+def _watch(
+    engine: Engine, prepare: Callable[[Any], None], stale: Callable[[Any], bool] | None
+) -> None:
+    """Prepare each new connection; let the pool replace a stale one at checkout."""
+    event.listen(engine, "connect", lambda driver, _record: prepare(driver))
+    if stale is not None:
+
+        def checkout(driver: Any, _record: Any, _proxy: Any) -> None:
+            if stale(driver):
+                # The pool's own recovery: it discards this one and connects afresh.
+                raise exc.DisconnectionError("the server closed this idle connection")
+
+        event.listen(engine, "checkout", checkout)
+
+
+def _cursor(connection: PoolProxiedConnection) -> Any:
+    """The connection's cursor, made once per driver connection and kept with it."""
+    driver = connection.driver_connection
+    assert driver is not None, "a checked-out connection has a driver connection"
+    kept = connection.info.get(_CURSOR)
+    if kept is None or kept[0] is not driver:
+        kept = connection.info[_CURSOR] = (driver, driver.cursor())
+    return kept[1]
 
 
 def _live(rows: list[Any]) -> int:
@@ -396,15 +472,29 @@ def _check_schema(engine: Engine, url: str, timeout: float) -> None:
     """Fail early and clearly: an unreachable server, or a database never migrated."""
     try:
         with engine.connect() as connection:
-            present = inspect(connection).has_table(TABLE.name)
+            present = has_memory_table(connection)
     except exc.DBAPIError as error:
         engine.dispose()
-        translated = translate(error, url, timeout) or errors.BackendUnavailable(
-            f"cannot reach the memory database at {redact(url)}: {one_line(error.orig)}"
-        )
-        raise translated from error
+        raise unreachable(error, url, timeout) from error
     if not present:
         engine.dispose()
-        raise errors.SchemaNotMigrated(
-            f"{redact(url)} has no memory table yet: run `agentstore migrate up --url URL` first"
-        )
+        raise not_migrated(url)
+
+
+def has_memory_table(connection: Any) -> bool:
+    """Whether the database behind ``connection`` holds the memory table."""
+    return bool(inspect(connection).has_table(TABLE.name))
+
+
+def unreachable(error: exc.DBAPIError, url: str, timeout: float) -> errors.AgentstoreError:
+    """Why a store could not open: the server did not answer (or the pool was full)."""
+    return translate(error, url, timeout) or errors.BackendUnavailable(
+        f"cannot reach the memory database at {redact(url)}: {scrub(one_line(error.orig), url)}"
+    )
+
+
+def not_migrated(url: str) -> errors.SchemaNotMigrated:
+    """A database with no memory table: never migrated."""
+    return errors.SchemaNotMigrated(
+        f"{redact(url)} has no memory table yet: run `agentstore migrate up --url URL` first"
+    )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -73,19 +76,34 @@ def _prepare(driver: Any) -> None:
     driver.autocommit = True
 
 
+def _stale(driver: Any) -> bool:
+    """Whether the server already spoke on this idle connection, which it only does to end
+    it ("terminating connection ..."), or closed it: a poll of the socket, no round trip."""
+    if driver.closed or driver.broken:
+        return True
+    try:
+        readable, _, _ = select.select([driver.pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.OperationalError):
+        return True
+    return bool(readable)
+
+
 @contextmanager
 def _transaction(driver: Any, _cursor: Any) -> Iterator[None]:
     with driver.transaction():
         yield
 
 
-def open_postgres(url: str, namespace: str, prefix: str) -> SqlMemory:
-    """A memory store in a migrated PostgreSQL database."""
-    import psycopg
+#: SQLAlchemy's QueuePool holds a store's connections: at most 10, a thread beyond waits up to
+#: pool_timeout. No pre-ping round trip: ``_stale`` checks a connection at checkout.
+DEFAULT_POOL = PoolSettings(pool_size=10, max_overflow=0, pool_pre_ping=False, connect_timeout=3)
 
-    # No pre-ping (the store keeps its connections), a short connect timeout; the store keeps
-    # at most pool_size + max_overflow connections and makes a thread beyond wait for one.
-    pool = PoolSettings(pool_size=10, max_overflow=0, pool_pre_ping=False, connect_timeout=3)
+
+def open_postgres(
+    url: str, namespace: str, prefix: str, pool: PoolSettings | None = None
+) -> SqlMemory:
+    """A memory store in a migrated PostgreSQL database."""
+    pool = dataclasses.replace(pool or DEFAULT_POOL, pool_pre_ping=False)
     engine = make_engine(url, pool)
     return SqlMemory(
         url,
@@ -96,6 +114,6 @@ def open_postgres(url: str, namespace: str, prefix: str) -> SqlMemory:
         (psycopg.DataError,),
         namespace,
         prefix,
-        max_connections=pool.pool_size + pool.max_overflow,
         wait_timeout=pool.pool_timeout,
+        stale=_stale,
     )

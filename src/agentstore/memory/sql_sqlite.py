@@ -20,14 +20,14 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Select
 
-from agentstore.db.engine import make_engine
+from agentstore.db.engine import PoolSettings, make_engine
 from agentstore.db.sqlite_files import sqlite_file_must_exist
 from agentstore.memory.sql_backend import SqlMemory
 from agentstore.memory.sql_statements import Sql
 
-#: Connections one SQLite store keeps at most (within the engine pool's 5 + 10).
+#: Connections one SQLite store keeps at most.
 SQLITE_CONNECTIONS = 8
 
 
@@ -58,7 +58,9 @@ class SqliteDialect:
 
     def key_in(self, column: ColumnElement[str], name: str) -> ColumnElement[bool]:
         # One JSON array parameter instead of a variable number of placeholders.
-        keys = select(literal_column("value")).select_from(func.json_each(bindparam(name)))
+        keys: Select[Any] = select(literal_column("value")).select_from(
+            func.json_each(bindparam(name))
+        )
         return column.in_(keys.scalar_subquery())
 
     def keys_param(self, keys: list[str]) -> Any:
@@ -66,7 +68,7 @@ class SqliteDialect:
 
     def compile(self, statement: ClauseElement) -> Sql:
         compiled = statement.compile(dialect=self._dialect)
-        names = compiled.positiontup or []
+        names: list[str] = getattr(compiled, "positiontup", None) or []
         if len(names) == 1:
             (name,) = names
             return Sql(str(compiled), lambda params: (params[name],))
@@ -74,12 +76,19 @@ class SqliteDialect:
         return Sql(str(compiled), itemgetter(*names) if names else lambda params: ())
 
 
+#: What every memory connection runs once (shared with ``agentstore.asyncio``).
+MEMORY_PRAGMAS = (
+    # LIKE must be case-sensitive to agree with PostgreSQL and Redis patterns.
+    "PRAGMA case_sensitive_like = ON",
+    # WAL's recommended durability: commits survive a crash of the process, not of the OS.
+    "PRAGMA synchronous = NORMAL",
+)
+
+
 def _prepare(driver: Any) -> None:
     driver.isolation_level = None  # autocommit: each single statement is its own transaction
-    # LIKE must be case-sensitive to agree with PostgreSQL and Redis patterns.
-    driver.execute("PRAGMA case_sensitive_like = ON")
-    # WAL's recommended durability: commits survive a crash of the process, not of the OS.
-    driver.execute("PRAGMA synchronous = NORMAL")
+    for pragma in MEMORY_PRAGMAS:
+        driver.execute(pragma)
 
 
 @contextmanager
@@ -94,13 +103,15 @@ def _transaction(_driver: Any, cursor: Any) -> Iterator[None]:
     cursor.execute("COMMIT")
 
 
-def open_sqlite(url: str, namespace: str, prefix: str) -> SqlMemory:
+def open_sqlite(
+    url: str, namespace: str, prefix: str, pool: PoolSettings | None = None
+) -> SqlMemory:
     """A memory store in a migrated SQLite file (a missing file is refused, never created)."""
     sqlite_file_must_exist(url)
-    engine = make_engine(url)
-    # The engine's default pool allows 5 + 10 connections and fails a caller after 30 s; the
-    # store stays below that and makes threads beyond its own limit wait instead. SQLite
-    # writes one at a time anyway, so more connections would only queue on its lock.
+    # SQLite writes one at a time anyway, so more connections would only queue on its lock:
+    # the pool keeps a few and makes threads beyond them wait for one (up to 30 s).
+    pool = pool or PoolSettings(pool_size=SQLITE_CONNECTIONS, max_overflow=0, pool_timeout=30.0)
+    engine = make_engine(url, sqlite_pool=pool)
     return SqlMemory(
         url,
         engine,
@@ -110,6 +121,5 @@ def open_sqlite(url: str, namespace: str, prefix: str) -> SqlMemory:
         (),
         namespace,
         prefix,
-        max_connections=SQLITE_CONNECTIONS,
-        wait_timeout=30.0,
+        wait_timeout=pool.pool_timeout,
     )

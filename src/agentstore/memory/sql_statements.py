@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from typing import cast as cast_type
 
 from sqlalchemy import (
     ColumnElement,
     Double,
+    Table,
     and_,
     bindparam,
     case,
@@ -34,7 +36,7 @@ from sqlalchemy.sql import ClauseElement
 from agentstore.db.memory_entries import MemoryEntry
 from agentstore.memory.patterns import LIKE_ESCAPE
 
-TABLE = MemoryEntry.__table__
+TABLE = cast_type(Table, MemoryEntry.__table__)
 C = TABLE.c
 
 
@@ -112,7 +114,8 @@ def build(dialect: SqlDialect) -> Statements:
     scope = and_(C.prefix == _p("prefix"), C.key.like(_p("namespace"), escape=LIKE_ESCAPE))
     matching = C.key.like(_p("pattern"), escape=LIKE_ESCAPE)
     expires = now + cast(_p("ttl", type_=Double), Double)
-    one, zero = literal_column("1"), literal_column("0")
+    one: ColumnElement[Any] = literal_column("1")
+    zero: ColumnElement[Any] = literal_column("0")
 
     insert = dialect.insert(TABLE)
     upsert = insert.values(

@@ -2,14 +2,17 @@
 
 Keys are ``<namespace>/<path>``; values are what JSON holds *exactly* (a value that would
 come back different, such as a tuple, a set or NaN, is refused); TTLs are finite seconds > 0.
-Values are kept as canonical JSON (sorted object keys, no spaces), so equal values have
-equal text: that is what lets ``compare_and_set`` compare inside the storage, atomically.
+Values are kept as the JSON text of exactly what the agent stored (its key order, ints as
+ints, floats as floats); ``canonical`` gives the form ``compare_and_set`` compares (sorted
+object keys), so two values are equal when their canonical texts are.
 """
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
+import numbers
 import re
 import reprlib
 from collections.abc import Iterable
@@ -31,7 +34,8 @@ INT64 = range(-(2**63), 2**63)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 # One encoder for every call: json.dumps with options would build a new one each time.
-_ENCODER = json.JSONEncoder(
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_CANONICAL = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
 )
 
@@ -140,11 +144,22 @@ def can_match(pattern: object, what: str) -> bool:
 
 
 def check_ttl(ttl: object) -> float | None:
-    """``None`` (no expiry) or a finite number of seconds above zero, else ``InvalidTTL``."""
+    """``None`` (no expiry) or a finite number of seconds above zero, else ``InvalidTTL``.
+
+    Any real number will do: ``int``, ``float``, ``fractions.Fraction``, ``decimal.Decimal``,
+    NumPy's scalars (every ``numbers.Real``). A ``bool`` is refused: ``True`` is no duration.
+    """
     if ttl is None:
         return None
-    if type(ttl) not in (int, float):
-        raise InvalidTTL(f"a TTL is a number of seconds, not {type(ttl).__name__}")
+    kind = type(ttl)
+    if kind is not float and kind is not int:
+        if isinstance(ttl, bool) or not isinstance(ttl, numbers.Real | decimal.Decimal):
+            raise InvalidTTL(f"a TTL is a number of seconds, not {kind.__name__}")
+        try:
+            ttl = float(ttl)
+        except (ValueError, OverflowError, ArithmeticError):
+            raise InvalidTTL(f"a TTL must be a finite number of seconds, got {ttl!r}") from None
+    assert isinstance(ttl, int | float)
     if not math.isfinite(ttl) or ttl <= 0:
         raise InvalidTTL(f"a TTL must be a finite number of seconds above zero, got {ttl!r}")
     if ttl > MAX_TTL:
@@ -166,6 +181,15 @@ def refused_increment(key: str, by: int, current: Any) -> InvalidValue:
     return InvalidValue(
         f"{key!r} holds {reprlib.repr(current)}, not a 64-bit integer an increment can add to"
     )
+
+
+def canonical(value: Any) -> str:
+    """The form ``compare_and_set`` compares: sorted object keys, ints and floats kept apart
+    (``1`` and ``1.0`` differ, as do ``true`` and ``1``); ``InvalidValue`` as for ``encode``."""
+    text = encode(value)
+    if "{" not in text:
+        return text
+    return _CANONICAL.encode(json.loads(text))
 
 
 def encode(value: Any) -> str:

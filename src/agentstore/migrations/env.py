@@ -28,7 +28,9 @@ def _configure_and_run(connection: Connection) -> None:
 
 def _pragma(connection: Connection, statement: str) -> None:
     """Run a pragma on the driver connection, outside any transaction SQLAlchemy would begin."""
-    connection.connection.driver_connection.execute(statement)
+    driver = connection.connection.driver_connection
+    assert driver is not None, "a live connection has a driver connection"
+    driver.execute(statement)
 
 
 def run_migrations_online() -> None:

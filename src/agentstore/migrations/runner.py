@@ -7,6 +7,7 @@ request raises one clear ``MigrationError`` and changes nothing.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,14 +52,25 @@ def script() -> ScriptDirectory:
 def history() -> list[Revision]:
     """Every revision, oldest first."""
     revisions = [
-        Revision(r.revision, r.down_revision, r.doc.strip()) for r in script().walk_revisions()
+        Revision(r.revision, _one(r.down_revision), r.doc.strip())
+        for r in script().walk_revisions()
     ]
     return list(reversed(revisions))
 
 
+def _one(down: str | Sequence[str] | None) -> str | None:
+    """The revision before: the history is linear, so there is at most one."""
+    if down is None or isinstance(down, str):
+        return down
+    return ", ".join(down)
+
+
 def head() -> str:
     """The newest revision this code knows."""
-    return script().get_current_head()
+    current = script().get_current_head()
+    if current is None:
+        raise MigrationError("the packaged migration history is empty")
+    return current
 
 
 def _known() -> str:
@@ -93,7 +105,7 @@ def check_current(engine: Engine, *, required: bool = False) -> str | None:
     return found
 
 
-def _run(step, engine: Engine, revision: str) -> None:
+def _run(step: Callable[[Config, str], None], engine: Engine, revision: str) -> None:
     try:
         step(config(engine), revision)
     except CommandError as error:

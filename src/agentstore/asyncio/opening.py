@@ -1,0 +1,57 @@
+"""``open_memory``: picks the async backend from the URL's scheme, like the sync one."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any
+
+from agentstore.memory.validation import check_namespace, check_prefix
+from agentstore.urls import backend_of
+
+
+class Opening:
+    """An opening store: ``await`` it for the store, or ``async with`` it to close it after."""
+
+    def __init__(self, opener: Callable[[], Awaitable[Any]]) -> None:
+        self._opener = opener
+        self._store: Any = None
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._opener().__await__()
+
+    async def __aenter__(self) -> Any:
+        self._store = await self._opener()
+        return self._store
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._store is not None:
+            await self._store.close()
+
+
+def open_memory(url: str, namespace: str = "aqe", prefix: str = "") -> Opening:
+    """Open the memory at ``url`` for asyncio: ``async with open_memory(url) as mem: ...``.
+
+    The arguments, the checks and the errors are the sync ``agentstore.open_memory``'s:
+    ``InvalidURL`` for an unknown scheme (at once), ``BackendUnavailable`` when the server
+    does not answer and ``SchemaNotMigrated`` for a SQL database never migrated (on opening).
+    """
+    backend = backend_of(url)
+    check_namespace(namespace)
+    check_prefix(prefix)
+    if backend == "redis":
+        from agentstore.asyncio.memory_redis import open_redis
+
+        return Opening(lambda: open_redis(url, namespace, prefix))
+    from agentstore.asyncio.memory_sql import open_sql
+
+    return Opening(lambda: open_sql(url, backend, namespace, prefix))
+
+
+def open_leases(url: str, *, prefix: str = "") -> Opening:
+    """Named leases with fencing tokens at ``url``, for asyncio (``async with`` or ``await``):
+    the sync ``agentstore.open_leases``'s arguments, checks, errors and storage."""
+    from agentstore.asyncio.leases import open_leases_now
+
+    backend_of(url)  # an unknown scheme fails at once, as for the memory
+    check_prefix(prefix)
+    return Opening(lambda: open_leases_now(url, prefix))

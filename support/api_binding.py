@@ -1,0 +1,41 @@
+"""Which agentstore API the memory specification drives: ``--api=sync`` (the default) or
+``--api=async``, the same steps bound to ``agentstore.asyncio`` (see ``memory_async``).
+
+One behaviour, one specification: nothing in the features changes between the two runs;
+only ``memory_agents.Memories``, the memory concurrency workers and the lease steps' opener
+(``coordination_async``) ask which API to open. The choice is run-wide, read once at
+configure time (each xdist worker reads it too).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pytest
+
+Api = Literal["sync", "async"]
+APIS: tuple[Api, ...] = ("sync", "async")
+
+#: The API this run drives; set from ``--api`` when pytest configures, read by support/.
+selected: Api = "sync"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("agentstore").addoption(
+        "--api",
+        choices=APIS,
+        default="sync",
+        help="drive the memory scenarios through the sync API or agentstore.asyncio "
+        "(default: sync)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global selected
+    selected = config.getoption("api")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if selected == "async":
+        return "agentstore API: async (agentstore.asyncio, one event loop per scenario)"
+    return "agentstore API: sync"

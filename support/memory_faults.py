@@ -1,0 +1,130 @@
+"""Dropping a memory's connections from the server side, as a restart or a failover would.
+
+Looks under the public API on purpose: it asks the server to end the store's own sessions
+and nothing else's (PostgreSQL: the sessions on the store's own database; Redis: the client
+ids of the store's own connections), so it is safe on a shared server.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import psycopg
+import redis
+
+from agentstore.urls import libpq_url
+from support.memory_async import SyncFacade
+
+_OTHERS = (
+    " FROM pg_stat_activity WHERE datname = current_database()"
+    " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+)
+
+
+def postgres_sessions(url: str) -> int:
+    """How many client sessions the server holds on the database of ``url`` (ours left out)."""
+    with psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=5) as admin:
+        row = admin.execute("SELECT count(*)" + _OTHERS).fetchone()
+    return int(row[0]) if row else 0
+
+
+def terminate_postgres_sessions(url: str, settle_seconds: float = 10.0) -> int:
+    """End every client session on the database of ``url`` (only that database's), wait until
+    the server has let them go, and say how many there were."""
+    with psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=5) as admin:
+        row = admin.execute("SELECT count(pg_terminate_backend(pid))" + _OTHERS).fetchone()
+        deadline = time.monotonic() + settle_seconds
+        while time.monotonic() < deadline:
+            left = admin.execute("SELECT count(*)" + _OTHERS).fetchone()
+            if left is not None and left[0] == 0:
+                break
+            time.sleep(0.01)
+    return int(row[0]) if row else 0
+
+
+def redis_client_ids(client: redis.Redis) -> list[int]:
+    """The server's ids of every idle connection in ``client``'s pool."""
+    ids = []
+    for connection in list(client.connection_pool._available_connections):  # type: ignore[attr-defined]
+        connection.send_command("CLIENT", "ID")
+        ids.append(int(connection.read_response()))
+    return ids
+
+
+def kill_redis_clients(url: str, ids: list[int]) -> int:
+    """``CLIENT KILL ID`` for each of ``ids`` (connections the caller owns); how many died."""
+    admin: Any = redis.Redis.from_url(url, socket_connect_timeout=5)
+    try:
+        return sum(int(admin.execute_command("CLIENT", "KILL", "ID", str(i))) for i in ids)
+    finally:
+        admin.close()
+
+
+def open_connections(store: Any, count: int) -> None:
+    """Make the store's pool open ``count`` connections and leave them idle (under the API:
+    a pool opens connections only as calls need them)."""
+    if isinstance(store, SyncFacade):
+        store.run(_open_async_connections(store.inner, count))
+        return
+    engine = getattr(store, "_engine", None) or getattr(store, "engine", None)
+    if engine is not None:  # SQL: SQLAlchemy's pool
+        held = [engine.pool.connect() for _ in range(count)]
+        for connection in held:
+            connection.close()
+        return
+    pool = store._client.connection_pool
+    taken = [pool.get_connection() for _ in range(count)]
+    for connection in taken:
+        connection.send_command("PING")
+        connection.read_response()
+        pool.release(connection)
+
+
+def drop_connections(backend: str, url: str, store: Any) -> int:
+    """Have the server end every connection ``store`` holds (and nobody else's); how many."""
+    if backend == "redis":
+        if isinstance(store, SyncFacade):
+            return kill_redis_clients(url, store.run(_async_redis_client_ids(store.inner)))
+        return kill_redis_clients(url, redis_client_ids(store._client))
+    return terminate_postgres_sessions(url)
+
+
+async def _open_async_connections(store: Any, count: int) -> None:
+    """``open_connections`` for an ``agentstore.asyncio`` store."""
+    if hasattr(store, "_connections"):  # SQL: the store's own hand of connections
+        held = [await store._connections.take() for _ in range(count)]
+        for entry in held:
+            store._connections.give(entry)
+        return
+    pool = store._client.connection_pool
+    taken = [await pool.get_connection() for _ in range(count)]
+    for connection in taken:
+        await connection.send_command("PING")
+        await connection.read_response()
+        await pool.release(connection)
+
+
+async def _async_redis_client_ids(store: Any) -> list[int]:
+    """``redis_client_ids`` for an ``agentstore.asyncio`` store."""
+    ids = []
+    for connection in list(store._client.connection_pool._available_connections):
+        await connection.send_command("CLIENT", "ID")
+        ids.append(int(await connection.read_response()))
+    return ids
+
+
+def every_kind_of_call(memory: Any, rounds: int) -> int:
+    """``rounds`` rounds of store, retrieve, increment, compare-and-set, batch, list and exists
+    on keys of their own ("aqe/drill/..."); each checks its answer. Returns the calls made."""
+    calls = 0
+    for n in range(rounds):
+        memory.store(f"aqe/drill/{n}", {"round": n})
+        assert memory.retrieve(f"aqe/drill/{n}") == {"round": n}
+        assert memory.increment("aqe/drill-count") == n + 1
+        assert memory.compare_and_set("aqe/drill-flag", None if n == 0 else n - 1, n)
+        memory.store_many({f"aqe/drill-many/{n}/{i}": i for i in range(3)})
+        assert len(memory.list_keys("aqe/drill-many/")) == 3 * (n + 1)
+        assert memory.exists(f"aqe/drill/{n}")
+        calls += 7
+    return calls
