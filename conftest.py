@@ -18,6 +18,7 @@ pytest_plugins = [
     "support.api_binding",
     "support.factories",
     "support.databases",
+    "support.backup_servers",
     "steps.platform_steps",
     "steps.records_steps",
     "steps.migration_steps",
@@ -26,4 +27,6 @@ pytest_plugins = [
     "steps.cluster_steps",
     "steps.coordination_steps",
     "steps.fault_steps",
+    "steps.backup_steps",
+    "pytester",  # pytest's own fixture for the harness's tests (tests/spec_project.py)
 ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from parse import with_pattern
 
+from agentstore import errors
 from support.memory_bad_inputs import NAMED
 
 
@@ -74,6 +75,28 @@ def facts(value: str) -> int:
     return int(value.split(" ")[0])
 
 
+# Why a backup move was refused, as readers say it -> the error class it stands for.
+BACKUP_REFUSALS = {
+    "the backup is damaged": errors.BackupCorrupt,
+    "the backup is too new": errors.BackupTooNew,
+    "the target holds data": errors.TargetNotEmpty,
+    "the server connection was lost": errors.BackendUnavailable,
+    "the client programs are too old": errors.ToolsMismatch,
+}
+
+
+@with_pattern(r"backup|restore|export|import")
+def backup_move(value: str) -> str:
+    """One of the four backup moves: backup, restore, export, import."""
+    return value
+
+
+@with_pattern("|".join(re.escape(reason) for reason in BACKUP_REFUSALS))
+def backup_refusal(value: str) -> type[errors.AgentstoreError]:
+    """Why a backup move is refused (``the backup is damaged``...) -> its error class."""
+    return BACKUP_REFUSALS[value]
+
+
 TYPES = {
     "Text": text,
     "Names": names,
@@ -82,4 +105,6 @@ TYPES = {
     "Kind": kind,
     "Duration": duration,
     "Facts": facts,
+    "BackupMove": backup_move,
+    "BackupRefusal": backup_refusal,
 }

@@ -4,6 +4,10 @@
 step libraries (the root conftest's ``pytest_plugins``) with feature files of the test's own,
 and runs pytest on it in a subprocess, as a person would on the command line.
 
+``HarnessProject`` builds one in pytest's own ``pytester`` folder with the harness only and
+step modules of the test's own (``CHECK_STEPS``: domain-free steps that pass or fail as their
+words say), so the harness is tested apart from the domain's steps.
+
 A plain module, not ``tests/conftest.py``: pytest-alembic 0.13 binds its built-in tests to
 ``tests/conftest.py`` and fails to collect under pytest 9 when that file exists.
 """
@@ -11,6 +15,7 @@ A plain module, not ``tests/conftest.py``: pytest-alembic 0.13 binds its built-i
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -20,7 +25,47 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
+CHECK_STEPS = '''\
+"""Steps for the harness's own tests: each does what its words say."""
+
+from pytest_bdd import parsers, step, then
+
+
+@step(parsers.parse('the check "{name}" passes'))
+def _(name: str) -> None:
+    """Passes."""
+
+
+@step(parsers.parse('the check "{name}" fails'))
+def _(name: str) -> None:
+    """Fails, naming the check."""
+    raise AssertionError(f"the check {name!r} failed")
+
+
+@then(parsers.parse('the outcome "{name}" is seen'))
+def _(name: str) -> None:
+    """A Then step only (to use under the wrong keyword)."""
+
+
+@step(parsers.parse('the check "{name}" fails on {name_of_backend}'))
+def _(name: str, name_of_backend: str, backend: str) -> None:
+    """Fails on the named backend only (the run's ``backend``)."""
+    assert backend != name_of_backend, f"the check {name!r} failed on {backend}"
+'''
+CATCH_ALL_STEPS = '''\
+"""One step that matches every sentence and passes: for Gherkin nobody wrote steps for."""
+
+from pytest_bdd import parsers, step
+
+
+@step(parsers.re(r"(?s).*"))
+def _() -> None:
+    """Any sentence at all."""
+'''
+
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
 
@@ -160,3 +205,69 @@ def parse_html(text: str) -> Element:
     builder.feed(text)
     builder.close()
     return builder.root
+
+
+def harness_plugins() -> list[str]:
+    """The root conftest's plugins that are the harness (no domain, no steps)."""
+    return [name for name in repo_plugins() if name.startswith("harness.")]
+
+
+class HarnessProject:
+    """A throwaway project in ``pytester``'s folder: the harness, and steps of the test's own.
+
+    Its own ``steps`` package comes first on the path, so the glossary (which lists ``steps``)
+    and missing-step hints see only its steps.
+    """
+
+    def __init__(
+        self, where, steps: dict[str, str] | None = None, strict_markers: bool = True
+    ) -> None:
+        """``where``: the ``pytester`` fixture, or a folder (for module-scoped projects)."""
+        self.pytester = None if isinstance(where, Path) else where
+        self.path = where if isinstance(where, Path) else Path(where.path)
+        markers = "".join(f"\n    {line}" for line in repo_markers())
+        steps = {"check_steps": CHECK_STEPS} if steps is None else steps
+        strict = "--strict-markers " if strict_markers else ""
+        (self.path / "pytest.ini").write_text(
+            "[pytest]\n"
+            f"pythonpath = . {REPO}\n"
+            "bdd_features_base_dir = features/\n"
+            f"addopts = {strict}-p no:cacheprovider -p no:randomly\n"
+            "timeout = 120\n"
+            f"markers ={markers}\n"
+        )
+        plugins = [*harness_plugins(), *(f"steps.{name}" for name in steps)]
+        (self.path / "conftest.py").write_text(f"pytest_plugins = {plugins!r}\n")
+        (self.path / "steps").mkdir()
+        (self.path / "steps" / "__init__.py").write_text("")
+        for name, text in steps.items():
+            (self.path / "steps" / f"{name}.py").write_text(text)
+        (self.path / "features").mkdir()
+
+    def feature(self, relative: str, text: str) -> Path:
+        path = self.path / "features" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def run(self, *args: str, backends: str = "sqlite", paths: tuple[str, ...] = ("features",)):
+        """``pytest features --backends=...`` in a fresh interpreter (``-n 2`` works there)."""
+        argv = [*paths, f"--backends={backends}", *args]
+        if self.pytester is None:
+            argv = [sys.executable, "-m", "pytest", *argv, f"--basetemp={self.path / 'basetemp'}"]
+            env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+            done = subprocess.run(
+                argv, cwd=self.path, env=env, capture_output=True, text=True, timeout=300
+            )
+            return Run(done.returncode, done.stdout + done.stderr)
+        with pytest.MonkeyPatch.context() as patch:
+            for name in [k for k in os.environ if k.startswith("PYTEST_")]:
+                patch.delenv(name)  # an outer xdist worker's variables are not this run's
+            done = self.pytester.runpytest_subprocess(*argv, timeout=300)
+        return Run(done.ret, "\n".join([*done.outlines, *done.errlines]))
+
+    def report(self, directory: str = "reports") -> tuple[Element, list[dict]]:
+        """The HTML page (parsed) and the Cucumber JSON the run wrote."""
+        page = parse_html((self.path / directory / "index.html").read_text(encoding="utf-8"))
+        cucumber = json.loads((self.path / directory / "cucumber.json").read_text())
+        return page, cucumber

@@ -5,46 +5,40 @@ from __future__ import annotations
 import json
 
 import pytest
-from spec_project import SpecProject, parse_html
+from spec_project import HarnessProject, parse_html
 
 DEMO = """\
 Feature: The report shows every outcome
   A feature made up for the report's tests: one rule holds, one is broken, one is still
   being written, and one is checked on every backend.
 
+  @sqlite
   Scenario: a recorded fact is found
-    Given a scenario working on SQLite
-    When the first scenario records the fact "the sky is blue"
-    Then the first scenario finds "the sky is blue"
+    Given the check "recorded" passes
+    When the check "found" passes
+    Then the check "kept" passes
 
+  @sqlite
   Scenario: a fact nobody recorded is found
-    Given a scenario working on SQLite
-    When the first scenario records the fact "the sky is blue"
-    Then the first scenario finds "the sea is dry"
-    And the first scenario finds "the sky is blue"
+    Given the check "recorded" passes
+    When the check "found" passes
+    Then the check "the sea is dry" fails
+    And the check "kept" passes
 
   @wip
   Scenario: a rule still being written
-    Given a scenario working on SQLite
-    Then the first scenario finds "anything at all"
+    Given the check "anything at all" passes
 
-  Scenario Outline: <backend> keeps scenarios apart
-    Given a scenario working on <backend>
-    And a second scenario working on <backend> at the same time
-    When the first scenario records the fact "private"
-    Then the second scenario finds no fact at all
-
-    Examples:
-      | backend  |
-      | Postgres |
-      | SQLite   |
-      | Redis    |
+  @backends:postgres,sqlite,redis
+  Scenario: every backend keeps scenarios apart
+    Given the check "apart" passes
+    Then the check "still apart" passes
 """
 
-FAILING_STEP = 'the first scenario finds "the sea is dry"'
+FAILING_STEP = 'the check "the sea is dry" fails'
 
 
-def make_report(spec_project: SpecProject, *args: str):
+def make_report(spec_project: HarnessProject, *args: str):
     spec_project.feature("demo/report.feature", DEMO)
     result = spec_project.run("--living-docs=reports", "-rs", *args)
     outcomes = result.outcomes()
@@ -62,7 +56,7 @@ def scenario(page, title_part: str):
 @pytest.fixture(scope="module", params=["serial", "xdist"])
 def report_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """One report per mode, read by every test below."""
-    project = SpecProject(tmp_path_factory.mktemp(f"report-{request.param}"))
+    project = HarnessProject(tmp_path_factory.mktemp(f"report-{request.param}"))
     args = ("-n", "2") if request.param == "xdist" else ()
     return make_report(project, *args), project.path / "reports"
 
@@ -74,10 +68,10 @@ def test_page_shows_the_failing_step_in_red_with_its_message(report_run) -> None
     assert broken.attrs["data-outcome"] == "failed"
     statuses = [(li.text, li.attrs["data-status"]) for li in broken.select("li", "step")]
     assert statuses == [
-        ("✔Given a scenario working on SQLite", "passed"),
-        ('✔When the first scenario records the fact "the sky is blue"', "passed"),
+        ('✔Given the check "recorded" passes', "passed"),
+        ('✔When the check "found" passes', "passed"),
         (f"✘Then {FAILING_STEP}", "failed"),
-        ('↷And the first scenario finds "the sky is blue"', "skipped"),
+        ('↷And the check "kept" passes', "skipped"),
     ]
     [error] = broken.select("pre", "error")
     assert "AssertionError" in error.text
@@ -87,11 +81,11 @@ def test_page_shows_the_failing_step_in_red_with_its_message(report_run) -> None
 
 def test_the_terminal_shows_the_failed_scenario_with_its_failing_step(report_run) -> None:
     result, _ = report_run
-    assert "features/demo/report.feature:10  Scenario: a fact nobody recorded is found" in (
+    assert "features/demo/report.feature:12  Scenario: a fact nobody recorded is found" in (
         result.output
     )
-    assert f"✘ Then {FAILING_STEP}   <- failed (line 13)" in result.output
-    assert '↷ And the first scenario finds "the sky is blue"' in result.output
+    assert f"✘ Then {FAILING_STEP}   <- failed (line 15)" in result.output
+    assert '↷ And the check "kept" passes' in result.output
 
 
 def test_page_shows_a_skipped_scenario_with_its_reason(report_run) -> None:
@@ -113,12 +107,10 @@ def test_page_shows_passing_scenarios_and_outline_rows_per_backend(report_run) -
     }
     assert matrix["a recorded fact is found"] == ["", "✔ passed", "", ""]  # ran on SQLite
     assert matrix["a fact nobody recorded is found"] == ["", "✘ failed", "", ""]
-    assert matrix["<backend> keeps scenarios apart"] == ["· not run", "✔ passed", "· not run", ""]
-    outline = scenario(page, "<backend> keeps scenarios apart")
-    rows = [
-        row.attrs["data-outcome"] for row in outline.select("tr") if "data-outcome" in row.attrs
-    ]
-    assert rows == ["not run", "passed", "not run"]  # --backends=sqlite deselects the others
+    apart = "every backend keeps scenarios apart"
+    assert matrix[apart] == ["· not run", "✔ passed", "· not run", ""]
+    runs = [run.attrs["data-outcome"] for run in scenario(page, apart).select("details", "run")]
+    assert runs == ["not run", "passed", "not run"]  # --backends=sqlite deselects the others
     backends = [th.text for th in page.select("th", "backend")]
     assert backends == ["PostgreSQL", "SQLite", "Redis", "other"]  # other: the @wip one
     [feature] = page.select("section", "feature")
@@ -126,7 +118,7 @@ def test_page_shows_passing_scenarios_and_outline_rows_per_backend(report_run) -
     totals = page.select("div", "totals")[0].text
     assert "failed 1" in totals and "passed 2" in totals and "skipped 1" in totals
     assert page.select("a", href="steps.html"), "the page links to the step glossary"
-    assert "Given a scenario working on" in (reports / "steps.html").read_text()
+    assert 'the check "{name}" passes' in parse_html((reports / "steps.html").read_text()).text
 
 
 def test_cucumber_json_has_every_scenario_that_ran(report_run) -> None:
@@ -140,7 +132,7 @@ def test_cucumber_json_has_every_scenario_that_ran(report_run) -> None:
         "a recorded fact is found",
         "a fact nobody recorded is found",
         "a rule still being written",
-        "SQLite keeps scenarios apart",
+        "every backend keeps scenarios apart",
     }
     broken = [s["result"] for s in elements["a fact nobody recorded is found"]["steps"]]
     assert [r["status"] for r in broken] == ["passed", "passed", "failed", "skipped"]
@@ -156,7 +148,7 @@ def test_cucumber_json_has_every_scenario_that_ran(report_run) -> None:
 
 
 def test_a_scenario_that_needs_no_backend_counts_under_any(tmp_path) -> None:
-    spec_project = SpecProject(tmp_path)
+    spec_project = HarnessProject(tmp_path)
     spec_project.feature(
         "demo/missing.feature",
         "Feature: Nothing\n\n  Scenario: a step nobody wrote\n    Given a step nobody wrote\n",

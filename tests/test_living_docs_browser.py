@@ -1,5 +1,8 @@
 """The living-documentation page as a person sees it: rendered by headless Chromium.
 
+The page comes from a run whose failure sits in a nested folder (features/team_b/memory/...)
+next to a passing file of the same name elsewhere: the failure must be there, in red.
+
 Needs the Debian packages ``chromium`` and ``chromium-driver`` and the ``selenium`` package
 (test extra). Locally a missing browser skips with the reason; in CI (``CI=true``) it fails.
 The screenshot is kept in ``reports/living-docs-screenshot.png``.
@@ -12,8 +15,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from spec_project import REPO, SpecProject
+from spec_project import REPO, HarnessProject
 from test_living_docs import DEMO, FAILING_STEP
+
+NESTED = "team_b/memory/deep/report.feature"
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -60,8 +65,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def report_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = SpecProject(tmp_path_factory.mktemp("browser-report"))
-    project.feature("demo/report.feature", DEMO)
+    project = HarnessProject(tmp_path_factory.mktemp("browser-report"))
+    project.feature(NESTED, DEMO)
+    passing = DEMO.replace('Then the check "the sea is dry" fails', 'Then the check "x" passes')
+    project.feature("team_a/memory/deep/report.feature", passing)
     project.run("--living-docs=reports")
     page = project.path / "reports" / "index.html"
     assert page.exists(), "the run wrote no report"
@@ -81,11 +88,16 @@ def rgb(color: str) -> tuple[int, ...]:
 def test_the_page_shows_features_scenarios_backends_and_the_failing_step(
     browser, report_page: Path
 ) -> None:
+    from selenium.webdriver.common.by import By
+
     browser.get(report_page.as_uri())
     assert browser.title == "agentstore — living specification"
 
-    features = [e.text for e in visible(browser, "section.feature > h2")]
-    assert any("The report shows every outcome" in text for text in features)
+    failed = [
+        e.find_element(By.CSS_SELECTOR, ".uri").text
+        for e in visible(browser, 'section.feature[data-outcome="failed"]')
+    ]
+    assert failed == [f"features/{NESTED}"]
 
     scenarios = " | ".join(e.text for e in visible(browser, "article.scenario h3"))
     for title in ("a recorded fact is found", "a fact nobody recorded is found"):
@@ -93,6 +105,9 @@ def test_the_page_shows_features_scenarios_backends_and_the_failing_step(
 
     backends = [e.text for e in visible(browser, "th.backend")]
     assert backends[:3] == ["PostgreSQL", "SQLite", "Redis"]
+
+    cell = visible(browser, "table.datatable td, table.matrix td")[0]
+    assert cell.value_of_css_property("white-space") == "pre-wrap"
 
     [failing] = visible(browser, "li.step.failed")
     assert FAILING_STEP in failing.text
@@ -119,4 +134,4 @@ def test_the_page_links_to_the_step_glossary(browser, report_page: Path) -> None
     browser.find_element(By.LINK_TEXT, "Step glossary").click()
     assert browser.title == "agentstore — step glossary"
     phrases = [e.text for e in visible(browser, ".step .phrase")]
-    assert "Given a scenario working on {backend:Backend}" in phrases
+    assert 'Given/When/Then the check "{name}" passes' in phrases

@@ -5,7 +5,8 @@ from __future__ import annotations
 from spec_project import parse_html
 
 from harness.reporting import living_docs_cucumber, living_docs_render
-from harness.reporting.living_docs_model import Result, build_report
+from harness.reporting.living_docs_model import Result
+from harness.reporting.living_docs_results import build_report
 
 FEATURE = '''\
 Feature: Memory
@@ -33,36 +34,45 @@ Feature: Memory
 '''
 
 
-def payload(scenario: str, steps: dict[str, dict]) -> dict:
+def payload(path, scenario: str, line: int, steps: dict[str, dict]) -> dict:
+    """What a worker sends for one run (living_docs.scenario_payload)."""
     return {
-        "feature": "memory/notes.feature",
+        "path": str(path),
+        "feature": "features/memory/notes.feature",
         "scenario": scenario,
+        "line": line,
         "example": {},
-        "example_index": None,
+        "table": None,
+        "row": None,
+        "backend": None,
         "backends": ["sqlite"],
         "steps": steps,
     }
 
 
 def report(tmp_path):
-    (tmp_path / "memory").mkdir()
-    (tmp_path / "memory" / "notes.feature").write_text(FEATURE)
+    features = tmp_path / "features"
+    (features / "memory").mkdir(parents=True)
+    path = features / "memory" / "notes.feature"
+    path.write_text(FEATURE)
     passed = {"status": "passed", "duration": 0.01}
     results = [
         Result(
             "t::recall",
             duration=0.5,
-            payload=payload("an agent recalls a note", {"0": passed, "1": passed, "2": passed}),
+            payload=payload(
+                path, "an agent recalls a note", 9, {"0": passed, "1": passed, "2": passed}
+            ),
         ),
         Result(
             "t::empty",
             outcome="failed",
             phase="setup",
             message="BackendUnavailable: sqlite:///x is not reachable",
-            payload=payload("an empty key is refused", {}),
+            payload=payload(path, "an empty key is refused", 20, {}),
         ),
     ]
-    return build_report(tmp_path, results, wall_seconds=1.0)
+    return build_report(features, results, wall_seconds=1.0)
 
 
 def test_rules_backgrounds_and_step_arguments_are_shown(tmp_path) -> None:
@@ -94,3 +104,28 @@ def test_cucumber_json_carries_step_arguments_and_hook_failures(tmp_path) -> Non
     assert then["rows"][1] == {"cells": ["aqe/note", "the sky is green"]}
     assert refused["before"][0]["result"]["status"] == "failed"
     assert "BackendUnavailable" in refused["before"][0]["result"]["error_message"]
+
+
+def test_a_result_no_row_matches_is_kept_as_a_row_of_its_own(tmp_path) -> None:
+    features = tmp_path / "features"
+    (features / "memory").mkdir(parents=True)
+    path = features / "memory" / "notes.feature"
+    path.write_text(FEATURE)
+    passed = {"status": "passed", "duration": 0.01}
+    first = payload(path, "an agent recalls a note", 9, {"0": passed})
+    stray = {**first, "table": 99, "row": 0}  # an Examples table the file does not have
+    gone = {**first, "path": str(tmp_path / "moved.feature"), "feature": "features/moved.feature"}
+    results = [
+        Result("t::recall", payload=first),
+        Result("t::stray", outcome="failed", message="AssertionError: stray", payload=stray),
+        Result("t::gone", outcome="failed", message="AssertionError: gone", payload=gone),
+    ]
+    built = build_report(features, results)
+    assert built.totals()["failed"] == 2
+    [recall] = [s for s in built.features[0].scenarios if s.line == 9]
+    assert [(r.outcome, r.unplaced) for r in recall.rows] == [("passed", False), ("failed", True)]
+    assert built.features[-1].uri == "features/moved.feature"
+    page = parse_html(living_docs_render.render(built))
+    assert "not matched to a row of the file" in page.text
+    elements = [e for f in living_docs_cucumber.render(built) for e in f["elements"]]
+    assert len(elements) == 3

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from spec_project import SpecProject
+from spec_project import HarnessProject
 
 from harness.reporting.missing_step import suggested_code, suggested_parser
 
 UNDEFINED = """\
 Feature: Agents remember
   Scenario: an agent recalls a fact it stored
-    Given a scenario working on SQLite
+    Given the check "ready" passes
     And an agent named "Ada" with 3 tasks
-    Then the first scenario finds "anything"
+    Then the check "anything" passes
 """
 
 WRONG_KEYWORD = """\
 Feature: Agents remember
   Scenario: a Then step used as a Given
-    Given a scenario working on SQLite
-    When the first scenario finds "the sky is green"
+    Given the check "ready" passes
+    When the outcome "the sky is green" is seen
 """
 
 
-def test_an_undefined_step_fails_naming_it_and_suggesting_python(tmp_path) -> None:
-    project = SpecProject(tmp_path)
+def test_an_undefined_step_fails_naming_it_and_suggesting_python(pytester) -> None:
+    project = HarnessProject(pytester)
     project.feature("memory/recall.feature", UNDEFINED)
     result = project.run()
     result.assert_outcomes(failed=1)
@@ -39,15 +39,15 @@ def test_an_undefined_step_fails_naming_it_and_suggesting_python(tmp_path) -> No
     assert "Traceback" not in out  # the message is the whole story
 
 
-def test_a_step_used_under_the_wrong_keyword_says_so(tmp_path) -> None:
-    project = SpecProject(tmp_path)
+def test_a_step_used_under_the_wrong_keyword_says_so(pytester) -> None:
+    project = HarnessProject(pytester)
     project.feature("platform/keywords.feature", WRONG_KEYWORD)
     result = project.run()
     result.assert_outcomes(failed=1)
-    assert 'Step definition is not found: When "the first scenario finds "the sky is green""' in (
+    assert 'Step definition is not found: When "the outcome "the sky is green" is seen"' in (
         result.output
     )
-    assert "These words are defined as a Then step (steps.platform_steps)" in result.output
+    assert "These words are defined as a Then step (steps.check_steps)" in result.output
 
 
 def test_suggested_parser_types_quoted_texts_and_numbers() -> None:

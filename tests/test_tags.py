@@ -2,44 +2,32 @@
 
 from __future__ import annotations
 
-from spec_project import SpecProject, repo_markers
+from spec_project import HarnessProject, repo_markers
 
 TAGGED = """\
 Feature: Tags select scenarios
   Scenario: a quick rule
-    Given a scenario working on SQLite
-    When the first scenario records the fact "quick"
-    Then the first scenario finds "quick"
+    Given the check "quick" passes
 
   @slow
   Scenario: a slow rule
-    Given a scenario working on SQLite
-    When the first scenario records the fact "slow"
-    Then the first scenario finds "slow"
+    Given the check "slow" passes
 
   @wip
   Scenario: a rule still being written
-    Given a scenario working on SQLite
-    Then the first scenario finds "nothing yet"
+    Given the check "nothing yet" fails
 """
 
-OUTLINE = """\
+ON_EVERY_BACKEND = """\
+@backends:postgres,sqlite,redis
 Feature: Backends select scenarios
-  Scenario Outline: <backend> keeps a fact
-    Given a scenario working on <backend>
-    When the first scenario records the fact "kept"
-    Then the first scenario finds "kept"
-
-    Examples:
-      | backend  |
-      | Postgres |
-      | SQLite   |
-      | Redis    |
+  Scenario: every backend keeps a fact
+    Given the check "kept" passes
 """
 
 
-def project(tmp_path) -> SpecProject:
-    spec = SpecProject(tmp_path)
+def project(pytester) -> HarnessProject:
+    spec = HarnessProject(pytester)
     spec.feature("tags/tags.feature", TAGGED)
     return spec
 
@@ -49,42 +37,42 @@ def test_every_tag_the_design_names_is_a_registered_marker() -> None:
     assert {"postgres", "sqlite", "redis", "slow", "wip"} <= registered
 
 
-def test_wip_scenarios_are_skipped_with_the_reason(tmp_path) -> None:
-    result = project(tmp_path).run("-rs")
+def test_wip_scenarios_are_skipped_with_the_reason(pytester) -> None:
+    result = project(pytester).run("-rs")
     result.assert_outcomes(passed=2, skipped=1)
     assert "@wip: work in progress" in result.output
 
 
-def test_not_slow_is_the_fast_lane(tmp_path) -> None:
-    result = project(tmp_path).run("-m", "not slow", "-v")
+def test_not_slow_is_the_fast_lane(pytester) -> None:
+    result = project(pytester).run("-m", "not slow", "-v")
     result.assert_outcomes(passed=1, skipped=1, deselected=1)
     assert "test_a_quick_rule PASSED" in result.output
     assert "test_a_slow_rule" not in result.output
 
 
-def test_only_slow(tmp_path) -> None:
-    result = project(tmp_path).run("-m", "slow")
+def test_only_slow(pytester) -> None:
+    result = project(pytester).run("-m", "slow")
     result.assert_outcomes(passed=1, deselected=2)
 
 
-def test_an_unregistered_tag_is_an_error(tmp_path) -> None:
-    spec = SpecProject(tmp_path)
+def test_an_unregistered_tag_is_an_error(pytester) -> None:
+    spec = HarnessProject(pytester)
     spec.feature("tags/typo.feature", TAGGED.replace("@slow", "@slwo"))
     result = spec.run()
     assert result.returncode != 0
     assert "'slwo' not found in `markers` configuration option" in result.output
 
 
-def test_a_feature_file_name_selects_its_scenarios(tmp_path) -> None:
-    spec = project(tmp_path)
+def test_a_feature_file_name_selects_its_scenarios(pytester) -> None:
+    spec = project(pytester)
     spec.feature("other/unrelated.feature", TAGGED.replace("Feature: Tags", "Feature: Other"))
     result = spec.run("-k", "tags and not slow", "-rs")
     result.assert_outcomes(passed=1, skipped=1, deselected=4)
 
 
-def test_an_examples_backend_column_is_a_marker_for_m(tmp_path) -> None:
-    spec = SpecProject(tmp_path)
-    spec.feature("backends/outline.feature", OUTLINE)
+def test_a_backends_tag_run_is_marked_for_m(pytester) -> None:
+    spec = HarnessProject(pytester)
+    spec.feature("backends/every.feature", ON_EVERY_BACKEND)
     result = spec.run("-m", "sqlite", "-v", backends="postgres,sqlite,redis")
     result.assert_outcomes(passed=1, deselected=2)
-    assert "test_backend_keeps_a_fact[SQLite] PASSED" in result.output
+    assert "test_every_backend_keeps_a_fact[sqlite] PASSED" in result.output

@@ -35,7 +35,12 @@ def _tagged(tags: Iterable[str]) -> str | None:
 def scenario_backends(template: ScenarioTemplate) -> list[str]:
     """The backends a scenario runs on: its closest ``@backends:`` tag, or none."""
     rule_tags = template.rule.tags if template.rule is not None else set()
-    for tags in (template.tags, rule_tags, template.feature.tags):
+    return closest_backends((template.tags, rule_tags, template.feature.tags))
+
+
+def closest_backends(levels: Iterable[Iterable[str]]) -> list[str]:
+    """The backends of the first level (scenario, rule, feature tags) with a backend tag."""
+    for tags in levels:
         tag = _tagged(tags)
         if tag is not None:
             names = parse_list(tag.removeprefix(PREFIX))

@@ -18,10 +18,14 @@ from pathlib import Path
 
 import pytest
 from pytest_bdd import parsers
-from pytest_bdd.feature import get_features
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 
+from harness.collection.feature_files import features_dir
+from harness.reporting.living_docs_features import read_features, type_keyword
+from harness.reporting.living_docs_model import FeatureView
+
 STEP_PACKAGE = "steps"
+FEATURES = pytest.StashKey[list[FeatureView]]()
 FORMAT_TYPES = {
     "": "text",
     "d": "whole number",
@@ -135,17 +139,18 @@ def step_definitions(package: str = STEP_PACKAGE) -> list[StepFunctionContext]:
     return sorted(contexts, key=order)
 
 
-def find_examples(entries: list[Entry], features_dir: Path, root: Path) -> None:
-    """Attach to each entry the feature lines that use it (outlines: their first Examples row)."""
-    if not features_dir.is_dir():
-        return
-    for feature in sorted(get_features([str(features_dir)]), key=lambda f: f.rel_filename):
-        for template in feature.scenarios.values():
-            contexts = [c for ex in template.examples for c in ex.as_contexts()] or [{}]
+def find_examples(entries: list[Entry], features: list[FeatureView], root: Path) -> None:
+    """Attach to each entry the feature lines that use it, worded in the feature's language
+    (outlines: their first Examples row). Files pytest-bdd cannot read do not count: they
+    do not run."""
+    for feature in features:
+        if feature.error:
+            continue
+        for scenario in feature.scenarios:
             seen_lines: set[int] = set()
-            for context in contexts:
-                for step in template.render(context).steps:
-                    if step.line_number in seen_lines:
+            for row in scenario.rows:
+                for step in row.steps:
+                    if step.line in seen_lines:
                         continue
                     for entry in entries:
                         ctx = entry.context
@@ -153,10 +158,9 @@ def find_examples(entries: list[Entry], features_dir: Path, root: Path) -> None:
                             step.name
                         ):
                             continue
-                        seen_lines.add(step.line_number)
-                        where = relative(Path(feature.filename).resolve(), root)
-                        text = f"{step.type.capitalize()} {step.name}"
-                        entry.examples.append(Example(text, f"{where}:{step.line_number}"))
+                        seen_lines.add(step.line)
+                        text = type_keyword(step, feature.language) + step.name
+                        entry.examples.append(Example(text, f"{feature.uri}:{step.line}"))
 
 
 def collect(config: pytest.Config, package: str = STEP_PACKAGE) -> list[Entry]:
@@ -178,9 +182,22 @@ def collect(config: pytest.Config, package: str = STEP_PACKAGE) -> list[Entry]:
                 context=context,
             )
         )
-    features_dir = root / (config.getini("bdd_features_base_dir") or "features")
-    find_examples(entries, features_dir, root)
+    find_examples(entries, features_of(config), root)
     return entries
+
+
+def features_of(config: pytest.Config) -> list[FeatureView]:
+    """The feature files as the report reads them (cached: the glossary and report share it)."""
+    found = config.stash.get(FEATURES, None)
+    if found is None:
+        found = read_features(features_dir(config), Path(config.rootpath))
+        config.stash[FEATURES] = found
+    return found
+
+
+def unreadable(config: pytest.Config) -> list[tuple[str, str]]:
+    """(file, why) for every feature file pytest-bdd cannot read."""
+    return [(f.uri, f.error) for f in features_of(config) if f.error]
 
 
 def module_doc(module: str) -> str:
@@ -205,5 +222,6 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         return None
     from harness.reporting.glossary_render import text
 
-    sys.stdout.write(text(collect(config)))
-    return 0
+    errors = unreadable(config)
+    sys.stdout.write(text(collect(config), errors))
+    return 1 if errors else 0

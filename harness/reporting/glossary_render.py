@@ -21,6 +21,7 @@ section { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; paddi
 .param { color: #0550ae; }
 .muted { color: #6e7781; font-size: 13px; }
 .unused { color: #9a6700; font-size: 13px; }
+pre.error { background: #ffebe9; color: #82071e; padding: 8px; white-space: pre-wrap; }
 code { background: #f6f8fa; padding: 1px 4px; border-radius: 4px; }
 dl { margin: 4px 0 0 1em; } dt { float: left; width: 7em; color: #6e7781; font-size: 13px; }
 dd { margin-left: 7.5em; }
@@ -35,9 +36,12 @@ def by_domain(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
     return [(module, list(group)) for module, group in groupby(entries, key=lambda e: e.module)]
 
 
-def text(entries: list[Entry]) -> str:
+def text(entries: list[Entry], errors: list[tuple[str, str]] = ()) -> str:
+    """``errors``: (file, why) for feature files that cannot be read; listed first."""
     domains = by_domain(entries)
     lines = [f"Step glossary: {count(entries, 'step')} in {count(domains, 'domain')}", ""]
+    for uri, why in errors:
+        lines += [f"!! {uri} cannot be read, its steps are not counted here:", f"   {why}", ""]
     for module, group in domains:
         doc = module_doc(module)
         lines.append(f"== {group[0].domain} ({module}) ==")
@@ -95,9 +99,15 @@ def entry_html(entry: Entry) -> str:
     )
 
 
-def html(entries: list[Entry], back_href: str = "index.html") -> str:
+def html(
+    entries: list[Entry], back_href: str = "index.html", errors: list[tuple[str, str]] = ()
+) -> str:
     domains = by_domain(entries)
-    sections = []
+    sections = [
+        f'<section class="unreadable"><h2>{escape(uri)} cannot be read</h2>'
+        f'<pre class="error">{escape(why)}</pre></section>'
+        for uri, why in errors
+    ]
     for module, group in domains:
         doc = module_doc(module)
         sections.append(

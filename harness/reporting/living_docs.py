@@ -13,16 +13,20 @@ with the feature files it parses itself, so scenarios that did not run still app
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pytest_bdd.parser import Feature, Scenario, Step
+from pytest_bdd.parser import Feature, Scenario, ScenarioTemplate, Step
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
+from harness.collection.feature_files import feature_uri, features_dir
 from harness.collection.markers import item_backends
-from harness.reporting.living_docs_model import Result, build_report
+from harness.reporting.living_docs_features import written_keyword
+from harness.reporting.living_docs_model import Result
+from harness.reporting.living_docs_results import build_report
 
 PROPERTY = "agentstore_living_docs"
 STEP_RESULTS = pytest.StashKey[dict[int, dict]]()
@@ -93,20 +97,48 @@ def pytest_bdd_step_func_lookup_error(request, feature, scenario, step, exceptio
     }
 
 
+def example_place(template: ScenarioTemplate, item: pytest.Item) -> tuple[int | None, int | None]:
+    """Which Examples table (by its line) and which of its rows this test runs.
+
+    pytest-bdd parametrises with every row of every table in order; the test holds the very
+    row object of that list (two tables may hold equal rows, so identity, not equality).
+    """
+    callspec = getattr(item, "callspec", None)
+    example = callspec.params.get("_pytest_bdd_example") if callspec else None
+    if example is None:
+        return None, None
+    rows = next(
+        (m.args[1] for m in item.iter_markers("parametrize") if m.args[0] == "_pytest_bdd_example"),
+        [],
+    )
+    index = next((i for i, p in enumerate(rows) if p.values[0] is example), None)
+    if index is None:
+        return None, None
+    for examples in template.examples:
+        if index < len(examples.examples):
+            return examples.line_number, index
+        index -= len(examples.examples)
+    return None, None
+
+
 def scenario_payload(item: pytest.Item) -> dict | None:
     """What the controller needs to place this test in the report; None for non-Gherkin tests."""
     template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
     if template is None:
         return None
     callspec = getattr(item, "callspec", None)
-    example = dict(callspec.params.get("_pytest_bdd_example", {})) if callspec else {}
-    contexts = [context for examples in template.examples for context in examples.as_contexts()]
+    params = callspec.params if callspec else {}
+    table, row = example_place(template, item)
     return {
         "nodeid": item.nodeid,
-        "feature": template.feature.rel_filename,
+        "path": os.path.abspath(template.feature.filename),
+        "feature": feature_uri(template.feature.filename, item.config.rootpath),
         "scenario": template.name,
-        "example": example,
-        "example_index": contexts.index(example) if example in contexts else None,
+        "line": template.line_number,
+        "example": dict(params.get("_pytest_bdd_example", {})),
+        "table": table,
+        "row": row,
+        "backend": params.get("backend"),
         "backends": sorted(item_backends(item)),
         "steps": {str(i): step for i, step in item.stash.get(STEP_RESULTS, {}).items()},
     }
@@ -123,16 +155,17 @@ def scenario_section(item: pytest.Item) -> str | None:
     callspec = getattr(item, "callspec", None)
     example = dict(callspec.params.get("_pytest_bdd_example", {})) if callspec else {}
     scenario = template.render(example)
+    language = template.feature.language
     recorded = item.stash.get(STEP_RESULTS, {})
     lines = [
-        f"features/{template.feature.rel_filename}:{template.line_number}  "
-        f"{scenario.keyword}: {scenario.name}"
+        f"{feature_uri(template.feature.filename, item.config.rootpath)}:{template.line_number}"
+        f"  {scenario.keyword}: {scenario.name}"
     ]
     for index, step in enumerate(scenario.steps):
         status = recorded.get(index, {}).get("status", "skipped")
         mark = MARKS.get(status, "↷")
         here = f"   <- {status} (line {step.line_number})" if mark in "✘?" else ""
-        lines.append(f"  {mark} {step.keyword} {step.name}{here}")
+        lines.append(f"  {mark} {written_keyword(step.keyword, language)}{step.name}{here}")
     return "\n".join(lines)
 
 
@@ -160,6 +193,11 @@ def skip_reason(report: pytest.TestReport) -> str:
 def failure_message(report: pytest.TestReport) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     return (crash.message if crash is not None else report.longreprtext)[:MAX_MESSAGE]
+
+
+def is_scenario(result: Result) -> bool:
+    """A Gherkin test: it sent its payload, or (crashed before it could) its file is a feature."""
+    return result.payload is not None or ".feature::" in result.nodeid
 
 
 class LivingDocs:
@@ -199,19 +237,21 @@ class LivingDocs:
             living_docs_render,
         )
 
-        base = Path(self.config.rootpath, self.config.getini("bdd_features_base_dir") or "features")
         report = build_report(
-            base,
-            [r for r in self.results.values() if r.payload is not None],
+            features_dir(self.config),
+            [r for r in self.results.values() if is_scenario(r)],
             wall_seconds=time.time() - self.started,
             collect_errors=self.collect_errors,
+            root=self.config.rootpath,
         )
         self.directory.mkdir(parents=True, exist_ok=True)
         entries = glossary.collect(self.config)
         writers: dict[str, Callable[[], str]] = {
             "index.html": lambda: living_docs_render.render(report, glossary_href="steps.html"),
             "cucumber.json": lambda: json.dumps(living_docs_cucumber.render(report), indent=2),
-            "steps.html": lambda: glossary_render.html(entries, back_href="index.html"),
+            "steps.html": lambda: glossary_render.html(
+                entries, back_href="index.html", errors=glossary.unreadable(self.config)
+            ),
         }
         for name, write in writers.items():
             (self.directory / name).write_text(write(), encoding="utf-8")

@@ -14,7 +14,7 @@ STATUS = {"passed": "passed", "failed": "failed", "undefined": "undefined", "ski
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return re.sub(r"[^\w]+", "-", text.lower()).strip("-_")
 
 
 def tag_list(names: list[str], line: int) -> list[dict]:
@@ -29,7 +29,7 @@ def step_json(step: StepView) -> dict:
     if step.error and step.status in ("failed", "undefined"):
         result["error_message"] = step.error
     element: dict = {
-        "keyword": f"{step.keyword} ",
+        "keyword": step.keyword,
         "name": step.name,
         "line": step.line,
         "match": {"location": ""},
@@ -54,14 +54,27 @@ def hook_json(row: RowView) -> dict:
     }
 
 
+def row_tags(feature: FeatureView, scenario: ScenarioView, row: RowView) -> list[str]:
+    """Every tag the run inherits: feature, rule, scenario and its Examples table."""
+    examples = next((e for e in scenario.examples if e.line == row.table), None)
+    rule = scenario.rule.tags if scenario.rule else []
+    return sorted({*feature.tags, *rule, *scenario.tags, *(examples.tags if examples else [])})
+
+
 def element_json(feature: FeatureView, scenario: ScenarioView, row: RowView) -> dict:
+    """One run: an Examples row on one backend (Cucumber's id keeps them apart)."""
+    parts = [slug(feature.uri), slug(row.name) or str(scenario.line), str(scenario.line)]
+    if row.table is not None:
+        parts.append(f"{row.table}-{row.row}")
+    if row.backend:
+        parts.append(row.backend)
     element = {
         "keyword": scenario.keyword,
-        "id": f"{slug(feature.name)};{slug(row.name)}",
+        "id": ";".join(parts),
         "name": row.name,
         "line": scenario.line,
         "description": scenario.description,
-        "tags": tag_list(sorted({*feature.tags, *scenario.tags}), scenario.line),
+        "tags": tag_list(row_tags(feature, scenario, row), scenario.line),
         "type": "scenario",
         "steps": [step_json(step) for step in row.steps],
     }
@@ -84,9 +97,9 @@ def render(report: Report) -> list[dict]:
         features.append(
             {
                 "keyword": feature.keyword,
-                "uri": f"features/{feature.uri}",
+                "uri": feature.uri,
                 "name": feature.name,
-                "id": slug(feature.name),
+                "id": slug(feature.uri),
                 "line": feature.line,
                 "description": feature.description,
                 "language": feature.language,

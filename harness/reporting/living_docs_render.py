@@ -9,11 +9,14 @@ from html import escape
 from harness.backends import TITLES
 from harness.reporting.living_docs_model import (
     ANY,
+    ExamplesView,
     FeatureView,
     Report,
     RowView,
+    RuleView,
     ScenarioView,
     StepView,
+    worst,
 )
 
 BACKEND_TITLES = {**TITLES, ANY: "other"}
@@ -63,7 +66,8 @@ pre.error { background: #fff5f5; border: 1px solid #ffcecb; color: #82071e; padd
 pre.traceback { font-size: 12px; white-space: pre-wrap; background: #f6f8fa; padding: 8px; }
 .reason { color: var(--skip); margin: 4px 0; }
 table { border-collapse: collapse; margin: 6px 0; font-size: 13.5px; }
-th, td { border: 1px solid var(--line); padding: 3px 9px; text-align: left; }
+th, td { border: 1px solid var(--line); padding: 3px 9px; text-align: left;
+         white-space: pre-wrap; }
 th { background: #f6f8fa; }
 td.passed { background: #dafbe1; }
 td.failed { background: #ffebe9; color: #82071e; font-weight: 600; }
@@ -81,7 +85,8 @@ def css_class(status: str) -> str:
 
 
 def anchor(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """A readable part of an id (letters of any script); ids add a number to stay unique."""
+    return re.sub(r"[^\w]+", "-", text.lower()).strip("-_")
 
 
 def badge(status: str) -> str:
@@ -117,7 +122,7 @@ def step_item(step: StepView, with_status: bool) -> str:
     icon = f'<span class="icon">{ICONS.get(status, "")}</span>' if with_status else ""
     line = (
         f'<li class="{" ".join(classes)}" data-status="{escape(status)}"{title}>{icon}'
-        f'<span class="kw">{escape(step.keyword)}</span> {escape(step.name)}</li>'
+        f'<span class="kw">{escape(step.keyword)}</span>{escape(step.name)}</li>'
     )
     if step.docstring is not None:
         line += f'<li class="step-arg"><pre class="docstring">{escape(step.docstring)}</pre></li>'
@@ -161,11 +166,64 @@ def duration_of(row: RowView) -> str:
     return seconds(row.result.duration) if row.result else "–"
 
 
+def scenario_id(feature_id: str, scenario: ScenarioView) -> str:
+    """Unique in the page (the line is unique in its file), readable where the name allows."""
+    return f"{feature_id}--{scenario.line}-{anchor(scenario.name)}".rstrip("-")
+
+
+def outcome_cell(row: RowView | None) -> str:
+    if row is None:
+        return "<td></td>"
+    why = escape(row.result.message) if row.result and row.outcome == "skipped" else ""
+    return (
+        f'<td class="{css_class(row.outcome)}" data-outcome="{escape(row.outcome)}">'
+        f"{ICONS[row.outcome]} {escape(row.outcome)}"
+        f"{'<br><small>' + why + '</small>' if why else ''}</td>"
+    )
+
+
+def examples_html(scenario: ScenarioView, examples: ExamplesView) -> str:
+    """One Examples table: its name, tags and rows, and each row's result on each backend."""
+    runs_on = scenario.backends or [None]
+    header = "".join(f"<th>{escape(c)}</th>" for c in examples.columns) + "".join(
+        f"<th>{escape(BACKEND_TITLES.get(b, b)) if b else 'Result'}</th>" for b in runs_on
+    )
+    lines = []
+    for index, values in enumerate(examples.rows):
+        cells = "".join(f"<td>{escape(values.get(c, ''))}</td>" for c in examples.columns)
+        runs = [scenario.row_at(examples.line, index, b) for b in runs_on]
+        outcome = worst(r.outcome for r in runs if r is not None)
+        lines.append(
+            f'<tr data-outcome="{escape(outcome)}">{cells}'
+            + "".join(outcome_cell(r) for r in runs)
+            + "</tr>"
+        )
+    title = f"{escape(examples.keyword)}: {escape(examples.name)}"
+    description = (
+        f'<div class="description">{escape(examples.description)}</div>'
+        if examples.description
+        else ""
+    )
+    return (
+        f'<div class="examples-block"><h4>{title}</h4>{tags(examples.tags)}{description}'
+        f'<table class="examples"><tr>{header}</tr>{"".join(lines)}</table></div>'
+    )
+
+
+def run_summary(row: RowView) -> str:
+    backend = f" on {BACKEND_TITLES.get(row.backend, row.backend)}" if row.backend else ""
+    unplaced = ' <span class="reason">(not matched to a row of the file)</span>'
+    extra = unplaced if row.unplaced else ""
+    return (
+        f"<summary>{escape(row.name)}{escape(backend)} {badge(row.outcome)} "
+        f'<span class="muted">{duration_of(row)}</span>{extra}</summary>'
+    )
+
+
 def scenario_html(scenario: ScenarioView, feature_id: str) -> str:
-    sid = f"{feature_id}--{anchor(scenario.name)}"
     head = (
-        f'<article class="scenario {css_class(scenario.outcome)}" id="{sid}" '
-        f'data-outcome="{escape(scenario.outcome)}">'
+        f'<article class="scenario {css_class(scenario.outcome)}" '
+        f'id="{scenario_id(feature_id, scenario)}" data-outcome="{escape(scenario.outcome)}">'
         f"<h3>{escape(scenario.keyword)}: {escape(scenario.name)} {badge(scenario.outcome)}</h3>"
         + tags(scenario.tags)
         + (
@@ -173,63 +231,72 @@ def scenario_html(scenario: ScenarioView, feature_id: str) -> str:
             if scenario.description
             else ""
         )
+        + (f'<p class="reason hidden">{escape(scenario.note)}</p>' if scenario.note else "")
     )
-    if not scenario.outline:
+    if len(scenario.rows) == 1 and not scenario.outline:
         row = scenario.rows[0]
         return (
             head
-            + f'<p class="muted">{", ".join(BACKEND_TITLES.get(b, b) for b in row.backends) or ""}'
+            + f'<p class="muted">{", ".join(BACKEND_TITLES.get(b, b) for b in row.backends)}'
             + f" {duration_of(row)}</p>"
             + run_details(row)
             + "</article>"
-        )
-    header = "".join(f"<th>{escape(c)}</th>" for c in scenario.columns)
-    rows = []
-    for row in scenario.rows:
-        cells = "".join(f"<td>{escape(str(row.example.get(c, '')))}</td>" for c in scenario.columns)
-        why = escape(row.result.message) if row.result and row.outcome == "skipped" else ""
-        rows.append(
-            f'<tr data-outcome="{escape(row.outcome)}">{cells}'
-            f'<td class="{css_class(row.outcome)}">{ICONS[row.outcome]} {escape(row.outcome)}'
-            f"{'<br><small>' + why + '</small>' if why else ''}</td>"
-            f"<td>{duration_of(row)}</td></tr>"
         )
     runs = []
     for row in scenario.rows:
         opened = " open" if row.outcome == "failed" else ""
         runs.append(
-            f'<details class="run"{opened}><summary>{escape(row.name)} {badge(row.outcome)} '
-            f'<span class="muted">{duration_of(row)}</span></summary>{run_details(row)}</details>'
+            f'<details class="run" data-outcome="{escape(row.outcome)}"{opened}>'
+            f"{run_summary(row)}{run_details(row)}</details>"
         )
     return (
         head
         + steps_list(scenario.steps, with_status=False)
-        + f'<table class="examples"><tr>{header}<th>Result</th><th>Duration</th></tr>'
-        + "".join(rows)
-        + "</table>"
+        + "".join(examples_html(scenario, examples) for examples in scenario.examples)
         + "".join(runs)
         + "</article>"
     )
 
 
+def rule_html(rule: RuleView) -> str:
+    description = (
+        f'<div class="description">{escape(rule.description)}</div>' if rule.description else ""
+    )
+    return (
+        f'<h3 class="rule">{escape(rule.keyword)}: {escape(rule.name)}</h3>'
+        f"{tags(rule.tags)}{description}"
+    )
+
+
 def scenarios_html(scenarios: list[ScenarioView], feature_id: str) -> str:
-    """The scenarios in order, with a heading where a ``Rule:`` begins."""
-    parts, rule = [], ""
+    """The scenarios in order, with a heading (and description, tags) where a Rule begins."""
+    parts, rule = [], None
     for scenario in scenarios:
-        if scenario.rule and scenario.rule != rule:
-            parts.append(f'<h3 class="rule">Rule: {escape(scenario.rule)}</h3>')
+        if scenario.rule is not None and scenario.rule is not rule:
+            parts.append(rule_html(scenario.rule))
         rule = scenario.rule
         parts.append(scenario_html(scenario, feature_id))
     return "".join(parts)
 
 
-def feature_html(feature: FeatureView) -> str:
-    fid = "feature-" + anchor(feature.uri)
+def feature_id(index: int, feature: FeatureView) -> str:
+    return f"feature-{index}-{anchor(feature.uri)}".rstrip("-")
+
+
+def feature_html(index: int, feature: FeatureView) -> str:
+    fid = feature_id(index, feature)
+    error = (
+        '<p class="reason">pytest-bdd cannot read this file; its scenarios do not run:</p>'
+        f'<pre class="error unreadable">{escape(feature.error)}</pre>'
+        if feature.error
+        else ""
+    )
     return (
         f'<section class="feature" id="{fid}" data-outcome="{escape(feature.outcome)}">'
         f"<h2>{escape(feature.keyword)}: {escape(feature.name)} {badge(feature.outcome)}</h2>"
-        f'<div class="uri">features/{escape(feature.uri)}</div>'
+        f'<div class="uri">{escape(feature.uri)}</div>'
         + tags(feature.tags)
+        + error
         + f'<div class="description">{escape(feature.description)}</div>'
         + scenarios_html(feature.scenarios, fid)
         + "</section>"
@@ -243,8 +310,8 @@ def matrix_html(report: Report) -> str:
         f'<th class="backend" data-backend="{c}">{BACKEND_TITLES.get(c, c)}</th>' for c in columns
     )
     lines = []
-    for feature in report.features:
-        fid = "feature-" + anchor(feature.uri)
+    for index, feature in enumerate(report.features):
+        fid = feature_id(index, feature)
         for scenario in feature.scenarios:
             cells = scenario.by_backend()
             tds = "".join(
@@ -253,9 +320,10 @@ def matrix_html(report: Report) -> str:
                 else "<td></td>"
                 for c in columns
             )
-            sid = f"{fid}--{anchor(scenario.name)}"
+            sid = scenario_id(fid, scenario)
             lines.append(
-                f'<tr><td><a href="#{fid}">{escape(feature.name)}</a></td>'
+                f'<tr><td><a href="#{fid}">{escape(feature.name)}</a> '
+                f'<span class="muted">{escape(feature.uri)}</span></td>'
                 f'<td><a href="#{sid}">{escape(scenario.name)}</a></td>{tds}</tr>'
             )
     return (
@@ -267,14 +335,18 @@ def matrix_html(report: Report) -> str:
 def render(report: Report, glossary_href: str = "steps.html") -> str:
     totals = report.totals()
     summary = "".join(f"<span>{badge(k)} {v}</span>" for k, v in totals.items())
+    unreadable = len({f.uri for f in report.unreadable()} | {n for n, _ in report.collect_errors})
+    if unreadable:  # files that did not run at all: no run counts them
+        summary += f'<span class="errors">{badge("failed")} {plural(unreadable, "error")}</span>'
     errors = "".join(
         f'<p class="reason">Could not collect {escape(nodeid)}:</p>'
         f'<pre class="error">{escape(text)}</pre>'
         for nodeid, text in report.collect_errors
     )
     contents = "".join(
-        f'<li><a href="#feature-{anchor(f.uri)}">{escape(f.name)}</a> {badge(f.outcome)}</li>'
-        for f in report.features
+        f'<li><a href="#{feature_id(i, f)}">{escape(f.name)}</a> {badge(f.outcome)} '
+        f'<span class="muted">{escape(f.uri)}</span></li>'
+        for i, f in enumerate(report.features)
     )
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
@@ -288,5 +360,5 @@ wall time {seconds(report.wall_seconds)}, time in scenarios {seconds(report.test
 generated {when}.
 <a href="{escape(glossary_href)}">Step glossary</a></div></header>
 <main>{errors}{matrix_html(report)}<h2>Features</h2><nav><ul>{contents}</ul></nav>
-{"".join(feature_html(f) for f in report.features)}</main></body></html>
+{"".join(feature_html(i, f) for i, f in enumerate(report.features))}</main></body></html>
 """

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd.parser import Feature, Scenario, Step
 
+from harness.collection.feature_files import feature_uri, features_dir
 from harness.reporting.glossary import step_definitions
 
 QUOTED = re.compile(r'"[^"]*"')
@@ -59,10 +60,12 @@ def suggested_code(step: Step) -> str:
     )
 
 
-def step_module_for(feature: Feature) -> str:
-    """steps/<domain>_steps.py, the domain being the feature's folder under features/."""
-    folder = Path(feature.rel_filename).parent.name or Path(feature.rel_filename).stem
-    return f"steps/{folder}_steps.py"
+def step_module_for(feature: Feature, features: Path) -> str:
+    """steps/<domain>_steps.py: the domain is the feature's folder (its name, for a file
+    directly in features/)."""
+    path = Path(feature.filename).resolve()
+    inside = path.parent != features.resolve() and path.is_relative_to(features.resolve())
+    return f"steps/{path.parent.name if inside else path.stem}_steps.py"
 
 
 def hints(step: Step) -> list[str]:
@@ -82,14 +85,14 @@ def hints(step: Step) -> list[str]:
     return found
 
 
-def message(feature: Feature, scenario: Scenario, step: Step) -> str:
-    where = f"features/{feature.rel_filename}:{step.line_number}"
+def message(feature: Feature, scenario: Scenario, step: Step, config: pytest.Config) -> str:
+    where = f"{feature_uri(feature.filename, config.rootpath)}:{step.line_number}"
     lines = [
         f'Step definition is not found: {step.type.capitalize()} "{step.name}"',
         f'  in scenario "{scenario.name}" ({where})',
         *(f"  {hint}" for hint in hints(step)),
-        f"Add it to {step_module_for(feature)} (a new module also goes into the root "
-        "conftest.py's pytest_plugins), for example:",
+        f"Add it to {step_module_for(feature, features_dir(config))} (a new module also goes "
+        "into the root conftest.py's pytest_plugins), for example:",
         "",
         *(f"    {line}" for line in suggested_code(step).splitlines()),
     ]
@@ -104,4 +107,4 @@ def pytest_bdd_step_func_lookup_error(
     step: Step,
     exception: Exception,
 ) -> None:
-    pytest.fail(message(feature, scenario, step), pytrace=False)
+    pytest.fail(message(feature, scenario, step, request.config), pytrace=False)

@@ -3,7 +3,7 @@
 Everything public is re-exported here; modules not named in ``__all__`` are internal.
 """
 
-from agentstore import errors
+from agentstore import backup, errors
 from agentstore.coordination import (
     FleetCommander,
     Job,
@@ -32,6 +32,7 @@ __all__ = [
     "SqliteSettings",
     "Task",
     "__version__",
+    "backup",
     "errors",
     "open_events",
     "open_leases",

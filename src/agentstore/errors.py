@@ -28,7 +28,11 @@ can get wrong or one way the world can fail::
     │   ├── UnknownJob           a job the queue does not hold (unknown, another queue's)
     │   └── Unsupported          a coordination feature the backend does not offer
     └── BackupError              a backup, restore, export or import that cannot proceed
-        └── TargetNotEmpty       a restore or import into a database that holds data
+        ├── TargetNotEmpty       a restore or import into a database that holds data
+        ├── BackupCorrupt        a file that is not a backup, is cut short, or is damaged
+        ├── BackupTooNew         a newer format, schema revision or PostgreSQL than this side takes
+        ├── ToolsMismatch        no pg_dump / pg_restore fits the server's major version
+        └── VerificationFailed   restored data differ from what the backup recorded (names table)
 
 ``InvalidInput`` is also a ``ValueError`` and ``MissingRecord`` a ``LookupError``, so
 code that already catches the built-in kinds keeps working; ``UnknownJob`` is a
@@ -40,7 +44,9 @@ from __future__ import annotations
 __all__ = [
     "AgentstoreError",
     "BackendUnavailable",
+    "BackupCorrupt",
     "BackupError",
+    "BackupTooNew",
     "ConstraintViolation",
     "CoordinationError",
     "DuplicateName",
@@ -59,9 +65,11 @@ __all__ = [
     "SchemaNotMigrated",
     "SchemaTooNew",
     "TargetNotEmpty",
+    "ToolsMismatch",
     "UnknownJob",
     "UnknownRevision",
     "Unsupported",
+    "VerificationFailed",
     "WriteConflict",
     "WriteNotReplicated",
 ]
@@ -172,3 +180,19 @@ class BackupError(AgentstoreError):
 
 class TargetNotEmpty(BackupError):
     """A restore or import aimed at a database that already holds data (use ``--force``)."""
+
+
+class BackupCorrupt(BackupError):
+    """A file that is not an agentstore backup, was cut short, or was damaged; nothing changed."""
+
+
+class BackupTooNew(BackupError):
+    """A backup from a newer format, schema revision or PostgreSQL than the target can take."""
+
+
+class ToolsMismatch(BackupError):
+    """No ``pg_dump`` / ``pg_restore`` on this machine fits the server's major version."""
+
+
+class VerificationFailed(BackupError):
+    """The restored data differ from the counts and checksums the backup recorded."""

@@ -5,6 +5,6 @@ To add a command, write a module with ``register`` and list it in ``COMMANDS``.
 
 from __future__ import annotations
 
-from agentstore.commands import doctor, migrate, seed
+from agentstore.commands import backup, doctor, export, import_, migrate, restore, seed
 
-COMMANDS = [doctor, migrate, seed]
+COMMANDS = [migrate, seed, backup, restore, export, import_, doctor]

@@ -22,7 +22,7 @@ class CoordinationJob(Base):
 
     __tablename__ = "coordination_jobs"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scope: Mapped[str] = mapped_column(String(200))
     queue: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(10))

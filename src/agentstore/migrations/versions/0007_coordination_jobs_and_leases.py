@@ -15,7 +15,7 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite: INTEGER = the rowid
+_ID = sa.Integer()  # as agents and executions: the same portable type on both editions
 
 
 def upgrade() -> None:

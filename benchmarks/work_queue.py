@@ -1,6 +1,6 @@
 """Work-queue speed next to the raw client on the same server, in the same run.
 
-    python -m benchmarks.queue [--postgres URL] [--redis URL] [--jobs N] [--workers 1,2,4]
+    python -m benchmarks.work_queue [--postgres URL] [--redis URL] [--jobs N] [--workers 1,2,4]
 
 (run as a module from the repository root: as a script, this file would shadow the standard
 library's ``queue`` module.)
