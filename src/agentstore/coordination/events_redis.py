@@ -65,7 +65,7 @@ class RedisEvents(Closing):
     def subscribe(self, channel: str) -> Iterator[RedisSubscription]:
         """Listen on ``channel`` from now until the block ends."""
         key = self._channel(channel)
-        pubsub = self._redis.client.pubsub()
+        pubsub = self._redis.client.pubsub()  # type: ignore[no-untyped-call]
         try:
             pubsub.subscribe(key)
             # Wait for the server's confirmation: events published after subscribe()

@@ -168,8 +168,9 @@ class FleetAgent:
         try:
             result = handler(task, payload, self.commander.memory)
         except Exception as error:
-            queue.fail(job, error)
-            self._record(task, "failed", started, clock, error=f"{type(error).__name__}: {error}")
+            reason = f"{type(error).__name__}: {error}"
+            queue.fail(job, reason)
+            self._record(task, "failed", started, clock, error=reason)
             return
         queue.complete(job, result)
         self._record(task, "succeeded", started, clock, output={"result": result})

@@ -75,7 +75,9 @@ class RedisLeases(Closing):
             owner, token = self._run.client.hmget(key, "owner", "token")
         except UNAVAILABLE as error:
             raise self._run.unavailable(error) from error
-        return Lease(name, owner.decode(), int(token)) if owner and token else None
+        if not (owner and token):
+            return None
+        return Lease(name, owner.decode() if isinstance(owner, bytes) else owner, int(token))
 
     def close(self) -> None:
         self._run.close()

@@ -31,22 +31,18 @@ def open_queue(
     backend = backend_of(url)
     check_name(name)
     check_prefix(prefix)
-    options = {
-        "prefix": prefix,
-        "backoff": _backoff(backoff, "backoff"),
-        "max_backoff": _backoff(max_backoff, "max_backoff"),
-    }
+    wait, longest = _backoff(backoff, "backoff"), _backoff(max_backoff, "max_backoff")
     if backend in ("redis", "redis_cluster"):
         from agentstore.coordination.queue_redis import RedisQueue
 
-        return RedisQueue(url, name, **options)
+        return RedisQueue(url, name, prefix=prefix, backoff=wait, max_backoff=longest)
     if backend == "postgres":
         from agentstore.coordination.queue_postgres import open_postgres_queue
 
-        return open_postgres_queue(url, name, **options)
+        return open_postgres_queue(url, name, prefix=prefix, backoff=wait, max_backoff=longest)
     from agentstore.coordination.queue_sqlite import open_sqlite_queue
 
-    return open_sqlite_queue(url, name, **options)
+    return open_sqlite_queue(url, name, prefix=prefix, backoff=wait, max_backoff=longest)
 
 
 def _backoff(seconds: float, what: str) -> float:

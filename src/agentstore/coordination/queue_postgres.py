@@ -6,6 +6,15 @@ from __future__ import annotations
 from agentstore.coordination.queue_sql import SqlQueue
 
 
-def open_postgres_queue(url: str, name: str, **options: object) -> SqlQueue:
+def open_postgres_queue(
+    url: str, name: str, *, prefix: str, backoff: float, max_backoff: float
+) -> SqlQueue:
     """A queue in a migrated PostgreSQL database."""
-    return SqlQueue(url, name, lock=" FOR UPDATE SKIP LOCKED", **options)
+    return SqlQueue(
+        url,
+        name,
+        lock=" FOR UPDATE SKIP LOCKED",
+        prefix=prefix,
+        backoff=backoff,
+        max_backoff=max_backoff,
+    )

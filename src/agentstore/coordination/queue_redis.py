@@ -265,7 +265,7 @@ class RedisQueue(Closing):
         check_job(job, self.name)
         answer = self._call(action, job.id, job.token, *args)
         if answer[0] == b"ok":
-            return answer
+            return list(answer)
         if answer[0] == b"unknown":
             raise errors.UnknownJob(f"queue {self.name!r} holds no job {job.id}")
         state, same = answer[1].decode(), bool(answer[2])

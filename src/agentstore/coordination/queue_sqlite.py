@@ -7,6 +7,8 @@ from __future__ import annotations
 from agentstore.coordination.queue_sql import SqlQueue
 
 
-def open_sqlite_queue(url: str, name: str, **options: object) -> SqlQueue:
+def open_sqlite_queue(
+    url: str, name: str, *, prefix: str, backoff: float, max_backoff: float
+) -> SqlQueue:
     """A queue in a migrated SQLite file (a missing file is refused, never created)."""
-    return SqlQueue(url, name, lock="", **options)
+    return SqlQueue(url, name, lock="", prefix=prefix, backoff=backoff, max_backoff=max_backoff)

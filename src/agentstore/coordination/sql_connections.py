@@ -34,11 +34,11 @@ _NAMED = re.compile(r"(?<![:\w]):([a-z_]\w*)")
 
 
 def fetch_all(cursor: Any) -> list[tuple[Any, ...]]:
-    return cursor.fetchall()
+    return list(cursor.fetchall())
 
 
 def row_count(cursor: Any) -> int:
-    return cursor.rowcount
+    return int(cursor.rowcount)
 
 
 class SqlConnections:
@@ -61,6 +61,7 @@ class SqlConnections:
         return text
 
     def _connect(self) -> Any:
+        connection: Any
         if self.backend == "postgres":
             import psycopg
 
@@ -79,7 +80,9 @@ class SqlConnections:
             self._all.append(connection)
         return connection
 
-    def run(self, text: str, params: dict[str, Any], fetch: Callable[[Any], Any] = fetch_all):
+    def run(
+        self, text: str, params: dict[str, Any], fetch: Callable[[Any], Any] = fetch_all
+    ) -> Any:
         """Run one statement on this thread's connection; ``fetch`` reads the cursor."""
         connection = getattr(self._local, "connection", None)
         try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.commands.core import Script
@@ -63,7 +63,9 @@ def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> red
     if backend_of(url) == "redis_cluster":
         from agentstore.memory.redis_cluster import connect_cluster
 
-        return connect_cluster(url, timeout, socket_timeout)
+        # The cluster client answers the same commands; callers that need its own
+        # methods (slots, nodes) check isinstance(client, RedisCluster) first.
+        return cast(redis.Redis, connect_cluster(url, timeout, socket_timeout))
     try:
         client = redis.Redis.from_url(url, **client_options(timeout, socket_timeout))
     except ValueError as exc:

@@ -50,7 +50,8 @@ def run_confirmed(
         except redis.exceptions.MovedError:
             if attempt:
                 raise
-            client.nodes_manager.initialize()
+            if isinstance(client, RedisCluster):
+                client.nodes_manager.initialize()
             continue
         if int(confirmed) < replicas:
             raise errors.WriteNotReplicated(
@@ -91,7 +92,8 @@ def run_batch(
         except redis.exceptions.MovedError:
             if attempt:
                 raise
-            client.nodes_manager.initialize()
+            if isinstance(client, RedisCluster):
+                client.nodes_manager.initialize()
             continue
         results = replies[len(calls) + 1]
         if replicas and int(replies[-1]) < replicas:
