@@ -90,7 +90,10 @@ class Run:
 
     def outcomes(self) -> dict[str, int]:
         """pytest's closing counts: passed, failed, skipped, deselected, error(s)."""
-        closing = self.output.strip().splitlines()[-1]
+        summaries = [
+            line for line in self.output.splitlines() if re.match(r"^=+ .* in [\d.]+s", line)
+        ]
+        closing = summaries[-1] if summaries else self.output.strip().splitlines()[-1]
         found = re.findall(r"(\d+) (passed|failed|skipped|deselected|errors?|xfailed)", closing)
         return {name.rstrip("s") if name == "errors" else name: int(n) for n, name in found}
 
@@ -111,6 +114,7 @@ class SpecProject:
             "bdd_features_base_dir = features/\n"
             "addopts = --strict-markers -p no:cacheprovider\n"
             "timeout = 120\n"
+            "asyncio_default_fixture_loop_scope = function\n"
             f"markers ={markers}\n"
         )
         (path / "conftest.py").write_text(f"pytest_plugins = {repo_plugins()!r}\n")
@@ -234,6 +238,7 @@ class HarnessProject:
             "bdd_features_base_dir = features/\n"
             f"addopts = {strict}-p no:cacheprovider -p no:randomly\n"
             "timeout = 120\n"
+            "asyncio_default_fixture_loop_scope = function\n"
             f"markers ={markers}\n"
         )
         plugins = [*harness_plugins(), *(f"steps.{name}" for name in steps)]
