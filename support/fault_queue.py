@@ -128,6 +128,8 @@ def _agent(
                 stats = _retrying(queue.stats, tally, deadline)
                 if stats["ready"] + stats["delayed"] + stats["running"] == 0:
                     return
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{name} still waiting for tasks after {TIMEOUT:g} s")
                 time.sleep(PAUSE_AFTER_REFUSAL)
                 continue
             time.sleep(WORK_SECONDS)
