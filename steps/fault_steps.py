@@ -16,7 +16,7 @@ from harness.servers.faults import sqlite_write_lock_held
 from harness.servers.faults_plugin import FaultPlace
 from steps.memory_steps import Agent
 from steps.parameter_types import TYPES
-from support import fault_calls, fault_workload
+from support import fault_calls, fault_queue, fault_workload
 from support.fault_calls import CallOutcome, DoctorRun, ThreadedCalls
 
 
@@ -101,6 +101,19 @@ def _(fault_place: FaultPlace, count: int) -> Iterator[fault_workload.Workload]:
     workload.stop()
 
 
+@given(
+    _step("a queue of {count:d} tasks on a server that keeps every acknowledged write"),
+    target_fixture="tasks",
+)
+def _(fault_place: FaultPlace, count: int) -> int:
+    """Tasks numbered 0 .. count-1 on the scenario's queue; Redis keeps an append-only file
+    synced on every write (PostgreSQL always keeps acknowledged commits)."""
+    if fault_place.backend == "redis":
+        _server(fault_place).keep("aof")
+    fault_queue.fill(fault_place, count)
+    return count
+
+
 # -- When: faults ---------------------------------------------------------------------------
 
 
@@ -172,6 +185,20 @@ def _(agent: Agent, count: int) -> CallOutcome:
 def _(workload: fault_workload.Workload, fault_place: FaultPlace) -> None:
     """Every agent has a write acknowledged, the server restarts, every agent has one again."""
     fault_workload.through_restart(workload, _server(fault_place))
+
+
+@when(
+    _step(
+        "{agents:d} agents, each holding a task for {lease:Duration},"
+        " complete the tasks while the server stops hard for longer than that and starts again"
+    ),
+    target_fixture="tally",
+)
+def _(fault_place: FaultPlace, agents: int, lease: float) -> fault_queue.Tally:
+    """Agents in threads claim, work and complete, retrying refused calls after a pause,
+    until the queue is empty. Once some tasks are completed the server stops hard, stays
+    down longer than a lease (every claim held then lapses) and starts again."""
+    return fault_queue.through_restart(fault_place, agents, lease)
 
 
 @when(_step("the agents work through random faults for the soak's duration"))
@@ -268,6 +295,28 @@ def _(workload: fault_workload.Workload, isolation: Isolation, fault_place: Faul
     workload.stop()
     auditor = isolation.closing(fault_calls.open_agent_memory(fault_place))
     fault_workload.check_counters(workload, auditor)
+
+
+@then(_step("every one of the {count:d} tasks was completed exactly once"))
+def _(tally: fault_queue.Tally, tasks: int, count: int) -> None:
+    """Counted apart from the server, only where ``complete()`` returned: none missing, none
+    twice; the queue itself counts every task done and nothing left."""
+    assert tasks == count
+    fault_queue.check_exactly_once(tally, count)
+
+
+@then(_step("the queue counts every task done and none left waiting"))
+def _(fault_place: FaultPlace, tasks: int) -> None:
+    """The queue's own counts, read after the agents stopped."""
+    fault_queue.check_queue_drained(fault_place, tasks)
+
+
+@then(_step("the restart came in the middle of the work"))
+def _(tally: fault_queue.Tally) -> None:
+    """Tasks were completed both before the server stopped and after it answered again
+    (what the agents were told is printed: ``pytest -rP`` shows it)."""
+    print(f"queue through a restart: {tally.summary()}")
+    fault_queue.check_mid_run(tally)
 
 
 # -- the doctor -----------------------------------------------------------------------------
