@@ -37,7 +37,7 @@ from support import coordination_fleet as fleets
 from support import coordination_memory as shared
 from support import coordination_workloads as workloads
 from support.coordination_async import LeasesFacade
-from support.coordination_effects import EffectLog
+from support.coordination_effects import EffectLog, new_effect_log
 from support.coordination_workers import QUEUE
 from support.outcomes import Outcome, attempt
 
@@ -74,7 +74,7 @@ def _queue(isolation: Isolation, place: Isolated, name: str = QUEUE, **options: 
 def _(isolation: Isolation, backend: str, tmp_path: Path, count: int) -> Work:
     """A queue of the scenario's own holding tasks numbered 0 .. count-1."""
     place = isolation(backend)
-    work = Work(place, _queue(isolation, place), tmp_path / "effects.db")
+    work = Work(place, _queue(isolation, place), new_effect_log(tmp_path))
     workloads.fill(work.queue, count)
     return work
 
@@ -168,7 +168,7 @@ def _(drops: workloads.Drops) -> None:
 def _(isolation: Isolation, backend: str, tmp_path: Path, task: str, times: int) -> Work:
     """A queue that retries at once (no backoff), holding one task."""
     place = isolation(backend)
-    work = Work(place, _queue(isolation, place, backoff=0), tmp_path / "effects.db")
+    work = Work(place, _queue(isolation, place, backoff=0), new_effect_log(tmp_path))
     work.queue.enqueue({"task": task}, max_attempts=times)
     return work
 
@@ -177,7 +177,7 @@ def _(isolation: Isolation, backend: str, tmp_path: Path, task: str, times: int)
 def _(isolation: Isolation, backend: str, tmp_path: Path, task: str) -> Work:
     """A queue whose one task failed on its only attempt."""
     place = isolation(backend)
-    work = Work(place, _queue(isolation, place, backoff=0), tmp_path / "effects.db")
+    work = Work(place, _queue(isolation, place, backoff=0), new_effect_log(tmp_path))
     work.queue.enqueue({"task": task}, max_attempts=1)
     work.queue.fail(work.queue.claim("ada"), "mail server down")
     assert [d.payload["task"] for d in work.queue.dead_letters()] == [task]
@@ -664,7 +664,7 @@ def _(
 ) -> Work:
     """Queued in that order, each with its priority."""
     place = isolation(backend)
-    work = Work(place, _queue(isolation, place), tmp_path / "effects.db")
+    work = Work(place, _queue(isolation, place), new_effect_log(tmp_path))
     for task, priority in ((first, first_p), (second, second_p), (third, third_p)):
         work.queue.enqueue(task, priority=priority)
     return work
@@ -677,7 +677,7 @@ def _(
 def _(isolation: Isolation, backend: str, tmp_path: Path, task: str, delay: float) -> Work:
     """Due ``delay`` seconds from now by the server's clock."""
     place = isolation(backend)
-    work = Work(place, _queue(isolation, place), tmp_path / "effects.db")
+    work = Work(place, _queue(isolation, place), new_effect_log(tmp_path))
     work.queue.enqueue(task, run_at=delay)
     return work
 
