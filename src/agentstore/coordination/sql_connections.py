@@ -74,7 +74,10 @@ class SqlConnections:
                 isolation_level=None,  # autocommit: one statement, one transaction
                 check_same_thread=False,
             )
-            connection.execute("PRAGMA journal_mode=WAL")
+            # Switching needs the file to itself (no busy wait): only switch when it is not
+            # WAL yet, which a file agentstore migrated always is.
+            if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
         with self._lock:
             self._all.append(connection)
