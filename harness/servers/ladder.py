@@ -138,6 +138,26 @@ def redis_binaries() -> list[Path]:
     return [p for p in dict.fromkeys(found) if p.exists()]
 
 
+def launch_redis(
+    binary: Path, port: int, home: str, *options: str, log: str = "server.log"
+) -> subprocess.Popen[bytes]:
+    """A ``redis-server`` on loopback ``port`` that keeps nothing on disk, in its own session
+    (a Ctrl-C to pytest does not reach it: the harness stops it); ``options`` add to that."""
+    return subprocess.Popen(
+        [
+            str(binary),
+            *("--port", str(port), "--bind", "127.0.0.1"),
+            *options,
+            *("--save", "", "--appendonly", "no"),
+            *("--dir", home, "--logfile", f"{home}/{log}"),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 class Provisioner:
     """Walks the ladder for each backend and owns every throwaway server it starts."""
 
@@ -278,27 +298,7 @@ class Provisioner:
         """redis-server in the foreground of a child process, on a free port, keeping nothing."""
         home = tempfile.mkdtemp(prefix="agentstore-redis-")
         port = free_port()
-        process = subprocess.Popen(
-            [
-                str(binary),
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                home,
-                "--logfile",
-                f"{home}/server.log",
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        process = launch_redis(binary, port, home)
         stop = ["kill", "-TERM", str(process.pid)]
         url = f"redis://127.0.0.1:{port}/0"
         started = tenacity.Retrying(

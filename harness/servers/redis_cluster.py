@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+import tenacity
 
 from agentstore import doctor
 from agentstore.errors import AgentstoreError
@@ -42,6 +43,7 @@ from harness.servers.ladder import (
     Service,
     docker_engine_answers,
     free_port,
+    launch_redis,
     redis_binaries,
 )
 
@@ -256,48 +258,36 @@ def _is_free(port: int) -> bool:
 
 
 def _start_node(binary: Path, home: str, port: int, node_timeout_ms: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            str(binary),
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--cluster-enabled",
-            "yes",
-            "--cluster-config-file",
-            f"{home}/nodes-{port}.conf",
-            "--cluster-node-timeout",
-            str(node_timeout_ms),
-            # a replica may always take over, however long it was cut off (no data kept
-            # anyway: the cluster lives as long as the run)
-            "--cluster-replica-validity-factor",
-            "0",
-            "--repl-diskless-sync-delay",  # replicas sync at once, not 5 s later
-            "0",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            home,
-            "--logfile",
-            f"{home}/node-{port}.log",
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    return launch_redis(
+        binary,
+        port,
+        home,
+        *("--cluster-enabled", "yes", "--cluster-config-file", f"{home}/nodes-{port}.conf"),
+        *("--cluster-node-timeout", str(node_timeout_ms)),
+        # a replica may always take over, however long it was cut off (no data kept
+        # anyway: the cluster lives as long as the run)
+        *("--cluster-replica-validity-factor", "0"),
+        *("--repl-diskless-sync-delay", "0"),  # replicas sync at once, not 5 s later
+        log=f"node-{port}.log",
     )
 
 
 def _poll(what: str, deadline: float, alive, condition) -> None:
-    while not condition():
+    """Wait until ``condition()`` holds; a node that exits, or the deadline, ends the wait."""
+
+    def check() -> bool:
         if not alive():
             raise RungUnavailable(f"a cluster node exited while {what}")
-        if time.monotonic() > deadline:
-            raise RungUnavailable(f"the cluster was not {what} within {START_TIMEOUT:.0f}s")
-        time.sleep(0.05)
+        return bool(condition())
+
+    waiting = tenacity.Retrying(
+        retry=tenacity.retry_if_result(lambda ok: not ok),
+        stop=tenacity.stop_after_delay(max(0.0, deadline - time.monotonic())),
+        wait=tenacity.wait_fixed(0.05),
+        retry_error_callback=lambda _: False,
+    )
+    if not waiting(check):
+        raise RungUnavailable(f"the cluster was not {what} within {START_TIMEOUT:.0f}s")
 
 
 def _ask(port: int, *command: str) -> object | None:
