@@ -138,6 +138,30 @@ def redis_binaries() -> list[Path]:
     return [p for p in dict.fromkeys(found) if p.exists()]
 
 
+def walk(backend: str, only: str | None, climb: Callable[[str], Service]) -> Service:
+    """The first rung (of ``RUNGS``, or only ``only``) that ``climb`` gets a service from.
+
+    A rung that is unavailable gives way to the next; one that failed (an environment URL
+    that does not answer) stops the walk. Every rung's reason is kept for the unavailable
+    service. Never raises.
+    """
+    reasons = []
+    for rung in RUNGS if only is None else (only,):
+        started = time.perf_counter()
+        try:
+            service = climb(rung)
+        except RungUnavailable as why:
+            reasons.append(f"{rung}: {why}")
+            continue
+        except RungFailed as why:
+            reasons.append(f"{rung}: {why}")
+            break
+        if rung in ("spawn", "docker"):
+            service.startup_seconds = time.perf_counter() - started
+        return service
+    return Service(backend, reason="; ".join(reasons))
+
+
 def launch_redis(
     binary: Path, port: int, home: str, *options: str, log: str = "server.log"
 ) -> subprocess.Popen[bytes]:
@@ -172,21 +196,7 @@ class Provisioner:
             import sqlite3
 
             return Service("sqlite", "builtin", "sqlite://", sqlite3.sqlite_version, "local files")
-        reasons = []
-        for rung in RUNGS if only is None else (only,):
-            started = time.perf_counter()
-            try:
-                service = getattr(self, f"_{rung}")(backend)
-            except RungUnavailable as why:
-                reasons.append(f"{rung}: {why}")
-                continue
-            except RungFailed as why:
-                reasons.append(f"{rung}: {why}")
-                break
-            if rung in ("spawn", "docker"):
-                service.startup_seconds = time.perf_counter() - started
-            return service
-        return Service(backend, reason="; ".join(reasons))
+        return walk(backend, only, lambda rung: getattr(self, f"_{rung}")(backend))
 
     def _answering(self, backend: str, url: str, rung: str) -> Service:
         report = _check(backend, url)

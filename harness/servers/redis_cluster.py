@@ -35,7 +35,6 @@ import tenacity
 from agentstore import doctor
 from agentstore.errors import AgentstoreError
 from harness.servers.ladder import (
-    RUNGS,
     START_TIMEOUT,
     Provisioner,
     RungFailed,
@@ -45,6 +44,7 @@ from harness.servers.ladder import (
     free_port,
     launch_redis,
     redis_binaries,
+    walk,
 )
 
 BACKEND = "redis_cluster"
@@ -93,21 +93,7 @@ class ThrowawayCluster:
 
 def provision(provisioner: Provisioner, only: str | None = None) -> Service:
     """Walk the cluster's ladder (or only the rung ``only``); never raises."""
-    reasons = []
-    for rung in RUNGS if only is None else (only,):
-        started = time.perf_counter()
-        try:
-            service = _RUNGS[rung](provisioner)
-        except RungUnavailable as why:
-            reasons.append(f"{rung}: {why}")
-            continue
-        except RungFailed as why:
-            reasons.append(f"{rung}: {why}")
-            break
-        if rung in ("spawn", "docker"):
-            service.startup_seconds = time.perf_counter() - started
-        return service
-    return Service(BACKEND, reason="; ".join(reasons))
+    return walk(BACKEND, only, lambda rung: _RUNGS[rung](provisioner))
 
 
 def answering(url: str, rung: str) -> Service:
