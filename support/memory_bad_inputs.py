@@ -6,8 +6,9 @@ before; ``snapshot`` records everything the API can see so "unchanged" can be ch
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from agentstore import MemoryStats, MemoryStore, errors
@@ -29,7 +30,9 @@ ERRORS: dict[str, type[Exception]] = {
     "an invalid time-to-live": errors.InvalidTTL,
 }
 
-TTL_TOLERANCE = 1.0  # seconds a time-to-live may run down between two looks at it
+TTL_SLACK = 0.5
+"""Seconds a time-to-live may run down beyond the time measured between two looks at it
+(Redis rounds to milliseconds, SQL clocks tick per statement)."""
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,12 @@ class Snapshot:
     values: dict[str, Any]
     ttls: dict[str, float | None]
     stats: MemoryStats
+    started: float = field(default_factory=time.monotonic)
+    finished: float = field(default_factory=time.monotonic)
 
     def differences(self, later: Snapshot) -> list[str]:
-        """What changed from this snapshot to ``later``; a TTL may only have run down a little."""
+        """What changed from this snapshot to ``later``; a TTL may only have run down by the
+        time that passed between the two (measured, on however loaded a machine)."""
         changed = [
             f"{what}: {mine!r} -> {theirs!r}"
             for what, mine, theirs in (
@@ -54,21 +60,25 @@ class Snapshot:
         ]
         for key in sorted(set(self.ttls) | set(later.ttls)):
             mine, theirs = self.ttls.get(key), later.ttls.get(key)
-            if not _same_ttl(mine, theirs):
+            # Both looks at a TTL fall between this snapshot's start and the later one's end.
+            if not _same_ttl(mine, theirs, later.finished - self.started + TTL_SLACK):
                 changed.append(f"time-to-live of {key!r}: {mine!r} -> {theirs!r}")
         return changed
 
 
-def _same_ttl(before: float | None, after: float | None) -> bool:
+def _same_ttl(before: float | None, after: float | None, ran_down: float) -> bool:
     if before is None or after is None:
         return before is after
-    return before - TTL_TOLERANCE <= after <= before
+    return before - ran_down <= after <= before
 
 
 def snapshot(memory: MemoryStore) -> Snapshot:
+    """Everything the API shows of ``memory`` now."""
+    started = time.monotonic()
     keys = memory.list_keys()
     ttls = {key: memory.ttl(key) for key in keys}
-    return Snapshot(keys, memory.retrieve_many(keys), ttls, memory.stats())
+    values, stats = memory.retrieve_many(keys), memory.stats()
+    return Snapshot(keys, values, ttls, stats, started, time.monotonic())
 
 
 @dataclass(frozen=True)
