@@ -20,7 +20,7 @@ import redis
 
 from agentstore import open_memory
 from harness.isolation.places import Isolation
-from harness.servers.ladder import free_port
+from harness.servers.redis_cluster import free_node_ports
 
 CLUSTER_SLOTS = 16384
 
@@ -31,7 +31,7 @@ def cluster_url() -> Iterator[str]:
     if binary is None:
         pytest.skip("no redis-server binary for a throwaway cluster node")
     home = tempfile.mkdtemp(prefix="agentstore-redis-cluster-")
-    port = free_port()
+    [port] = free_node_ports(1)  # its cluster bus (port + 10000) must be free and exist too
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--cluster-enabled", "yes", "--cluster-config-file", f"{home}/nodes.conf",

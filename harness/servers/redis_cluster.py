@@ -192,7 +192,7 @@ def spawn_cluster(
         raise RungUnavailable(f"no redis-cli next to {binary}")
     home = tempfile.mkdtemp(prefix="agentstore-redis-cluster-")
     cluster = ThrowawayCluster(home)
-    ports = _free_ports(masters * (1 + replicas))
+    ports = free_node_ports(masters * (1 + replicas))
     deadline = time.monotonic() + START_TIMEOUT
     # The stop command must name every pid, so the nodes start before the reaper does; until
     # then a failure stops them here.
@@ -222,7 +222,7 @@ def spawn_cluster(
     return cluster
 
 
-def _free_ports(count: int) -> list[int]:
+def free_node_ports(count: int) -> list[int]:
     ports: list[int] = []
     while len(ports) < count:
         port = free_port()

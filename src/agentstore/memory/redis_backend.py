@@ -75,6 +75,9 @@ def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> red
     except redis.RedisError as exc:
         client.close()
         raise unreachable(url, exc) from exc
+    except TypeError as exc:  # a query parameter redis-py only meets when it connects
+        client.close()
+        raise unusable(url, exc) from None
     return client
 
 
