@@ -64,14 +64,15 @@ def open_leases(url: str, *, prefix: str = "") -> Leases:
 
 
 def open_events(url: str, *, prefix: str = "") -> Events:
-    """Publish/subscribe at ``url``: Redis pub/sub or PostgreSQL LISTEN/NOTIFY.
+    """Publish/subscribe at ``url``: Redis pub/sub (sharded on a Redis Cluster) or PostgreSQL
+    LISTEN/NOTIFY.
 
     Events are at-most-once: a subscriber that is not listening misses them. SQLite offers
     no events (``Unsupported``): the Personal Edition hands work over through the queue.
     """
     backend = backend_of(url)
     check_prefix(prefix)
-    if backend == "redis":
+    if backend in ("redis", "redis_cluster"):
         from agentstore.coordination.events_redis import RedisEvents
 
         return RedisEvents(url, prefix=prefix)
@@ -79,10 +80,6 @@ def open_events(url: str, *, prefix: str = "") -> Events:
         from agentstore.coordination.events_postgres import PostgresEvents
 
         return PostgresEvents(url, prefix=prefix)
-    if backend == "redis_cluster":
-        raise errors.Unsupported(
-            "events on a Redis Cluster are not offered yet: hand work over through a queue"
-        )
     raise errors.Unsupported(
         "SQLite offers no events (no server to push them): hand work over through a queue"
     )
