@@ -1,4 +1,5 @@
-"""Steps for memory on a Redis Cluster: spreading over masters, failing over, replica waits."""
+"""Steps for memory and queues on a Redis Cluster: spreading over masters, failing over,
+replica waits."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from pytest_bdd import given, parsers, then, when
 
 from agentstore import MemoryStore, errors
+from agentstore.coordination import Queue
 from harness.isolation.places import Isolation
 from harness.servers.redis_cluster import ThrowawayCluster
 from support import cluster_memory
@@ -180,3 +182,92 @@ def _(refusal: Exception | None, got: int, wanted: int) -> None:
 @then(parsers.parse('the agent recalls the fact "{fact}"'))
 def _(cluster_agent: ClusterAgent, fact: str) -> None:
     assert cluster_agent.memory.retrieve("aqe/fact") == fact
+
+
+# -- a work queue through a failover -------------------------------------------------------
+
+
+@dataclass
+class ClusterQueue:
+    """The agents' work queue on a cluster of the scenario's own, and where it lives."""
+
+    url: str
+    prefix: str
+    queue: Queue
+    own: ThrowawayCluster
+
+
+@given(
+    parsers.parse("a work queue on a cluster of its own, each change waiting for {n:d} replica"),
+    target_fixture="cluster_queue",
+)
+def _(isolation: Isolation, n: int) -> ClusterQueue:
+    own = cluster_memory.own_cluster(isolation)
+    queue = isolation.closing(cluster_memory.open_agent_queue(own.url, "queue:", replicas=n))
+    return ClusterQueue(own.url, "queue:", queue, own)
+
+
+@given("a work queue on a cluster of its own", target_fixture="cluster_queue")
+def _(isolation: Isolation) -> ClusterQueue:
+    own = cluster_memory.own_cluster(isolation)
+    queue = isolation.closing(cluster_memory.open_agent_queue(own.url, "queue:"))
+    return ClusterQueue(own.url, "queue:", queue, own)
+
+
+@given(parsers.parse("{count:d} jobs waiting on it"))
+def _(cluster_queue: ClusterQueue, count: int) -> None:
+    for n in range(count):
+        cluster_queue.queue.enqueue({"job": n})
+
+
+@when("the master keeping the queue dies")
+def _(cluster_queue: ClusterQueue) -> None:
+    """Killed at once (SIGKILL), as a crashed machine: the one master that keeps the queue."""
+    port = cluster_memory.master_port_keeping(cluster_queue.url, cluster_queue.prefix)
+    cluster_queue.own.kill(port)
+
+
+@then(parsers.parse("the workers are told the queue is unavailable, for at most {limit:d} seconds"))
+def _(cluster_queue: ClusterQueue, limit: int) -> None:
+    outage = cluster_memory.ride_out(cluster_queue.queue.stats, limit)
+    assert outage.errors, "no call failed: the queue was never away"
+    assert outage.seconds <= limit, f"still unavailable after {outage.seconds:.1f}s"
+    for error in outage.errors:
+        message = str(error)
+        assert "\n" not in message and "Redis" in message, message
+
+
+@when("the queue answers again")
+def _(cluster_queue: ClusterQueue) -> None:
+    """Answers: with the counts, or saying no replica confirmed (the promoted replica has none
+    of its own until another node rejoins; the change is on the new master all the same)."""
+    outage = cluster_memory.ride_out(lambda: cluster_memory.answers(cluster_queue.queue), 60)
+    assert outage.seconds <= 60, f"still unavailable after {outage.seconds:.1f}s"
+
+
+@then("afterwards the same queue takes a new job, hands it out and completes it")
+def _(cluster_queue: ClusterQueue) -> None:
+    """Every job still there is handed out once; the one enqueued after the failover is too."""
+    queue = cluster_queue.queue
+    queue.enqueue({"job": "after the failover"})
+    done = cluster_memory.drain(queue)
+    assert {"job": "after the failover"} in done, done
+    assert len(done) == len({str(p) for p in done}), f"a job was handed out twice: {done}"
+    assert queue.stats()["done"] == len(done)
+
+
+@then(
+    parsers.parse(
+        "a worker is handed every one of the {count:d} jobs a replica confirmed, and does them"
+    )
+)
+def _(cluster_queue: ClusterQueue, count: int) -> None:
+    """The worker's own queue does not wait: the shard has no replica left to confirm."""
+    worker = cluster_memory.open_agent_queue(cluster_queue.url, cluster_queue.prefix)
+    try:
+        done = cluster_memory.drain(worker)
+    finally:
+        worker.close()
+    missing = [n for n in range(count) if {"job": n} not in done]
+    assert not missing, f"{len(missing)} confirmed jobs lost, e.g. {missing[:5]}"
+    assert len(done) == count, f"{len(done)} jobs handed out, not {count}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from agentstore import errors
 from agentstore.coordination.protocol import Events, Leases, Queue
 from agentstore.coordination.validation import check_duration, check_name
+from agentstore.memory.opening import check_replicas
 from agentstore.memory.validation import check_prefix
 from agentstore.urls import backend_of
 
@@ -20,6 +21,8 @@ def open_queue(
     prefix: str = "",
     backoff: float = 1.0,
     max_backoff: float = 300.0,
+    replicas: int = 0,
+    replica_timeout: float = 1.0,
 ) -> Queue:
     """The work queue ``name`` at ``url`` (``postgresql+psycopg://``, ``sqlite://``, ``redis://``,
     ``redis+cluster://``).
@@ -27,15 +30,29 @@ def open_queue(
     A failed job is retried after ``backoff`` seconds, doubled on each further attempt up
     to ``max_backoff``. Raises ``InvalidURL``, ``InvalidName``, ``BackendUnavailable``, and
     ``SchemaNotMigrated`` for a SQL database never migrated.
+
+    Redis replicates asynchronously: a job enqueued just before its master dies can be lost
+    although the enqueue returned its id. ``replicas=n`` (Redis and Redis Cluster) makes
+    every change wait, up to ``replica_timeout`` seconds, until ``n`` replicas have it, and
+    raise ``WriteNotReplicated`` when fewer do; as for memory, it narrows the window.
     """
     backend = backend_of(url)
     check_name(name)
     check_prefix(prefix)
+    check_replicas(backend, replicas, replica_timeout)
     wait, longest = _backoff(backoff, "backoff"), _backoff(max_backoff, "max_backoff")
     if backend in ("redis", "redis_cluster"):
         from agentstore.coordination.queue_redis import RedisQueue
 
-        return RedisQueue(url, name, prefix=prefix, backoff=wait, max_backoff=longest)
+        return RedisQueue(
+            url,
+            name,
+            prefix=prefix,
+            backoff=wait,
+            max_backoff=longest,
+            replicas=replicas,
+            replica_timeout=replica_timeout,
+        )
     if backend == "postgres":
         from agentstore.coordination.queue_postgres import open_postgres_queue
 
