@@ -23,6 +23,15 @@ Feature: A cluster master fails over to its replica
       Then the workers are told the queue is unavailable, for at most 60 seconds
       And afterwards the same queue takes a new job, hands it out and completes it
 
+  Rule: the agents' leases carry on after a failover without being reopened
+
+    Scenario: a lease is granted again, unopened, after its master dies
+      Given leases on a cluster of their own
+      And agents have taken the lease "nightly-report" and given it back 5 times
+      When the master keeping the leases dies
+      Then the agents are told the leases are unavailable, for at most 60 seconds
+      And afterwards the same leases grant "nightly-report" again
+
   Rule: replication is asynchronous; waiting for a replica narrows what a failover can lose
     A master acknowledges a write before its replica has it. If the master dies right then,
     the replica that takes over never had the write: the agent was told the fact was kept,
@@ -33,6 +42,8 @@ Feature: A cluster master fails over to its replica
     although the agent was given its id, and a job completed just before can be handed out
     again. A queue whose every change waits for a replica loses no job a replica confirmed;
     until a new replica joins the promoted one, it reports each change as unconfirmed.
+    And for leases: a fencing token given just before the master dies can be given again,
+    unless each change waits for a replica.
 
     Scenario: every fact a replica confirmed is recalled after the master dies
       Given an agent with a memory on a cluster of its own, each write waiting for 1 replica
@@ -53,3 +64,9 @@ Feature: A cluster master fails over to its replica
       When the agent remembers the fact "the sky is green"
       Then the agent is told only 1 of 2 replicas confirmed the fact in time
       But the agent recalls the fact "the sky is green"
+
+    Scenario: a fencing token a replica confirmed is never given again after the master dies
+      Given leases on a cluster of their own, each change waiting for 1 replica
+      And agents have taken the lease "nightly-report" and given it back 20 times
+      When the master keeping the leases dies
+      Then "nightly-report" is granted with a token above every one a replica confirmed

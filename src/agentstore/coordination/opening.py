@@ -67,14 +67,22 @@ def _backoff(seconds: float, what: str) -> float:
     return 0.0 if seconds == 0 and not isinstance(seconds, bool) else check_duration(seconds, what)
 
 
-def open_leases(url: str, *, prefix: str = "") -> Leases:
-    """Named leases with fencing tokens at ``url``."""
+def open_leases(
+    url: str, *, prefix: str = "", replicas: int = 0, replica_timeout: float = 1.0
+) -> Leases:
+    """Named leases with fencing tokens at ``url``.
+
+    On Redis a fencing token given just before its master dies can be given again by the
+    replica that takes over; ``replicas=n`` makes every change wait for ``n`` replicas (as
+    ``open_queue``'s), so a token a replica confirmed is never given twice.
+    """
     backend = backend_of(url)
     check_prefix(prefix)
+    check_replicas(backend, replicas, replica_timeout)
     if backend in ("redis", "redis_cluster"):
         from agentstore.coordination.leases_redis import RedisLeases
 
-        return RedisLeases(url, prefix=prefix)
+        return RedisLeases(url, prefix=prefix, replicas=replicas, replica_timeout=replica_timeout)
     from agentstore.coordination.leases_sql import SqlLeases
 
     return SqlLeases(url, prefix=prefix)

@@ -1,10 +1,11 @@
-"""The work queue's replica wait (``replicas=``), on one Redis and on the cluster."""
+"""The work queue's and the leases' replica wait (``replicas=``), on one Redis and on the
+cluster."""
 
 from __future__ import annotations
 
 import pytest
 
-from agentstore import errors, open_queue
+from agentstore import errors, open_leases, open_queue
 
 
 @pytest.mark.parametrize(
@@ -24,6 +25,8 @@ def test_a_bad_replica_wait_is_refused_before_connecting(replicas, timeout, says
 def test_sql_has_no_replicas_to_wait_for():
     with pytest.raises(errors.InvalidInput, match="not for SQL"):
         open_queue("sqlite://", "jobs", replicas=1)
+    with pytest.raises(errors.InvalidInput, match="not for SQL"):
+        open_leases("sqlite://", replicas=1)
 
 
 def test_one_redis_without_replicas_reports_every_change_as_unconfirmed(isolation):
@@ -46,3 +49,22 @@ def test_on_the_cluster_each_change_a_replica_confirms_goes_through(isolation):
     assert job is not None and job.payload == {"n": 1}
     queue.complete(job)
     assert queue.stats()["done"] == 1
+
+
+def test_leases_on_one_redis_report_every_token_as_unconfirmed(isolation):
+    place = isolation("redis")
+    leases = isolation.closing(
+        open_leases(place.url, prefix=place.prefix, replicas=1, replica_timeout=0.05)
+    )
+    with pytest.raises(errors.WriteNotReplicated, match="confirmed by 0 of 1 replicas"):
+        leases.acquire("nightly-report", "agent-1", ttl=60)
+    assert leases.holder("nightly-report") is not None
+
+
+def test_on_the_cluster_each_token_a_replica_confirms_is_granted(isolation):
+    place = isolation("redis_cluster")
+    leases = isolation.closing(open_leases(place.url, prefix=place.prefix, replicas=1))
+    first = leases.acquire("nightly-report", "agent-1", ttl=60)
+    assert first is not None and leases.release(first)
+    second = leases.acquire("nightly-report", "agent-2", ttl=60)
+    assert second is not None and second.token > first.token
