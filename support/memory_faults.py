@@ -2,7 +2,8 @@
 
 Looks under the public API on purpose: it asks the server to end the store's own sessions
 and nothing else's (PostgreSQL: the sessions on the store's own database; Redis: the client
-ids of the store's own connections), so it is safe on a shared server.
+ids of the store's own connections; Redis Cluster: the same, on every node the store's
+cluster client holds connections to), so it is safe on a shared server.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any
 
 import psycopg
 import redis
+from redis.cluster import RedisCluster
 
+from agentstore.memory.redis_cluster import connect_cluster
 from agentstore.urls import libpq_url
 from support.memory_async import SyncFacade
 
@@ -73,7 +76,10 @@ def open_connections(store: Any, count: int) -> None:
         for connection in held:
             connection.close()
         return
-    pool = store._client.connection_pool
+    client = store._client
+    if isinstance(client, RedisCluster):  # the pool of the master that keeps the store
+        client = client.get_node_from_key(store._index).redis_connection
+    pool = client.connection_pool
     taken = [pool.get_connection() for _ in range(count)]
     for connection in taken:
         connection.send_command("PING")
@@ -83,11 +89,34 @@ def open_connections(store: Any, count: int) -> None:
 
 def drop_connections(backend: str, url: str, store: Any) -> int:
     """Have the server end every connection ``store`` holds (and nobody else's); how many."""
+    if backend == "redis_cluster":
+        return kill_cluster_clients(url, store._client)
     if backend == "redis":
         if isinstance(store, SyncFacade):
             return kill_redis_clients(url, store.run(_async_redis_client_ids(store.inner)))
         return kill_redis_clients(url, redis_client_ids(store._client))
     return terminate_postgres_sessions(url)
+
+
+def kill_cluster_clients(url: str, client: RedisCluster) -> int:
+    """Every idle connection ``client`` holds, on every node, ended by that node; how many.
+
+    The cluster client keeps one pool per node; each node is asked, through a client of
+    its own, to end the ids of that node's pool only.
+    """
+    admin = connect_cluster(url, timeout=5)
+    try:
+        killed = 0
+        for node in client.get_nodes():
+            if node.redis_connection is None:
+                continue
+            for i in redis_client_ids(node.redis_connection):
+                target = admin.get_node(node.host, node.port)
+                reply = admin.execute_command("CLIENT", "KILL", "ID", str(i), target_nodes=target)
+                killed += int(reply)
+        return killed
+    finally:
+        admin.close()
 
 
 async def _open_async_connections(store: Any, count: int) -> None:

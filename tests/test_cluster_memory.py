@@ -54,13 +54,6 @@ def test_the_cluster_memory_keeps_every_name_of_a_store_in_one_slot(isolation):
         assert memory.list_keys() == ["aqe/x"]
 
 
-def test_events_on_a_cluster_are_refused_in_one_line():
-    from agentstore import open_events
-
-    with pytest.raises(errors.Unsupported, match="events on a Redis Cluster are not offered yet"):
-        open_events("redis+cluster://127.0.0.1:1")
-
-
 def test_the_asyncio_api_refuses_a_cluster_at_once():
     from agentstore import asyncio as aio
 
