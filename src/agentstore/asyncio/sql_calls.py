@@ -18,7 +18,7 @@ from agentstore.asyncio.connections import Connections, Entry
 from agentstore.asyncio.memory_sql import ALL, sql_engine
 from agentstore.coordination.sql_connections import _NAMED, CLOCKS
 from agentstore.db.failures import one_line, translate
-from agentstore.urls import redact
+from agentstore.urls import redact, scrub
 
 
 class SqlCalls:
@@ -50,7 +50,10 @@ class SqlCalls:
 
     async def __call__(self, name: str, params: dict[str, Any], fetch: str) -> Any:
         """Run statement ``name``; ``fetch``: ``ALL`` rows or the ``COUNT`` of rows changed."""
-        entry = await self.connections.take()
+        try:
+            entry = await self.connections.take()
+        except Exception as error:  # could not connect
+            raise self._unreachable(error) from error
         try:
             result = await self._driver.run(entry, self._sql[name], params, fetch)
         except Exception as error:
@@ -71,6 +74,19 @@ class SqlCalls:
             self.connections.give(entry)
         else:
             await self.connections.discard(entry)
+
+    def _unreachable(self, error: Exception) -> Exception:
+        """A connection that could not be made, in one line with the password hidden."""
+        if isinstance(error, errors.AgentstoreError):  # PoolExhausted
+            return error
+        dbapi = self._engine.dialect.loaded_dbapi
+        if isinstance(error, dbapi.Error):  # the driver's own, as raw connections raise it
+            error = exc.DBAPIError.instance(None, None, error, dbapi.Error)
+        if not isinstance(error, exc.DBAPIError):
+            return error
+        return translate(error, self.url, self.connections.timeout) or errors.BackendUnavailable(
+            f"cannot reach {redact(self.url)}: {scrub(one_line(error.orig), self.url)}"
+        )
 
     def _failure(self, error: Exception) -> Exception:
         """What ``error`` means, in the words of the sync objects (``db.failures``)."""
