@@ -1,13 +1,17 @@
 """agentstore.asyncio's memory speed next to the raw async clients and next to the sync API.
 
-    python -m benchmarks.asyncio_memory [--postgres URL] [--redis URL] [--ops N] [--rounds N]
+    python -m benchmarks.asyncio_memory [--postgres URL] [--redis URL] [--cluster URL]
+        [--ops N] [--rounds N] [--only postgres|sqlite|redis|redis_cluster]
 
 For each backend, store and retrieve with 1 and with 100 concurrent callers: agentstore's
 async memory; the raw async client doing the same job (psycopg's ``AsyncConnection`` and
 aiosqlite writing the very rows the memory writes, ``redis.asyncio`` SET/GET of the same
-JSON), with as many connections as the memory keeps; and agentstore's sync memory, called
-from 1 thread or from 100 threads. Target: async memory >= 85 % of the raw async client.
-Everything runs in a database / key prefix of its own (``benchmarks.memory``'s places).
+JSON, on a cluster with the keys in one hash slot as the memory keeps one store's), with as
+many connections as the memory keeps; and agentstore's sync memory, called from 1 thread or
+from 100 threads. Target: async memory >= 85 % of the raw async client.
+Everything runs in a database / key prefix of its own (``benchmarks.memory``'s places). The
+cluster is ``--cluster``, else AGENTSTORE_TEST_REDIS_CLUSTER_URL, else a throwaway one the
+harness starts and stops.
 """
 
 from __future__ import annotations
@@ -17,20 +21,22 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import aiosqlite
 import psycopg
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 
 from agentstore import open_memory
 from agentstore.asyncio import open_memory as open_async_memory
 from agentstore.asyncio.memory_redis import MAX_CONNECTIONS as REDIS_CONNECTIONS
-from agentstore.memory.sql_postgres import MEMORY_POOL
+from agentstore.memory.sql_postgres import DEFAULT_POOL as MEMORY_POOL
 from agentstore.memory.sql_sqlite import SQLITE_CONNECTIONS
-from agentstore.urls import libpq_url
+from agentstore.urls import cluster_address, libpq_url
 from benchmarks.memory import (
     VALUE,
     RawSql,
@@ -41,6 +47,9 @@ from benchmarks.memory import (
     sqlite_connect,
     sqlite_place,
 )
+from harness.isolation.redis_cluster_keys import delete_prefixed_cluster
+from harness.servers.ladder import Provisioner
+from harness.servers.redis_cluster import ENV_VAR, cluster_binaries, spawn_cluster
 
 TARGET = 0.85
 CONCURRENCY = (1, 100)
@@ -92,6 +101,33 @@ class RawAsyncRedis:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+class RawAsyncCluster(RawAsyncRedis):
+    """redis-py's async cluster client, SET/GET of the same JSON in one hash slot, with its
+    default 100 connections a node (with the memory's 20 it fails 100 callers at once:
+    ``MaxConnectionsError``, where the memory makes callers wait their turn)."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        nodes = [ClusterNode(host, port) for host, port in cluster_address(url).nodes]
+        self.client = RedisCluster(startup_nodes=nodes)
+        self.prefix = "{" + prefix + "raw}:"
+
+
+@contextmanager
+def cluster_place(given: str | None) -> Iterator[tuple[str, str]]:
+    """A cluster URL (given, or a throwaway cluster) and a key prefix, cleaned up after."""
+    provisioner = None
+    if not given:
+        provisioner = Provisioner()
+        given = spawn_cluster(provisioner, cluster_binaries()[0]).url
+    prefix = f"agentstore_bench:{os.urandom(4).hex()}:"
+    try:
+        yield given, prefix
+    finally:
+        delete_prefixed_cluster(given, prefix)
+        if provisioner is not None:
+            provisioner.stop_all()
 
 
 async def async_rate(
@@ -171,11 +207,13 @@ async def main() -> None:
     parser.add_argument(
         "--redis", default=os.environ.get("AGENTSTORE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     )
+    parser.add_argument("--cluster", default=os.environ.get(ENV_VAR))
     parser.add_argument("--ops", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; best counts")
-    parser.add_argument("--only", choices=["postgres", "sqlite", "redis"], action="append")
+    backends = ["postgres", "sqlite", "redis", "redis_cluster"]
+    parser.add_argument("--only", choices=backends, action="append")
     args = parser.parse_args()
-    only = set(args.only or ["postgres", "sqlite", "redis"])
+    only = set(args.only or backends)
 
     if "postgres" in only:
         with postgres_place(args.postgres) as url:
@@ -202,6 +240,10 @@ async def main() -> None:
     if "redis" in only:
         with redis_prefix(args.redis) as prefix:
             await measure("Redis", args.redis, prefix, RawAsyncRedis(args.redis, prefix), args)
+    if "redis_cluster" in only:
+        with cluster_place(args.cluster) as (url, prefix):
+            raw_cluster = RawAsyncCluster(url, prefix)
+            await measure("Redis Cluster", url, prefix, raw_cluster, args)
 
 
 if __name__ == "__main__":
