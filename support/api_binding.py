@@ -38,6 +38,17 @@ def pytest_configure(config: pytest.Config) -> None:
     selected = config.getoption("api")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@asyncio_only`` rules (cancelling a call half-way) exist only on the asyncio API:
+    a sync run leaves them out, as ``--backends`` leaves out other backends' runs."""
+    if selected == "async":
+        return
+    drop = [item for item in items if item.get_closest_marker("asyncio_only")]
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = [item for item in items if not item.get_closest_marker("asyncio_only")]
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     if selected == "async":
         return "agentstore API: async (agentstore.asyncio, one event loop per scenario)"

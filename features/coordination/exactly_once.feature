@@ -38,6 +38,7 @@ Feature: Every task is done exactly once
 
   Rule: a claim cancelled before it returns loses no task (asyncio only: runs with --api=async)
 
+    @asyncio_only
     Scenario: a task whose claim was cancelled half-way is taken over and done once
       Given a work queue holding 10 tasks
       When a worker's claim of a task for 1 second is cancelled before it returns, after the server handed it the task
