@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,7 @@ async def _awaited(opening: Callable[[], Awaitable[Any]]) -> Any:
 
 #: Cancellations tried before giving up on landing one while the server takes a task.
 CANCEL_TRIES = 400
+HOLD_LOOP = 0.003  # seconds the loop is held before a cancellation (see _cancel_until_taken)
 
 
 def cancel_claim_mid_call(queue: Queue, effects: Path, lease: float) -> int:
@@ -135,6 +137,9 @@ async def _cancel_until_taken(queue: Any, effects: Path, lease: float) -> int:
             task = asyncio.create_task(queue.claim("hasty-worker", lease=lease))
             for _ in range(turns):
                 await asyncio.sleep(0)
+            # Hold the loop a moment: what the claim has sent, the server answers meanwhile,
+            # but the claim cannot read the answer before it is cancelled.
+            time.sleep(HOLD_LOOP)
             task.cancel()
             (answer,) = await asyncio.gather(task, return_exceptions=True)
             if isinstance(answer, Exception):

@@ -40,10 +40,10 @@ Feature: Every task is done exactly once
 
     @asyncio_only
     Scenario: a task whose claim was cancelled half-way is taken over and done once
-      Given a work queue holding 10 tasks
+      Given a work queue holding 100 tasks
       When a worker's claim of a task for 1 second is cancelled before it returns, after the server handed it the task
       And 2 workers in separate threads drain the queue
-      Then every one of the 10 tasks was done exactly once
+      Then every one of the 100 tasks was done exactly once
 
   @backends:postgres
   Rule: workers recover when the server drops their connections
