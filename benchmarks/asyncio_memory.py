@@ -5,7 +5,8 @@ async memory; the raw async client doing the same job (psycopg's ``AsyncConnecti
 aiosqlite writing the very rows the memory writes, ``redis.asyncio`` SET/GET of the same
 JSON), with as many connections as the memory keeps; and agentstore's sync memory, called
 from 1 thread or from 100 threads. Target: async memory >= 85 % of the raw async client.
-``size`` is the number of ops a round. Everything runs in a place of its own.
+``size`` is the number of ops a round (a twentieth of the run's sizes). Everything runs in
+a place of its own.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import redis.asyncio as aioredis
 from agentstore import open_memory
 from agentstore.asyncio import open_memory as open_async_memory
 from agentstore.asyncio.memory_redis import MAX_CONNECTIONS as REDIS_CONNECTIONS
-from agentstore.memory.sql_postgres import MEMORY_POOL
+from agentstore.memory.sql_postgres import DEFAULT_POOL as MEMORY_POOL
 from agentstore.memory.sql_sqlite import SQLITE_CONNECTIONS
 from agentstore.urls import libpq_url
 from benchmarks.common import (
@@ -132,12 +133,14 @@ async def measure(backend: str, url: str, prefix: str, raw: Any, settings: Setti
             }
             theirs = {"store": lambda i, k: raw.store(i, k, VALUE), "retrieve": raw.retrieve}
             sync_ops = {"store": lambda k: sync.store(k, VALUE), "retrieve": sync.retrieve}
-            for size in settings.scaled(5):
+            for size in settings.scaled(20):
                 names = keys(size, f"async{size}")
                 for op in ("store", "retrieve"):
                     for c in CONCURRENCY:
                         best = {"mine": 0.0, "raw": 0.0, "sync": 0.0}
-                        for _ in range(settings.rounds):  # interleaved: noise hits all alike
+                        for _ in range(
+                            settings.rounds_for(size)
+                        ):  # interleaved: noise hits all alike
                             best["raw"] = max(best["raw"], await async_rate(theirs[op], names, c))
                             best["mine"] = max(best["mine"], await async_rate(mine[op], names, c))
                             best["sync"] = max(best["sync"], sync_rate(sync_ops[op], names, c))

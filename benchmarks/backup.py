@@ -7,7 +7,8 @@
 3. SQLite: ``backup`` (online backup API, checksums, zip) against ``sqlite3 .backup`` when
    the sqlite3 program exists.
 
-``size`` is the number of executions, seeded as ``agentstore seed`` does (100 agents).
+``size`` is the number of executions, seeded as ``agentstore seed`` does (100 agents); with
+--quick a tenth of the run's sizes.
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def run(settings: Settings) -> list[Row]:
     runs = 1 if settings.quick else 3
     rows = []
     with tempfile.TemporaryDirectory(prefix="agentstore-bench-") as folder:
-        for size in settings.sizes:
+        for size in settings.scaled(10) if settings.quick else settings.sizes:
             rows += postgres(settings, size, runs, Path(folder))
             rows += sqlite(size, runs, Path(folder))
     return rows

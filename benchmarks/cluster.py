@@ -132,13 +132,13 @@ def memory_rows(
     }
     rows = []
     try:
-        for size in settings.scaled(2):
+        for size in settings.scaled(10):
             work = {
                 n: jobs(c, keys(size, f"s{size}"), keys(size * 5, f"b{size}"))
                 for n, c in clients.items()
             }
             for op in ("store", "retrieve", "store_many", "retrieve_many"):
-                best = best_rates({n: w[op] for n, w in work.items()}, settings.rounds)
+                best = best_rates({n: w[op] for n, w in work.items()}, settings.rounds_for(size))
                 target = MEMORY_BATCH if op.endswith("many") else MEMORY_SINGLE
                 rows.append(
                     row(
@@ -175,7 +175,7 @@ def queue_rows(
     url: str, prefix: str, single_url: str, single_prefix: str, settings: Settings
 ) -> list[Row]:
     rows = []
-    for size in settings.scaled(10):
+    for size in settings.scaled(50):
         queues = {
             "one Redis": open_queue(single_url, f"bench{size}", prefix=single_prefix),
             "cluster": open_queue(url, f"bench{size}", prefix=prefix),
@@ -186,7 +186,7 @@ def queue_rows(
         }
         work["raw"] = lambda r=raw, n=size: r.jobs(n)
         try:
-            best = best_rates(work, settings.rounds)
+            best = best_rates(work, settings.rounds_for(size))
         finally:
             for queue in queues.values():
                 queue.close()

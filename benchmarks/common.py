@@ -45,8 +45,13 @@ class Settings:
     notes: list[str] = field(default_factory=list)
 
     def scaled(self, divisor: int) -> tuple[int, ...]:
-        """The sizes divided by ``divisor`` (at least 10): for work far dearer per item."""
+        """The sizes divided by ``divisor`` (at least 10): for work far dearer per item, one
+        round trip or more each, so that a full run stays within minutes."""
         return tuple(max(10, size // divisor) for size in self.sizes)
+
+    def rounds_for(self, size: int) -> int:
+        """Rounds at ``size``: one at 10,000 and more, long enough to average out noise."""
+        return self.rounds if size < 10_000 else 1
 
     def skip(self, family: str, reason: str) -> list[Row]:
         """Say once, on stdout and in the report, why a family measured nothing."""

@@ -129,7 +129,7 @@ def run(settings: Settings) -> list[Row]:
         with database.session() as session:
             agent = records.create_agent(session, "bench", "planner").id
         for size in settings.sizes:
-            best = measure(database, agent, size, settings.rounds)
+            best = measure(database, agent, size, settings.rounds_for(size))
             for ours, reference in REFERENCE.items():
                 rows.append(
                     row(

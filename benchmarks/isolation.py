@@ -133,7 +133,7 @@ def startups(provisioner: Provisioner) -> list[Row]:
 
 
 def run(settings: Settings) -> list[Row]:
-    runs = 7 if settings.quick else 15
+    runs = 3 if settings.quick else 15
     provisioner = Provisioner()
     try:
         rows = [] if settings.quick else startups(provisioner)

@@ -6,7 +6,8 @@ the same keys): ratio = memory / raw. Targets: single >= 0.85 of raw, batches >=
 the raw driver runs twice: writing the very rows the memory writes (the target's reference:
 what the library layer costs) and into a bare key/value table (what the memory's schema -
 prefix, partition, size, expiry and their indexes - costs on top). ``size`` is the number of
-single ops; batches move five times as many items, ``BATCH`` at a time.
+single ops (a tenth of the run's sizes, a twentieth with --quick: each is a round trip);
+batches move five times as many items, ``BATCH`` at a time.
 """
 
 from __future__ import annotations
@@ -198,12 +199,14 @@ def measure(backend: str, memory: Any, raws: dict[str, Any], settings: Settings)
     """Rows for each op and size: the memory against each raw client (the first one carries
     the target)."""
     rows = []
-    for size in settings.sizes:
+    for size in settings.scaled(20 if settings.quick else 10):
         single, batched = keys(size, f"single{size}"), keys(size * 5, f"batch{size}")
         work = {"memory": jobs(memory, single, batched)}
         work |= {name: jobs(raw, single, batched) for name, raw in raws.items()}
         for op in work["memory"]:
-            best = best_rates({name: ops[op] for name, ops in work.items()}, settings.rounds)
+            best = best_rates(
+                {name: ops[op] for name, ops in work.items()}, settings.rounds_for(size)
+            )
             target = MEMORY_BATCH if op.endswith("many") else MEMORY_SINGLE
             for n, name in enumerate(raws):
                 case = op if n == 0 else f"{op} (vs {name})"
