@@ -122,6 +122,8 @@ def charts(rows: list[Row], out: Path) -> list[Path]:
                 if any(t is not None for t in theirs):
                     axis.plot(sizes, theirs, "s--", label=reference)
                 axis.set_xscale("log")
+                axis.set_xticks(sizes, [f"{size:,}" for size in sizes])
+                axis.minorticks_off()
                 axis.set_xlabel("size")
             else:
                 names, values = ["agentstore"], [ours[0]]
