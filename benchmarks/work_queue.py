@@ -4,8 +4,8 @@ Jobs per second through enqueue -> claim -> complete, with 1, 2 and 4 worker thr
 backend: agentstore's queue, then the same loop written directly on the raw client
 (psycopg / sqlite3 / redis-py) doing the same work - a JSON payload in, a claim with a fresh
 token and a lease by the server's clock, a completion that checks the token - and the ratio
-of the two. Target: 1 worker >= 0.7x raw. ``size`` is the number of jobs: a tenth of the
-run's sizes (a fiftieth with --quick), as each job takes three round trips.
+of the two. Target: 1 worker >= 0.7x raw. ``size`` is the number of jobs: a fiftieth of
+the run's sizes, as each job takes three round trips and a commit or more.
 
 (A module of the ``benchmarks`` package: run as a script, this file would shadow the
 standard library's ``queue``.)
@@ -189,7 +189,7 @@ def measure(backend: str, url: str, settings: Settings) -> list[Row]:
     """Per size and worker count: the best of ``rounds`` runs of each loop, the two taking
     turns so a busy machine slows both alike."""
     rows = []
-    for jobs in settings.scaled(50 if settings.quick else 10):
+    for jobs in settings.scaled(50):
         for count in WORKERS:
             ours = raw = 0.0
             for _ in range(settings.rounds_for(jobs)):
