@@ -31,7 +31,7 @@ from benchmarks.common import (
     redis_prefix,
     row,
 )
-from benchmarks.memory import jobs
+from benchmarks.memory import RawRedis, jobs
 from harness.isolation.redis_cluster_keys import delete_prefixed_cluster
 from harness.servers.ladder import Provisioner
 from harness.servers.redis_cluster import cluster_binaries, spawn_cluster
@@ -73,32 +73,17 @@ def library_jobs(queue, count: int) -> int:
     return count
 
 
-class RawCluster:
-    """redis-py's cluster client: SET/GET of the same JSON text, pipelines for batches."""
+class RawCluster(RawRedis):
+    """redis-py's cluster client: SET/GET of the same JSON text, pipelines and MGET for
+    batches, all keys in one slot as the memory keeps one store's keys."""
 
     def __init__(self, url: str, prefix: str) -> None:
         self.client = connect_cluster(url)
-        self.prefix = "{" + prefix + "raw}"  # one slot, as the memory keeps one store's keys
-
-    def store(self, key: str, value: object) -> None:
-        self.client.set(self.prefix + key, json.dumps(value))
-
-    def retrieve(self, key: str) -> object:
-        text = self.client.get(self.prefix + key)
-        return None if text is None else json.loads(text)
-
-    def store_many(self, mapping: dict[str, object]) -> None:
-        pipe = self.client.pipeline()
-        for k, v in mapping.items():
-            pipe.set(self.prefix + k, json.dumps(v))
-        pipe.execute()
+        self.prefix = "{" + prefix + "raw}"
 
     def retrieve_many(self, wanted: list[str]) -> dict[str, object]:
         texts = self.client.mget([self.prefix + k for k in wanted])
         return {k: json.loads(t) for k, t in zip(wanted, texts, strict=True) if t}
-
-    def close(self) -> None:
-        self.client.close()
 
 
 @contextmanager
