@@ -8,7 +8,6 @@ asks the server to drop connections (only those of the scenario's own database).
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from typing import Any
 from agentstore import Database, Job, Lease
 from agentstore.coordination import Leases, Queue
 from harness.isolation.places import Isolated
-from support import inspect_db
+from support import inspect_db, together
 from support.coordination_effects import EffectLog
 from support.coordination_workers import QUEUE, TIMEOUT, die_mid_task, drain
 
@@ -33,58 +32,7 @@ def fill(queue: Queue, count: int) -> None:
 def run_workers(kind: str, workers: int, target: Callable[..., None], args: Callable) -> None:
     """Start ``workers`` of ``kind`` (threads or processes) on ``target`` together; wait for
     all of them (``TIMEOUT`` at most) and fail if any failed or still runs."""
-    if kind == "threads":
-        _threads(workers, target, args)
-    elif kind == "processes":
-        _processes(workers, target, args)
-    else:
-        raise ValueError(f"workers run in processes or threads, not {kind!r}")
-
-
-def _threads(workers: int, target: Callable[..., None], args: Callable) -> None:
-    barrier = threading.Barrier(workers)
-    failures: list[BaseException] = []
-
-    def guarded(*a: Any) -> None:
-        try:
-            target(*a)
-        except BaseException as error:  # reported below, in the scenario's thread
-            failures.append(error)
-            barrier.abort()
-
-    threads = [
-        threading.Thread(target=guarded, args=args(barrier, i), daemon=True) for i in range(workers)
-    ]
-    deadline = time.monotonic() + TIMEOUT + 5
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(max(deadline - time.monotonic(), 0))
-    alive = sum(thread.is_alive() for thread in threads)
-    assert not alive, f"{alive} of {workers} worker threads still running"
-    if failures:
-        raise failures[0]
-
-
-def _processes(workers: int, target: Callable[..., None], args: Callable) -> None:
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(workers)
-    processes = [ctx.Process(target=target, args=args(barrier, i)) for i in range(workers)]
-    try:
-        deadline = time.monotonic() + TIMEOUT + 5
-        for process in processes:
-            process.start()
-        for process in processes:
-            process.join(max(deadline - time.monotonic(), 0))
-        alive = sum(process.is_alive() for process in processes)
-        assert not alive, f"{alive} of {workers} worker processes still running"
-        failed = [p.exitcode for p in processes if p.exitcode != 0]
-        assert not failed, f"{len(failed)} of {workers} worker processes failed: {failed}"
-    finally:
-        for process in processes:
-            if process.is_alive():
-                process.kill()
-                process.join(5)
+    together.run_together(kind, workers, target, args, TIMEOUT + 5)
 
 
 def drain_together(place: Isolated, effects: Path, workers: int, kind: str, lease: float) -> None:
@@ -100,7 +48,7 @@ def drain_together(place: Isolated, effects: Path, workers: int, kind: str, leas
 def kill_mid_task(place: Isolated, lease: float) -> Job:
     """A worker process claims a task and is killed (SIGKILL) before finishing it; returns
     the claim it held, as it would present it if it came back."""
-    ctx = multiprocessing.get_context("spawn")
+    ctx = together.context()
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=die_mid_task, args=(place.url, place.prefix, lease, sender))
     process.start()

@@ -6,7 +6,7 @@ Feature: A stalled server costs a caller a clear error within its bound, never a
 
   Scenario: a call to a stalled server gives up within its 2-second wait
     Given an agent with a memory on a server that may fail, waiting at most 2 seconds for an answer
-    When the server stalls for 15 seconds
+    When the server stalls for 8 seconds
     And the agent calls it from 4 threads at once
-    Then every call fails within 10 seconds with one line naming the server
+    Then every call fails within 6 seconds with one line naming the server
     And no thread of the agent is left blocked
