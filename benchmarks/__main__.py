@@ -54,18 +54,19 @@ def main(argv: list[str] | None = None) -> int:
         settings.sizes = args.sizes
     chosen = args.only or [name for name, (_, quick) in FAMILIES.items() if quick or not args.quick]
     rows: list[Row] = []
+    args.out.mkdir(parents=True, exist_ok=True)
     for name in chosen:
         started = time.perf_counter()
-        print(f"{name} ...", end=" ", flush=True)
+        print(f"{name} ...", flush=True)
         family = importlib.import_module(FAMILIES[name][0])
         found = family.run(settings)
         rows += found
-        print(f"{len(found)} rows in {time.perf_counter() - started:.1f} s", flush=True)
-    print()
-    print(table(rows))
-    args.out.mkdir(parents=True, exist_ok=True)
+        if found:  # each family's figures as soon as they exist, and kept on disk
+            print(table(found), flush=True)
+            write_json(rows, settings, args.out)
+        print(f"({len(found)} rows in {time.perf_counter() - started:.1f} s)\n", flush=True)
     written = [write_json(rows, settings, args.out), *charts(rows, args.out)]
-    print("\nwrote " + ", ".join(str(path) for path in written))
+    print("wrote " + ", ".join(str(path) for path in written))
     missed = sum(r["pass"] is False for r in rows)
     print(f"{sum(r['pass'] is True for r in rows)} targets met, {missed} missed")
     return 0
