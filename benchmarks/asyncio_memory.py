@@ -4,9 +4,11 @@ For each backend, store and retrieve with 1 and with 100 concurrent callers: age
 async memory; the raw async client doing the same job (psycopg's ``AsyncConnection`` and
 aiosqlite writing the very rows the memory writes, ``redis.asyncio`` SET/GET of the same
 JSON), with as many connections as the memory keeps; and agentstore's sync memory, called
-from 1 thread or from 100 threads. Target: async memory >= 85 % of the raw async client.
-``size`` is the number of ops a round (a twentieth of the run's sizes). Everything runs in
-a place of its own.
+from 1 thread or from 100 threads; on a Redis Cluster the raw client keeps the keys in one
+hash slot as the memory keeps one store's (full runs only: the cluster is
+AGENTSTORE_TEST_REDIS_CLUSTER_URL, else a throwaway one the harness starts and stops).
+Target: async memory >= 85 % of the raw async client. ``size`` is the number of ops a round
+(a twentieth of the run's sizes). Everything runs in a place of its own.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from typing import Any
 import aiosqlite
 import psycopg
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 
 from agentstore import open_memory
 from agentstore.asyncio import open_memory as open_async_memory
 from agentstore.asyncio.memory_redis import MAX_CONNECTIONS as REDIS_CONNECTIONS
 from agentstore.memory.sql_postgres import DEFAULT_POOL as MEMORY_POOL
 from agentstore.memory.sql_sqlite import SQLITE_CONNECTIONS
-from agentstore.urls import libpq_url
+from agentstore.urls import cluster_address, libpq_url
+from benchmarks.cluster import cluster_place
 from benchmarks.common import (
     MEMORY_SINGLE,
     Row,
@@ -40,6 +44,7 @@ from benchmarks.common import (
     sqlite_path,
 )
 from benchmarks.memory import VALUE, RawSql, postgres_connect, sqlite_connect
+from harness.servers.redis_cluster import cluster_binaries
 
 CONCURRENCY = (1, 100)
 
@@ -90,6 +95,17 @@ class RawAsyncRedis:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+class RawAsyncCluster(RawAsyncRedis):
+    """redis-py's async cluster client, SET/GET of the same JSON in one hash slot, with its
+    default 100 connections a node (with the memory's 20 it fails 100 callers at once:
+    ``MaxConnectionsError``, where the memory makes callers wait their turn)."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        nodes = [ClusterNode(host, port) for host, port in cluster_address(url).nodes]
+        self.client = RedisCluster(startup_nodes=nodes)
+        self.prefix = "{" + prefix + "raw}:"
 
 
 async def async_rate(
@@ -204,6 +220,12 @@ async def measure_all(settings: Settings) -> list[Row]:
     with redis_prefix(settings.redis) as prefix:
         raw = RawAsyncRedis(settings.redis, prefix)
         rows += await measure("redis", settings.redis, prefix, raw, settings)
+    if settings.quick:
+        return rows
+    if not settings.cluster and not cluster_binaries():
+        return rows + settings.skip("async on redis_cluster", "no cluster URL and no redis-server")
+    with cluster_place(settings.cluster) as (url, prefix):
+        rows += await measure("redis_cluster", url, prefix, RawAsyncCluster(url, prefix), settings)
     return rows
 
 

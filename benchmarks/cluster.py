@@ -87,15 +87,19 @@ class RawCluster(RawRedis):
 
 
 @contextmanager
-def cluster_url(given: str) -> Iterator[str]:
-    if given:
-        yield given
-        return
-    provisioner = Provisioner()
+def cluster_place(given: str | None) -> Iterator[tuple[str, str]]:
+    """A cluster URL (given, or a throwaway cluster) and a key prefix, cleaned up after."""
+    provisioner = None
+    if not given:
+        provisioner = Provisioner()
+        given = spawn_cluster(provisioner, cluster_binaries()[0]).url
+    prefix = f"agentstore_bench:{uuid.uuid4().hex[:8]}:"
     try:
-        yield spawn_cluster(provisioner, cluster_binaries()[0]).url
+        yield given, prefix
     finally:
-        provisioner.stop_all()
+        delete_prefixed_cluster(given, prefix)
+        if provisioner is not None:
+            provisioner.stop_all()
 
 
 def spread(url: str, prefix: str, stores: int) -> Counter[str]:
@@ -208,14 +212,10 @@ def run(settings: Settings) -> list[Row]:
         return settings.skip(
             "cluster", "no AGENTSTORE_TEST_REDIS_CLUSTER_URL and no redis-server with redis-cli"
         )
-    prefix = f"agentstore_bench:{uuid.uuid4().hex[:8]}:"
-    with cluster_url(settings.cluster or "") as url, redis_prefix(settings.redis) as single:
-        try:
-            rows = memory_rows(url, prefix, settings.redis, single, settings)
-            rows += queue_rows(url, prefix, settings.redis, single, settings)
-            stores = spread(url, prefix + "spread:", STORES)
-        finally:
-            delete_prefixed_cluster(url, prefix)
+    with cluster_place(settings.cluster) as (url, prefix), redis_prefix(settings.redis) as single:
+        rows = memory_rows(url, prefix, settings.redis, single, settings)
+        rows += queue_rows(url, prefix, settings.redis, single, settings)
+        stores = spread(url, prefix + "spread:", STORES)
     share = max(stores.values()) / sum(stores.values())
     rows.append(
         row(

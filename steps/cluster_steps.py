@@ -1,4 +1,5 @@
-"""Steps for memory on a Redis Cluster: spreading over masters, failing over, replica waits."""
+"""Steps for memory, queues and leases on a Redis Cluster: spreading over masters, failing over,
+replica waits."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from pytest_bdd import given, parsers, then, when
 
 from agentstore import MemoryStore, errors
+from agentstore.coordination import Leases, Queue
 from harness.isolation.places import Isolation
 from harness.servers.redis_cluster import ThrowawayCluster
 from support import cluster_memory
@@ -180,3 +182,166 @@ def _(refusal: Exception | None, got: int, wanted: int) -> None:
 @then(parsers.parse('the agent recalls the fact "{fact}"'))
 def _(cluster_agent: ClusterAgent, fact: str) -> None:
     assert cluster_agent.memory.retrieve("aqe/fact") == fact
+
+
+# -- a work queue through a failover -------------------------------------------------------
+
+
+@dataclass
+class ClusterQueue:
+    """The agents' work queue on a cluster of the scenario's own, and where it lives."""
+
+    url: str
+    prefix: str
+    queue: Queue
+    own: ThrowawayCluster
+
+
+@given(
+    parsers.parse("a work queue on a cluster of its own, each change waiting for {n:d} replica"),
+    target_fixture="cluster_queue",
+)
+def _(isolation: Isolation, n: int) -> ClusterQueue:
+    own = cluster_memory.own_cluster(isolation)
+    queue = isolation.closing(cluster_memory.open_agent_queue(own.url, "queue:", replicas=n))
+    return ClusterQueue(own.url, "queue:", queue, own)
+
+
+@given("a work queue on a cluster of its own", target_fixture="cluster_queue")
+def _(isolation: Isolation) -> ClusterQueue:
+    own = cluster_memory.own_cluster(isolation)
+    queue = isolation.closing(cluster_memory.open_agent_queue(own.url, "queue:"))
+    return ClusterQueue(own.url, "queue:", queue, own)
+
+
+@given(parsers.parse("{count:d} jobs waiting on it"))
+def _(cluster_queue: ClusterQueue, count: int) -> None:
+    for n in range(count):
+        cluster_queue.queue.enqueue({"job": n})
+
+
+@when("the master keeping the queue dies")
+def _(cluster_queue: ClusterQueue) -> None:
+    """Killed at once (SIGKILL), as a crashed machine: the one master that keeps the queue."""
+    port = cluster_memory.master_port_keeping(cluster_queue.url, cluster_queue.prefix)
+    cluster_queue.own.kill(port)
+
+
+@then(parsers.parse("the workers are told the queue is unavailable, for at most {limit:d} seconds"))
+def _(cluster_queue: ClusterQueue, limit: int) -> None:
+    outage = cluster_memory.ride_out(cluster_queue.queue.stats, limit)
+    assert outage.errors, "no call failed: the queue was never away"
+    assert outage.seconds <= limit, f"still unavailable after {outage.seconds:.1f}s"
+    for error in outage.errors:
+        message = str(error)
+        assert "\n" not in message and "Redis" in message, message
+
+
+@when("the queue answers again")
+def _(cluster_queue: ClusterQueue) -> None:
+    """Answers: with the counts, or saying no replica confirmed (the promoted replica has none
+    of its own until another node rejoins; the change is on the new master all the same)."""
+    outage = cluster_memory.ride_out(lambda: cluster_memory.answers(cluster_queue.queue), 60)
+    assert outage.seconds <= 60, f"still unavailable after {outage.seconds:.1f}s"
+
+
+@then("afterwards the same queue takes a new job, hands it out and completes it")
+def _(cluster_queue: ClusterQueue) -> None:
+    """Every job still there is handed out once; the one enqueued after the failover is too."""
+    queue = cluster_queue.queue
+    queue.enqueue({"job": "after the failover"})
+    done = cluster_memory.drain(queue)
+    assert {"job": "after the failover"} in done, done
+    assert len(done) == len({str(p) for p in done}), f"a job was handed out twice: {done}"
+    assert queue.stats()["done"] == len(done)
+
+
+@then(
+    parsers.parse(
+        "a worker is handed every one of the {count:d} jobs a replica confirmed, and does them"
+    )
+)
+def _(cluster_queue: ClusterQueue, count: int) -> None:
+    """The worker's own queue does not wait: the shard has no replica left to confirm."""
+    worker = cluster_memory.open_agent_queue(cluster_queue.url, cluster_queue.prefix)
+    try:
+        done = cluster_memory.drain(worker)
+    finally:
+        worker.close()
+    missing = [n for n in range(count) if {"job": n} not in done]
+    assert not missing, f"{len(missing)} confirmed jobs lost, e.g. {missing[:5]}"
+    assert len(done) == count, f"{len(done)} jobs handed out, not {count}"
+
+
+# -- leases through a failover -------------------------------------------------------------
+
+
+@dataclass
+class ClusterLeases:
+    """The agents' leases on a cluster of the scenario's own, and the tokens handed out."""
+
+    url: str
+    prefix: str
+    leases: Leases
+    own: ThrowawayCluster
+    tokens: list[int]
+
+
+@given(
+    parsers.parse("leases on a cluster of their own, each change waiting for {n:d} replica"),
+    target_fixture="cluster_leases",
+)
+def _(isolation: Isolation, n: int) -> ClusterLeases:
+    own = cluster_memory.own_cluster(isolation)
+    leases = isolation.closing(cluster_memory.open_agent_leases(own.url, "lease:", replicas=n))
+    return ClusterLeases(own.url, "lease:", leases, own, [])
+
+
+@given("leases on a cluster of their own", target_fixture="cluster_leases")
+def _(isolation: Isolation) -> ClusterLeases:
+    own = cluster_memory.own_cluster(isolation)
+    leases = isolation.closing(cluster_memory.open_agent_leases(own.url, "lease:"))
+    return ClusterLeases(own.url, "lease:", leases, own, [])
+
+
+@given(parsers.parse('agents have taken the lease "{name}" and given it back {times:d} times'))
+def _(cluster_leases: ClusterLeases, name: str, times: int) -> None:
+    cluster_leases.tokens += cluster_memory.take_and_give_back(cluster_leases.leases, name, times)
+
+
+@when("the master keeping the leases dies")
+def _(cluster_leases: ClusterLeases) -> None:
+    """Killed at once (SIGKILL), as a crashed machine: the one master that keeps the leases."""
+    port = cluster_memory.master_port_keeping(cluster_leases.url, cluster_leases.prefix)
+    cluster_leases.own.kill(port)
+
+
+@then(
+    parsers.parse("the agents are told the leases are unavailable, for at most {limit:d} seconds")
+)
+def _(cluster_leases: ClusterLeases, limit: int) -> None:
+    outage = cluster_memory.ride_out(lambda: cluster_leases.leases.holder("any"), limit)
+    assert outage.errors, "no call failed: the leases were never away"
+    assert outage.seconds <= limit, f"still unavailable after {outage.seconds:.1f}s"
+    for error in outage.errors:
+        assert "\n" not in str(error) and "Redis" in str(error), str(error)
+
+
+@then(parsers.parse('afterwards the same leases grant "{name}" again'))
+def _(cluster_leases: ClusterLeases, name: str) -> None:
+    lease = cluster_leases.leases.acquire(name, "agent-after", ttl=60.0)
+    assert lease is not None and lease.name == name, f"{name!r} was not granted: {lease}"
+    assert cluster_leases.leases.release(lease)
+
+
+@then(parsers.parse('"{name}" is granted with a token above every one a replica confirmed'))
+def _(cluster_leases: ClusterLeases, name: str) -> None:
+    """Its own leases do not wait: the promoted replica has no replica left to confirm."""
+    agent = cluster_memory.open_agent_leases(cluster_leases.url, cluster_leases.prefix)
+    try:
+        lease, _ = cluster_memory.acquire_once_back(agent, name, 60)
+    finally:
+        agent.close()
+    assert lease.token > max(cluster_leases.tokens), (
+        f"token {lease.token} given again (confirmed up to {max(cluster_leases.tokens)})"
+    )

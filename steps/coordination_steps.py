@@ -24,7 +24,6 @@ from agentstore import (
     open_events,
     open_leases,
     open_memory,
-    open_queue,
 )
 from agentstore.coordination import Events, Leases, Queue
 from agentstore.coordination.protocol import Subscription
@@ -36,7 +35,8 @@ from support import coordination_bad_inputs as bad
 from support import coordination_fleet as fleets
 from support import coordination_memory as shared
 from support import coordination_workloads as workloads
-from support.coordination_async import LeasesFacade
+from support.coordination_async import LeasesFacade, cancel_claim_mid_call
+from support.coordination_async import open_queue as queue_for_api
 from support.coordination_effects import EffectLog, new_effect_log
 from support.coordination_workers import QUEUE
 from support.outcomes import Outcome, attempt
@@ -63,7 +63,8 @@ def _step(text: str) -> Any:
 
 
 def _queue(isolation: Isolation, place: Isolated, name: str = QUEUE, **options: Any) -> Queue:
-    return isolation.closing(open_queue(place.url, name, prefix=place.prefix, **options))
+    """The scenario's queue, through the API this run drives (``--api``)."""
+    return isolation.closing(queue_for_api(place.url, name, prefix=place.prefix, **options))
 
 
 # -- the work queue -----------------------------------------------------------------------
@@ -106,6 +107,18 @@ def _(work: Work, workers: int) -> workloads.Drops:
 def _(work: Work, lease: float) -> Job:
     """A worker process claims a task and is killed (SIGKILL) before it finishes it."""
     return workloads.kill_mid_task(work.place, lease)
+
+
+@when(
+    _step(
+        "a worker's claim of a task for {lease:Duration} is cancelled before it returns,"
+        " after the server handed it the task"
+    )
+)
+def _(work: Work, lease: float) -> None:
+    """Claims cancelled a few more event-loop turns after they start, until one is cancelled
+    once the server took a task for it (``@asyncio_only``; claims that returned first are done)."""
+    cancel_claim_mid_call(work.queue, work.effects, lease)
 
 
 @then(_step("every one of the {count:d} tasks was done exactly once"))

@@ -1,10 +1,12 @@
-"""Which agentstore API the memory specification drives: ``--api=sync`` (the default) or
-``--api=async``, the same steps bound to ``agentstore.asyncio`` (see ``memory_async``).
+"""Which agentstore API the memory, queue and lease specification drives: ``--api=sync`` (the
+default) or ``--api=async``, the same steps bound to ``agentstore.asyncio`` (see
+``memory_async`` and ``coordination_async``).
 
 One behaviour, one specification: nothing in the features changes between the two runs;
-only ``memory_agents.Memories``, the memory concurrency workers and the lease steps' opener
-(``coordination_async``) ask which API to open. The choice is run-wide, read once at
-configure time (each xdist worker reads it too).
+only ``memory_agents.Memories``, the memory concurrency workers, the queue opener and its
+workers, and the lease steps' opener ask which API to open. A rule only asyncio has (a
+claim cancelled half-way) is skipped under the sync API with that reason. The choice is
+run-wide, read once at configure time (each xdist worker reads it too).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--api",
         choices=APIS,
         default="sync",
-        help="drive the memory scenarios through the sync API or agentstore.asyncio "
+        help="drive the memory, queue and lease scenarios through the sync API or "
+        "agentstore.asyncio "
         "(default: sync)",
     )
 
@@ -33,6 +36,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     global selected
     selected = config.getoption("api")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@asyncio_only`` rules (cancelling a call half-way) exist only on the asyncio API:
+    a sync run leaves them out, as ``--backends`` leaves out other backends' runs."""
+    if selected == "async":
+        return
+    drop = [item for item in items if item.get_closest_marker("asyncio_only")]
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = [item for item in items if not item.get_closest_marker("asyncio_only")]
 
 
 def pytest_report_header(config: pytest.Config) -> str:

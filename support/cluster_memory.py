@@ -1,12 +1,14 @@
-"""Memory on a Redis Cluster: a cluster of a scenario's own to fault, and looks underneath.
+"""Memory, queues and leases on a Redis Cluster: a cluster of a scenario's own to fault, and looks
+underneath.
 
-The one place the cluster features read the cluster directly: which master keeps a memory
-(to kill exactly that one, and to measure how memories spread). Everything else goes through
-the public API.
+The one place the cluster features read the cluster directly: which master keeps a memory,
+a queue or a lease (to kill exactly that one, and to measure how memories spread).
+Everything else goes through the public API.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -14,7 +16,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from agentstore import MemoryStore, errors, open_memory
+from agentstore import MemoryStore, errors, open_leases, open_memory, open_queue
+from agentstore.coordination import Lease, Leases, Queue
 from agentstore.memory.patterns import redis_literal
 from agentstore.memory.redis_cluster import connect_cluster
 from harness.isolation.places import Isolation
@@ -63,9 +66,9 @@ def masters_keeping(url: str, prefix: str, scopes: list[str]) -> dict[str, Count
 
 
 def master_port_keeping(url: str, prefix: str) -> int:
-    """The port of the one master that keeps the memory under ``prefix``."""
+    """The port of the one master that keeps the memory (or queue) under ``prefix``."""
     kept = masters_keeping(url, prefix, [""])[""]
-    assert len(kept) == 1, f"the memory under {prefix!r} is not on one master: {kept}"
+    assert len(kept) == 1, f"what lives under {prefix!r} is not on one master: {kept}"
     return int(next(iter(kept)).rsplit(":", 1)[1])
 
 
@@ -101,3 +104,47 @@ def ride_out(call: Callable[[], object], limit: float) -> Outage:
 def open_agent_memory(url: str, prefix: str, replicas: int = 0) -> MemoryStore:
     """An agent's memory on ``url`` (optionally waiting for replicas on each write)."""
     return open_memory(url, namespace=NAMESPACE, prefix=prefix, replicas=replicas)
+
+
+def open_agent_queue(url: str, prefix: str, replicas: int = 0) -> Queue:
+    """The agents' work queue on ``url`` (optionally waiting for replicas on each change)."""
+    return open_queue(url, "handoffs", prefix=prefix, replicas=replicas)
+
+
+def drain(queue: Queue, worker: str = "worker-1") -> list[object]:
+    """Claim and complete every job the queue hands out; their payloads, in order."""
+    done = []
+    while (job := queue.claim(worker, lease=30.0)) is not None:
+        queue.complete(job)
+        done.append(job.payload)
+    return done
+
+
+def answers(queue: Queue) -> None:
+    """Ask the queue for its counts; told no replica confirmed counts as an answer."""
+    with contextlib.suppress(errors.WriteNotReplicated):
+        queue.stats()
+
+
+def open_agent_leases(url: str, prefix: str, replicas: int = 0) -> Leases:
+    """The agents' leases on ``url`` (optionally waiting for replicas on each change)."""
+    return open_leases(url, prefix=prefix, replicas=replicas)
+
+
+def take_and_give_back(leases: Leases, name: str, times: int) -> list[int]:
+    """Take the lease ``name`` and give it back, ``times`` times; the tokens it was given."""
+    tokens = []
+    for n in range(times):
+        lease = leases.acquire(name, f"agent-{n}", ttl=60.0)
+        assert lease is not None, f"{name!r} was not free on round {n}"
+        tokens.append(lease.token)
+        assert leases.release(lease)
+    return tokens
+
+
+def acquire_once_back(leases: Leases, name: str, limit: float) -> tuple[Lease, Outage]:
+    """Acquire ``name`` as soon as the cluster answers again, within ``limit`` seconds."""
+    taken: list[Lease | None] = []
+    outage = ride_out(lambda: taken.append(leases.acquire(name, "agent-after", ttl=60.0)), limit)
+    assert taken and taken[-1] is not None, f"{name!r} was not granted after {outage.seconds:.1f}s"
+    return taken[-1], outage

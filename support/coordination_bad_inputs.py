@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agentstore import Job, errors, open_queue
+from agentstore import Job, errors
 from agentstore.coordination import Leases, Queue
 from harness.isolation.places import Isolated
+from support.coordination_async import open_queue
 from support.outcomes import Outcome
 
 
@@ -47,6 +48,7 @@ def _never_given(scene: QueueScene) -> Job:
 
 
 def _open(name: str) -> Callable[[QueueScene], Any]:
+    # through the API this run drives (--api), as every other attempt
     return lambda scene: open_queue(scene.place.url, name, prefix=scene.place.prefix).close()
 
 

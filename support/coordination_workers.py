@@ -63,9 +63,18 @@ def drain_queue(queue: Queue, log: EffectLog, worker: str, lease: float, deadlin
     raise TimeoutError(f"worker {worker} still draining after {TIMEOUT} s")
 
 
-def drain(url: str, prefix: str, effects: str, worker: str, lease: float, barrier: Any) -> None:
-    """One worker: open the queue and the effect log, wait for the others, drain."""
-    with open_queue(url, QUEUE, prefix=prefix) as queue, EffectLog(effects) as log:
+def drain(
+    url: str, prefix: str, effects: str, worker: str, lease: float, barrier: Any, api: str = "sync"
+) -> None:
+    """One worker: open the queue (through ``api``: ``--api``'s choice) and the effect log,
+    wait for the others, drain."""
+    if api == "async":
+        from support.coordination_async import QueueFacade
+
+        opened: Any = QueueFacade(url, QUEUE, prefix=prefix)
+    else:
+        opened = open_queue(url, QUEUE, prefix=prefix)
+    with opened as queue, EffectLog(effects) as log:
         queue.stats()  # connected before the start signal
         if barrier is not None:
             barrier.wait(TIMEOUT)

@@ -18,7 +18,7 @@ from typing import Any
 from agentstore import Database, Job, Lease
 from agentstore.coordination import Leases, Queue
 from harness.isolation.places import Isolated
-from support import inspect_db, together
+from support import api_binding, inspect_db, together
 from support.coordination_effects import EffectLog
 from support.coordination_workers import QUEUE, TIMEOUT, die_mid_task, drain
 
@@ -41,7 +41,15 @@ def drain_together(place: Isolated, effects: Path, workers: int, kind: str, leas
         kind,
         workers,
         drain,
-        lambda barrier, i: (place.url, place.prefix, str(effects), f"w{i}", lease, barrier),
+        lambda barrier, i: (
+            place.url,
+            place.prefix,
+            str(effects),
+            f"w{i}",
+            lease,
+            barrier,
+            api_binding.selected,
+        ),
     )
 
 

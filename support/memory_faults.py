@@ -2,7 +2,8 @@
 
 Looks under the public API on purpose: it asks the server to end the store's own sessions
 and nothing else's (PostgreSQL: the sessions on the store's own database; Redis: the client
-ids of the store's own connections), so it is safe on a shared server.
+ids of the store's own connections; Redis Cluster: the same, on every node the store's
+cluster client holds connections to), so it is safe on a shared server.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from typing import Any
 
 import psycopg
 import redis
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+from redis.cluster import RedisCluster
 
+from agentstore.memory.redis_cluster import connect_cluster
 from agentstore.urls import libpq_url
 from support.memory_async import SyncFacade
 
@@ -73,7 +77,10 @@ def open_connections(store: Any, count: int) -> None:
         for connection in held:
             connection.close()
         return
-    pool = store._client.connection_pool
+    client = store._client
+    if isinstance(client, RedisCluster):  # the pool of the master that keeps the store
+        client = client.get_node_from_key(store._index).redis_connection
+    pool = client.connection_pool
     taken = [pool.get_connection() for _ in range(count)]
     for connection in taken:
         connection.send_command("PING")
@@ -83,11 +90,44 @@ def open_connections(store: Any, count: int) -> None:
 
 def drop_connections(backend: str, url: str, store: Any) -> int:
     """Have the server end every connection ``store`` holds (and nobody else's); how many."""
+    if backend == "redis_cluster":
+        if isinstance(store, SyncFacade):
+            return kill_ids_on_nodes(url, store.run(_async_cluster_client_ids(store.inner)))
+        return kill_cluster_clients(url, store._client)
     if backend == "redis":
         if isinstance(store, SyncFacade):
             return kill_redis_clients(url, store.run(_async_redis_client_ids(store.inner)))
         return kill_redis_clients(url, redis_client_ids(store._client))
     return terminate_postgres_sessions(url)
+
+
+def kill_cluster_clients(url: str, client: RedisCluster) -> int:
+    """Every idle connection ``client`` holds, on every node, ended by that node; how many.
+
+    The cluster client keeps one pool per node; each node is asked, through a client of
+    its own, to end the ids of that node's pool only.
+    """
+    ids = {
+        (node.host, node.port): redis_client_ids(node.redis_connection)
+        for node in client.get_nodes()
+        if node.redis_connection is not None
+    }
+    return kill_ids_on_nodes(url, ids)
+
+
+def kill_ids_on_nodes(url: str, ids: dict[tuple[str, int], list[int]]) -> int:
+    """Each node ends the client ids listed for it (through a client of our own); how many."""
+    admin = connect_cluster(url, timeout=5)
+    try:
+        killed = 0
+        for (host, port), node_ids in ids.items():
+            target = admin.get_node(host, port)
+            for i in node_ids:
+                reply = admin.execute_command("CLIENT", "KILL", "ID", str(i), target_nodes=target)
+                killed += int(reply)
+        return killed
+    finally:
+        admin.close()
 
 
 async def _open_async_connections(store: Any, count: int) -> None:
@@ -97,12 +137,30 @@ async def _open_async_connections(store: Any, count: int) -> None:
         for entry in held:
             store._connections.give(entry)
         return
+    if isinstance(store._client, AsyncRedisCluster):  # the master that keeps the store
+        node = store._client.get_node_from_key(store._index)
+        taken = [node.acquire_connection() for _ in range(count)]
+        for connection in taken:
+            await connection.send_command("PING")
+            await connection.read_response()
+            node.release(connection)
+        return
     pool = store._client.connection_pool
     taken = [await pool.get_connection() for _ in range(count)]
     for connection in taken:
         await connection.send_command("PING")
         await connection.read_response()
         await pool.release(connection)
+
+
+async def _async_cluster_client_ids(store: Any) -> dict[tuple[str, int], list[int]]:
+    """The ids of the idle connections an ``agentstore.asyncio`` cluster store holds, by node."""
+    ids: dict[tuple[str, int], list[int]] = {}
+    for node in store._client.get_nodes():
+        for connection in list(node._free):
+            await connection.send_command("CLIENT", "ID")
+            ids.setdefault((node.host, node.port), []).append(int(await connection.read_response()))
+    return ids
 
 
 async def _async_redis_client_ids(store: Any) -> list[int]:

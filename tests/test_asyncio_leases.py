@@ -18,7 +18,7 @@ from harness.isolation.places import Isolated, Isolation
 pytestmark = pytest.mark.asyncio
 
 
-@pytest.fixture(params=["postgres", "sqlite", "redis"])
+@pytest.fixture(params=["postgres", "sqlite", "redis", "redis_cluster"])
 def place(request: pytest.FixtureRequest, isolation: Isolation) -> Isolated:
     return isolation(request.param)
 

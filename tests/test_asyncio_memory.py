@@ -27,7 +27,7 @@ from agentstore.urls import libpq_url
 from harness.isolation.places import Isolated, Isolation
 
 pytestmark = pytest.mark.asyncio
-BACKENDS = ["postgres", "sqlite", "redis"]
+BACKENDS = ["postgres", "sqlite", "redis", "redis_cluster"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -55,7 +55,10 @@ def in_hand(memory: Any) -> int:
     if hasattr(memory, "_connections"):
         pool = memory._connections
         return pool.opened - pool.idle
-    return len(memory._client.connection_pool._in_use_connections)
+    client = memory._client
+    if hasattr(client, "get_nodes"):  # a cluster client: connections per node
+        return sum(len(n._connections) - len(n._free) for n in client.get_nodes())
+    return len(client.connection_pool._in_use_connections)
 
 
 # -- the same answers and the same errors as the sync API ------------------------------------
@@ -207,7 +210,7 @@ async def test_a_batch_cancelled_at_any_moment_is_stored_whole_or_not_at_all(
 @pytest.fixture
 def write_lock(place: Isolated) -> Iterator[Any]:
     """Holds the memory's storage locked for writing (SQL only), as another writer would."""
-    if place.backend == "redis":
+    if place.backend in ("redis", "redis_cluster"):
         pytest.skip("Redis runs each script whole; no writer can hold a store half-way")
     if place.backend == "postgres":
         connection = psycopg.connect(libpq_url(place.url))

@@ -54,21 +54,6 @@ def test_the_cluster_memory_keeps_every_name_of_a_store_in_one_slot(isolation):
         assert memory.list_keys() == ["aqe/x"]
 
 
-def test_events_on_a_cluster_are_refused_in_one_line():
-    from agentstore import open_events
-
-    with pytest.raises(errors.Unsupported, match="events on a Redis Cluster are not offered yet"):
-        open_events("redis+cluster://127.0.0.1:1")
-
-
-def test_the_asyncio_api_refuses_a_cluster_at_once():
-    from agentstore import asyncio as aio
-
-    for opener in (aio.open_memory, aio.open_leases):
-        with pytest.raises(errors.InvalidURL, match="asyncio API does not reach a Redis Cluster"):
-            opener("redis+cluster://:pw@127.0.0.1:1")
-
-
 def test_a_prefix_opening_with_an_empty_hash_tag_is_refused_on_a_cluster():
     with pytest.raises(errors.InvalidInput, match="empty hash tag"):
         open_memory("redis+cluster://127.0.0.1:1", prefix="team{}:")

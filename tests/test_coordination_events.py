@@ -9,7 +9,7 @@ from agentstore.coordination import Events
 from harness.isolation.places import Isolated, Isolation
 
 
-@pytest.fixture(params=["postgres", "redis"])
+@pytest.fixture(params=["postgres", "redis", "redis_cluster"])
 def place(request: pytest.FixtureRequest, isolation: Isolation) -> Isolated:
     return isolation(request.param)
 

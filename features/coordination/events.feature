@@ -5,7 +5,7 @@ Feature: Agents tell each other what happened, at most once
       that must not be lost goes on a work queue instead;
     - the Personal Edition (SQLite) offers no events, and says to use a work queue.
 
-  @backends:postgres,redis
+  @backends:postgres,redis,redis_cluster
   Rule: a subscriber receives every event published while it listens
 
     Scenario: a listening agent receives 3 events in the order they were published
@@ -13,7 +13,7 @@ Feature: Agents tell each other what happened, at most once
       When another agent publishes "build 1 is green", "build 2 is red", "build 3 is green" on "builds"
       Then the listening agent receives "build 1 is green", "build 2 is red", "build 3 is green"
 
-  @backends:postgres,redis
+  @backends:postgres,redis,redis_cluster
   Rule: an event published while nobody listens is lost
 
     Scenario: an agent that starts listening late misses what came before

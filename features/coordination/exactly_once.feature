@@ -3,7 +3,8 @@ Feature: Every task is done exactly once
   Agents share work through a queue. Rules:
     - every task is done exactly once, however many workers drain the queue, in threads or processes;
     - a worker that dies mid-task loses its task to another once its lease lapses, and its late word is refused;
-    - when the server drops every connection mid-run, workers recover and still do every task once.
+    - when the server drops every connection mid-run, workers recover and still do every task once;
+    - a claim cancelled before it returns (asyncio only) loses no task: its lease lapses and another worker does it.
 
   Rule: every task is done exactly once, however many workers drain the queue
 
@@ -34,6 +35,15 @@ Feature: Every task is done exactly once
       And another worker takes the task over once the lease has lapsed
       Then the killed worker's late completion is refused, changing nothing
       And the other worker still completes the task
+
+  Rule: a claim cancelled before it returns loses no task (asyncio only: runs with --api=async)
+
+    @asyncio_only
+    Scenario: a task whose claim was cancelled half-way is taken over and done once
+      Given a work queue holding 10 tasks
+      When a worker's claim of a task for 1 second is cancelled before it returns, after the server handed it the task
+      And 2 workers in separate threads drain the queue
+      Then every one of the 10 tasks was done exactly once
 
   @backends:postgres
   Rule: workers recover when the server drops their connections

@@ -1,4 +1,4 @@
-@backends:postgres,redis
+@backends:postgres,redis,redis_cluster
 Feature: The memory carries on when the server drops its connections
   When the server ends every connection an agent's memory holds (a restart, a failover),
   the agent notices nothing: the next call succeeds on a fresh connection, no call fails

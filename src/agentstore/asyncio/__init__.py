@@ -10,14 +10,17 @@ are the sync package's own, imported, so the two cannot drift apart::
     async with open_memory(url, namespace="aqe") as mem:
         await mem.store("aqe/goal", "ship it", ttl=60)
 
-``open_leases`` awaits the sync leases' own statements and scripts on the same rows and keys,
-so sync and async holders of a name exclude each other.
+``open_queue`` and ``open_leases`` await the sync queue's and leases' own statements and
+scripts on the same rows and keys: a job the sync API enqueued is claimable here and back,
+and sync and async holders of a lease exclude each other. A ``redis+cluster://`` URL is
+served by ``redis.asyncio``'s cluster client, with the sync stores' hash-tag layout.
 
 A call cancelled half-way leaves no half-written entry (each write is one atomic statement or
-script, batches one transaction) and gives its connection back.
+script, batches one transaction) and gives its connection back; a claim cancelled before it
+returns loses no job: the job's lease lapses and another worker claims it.
 """
 
-from agentstore.asyncio.opening import open_leases, open_memory
+from agentstore.asyncio.opening import open_leases, open_memory, open_queue
 from agentstore.asyncio.protocol import AsyncMemoryStore
 
-__all__ = ["AsyncMemoryStore", "open_leases", "open_memory"]
+__all__ = ["AsyncMemoryStore", "open_leases", "open_memory", "open_queue"]

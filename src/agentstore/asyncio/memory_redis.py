@@ -9,7 +9,7 @@ drops the connection a cancelled reply was pending on and puts it back in the po
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import redis
 import redis.asyncio as aioredis
@@ -27,6 +27,7 @@ from agentstore.memory.redis_backend import (
     unreachable,
 )
 from agentstore.memory.redis_backend import unusable as unusable_url
+from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.memory.validation import (
     can_match,
     canonical,
@@ -40,12 +41,14 @@ from agentstore.memory.validation import (
     refused_increment,
     unique_keys,
 )
+from agentstore.urls import backend_of
 
 #: Connections one store shares among all its coroutines (more wait for one, up to the
 #: socket timeout): a thousand coroutines need no thousand connections.
 MAX_CONNECTIONS = 20
 
-_LOST = (redis.ConnectionError, redis.TimeoutError)
+#: What a server (or a cluster failing over) raises while it cannot answer.
+_LOST = UNAVAILABLE
 
 
 class _Pool(aioredis.BlockingConnectionPool):
@@ -61,7 +64,15 @@ class _Pool(aioredis.BlockingConnectionPool):
 
 
 async def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> aioredis.Redis:
-    """An async client for ``url`` that has answered PING; errors as the sync ``connect``."""
+    """An async client for ``url`` that has answered PING; errors as the sync ``connect``.
+    A ``redis+cluster://`` URL gives redis-py's async cluster client, which answers the same
+    commands (callers needing its own methods check ``isinstance(client, RedisCluster)``)."""
+    if backend_of(url) == "redis_cluster":
+        from agentstore.asyncio.redis_cluster import connect_cluster
+
+        return cast(
+            aioredis.Redis, await connect_cluster(url, timeout, socket_timeout, MAX_CONNECTIONS)
+        )
     options = client_options(timeout, socket_timeout)
     try:
         pool = _Pool.from_url(
@@ -79,7 +90,9 @@ async def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) 
 
 
 async def open_redis(url: str, namespace: str, prefix: str) -> RedisMemory:
-    """An async memory store on the Redis server at ``url``."""
+    """An async memory store on the Redis server (or Redis Cluster) at ``url``."""
+    if backend_of(url) == "redis_cluster":
+        redis_scripts.check_cluster_prefix(prefix)
     return RedisMemory(url, namespace, prefix, await connect(url))
 
 
@@ -90,6 +103,7 @@ class RedisMemory(AsyncStoreLifecycle):
         self.url = url
         self.namespace = namespace
         self.prefix = prefix
+        self._cluster = backend_of(url) == "redis_cluster"
         self._base, self._index = redis_scripts.layout(namespace, prefix)
         self._client = client
         register = client.register_script
@@ -130,16 +144,26 @@ class RedisMemory(AsyncStoreLifecycle):
         items = [(check_key(key, self.namespace), encode(value)) for key, value in mapping.items()]
         if not items:
             return
+        calls = [
+            (
+                [self._index, *(self._base + key for key, _ in chunk)],
+                [px, partition, *(part for pair in chunk for part in pair)],
+            )
+            for chunk in (items[i : i + _BATCH] for i in range(0, len(items), _BATCH))
+        ]
+        if self._cluster:  # the cluster pipeline refuses scripts: MULTI/EXEC on the master
+            from agentstore.asyncio.redis_cluster import run_batch
+
+            try:
+                await run_batch(cast(Any, self._client), self._store_many, calls)
+            except _LOST as exc:
+                raise stopped(self.url, exc) from exc
+            return
         try:
             # All or nothing (one MULTI/EXEC), cancelled half-way or not.
             async with self._client.pipeline(transaction=True) as pipe:
-                for start in range(0, len(items), _BATCH):
-                    chunk = items[start : start + _BATCH]
-                    await self._store_many(
-                        keys=[self._index, *(self._base + key for key, _ in chunk)],
-                        args=[px, partition, *(part for pair in chunk for part in pair)],
-                        client=pipe,
-                    )
+                for keys, args in calls:
+                    await self._store_many(keys=keys, args=args, client=pipe)
                 await pipe.execute()
         except _LOST as exc:
             raise stopped(self.url, exc) from exc

@@ -1,13 +1,15 @@
-"""``open_memory``: picks the async backend from the URL's scheme, like the sync one."""
+"""``open_memory``, ``open_queue``, ``open_leases``: the async backend from the URL's scheme,
+like the sync ones (a ``redis+cluster://`` URL included)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
-from agentstore.errors import InvalidURL
+from agentstore.coordination.opening import _backoff
+from agentstore.coordination.validation import check_name
 from agentstore.memory.validation import check_namespace, check_prefix
-from agentstore.urls import backend_of, redact
+from agentstore.urls import backend_of
 
 
 class Opening:
@@ -39,23 +41,13 @@ def open_memory(url: str, namespace: str = "aqe", prefix: str = "") -> Opening:
     backend = backend_of(url)
     check_namespace(namespace)
     check_prefix(prefix)
-    refuse_cluster(url)
-    if backend == "redis":
+    if backend in ("redis", "redis_cluster"):
         from agentstore.asyncio.memory_redis import open_redis
 
         return Opening(lambda: open_redis(url, namespace, prefix))
     from agentstore.asyncio.memory_sql import open_sql
 
     return Opening(lambda: open_sql(url, backend, namespace, prefix))
-
-
-def refuse_cluster(url: str) -> None:
-    """The async API does not reach a Redis Cluster yet: say so at once, in one line."""
-    if backend_of(url) == "redis_cluster":
-        raise InvalidURL(
-            f"the asyncio API does not reach a Redis Cluster yet; use agentstore.open_memory,"
-            f" open_queue or open_leases for {redact(url)}"
-        )
 
 
 def open_leases(url: str, *, prefix: str = "") -> Opening:
@@ -65,5 +57,29 @@ def open_leases(url: str, *, prefix: str = "") -> Opening:
 
     backend_of(url)  # an unknown scheme fails at once, as for the memory
     check_prefix(prefix)
-    refuse_cluster(url)
     return Opening(lambda: open_leases_now(url, prefix))
+
+
+def open_queue(
+    url: str,
+    name: str,
+    *,
+    prefix: str = "",
+    backoff: float = 1.0,
+    max_backoff: float = 300.0,
+) -> Opening:
+    """The work queue ``name`` at ``url``, for asyncio (``async with`` or ``await``): the sync
+    ``agentstore.open_queue``'s arguments, checks, errors and storage, so sync and async
+    workers share one queue. Bad arguments fail at once; an unreachable server or a database
+    never migrated fails on opening."""
+    backend = backend_of(url)
+    check_name(name)
+    check_prefix(prefix)
+    wait, longest = _backoff(backoff, "backoff"), _backoff(max_backoff, "max_backoff")
+    if backend in ("redis", "redis_cluster"):
+        from agentstore.asyncio.queue_redis import open_redis_queue
+
+        return Opening(lambda: open_redis_queue(url, name, prefix, wait, longest))
+    from agentstore.asyncio.queue_sql import open_sql_queue
+
+    return Opening(lambda: open_sql_queue(url, backend, name, prefix, wait, longest))

@@ -72,3 +72,16 @@ class AsyncStoreLifecycle:
         await self.close()
 
     __repr__ = StoreLifecycle.__repr__
+
+
+class AsyncClosing:
+    """``async with`` for the async coordination objects: closes them on the way out."""
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

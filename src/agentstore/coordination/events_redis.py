@@ -1,29 +1,36 @@
 """Events on Redis pub/sub: at-most-once, to whoever is subscribed at that moment.
 
-Channel ``c`` of a store with prefix ``P`` is ``P{ev:c}`` (one hash tag per channel, so a
-Redis Cluster can later use sharded pub/sub). A subscriber that is not connected when an
-event is published never sees it: durable hand-offs belong on the work queue.
+Channel ``c`` of a store with prefix ``P`` is ``P{ev:c}``: one hash tag per channel. On a
+Redis Cluster the events go by sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7): a channel
+lives on the master of its slot (and its replicas), so events spread over the masters as
+keys do, instead of every event being broadcast to every node. A subscriber that is not
+connected when an event is published never sees it: durable hand-offs belong on the work
+queue.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import redis
+from redis.cluster import RedisCluster
 
 from agentstore.coordination.protocol import Closing
 from agentstore.coordination.redis_calls import RedisScripts
 from agentstore.coordination.validation import check_event, check_name, decode
+from agentstore.memory.redis_cluster import UNAVAILABLE
+
+_CONFIRM_SECONDS = 5.0
+"""How long ``subscribe`` waits for the server to confirm the subscription."""
 
 
 class RedisSubscription:
     """Events of one channel, read one at a time."""
 
-    def __init__(self, pubsub: Any, events: RedisEvents) -> None:
-        self._pubsub = pubsub
+    def __init__(self, read: Callable[[float | None], Any], events: RedisEvents) -> None:
+        self._read = read
         self._events = events
 
     def next(self, timeout: float | None = None) -> Any | None:
@@ -32,22 +39,23 @@ class RedisSubscription:
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
-                message = self._pubsub.get_message(timeout=left)
-            except (redis.ConnectionError, redis.TimeoutError) as error:
+                message = self._read(left)
+            except UNAVAILABLE as error:
                 raise self._events.unavailable(error) from error
-            if message is not None and message["type"] == "message":
+            if message is not None and message["type"] in ("message", "smessage"):
                 return decode(message["data"].decode())
             if deadline is not None and time.monotonic() >= deadline:
                 return None
 
 
 class RedisEvents(Closing):
-    """``Events`` on Redis; every channel it uses starts with ``prefix``."""
+    """``Events`` on Redis or a Redis Cluster; every channel it uses starts with ``prefix``."""
 
     def __init__(self, url: str, *, prefix: str = "") -> None:
         self.url = url
         self.prefix = prefix
         self._redis = RedisScripts(url, {})
+        self._sharded = isinstance(self._redis.client, RedisCluster)
         self.unavailable = self._redis.unavailable
 
     def _channel(self, channel: str) -> str:
@@ -56,9 +64,13 @@ class RedisEvents(Closing):
     def publish(self, channel: str, payload: Any) -> None:
         """Send ``payload`` to every subscriber listening now (nobody keeps it for later)."""
         key, text = self._channel(channel), check_event(payload)
+        client = self._redis.client
         try:
-            self._redis.client.publish(key, text)
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+            if self._sharded:
+                client.spublish(key, text)
+            else:
+                client.publish(key, text)
+        except UNAVAILABLE as error:
             raise self.unavailable(error) from error
 
     @contextmanager
@@ -67,17 +79,27 @@ class RedisEvents(Closing):
         key = self._channel(channel)
         pubsub = self._redis.client.pubsub()  # type: ignore[no-untyped-call]
         try:
-            pubsub.subscribe(key)
+            if self._sharded:
+                pubsub.ssubscribe(key)
+                read = _reader(pubsub.get_sharded_message)
+            else:
+                pubsub.subscribe(key)
+                read = _reader(pubsub.get_message)
             # Wait for the server's confirmation: events published after subscribe()
             # returns are then certain to arrive.
-            while (reply := pubsub.get_message(timeout=5.0)) is not None:
-                if reply["type"] == "subscribe":
+            while (reply := read(_CONFIRM_SECONDS)) is not None:
+                if reply["type"] in ("subscribe", "ssubscribe"):
                     break
-            yield RedisSubscription(pubsub, self)
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+            yield RedisSubscription(read, self)
+        except UNAVAILABLE as error:
             raise self.unavailable(error) from error
         finally:
             pubsub.close()
 
     def close(self) -> None:
         self._redis.close()
+
+
+def _reader(get: Callable[..., Any]) -> Callable[[float | None], Any]:
+    """One message (or ``None``) within ``timeout`` seconds from ``get``."""
+    return lambda timeout: get(timeout=timeout)

@@ -3,6 +3,11 @@ that never expires, both under one hash tag (``P{lease:name}:holder`` / ``...:to
 
 Acquiring takes the name only when no holder key exists and raises the counter, so tokens
 grow with every holder and are never given twice, also after a release or an expiry.
+
+Replication is asynchronous: if a master dies before its replica has the latest raise of
+the counter, the replica that takes over gives that token again. With ``replicas=n`` every
+change waits until ``n`` replicas have it (or raises ``WriteNotReplicated``), so a token a
+replica confirmed is not given twice.
 """
 
 from __future__ import annotations
@@ -41,10 +46,12 @@ return redis.call('DEL', KEYS[1])
 class RedisLeases(Closing):
     """``Leases`` on Redis; every key it writes starts with ``prefix``."""
 
-    def __init__(self, url: str, *, prefix: str = "") -> None:
+    def __init__(
+        self, url: str, *, prefix: str = "", replicas: int = 0, replica_timeout: float = 1.0
+    ) -> None:
         self.url = url
         self.prefix = prefix
-        self._run = RedisScripts(url, _SCRIPTS)
+        self._run = RedisScripts(url, _SCRIPTS, replicas, replica_timeout)
 
     def _keys(self, name: str) -> list[str]:
         tag = f"{self.prefix}{{lease:{name}}}:"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from agentstore import errors
 from agentstore.coordination.protocol import Events, Leases, Queue
 from agentstore.coordination.validation import check_duration, check_name
+from agentstore.memory.opening import check_replicas
 from agentstore.memory.validation import check_prefix
 from agentstore.urls import backend_of
 
@@ -20,6 +21,8 @@ def open_queue(
     prefix: str = "",
     backoff: float = 1.0,
     max_backoff: float = 300.0,
+    replicas: int = 0,
+    replica_timeout: float = 1.0,
 ) -> Queue:
     """The work queue ``name`` at ``url`` (``postgresql+psycopg://``, ``sqlite://``, ``redis://``,
     ``redis+cluster://``).
@@ -27,15 +30,29 @@ def open_queue(
     A failed job is retried after ``backoff`` seconds, doubled on each further attempt up
     to ``max_backoff``. Raises ``InvalidURL``, ``InvalidName``, ``BackendUnavailable``, and
     ``SchemaNotMigrated`` for a SQL database never migrated.
+
+    Redis replicates asynchronously: a job enqueued just before its master dies can be lost
+    although the enqueue returned its id. ``replicas=n`` (Redis and Redis Cluster) makes
+    every change wait, up to ``replica_timeout`` seconds, until ``n`` replicas have it, and
+    raise ``WriteNotReplicated`` when fewer do; as for memory, it narrows the window.
     """
     backend = backend_of(url)
     check_name(name)
     check_prefix(prefix)
+    check_replicas(backend, replicas, replica_timeout)
     wait, longest = _backoff(backoff, "backoff"), _backoff(max_backoff, "max_backoff")
     if backend in ("redis", "redis_cluster"):
         from agentstore.coordination.queue_redis import RedisQueue
 
-        return RedisQueue(url, name, prefix=prefix, backoff=wait, max_backoff=longest)
+        return RedisQueue(
+            url,
+            name,
+            prefix=prefix,
+            backoff=wait,
+            max_backoff=longest,
+            replicas=replicas,
+            replica_timeout=replica_timeout,
+        )
     if backend == "postgres":
         from agentstore.coordination.queue_postgres import open_postgres_queue
 
@@ -50,28 +67,37 @@ def _backoff(seconds: float, what: str) -> float:
     return 0.0 if seconds == 0 and not isinstance(seconds, bool) else check_duration(seconds, what)
 
 
-def open_leases(url: str, *, prefix: str = "") -> Leases:
-    """Named leases with fencing tokens at ``url``."""
+def open_leases(
+    url: str, *, prefix: str = "", replicas: int = 0, replica_timeout: float = 1.0
+) -> Leases:
+    """Named leases with fencing tokens at ``url``.
+
+    On Redis a fencing token given just before its master dies can be given again by the
+    replica that takes over; ``replicas=n`` makes every change wait for ``n`` replicas (as
+    ``open_queue``'s), so a token a replica confirmed is never given twice.
+    """
     backend = backend_of(url)
     check_prefix(prefix)
+    check_replicas(backend, replicas, replica_timeout)
     if backend in ("redis", "redis_cluster"):
         from agentstore.coordination.leases_redis import RedisLeases
 
-        return RedisLeases(url, prefix=prefix)
+        return RedisLeases(url, prefix=prefix, replicas=replicas, replica_timeout=replica_timeout)
     from agentstore.coordination.leases_sql import SqlLeases
 
     return SqlLeases(url, prefix=prefix)
 
 
 def open_events(url: str, *, prefix: str = "") -> Events:
-    """Publish/subscribe at ``url``: Redis pub/sub or PostgreSQL LISTEN/NOTIFY.
+    """Publish/subscribe at ``url``: Redis pub/sub (sharded on a Redis Cluster) or PostgreSQL
+    LISTEN/NOTIFY.
 
     Events are at-most-once: a subscriber that is not listening misses them. SQLite offers
     no events (``Unsupported``): the Personal Edition hands work over through the queue.
     """
     backend = backend_of(url)
     check_prefix(prefix)
-    if backend == "redis":
+    if backend in ("redis", "redis_cluster"):
         from agentstore.coordination.events_redis import RedisEvents
 
         return RedisEvents(url, prefix=prefix)
@@ -79,10 +105,6 @@ def open_events(url: str, *, prefix: str = "") -> Events:
         from agentstore.coordination.events_postgres import PostgresEvents
 
         return PostgresEvents(url, prefix=prefix)
-    if backend == "redis_cluster":
-        raise errors.Unsupported(
-            "events on a Redis Cluster are not offered yet: hand work over through a queue"
-        )
     raise errors.Unsupported(
         "SQLite offers no events (no server to push them): hand work over through a queue"
     )

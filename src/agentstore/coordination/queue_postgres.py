@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from agentstore.coordination.queue_sql import SqlQueue
 
+#: What a claim's inner SELECT adds (shared with ``agentstore.asyncio``'s queue).
+CLAIM_LOCK = " FOR UPDATE SKIP LOCKED"
+
 
 def open_postgres_queue(
     url: str, name: str, *, prefix: str, backoff: float, max_backoff: float
@@ -13,7 +16,7 @@ def open_postgres_queue(
     return SqlQueue(
         url,
         name,
-        lock=" FOR UPDATE SKIP LOCKED",
+        lock=CLAIM_LOCK,
         prefix=prefix,
         backoff=backoff,
         max_backoff=max_backoff,

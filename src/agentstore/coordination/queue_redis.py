@@ -14,6 +14,11 @@ script touches is passed in KEYS:
 
 A worker that dies mid-job leaves its id in ``running``; the first claim after the lease
 ends takes it over with a new token. Times are the Redis server's (TIME), in milliseconds.
+
+Replication is asynchronous: a job whose enqueue the master acknowledged can vanish if the
+master dies before a replica has it (and a completed job can come back, to be done twice).
+With ``replicas=n`` every call waits until ``n`` replicas have its change, or raises
+``WriteNotReplicated`` (the change is on the master, and may or may not survive).
 """
 
 from __future__ import annotations
@@ -220,6 +225,8 @@ class RedisQueue(Closing):
         prefix: str = "",
         backoff: float = 1.0,
         max_backoff: float = 300.0,
+        replicas: int = 0,
+        replica_timeout: float = 1.0,
     ) -> None:
         self.url = url
         self.name = check_name(name)
@@ -227,7 +234,7 @@ class RedisQueue(Closing):
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._keys = queue_keys(prefix, name)
-        self._run = RedisScripts(url, _SCRIPTS)
+        self._run = RedisScripts(url, _SCRIPTS, replicas, replica_timeout)
 
     def __repr__(self) -> str:
         return f"<RedisQueue {self.name!r}>"

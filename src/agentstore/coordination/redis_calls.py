@@ -1,4 +1,9 @@
-"""Running the coordination Lua scripts on Redis: EVALSHA first, failures in one line."""
+"""Running the coordination Lua scripts on Redis: EVALSHA first, failures in one line.
+
+With ``replicas`` each script is followed by WAIT on the same connection (see
+:mod:`agentstore.memory.redis_replication`): the call returns once that many replicas have
+its writes, or raises ``WriteNotReplicated``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from agentstore import errors
 from agentstore.db.failures import one_line
 from agentstore.memory.redis_backend import connect
 from agentstore.memory.redis_cluster import UNAVAILABLE
+from agentstore.memory.redis_replication import run_confirmed
 from agentstore.urls import redact
 
 __all__ = ["RedisScripts", "connect"]
@@ -19,8 +25,16 @@ __all__ = ["RedisScripts", "connect"]
 class RedisScripts:
     """A client and the scripts registered on it; every key a script touches is in KEYS."""
 
-    def __init__(self, url: str, sources: dict[str, str]) -> None:
+    def __init__(
+        self,
+        url: str,
+        sources: dict[str, str],
+        replicas: int = 0,
+        replica_timeout: float = 1.0,
+    ) -> None:
         self.url = url
+        self.replicas = replicas
+        self.replica_timeout = replica_timeout
         self.client = connect(url)
         self.scripts: dict[str, Script] = {
             name: self.client.register_script(source) for name, source in sources.items()
@@ -30,6 +44,11 @@ class RedisScripts:
         """Run script ``name``; it is loaded only when the server does not know it yet."""
         script = self.scripts[name]
         try:
+            if self.replicas:
+                where = f"Redis at {redact(self.url)}"
+                return run_confirmed(
+                    self.client, script, keys, args, self.replicas, self.replica_timeout, where
+                )
             try:
                 return self.client.evalsha(script.sha, len(keys), *keys, *args)
             except redis.exceptions.NoScriptError:

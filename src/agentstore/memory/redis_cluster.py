@@ -10,6 +10,7 @@ same client, without reopening anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 from redis.backoff import ExponentialBackoff
@@ -38,23 +39,41 @@ def connect_cluster(url: str, timeout: float = 3.0, socket_timeout: float = 30.0
     Raises ``InvalidURL`` for a URL that names no usable node and ``BackendUnavailable`` (one
     line, password hidden) when no node answers or the cluster does not cover every slot.
     """
-    address = cluster_address(url)
+    options = cluster_options(url, timeout, socket_timeout)
     try:
         return RedisCluster(
-            startup_nodes=[ClusterNode(host, port) for host, port in address.nodes],
-            username=address.username,
-            password=address.password,
-            ssl=address.ssl,
-            socket_connect_timeout=timeout,
-            socket_timeout=socket_timeout,
-            health_check_interval=0,
-            # a few quick retries ride out a MOVED storm; a failover is reported, not waited on
-            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+            startup_nodes=[ClusterNode(host, port) for host, port in options.pop("nodes")],
+            retry=Retry(*RETRY),
+            **options,
         )
     except (RedisClusterException, redis.RedisError) as exc:
-        raise errors.BackendUnavailable(
-            f"Redis Cluster at {redact(url)} is unreachable: {one_line(exc)}"
-        ) from None
+        raise cluster_unreachable(url, exc) from None
+
+
+#: A few quick retries ride out a MOVED storm; a failover is reported, not waited on.
+RETRY = (ExponentialBackoff(cap=0.5, base=0.05), 3)
+
+
+def cluster_options(url: str, timeout: float, socket_timeout: float) -> dict[str, Any]:
+    """How every cluster client connects, sync or async (``agentstore.asyncio``): the nodes
+    as (host, port) pairs under ``nodes``, then the client's keyword arguments."""
+    address = cluster_address(url)
+    return {
+        "nodes": address.nodes,
+        "username": address.username,
+        "password": address.password,
+        "ssl": address.ssl,
+        "socket_connect_timeout": timeout,
+        "socket_timeout": socket_timeout,
+        "health_check_interval": 0,
+    }
+
+
+def cluster_unreachable(url: str, exc: Exception) -> errors.BackendUnavailable:
+    """No node answered, or the cluster does not cover every slot: one line, password hidden."""
+    return errors.BackendUnavailable(
+        f"Redis Cluster at {redact(url)} is unreachable: {one_line(exc)}"
+    )
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,13 @@ own caveat: WAIT does not make Redis strongly consistent).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import redis
 from redis.cluster import RedisCluster
 from redis.commands.core import Script
+from redis.exceptions import RedisClusterException
 
 from agentstore import errors
 
@@ -44,6 +46,9 @@ def run_confirmed(
         pipe.execute_command(*wait)
         try:
             result, confirmed = pipe.execute()
+        except (redis.ConnectionError, redis.TimeoutError):
+            _forget_map(client)
+            raise
         except redis.exceptions.NoScriptError:
             node.script_load(script.script)
             continue
@@ -89,6 +94,9 @@ def run_batch(
             pipe.execute_command("WAIT", replicas, max(1, round(timeout * 1000)))
         try:
             replies = pipe.execute()
+        except (redis.ConnectionError, redis.TimeoutError):
+            _forget_map(client)
+            raise
         except redis.exceptions.MovedError:
             if attempt:
                 raise
@@ -111,3 +119,12 @@ def _slot_client(client: redis.Redis | RedisCluster, key: str) -> redis.Redis:
     if isinstance(client, RedisCluster):
         return client.get_node_from_key(key).redis_connection
     return client
+
+
+def _forget_map(client: redis.Redis | RedisCluster) -> None:
+    """After a node stopped answering: read the slot map again (best effort), so the next
+    call goes to whichever node serves the slot once a replica has taken over."""
+    if isinstance(client, RedisCluster):
+        # the cluster may still be failing over: the next call tries again
+        with contextlib.suppress(redis.RedisError, RedisClusterException):
+            client.nodes_manager.initialize()
