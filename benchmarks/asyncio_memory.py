@@ -1,29 +1,23 @@
 """agentstore.asyncio's memory speed next to the raw async clients and next to the sync API.
 
-    python -m benchmarks.asyncio_memory [--postgres URL] [--redis URL] [--cluster URL]
-        [--ops N] [--rounds N] [--only postgres|sqlite|redis|redis_cluster]
-
 For each backend, store and retrieve with 1 and with 100 concurrent callers: agentstore's
 async memory; the raw async client doing the same job (psycopg's ``AsyncConnection`` and
 aiosqlite writing the very rows the memory writes, ``redis.asyncio`` SET/GET of the same
-JSON, on a cluster with the keys in one hash slot as the memory keeps one store's), with as
-many connections as the memory keeps; and agentstore's sync memory, called from 1 thread or
-from 100 threads. Target: async memory >= 85 % of the raw async client.
-Everything runs in a database / key prefix of its own (``benchmarks.memory``'s places). The
-cluster is ``--cluster``, else AGENTSTORE_TEST_REDIS_CLUSTER_URL, else a throwaway one the
-harness starts and stops.
+JSON), with as many connections as the memory keeps; and agentstore's sync memory, called
+from 1 thread or from 100 threads; on a Redis Cluster the raw client keeps the keys in one
+hash slot as the memory keeps one store's (full runs only: the cluster is
+AGENTSTORE_TEST_REDIS_CLUSTER_URL, else a throwaway one the harness starts and stops).
+Target: async memory >= 85 % of the raw async client. ``size`` is the number of ops a round
+(a twentieth of the run's sizes). Everything runs in a place of its own.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 import aiosqlite
@@ -37,21 +31,21 @@ from agentstore.asyncio.memory_redis import MAX_CONNECTIONS as REDIS_CONNECTIONS
 from agentstore.memory.sql_postgres import DEFAULT_POOL as MEMORY_POOL
 from agentstore.memory.sql_sqlite import SQLITE_CONNECTIONS
 from agentstore.urls import cluster_address, libpq_url
-from benchmarks.memory import (
-    VALUE,
-    RawSql,
+from benchmarks.cluster import cluster_place
+from benchmarks.common import (
+    MEMORY_SINGLE,
+    Row,
+    Settings,
     keys,
-    postgres_connect,
-    postgres_place,
+    postgres_database,
     redis_prefix,
-    sqlite_connect,
-    sqlite_place,
+    row,
+    sqlite_database,
+    sqlite_path,
 )
-from harness.isolation.redis_cluster_keys import delete_prefixed_cluster
-from harness.servers.ladder import Provisioner
-from harness.servers.redis_cluster import ENV_VAR, cluster_binaries, spawn_cluster
+from benchmarks.memory import VALUE, RawSql, postgres_connect, sqlite_connect
+from harness.servers.redis_cluster import cluster_binaries
 
-TARGET = 0.85
 CONCURRENCY = (1, 100)
 
 
@@ -114,22 +108,6 @@ class RawAsyncCluster(RawAsyncRedis):
         self.prefix = "{" + prefix + "raw}:"
 
 
-@contextmanager
-def cluster_place(given: str | None) -> Iterator[tuple[str, str]]:
-    """A cluster URL (given, or a throwaway cluster) and a key prefix, cleaned up after."""
-    provisioner = None
-    if not given:
-        provisioner = Provisioner()
-        given = spawn_cluster(provisioner, cluster_binaries()[0]).url
-    prefix = f"agentstore_bench:{os.urandom(4).hex()}:"
-    try:
-        yield given, prefix
-    finally:
-        delete_prefixed_cluster(given, prefix)
-        if provisioner is not None:
-            provisioner.stop_all()
-
-
 async def async_rate(
     op: Callable[[int, str], Awaitable[object]], names: list[str], c: int
 ) -> float:
@@ -160,8 +138,8 @@ def sync_rate(op: Callable[[str], object], names: list[str], c: int) -> float:
     return len(names) / (time.perf_counter() - start)
 
 
-async def measure(label: str, url: str, prefix: str, raw: Any, args: argparse.Namespace) -> None:
-    names = keys(args.ops, "async")
+async def measure(backend: str, url: str, prefix: str, raw: Any, settings: Settings) -> list[Row]:
+    rows = []
     sync = open_memory(url, prefix=prefix + "sync:")
     try:
         async with open_async_memory(url, prefix=prefix + "async:") as memory:
@@ -171,80 +149,85 @@ async def measure(label: str, url: str, prefix: str, raw: Any, args: argparse.Na
             }
             theirs = {"store": lambda i, k: raw.store(i, k, VALUE), "retrieve": raw.retrieve}
             sync_ops = {"store": lambda k: sync.store(k, VALUE), "retrieve": sync.retrieve}
-            print(f"\n{label}  ({args.ops} ops a round, best of {args.rounds} interleaved rounds)")
-            print(
-                f"  {'operation':<10}{'callers':>8}{'async ops/s':>13}{'raw async ops/s':>17}"
-                f"{'ratio':>7}{'sync ops/s':>12}{'async/sync':>11}  target"
-            )
-            for op in ("store", "retrieve"):
-                for c in CONCURRENCY:
-                    best = {"mine": 0.0, "raw": 0.0, "sync": 0.0}
-                    for _ in range(args.rounds):  # interleaved: noise hits everyone alike
-                        best["raw"] = max(best["raw"], await async_rate(theirs[op], names, c))
-                        best["mine"] = max(best["mine"], await async_rate(mine[op], names, c))
-                        best["sync"] = max(best["sync"], sync_rate(sync_ops[op], names, c))
-                    ratio = best["mine"] / best["raw"]
-                    print(
-                        f"  {op:<10}{c:>8}{best['mine']:>13,.0f}{best['raw']:>17,.0f}"
-                        f"{ratio:>7.0%}{best['sync']:>12,.0f}{best['mine'] / best['sync']:>11.2f}x"
-                        f"  >={TARGET:.0%} " + ("ok" if ratio >= TARGET else "BELOW")
-                    )
-            assert await memory.retrieve(names[0]) == VALUE
-            assert await raw.retrieve(0, names[0]) == VALUE
+            for size in settings.scaled(20):
+                names = keys(size, f"async{size}")
+                for op in ("store", "retrieve"):
+                    for c in CONCURRENCY:
+                        best = {"mine": 0.0, "raw": 0.0, "sync": 0.0}
+                        for _ in range(
+                            settings.rounds_for(size)
+                        ):  # interleaved: noise hits all alike
+                            best["raw"] = max(best["raw"], await async_rate(theirs[op], names, c))
+                            best["mine"] = max(best["mine"], await async_rate(mine[op], names, c))
+                            best["sync"] = max(best["sync"], sync_rate(sync_ops[op], names, c))
+                        case = f"{op}, {c} caller" + ("s" if c > 1 else "")
+                        rows.append(
+                            row(
+                                "async",
+                                case,
+                                backend,
+                                size,
+                                best["mine"],
+                                "ops/s",
+                                best["raw"],
+                                "raw async client",
+                                MEMORY_SINGLE,
+                            )
+                        )
+                        rows.append(
+                            row(
+                                "async",
+                                f"{case} (vs sync API)",
+                                backend,
+                                size,
+                                best["mine"],
+                                "ops/s",
+                                best["sync"],
+                                "sync memory",
+                            )
+                        )
+                assert await memory.retrieve(names[0]) == VALUE
+                assert await raw.retrieve(0, names[0]) == VALUE
     finally:
         sync.close()
         await raw.close()
+    return rows
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "AGENTSTORE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument(
-        "--redis", default=os.environ.get("AGENTSTORE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
-    parser.add_argument("--cluster", default=os.environ.get(ENV_VAR))
-    parser.add_argument("--ops", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; best counts")
-    backends = ["postgres", "sqlite", "redis", "redis_cluster"]
-    parser.add_argument("--only", choices=backends, action="append")
-    args = parser.parse_args()
-    only = set(args.only or backends)
-
-    if "postgres" in only:
-        with postgres_place(args.postgres) as url:
-            statements = RawSql("postgres", postgres_connect(url), same_rows=True)
-            statements.close()
-            connections = [
-                await psycopg.AsyncConnection.connect(libpq_url(url), autocommit=True)
-                for _ in range(MEMORY_POOL.pool_size + MEMORY_POOL.max_overflow)
-            ]
-            raw = RawAsyncSql("postgres", connections, statements)
-            await measure("PostgreSQL", url, "bench:", raw, args)
-    if "sqlite" in only:
-        with sqlite_place() as path:
-            statements = RawSql("sqlite", sqlite_connect(path), same_rows=True)
-            statements.close()
-            connections = []
-            for _ in range(SQLITE_CONNECTIONS):
-                conn = await aiosqlite.connect(path, isolation_level=None)
-                for pragma in ("journal_mode = wal", "synchronous = NORMAL", "busy_timeout = 5000"):
-                    await conn.execute(f"PRAGMA {pragma}")
-                connections.append(conn)
-            raw = RawAsyncSql("sqlite", connections, statements)
-            await measure("SQLite", f"sqlite:///{path}", "bench:", raw, args)
-    if "redis" in only:
-        with redis_prefix(args.redis) as prefix:
-            await measure("Redis", args.redis, prefix, RawAsyncRedis(args.redis, prefix), args)
-    if "redis_cluster" in only:
-        with cluster_place(args.cluster) as (url, prefix):
-            raw_cluster = RawAsyncCluster(url, prefix)
-            await measure("Redis Cluster", url, prefix, raw_cluster, args)
+async def measure_all(settings: Settings) -> list[Row]:
+    rows = []
+    with postgres_database(settings.postgres) as url:
+        statements = RawSql("postgres", postgres_connect(url), same_rows=True)
+        statements.close()
+        connections = [
+            await psycopg.AsyncConnection.connect(libpq_url(url), autocommit=True)
+            for _ in range(MEMORY_POOL.pool_size + MEMORY_POOL.max_overflow)
+        ]
+        raw = RawAsyncSql("postgres", connections, statements)
+        rows += await measure("postgres", url, "bench:", raw, settings)
+    with sqlite_database() as url:
+        path = sqlite_path(url)
+        statements = RawSql("sqlite", sqlite_connect(path), same_rows=True)
+        statements.close()
+        connections = []
+        for _ in range(SQLITE_CONNECTIONS):
+            conn = await aiosqlite.connect(path, isolation_level=None)
+            for pragma in ("journal_mode = wal", "synchronous = NORMAL", "busy_timeout = 5000"):
+                await conn.execute(f"PRAGMA {pragma}")
+            connections.append(conn)
+        raw = RawAsyncSql("sqlite", connections, statements)
+        rows += await measure("sqlite", url, "bench:", raw, settings)
+    with redis_prefix(settings.redis) as prefix:
+        raw = RawAsyncRedis(settings.redis, prefix)
+        rows += await measure("redis", settings.redis, prefix, raw, settings)
+    if settings.quick:
+        return rows
+    if not settings.cluster and not cluster_binaries():
+        return rows + settings.skip("async on redis_cluster", "no cluster URL and no redis-server")
+    with cluster_place(settings.cluster) as (url, prefix):
+        rows += await measure("redis_cluster", url, prefix, RawAsyncCluster(url, prefix), settings)
+    return rows
 
 
-if __name__ == "__main__":
-    asyncio.run(main())
+def run(settings: Settings) -> list[Row]:
+    return asyncio.run(measure_all(settings))

@@ -1,57 +1,44 @@
 """Memory speed next to the raw client on the same server, in the same run.
 
-    python benchmarks/memory.py [--postgres URL] [--redis URL] [--ops N] [--batch N]
-
 For each backend it measures single store/retrieve and batched store/retrieve, with
 agentstore's memory and with the raw driver doing the same job (the same JSON text under
-the same keys), and prints ops/s and the ratio. Targets: single >= 85 % of raw, batches
->= 50 %. On SQL the raw driver runs twice: writing the very rows the memory writes (the
-target's reference: what the library layer costs) and into a bare key/value table (what
-the memory's schema - prefix, partition, size, expiry and their indexes - costs on top).
-Everything runs in a database / key prefix of its own, removed at the end.
+the same keys): ratio = memory / raw. Targets: single >= 0.85 of raw, batches >= 0.5. On SQL
+the raw driver runs twice: writing the very rows the memory writes (the target's reference:
+what the library layer costs) and into a bare key/value table (what the memory's schema -
+prefix, partition, size, expiry and their indexes - costs on top). ``size`` is the number of
+single ops (a tenth of the run's sizes, a twentieth with --quick: each is a round trip);
+batches move five times as many items, ``BATCH`` at a time.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sqlite3
-import tempfile
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import psycopg
 import redis
-from psycopg import sql
 
-from agentstore import Database, open_memory
+from agentstore import open_memory
 from agentstore.urls import libpq_url
+from benchmarks.common import (
+    MEMORY_BATCH,
+    MEMORY_SINGLE,
+    Row,
+    Settings,
+    best_rates,
+    chunks,
+    keys,
+    postgres_database,
+    redis_prefix,
+    row,
+    sqlite_database,
+    sqlite_path,
+)
 
 VALUE = {"state": "idle", "action": "explore", "q": 0.25, "visits": 17}
-TARGETS = {"single": 0.85, "batch": 0.50}
-
-
-def best_rate(run: Callable[[], int], repeat: int = 3) -> float:
-    """Operations per second of the best of ``repeat`` runs (``run`` returns its op count)."""
-    best = 0.0
-    for _ in range(repeat):
-        start = time.perf_counter()
-        ops = run()
-        best = max(best, ops / (time.perf_counter() - start))
-    return best
-
-
-def keys(n: int, tag: str) -> list[str]:
-    return [f"aqe/bench/{tag}/{i}" for i in range(n)]
-
-
-def chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+BATCH = 500
 
 
 # -- the raw clients, doing what the memory does ----------------------------------------------
@@ -138,7 +125,7 @@ def postgres_connect(url: str) -> Callable[[], object]:
     return lambda: psycopg.connect(libpq_url(url), autocommit=True)
 
 
-def sqlite_connect(path: Path) -> Callable[[], object]:
+def sqlite_connect(path: str) -> Callable[[], object]:
     def connect() -> sqlite3.Connection:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         # The same pragmas the memory's connections use.
@@ -178,155 +165,98 @@ class RawRedis:
         self.client.close()
 
 
-# -- places of the benchmark's own ------------------------------------------------------------
-
-
-@contextmanager
-def postgres_place(server: str) -> Iterator[str]:
-    name = f"agentstore_bench_{uuid.uuid4().hex[:8]}"
-    admin = psycopg.connect(libpq_url(server), autocommit=True, connect_timeout=5)
-    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = server.rsplit("/", 1)[0] + "/" + name
-    try:
-        with Database(url) as database:
-            database.upgrade("head")
-        yield url
-    finally:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.close()
-
-
-@contextmanager
-def sqlite_place() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="agentstore-bench-") as folder:
-        path = Path(folder) / "bench.db"
-        with Database(f"sqlite:///{path}") as database:
-            database.upgrade("head")
-        yield path
-
-
-@contextmanager
-def redis_prefix(url: str) -> Iterator[str]:
-    prefix = f"agentstore_bench:{uuid.uuid4().hex[:8]}:"
-    try:
-        yield prefix
-    finally:
-        client = redis.Redis.from_url(url)
-        doomed = list(client.scan_iter(match=prefix + "*", count=1000))
-        for batch in chunks(doomed, 500):
-            client.unlink(*batch)
-        client.close()
-
-
 # -- measuring --------------------------------------------------------------------------------
 
 
-def measure(label: str, memory, raws: dict[str, object], ops: int, batch: int, rounds: int) -> None:
-    single_keys, batch_keys = keys(ops, "single"), keys(ops * 5, "batch")
-    mapping = {k: VALUE for k in batch_keys}
+def jobs(client: Any, single: list[str], batched: list[str]) -> dict[str, Callable[[], int]]:
+    """The four operations on ``client``, each a run returning how many items it did."""
 
-    def loop(fn: Callable[[str], object]) -> Callable[[], int]:
+    def each(fn: Callable[[str], object]) -> Callable[[], int]:
         def run() -> int:
-            for key in single_keys:
+            for key in single:
                 fn(key)
-            return len(single_keys)
+            return len(single)
 
         return run
 
-    def batched(fn: Callable[[list[str]], object], as_mapping: bool) -> Callable[[], int]:
+    def many(fn: Callable[[Any], object], as_mapping: bool) -> Callable[[], int]:
         def run() -> int:
-            for part in chunks(batch_keys, batch):
-                fn({k: mapping[k] for k in part} if as_mapping else part)
-            return len(batch_keys)
+            for part in chunks(batched, BATCH):
+                fn(dict.fromkeys(part, VALUE) if as_mapping else part)
+            return len(batched)
 
         return run
 
-    def jobs(client) -> dict[str, Callable[[], int]]:
-        return {
-            "store": loop(lambda k: client.store(k, VALUE)),
-            "retrieve": loop(client.retrieve),
-            "store_many": batched(client.store_many, True),
-            "retrieve_many": batched(client.retrieve_many, False),
-        }
-
-    mine_jobs = jobs(memory)
-    raw_jobs = {name: jobs(raw) for name, raw in raws.items()}
-    rates: dict[str, dict[str, float]] = {}
-    for op in mine_jobs:
-        # Interleaved rounds, best of each: the machine's noise hits everyone alike.
-        best = {"memory": 0.0, **dict.fromkeys(raws, 0.0)}
-        for _ in range(rounds):
-            for name in raws:
-                best[name] = max(best[name], best_rate(raw_jobs[name][op], 1))
-            best["memory"] = max(best["memory"], best_rate(mine_jobs[op], 1))
-        rates[op] = best
-    assert memory.retrieve(single_keys[0]) == VALUE
-    for raw in raws.values():
-        assert raw.retrieve(single_keys[0]) == VALUE
-    print(f"\n{label}  ({ops} single ops, {len(batch_keys)} items in batches of {batch})")
-    head = f"  {'operation':<14}{'memory ops/s':>13}"
-    for name in raws:
-        head += f"{name + ' ops/s':>27}{'ratio':>7}"
-    print(head + "  target")
-    for op, best in rates.items():
-        target = TARGETS["batch" if op.endswith("many") else "single"]
-        line = f"  {op:<14}{best['memory']:>13,.0f}"
-        for name in raws:
-            line += f"{best[name]:>27,.0f}{best['memory'] / best[name]:>7.0%}"
-        first = best["memory"] / best[next(iter(raws))]
-        print(line + f"  >={target:.0%} " + ("ok" if first >= target else "BELOW"))
+    return {
+        "store": each(lambda k: client.store(k, VALUE)),
+        "retrieve": each(client.retrieve),
+        "store_many": many(client.store_many, True),
+        "retrieve_many": many(client.retrieve_many, False),
+    }
 
 
-def measure_sql(label: str, backend: str, url: str, connect, args: argparse.Namespace) -> None:
+def measure(backend: str, memory: Any, raws: dict[str, Any], settings: Settings) -> list[Row]:
+    """Rows for each op and size: the memory against each raw client (the first one carries
+    the target)."""
+    rows = []
+    for size in settings.scaled(20 if settings.quick else 10):
+        single, batched = keys(size, f"single{size}"), keys(size * 5, f"batch{size}")
+        work = {"memory": jobs(memory, single, batched)}
+        work |= {name: jobs(raw, single, batched) for name, raw in raws.items()}
+        for op in work["memory"]:
+            best = best_rates(
+                {name: ops[op] for name, ops in work.items()}, settings.rounds_for(size)
+            )
+            target = MEMORY_BATCH if op.endswith("many") else MEMORY_SINGLE
+            for n, name in enumerate(raws):
+                case = op if n == 0 else f"{op} (vs {name})"
+                rows.append(
+                    row(
+                        "memory",
+                        case,
+                        backend,
+                        size,
+                        best["memory"],
+                        "ops/s",
+                        best[name],
+                        name,
+                        target if n == 0 else None,
+                    )
+                )
+        assert memory.retrieve(single[0]) == VALUE
+        for raw in raws.values():
+            assert raw.retrieve(single[0]) == VALUE
+    return rows
+
+
+def measure_sql(
+    backend: str, url: str, connect: Callable[[], object], settings: Settings
+) -> list[Row]:
     """Memory on ``url`` against raw SQL writing the same rows and a bare key/value table."""
     memory = open_memory(url, prefix="bench:")
     raws = {
-        "raw same rows": RawSql(backend, connect(), same_rows=True),
-        "raw bare key-value": RawSql(backend, connect(), same_rows=False),
+        "raw same rows": RawSql(backend, connect, same_rows=True),
+        "raw bare key-value": RawSql(backend, connect, same_rows=False),
     }
     try:
-        measure(label, memory, raws, args.ops, args.batch, args.rounds)
+        return measure(backend, memory, raws, settings)
     finally:
         memory.close()
         for raw in raws.values():
             raw.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "AGENTSTORE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument(
-        "--redis", default=os.environ.get("AGENTSTORE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
-    parser.add_argument("--ops", type=int, default=1000)
-    parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds; best counts")
-    parser.add_argument("--only", choices=["postgres", "sqlite", "redis"], action="append")
-    args = parser.parse_args()
-    only = set(args.only or ["postgres", "sqlite", "redis"])
-
-    if "postgres" in only:
-        with postgres_place(args.postgres) as url:
-            measure_sql("PostgreSQL", "postgres", url, lambda: postgres_connect(url), args)
-    if "sqlite" in only:
-        with sqlite_place() as path:
-            measure_sql("SQLite", "sqlite", f"sqlite:///{path}", lambda: sqlite_connect(path), args)
-    if "redis" in only:
-        with redis_prefix(args.redis) as prefix:
-            memory, raw = open_memory(args.redis, prefix=prefix), RawRedis(args.redis, prefix)
-            try:
-                measure("Redis", memory, {"raw SET/GET": raw}, args.ops, args.batch, args.rounds)
-            finally:
-                memory.close()
-                raw.close()
-
-
-if __name__ == "__main__":
-    main()
+def run(settings: Settings) -> list[Row]:
+    rows = []
+    with postgres_database(settings.postgres) as url:
+        rows += measure_sql("postgres", url, postgres_connect(url), settings)
+    with sqlite_database() as url:
+        rows += measure_sql("sqlite", url, sqlite_connect(sqlite_path(url)), settings)
+    with redis_prefix(settings.redis) as prefix:
+        memory, raw = open_memory(settings.redis, prefix=prefix), RawRedis(settings.redis, prefix)
+        try:
+            rows += measure("redis", memory, {"raw SET/GET": raw}, settings)
+        finally:
+            memory.close()
+            raw.close()
+    return rows

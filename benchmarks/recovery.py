@@ -1,28 +1,23 @@
 """Recovery time: from a restarted server answering again to an agent's first successful call.
 
-    python benchmarks/recovery.py [--runs N]
-
 For PostgreSQL and Redis (throwaway servers of the faults harness, never the shared ones),
 each run stops the server hard, starts it again on the same port and data, and, from the
 moment it answers an administrator's connection, has the same open memory call until a call
 succeeds. Two kinds of agent: one that was idle during the outage (its pooled connections are
-stale), and one whose call failed during the outage. Prints the median milliseconds and the
-median number of calls refused before the first success (0: the very first call succeeded).
+stale), and one whose call failed during the outage. Rows: the median milliseconds, and
+the median number of calls refused before the first success (0: the first call succeeded).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import statistics
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from typing import Any
 
 from agentstore import MemoryStore, open_memory
 from agentstore.errors import AgentstoreError
+from benchmarks.common import Row, Settings, row
 from harness.servers.faults import FaultServers
 from support.schema import pytest_agentstore_prepare_template as migrate
 
@@ -43,7 +38,9 @@ def first_success(memory: MemoryStore) -> tuple[float, int]:
         return (time.monotonic() - started) * 1000, refused
 
 
-def measure(memory: MemoryStore, server, runs: int, call_during_outage: bool):
+def measure(
+    memory: MemoryStore, server: Any, runs: int, call_during_outage: bool
+) -> tuple[float, float]:
     """Median ms and median refusals over ``runs`` restarts."""
     times, refusals = [], []
     for _ in range(runs):
@@ -59,10 +56,9 @@ def measure(memory: MemoryStore, server, runs: int, call_during_outage: bool):
     return statistics.median(times), statistics.median(refusals)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=9)
-    runs = parser.parse_args().runs
+def run(settings: Settings) -> list[Row]:
+    runs = 3 if settings.quick else 9
+    rows = []
     servers = FaultServers()
     try:
         pg = servers.postgres()
@@ -70,23 +66,28 @@ def main() -> None:
         migrate(pg_url)
         redis_server = servers.redis()
         redis_server.keep("aof")
-        for name, url, server in (
+        for backend, url, server in (
             ("postgres", pg_url, pg),
-            ("redis (append-only file)", redis_server.url, redis_server),
+            ("redis", redis_server.url, redis_server),
         ):
             memory = open_memory(url, prefix="bench:")
             try:
                 for during, label in ((False, "idle during the outage"), (True, "met it")):
                     ms, refused = measure(memory, server, runs, during)
-                    print(
-                        f"{name:<26} agent {label:<23} median {ms:8.1f} ms to the first "
-                        f"successful call, {refused:g} refused before it ({runs} restarts)"
+                    case = f"first call after a restart, agent {label}"
+                    rows.append(row("recovery", case, backend, runs, ms, "ms"))
+                    rows.append(
+                        row(
+                            "recovery",
+                            f"calls refused, agent {label}",
+                            backend,
+                            runs,
+                            refused,
+                            "calls",
+                        )
                     )
             finally:
                 memory.close()
     finally:
         servers.close()
-
-
-if __name__ == "__main__":
-    main()
+    return rows

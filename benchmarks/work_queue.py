@@ -1,41 +1,45 @@
 """Work-queue speed next to the raw client on the same server, in the same run.
 
-    python -m benchmarks.work_queue [--postgres URL] [--redis URL] [--jobs N] [--workers 1,2,4]
-
-(run as a module from the repository root: as a script, this file would shadow the standard
-library's ``queue`` module.)
-
 Jobs per second through enqueue -> claim -> complete, with 1, 2 and 4 worker threads per
-backend: first agentstore's queue, then the same loop written directly on the raw client
-(psycopg / sqlite3 / redis-py) doing the same work - a JSON payload in, a claim with a
-fresh token and a lease by the server's clock, a completion that checks the token - and
-the ratio of the two. Target: 1 worker >= 0.7x raw. Everything runs in a database / file /
-key prefix of its own, removed at the end.
+backend: agentstore's queue, then the same loop written directly on the raw client
+(psycopg / sqlite3 / redis-py) doing the same work - a JSON payload in, a claim with a fresh
+token and a lease by the server's clock, a completion that checks the token - and the ratio
+of the two. Target: 1 worker >= 0.7x raw. ``size`` is the number of jobs: a fiftieth of
+the run's sizes, as each job takes three round trips and a commit or more.
+
+(A module of the ``benchmarks`` package: run as a script, this file would shadow the
+standard library's ``queue``.)
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import secrets
 import sqlite3
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import psycopg
 import redis
-from psycopg import sql
 
-from agentstore import Database, open_queue
+from agentstore import open_queue
 from agentstore.urls import libpq_url
+from benchmarks.common import (
+    QUEUE_ONE_WORKER,
+    Row,
+    Settings,
+    postgres_database,
+    redis_prefix,
+    row,
+    sqlite_database,
+    sqlite_path,
+)
 
 PAYLOAD = {"task": "summarise", "document": 1234, "words": 350}
-TARGET = 0.7
+WORKERS = (1, 2, 4)
 NOW = {
     "postgres": "EXTRACT(EPOCH FROM statement_timestamp())::float8",
     "sqlite": "((julianday('now') - 2440587.5) * 86400.0)",
@@ -68,7 +72,7 @@ def run_loop(
     return jobs / (time.perf_counter() - started)
 
 
-def library(url: str, prefix: str, name: str) -> tuple[Callable, Callable]:
+def library(url: str, prefix: str, name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     queue = open_queue(url, name, prefix=prefix)
 
     def enqueue(jobs: int) -> None:
@@ -148,7 +152,7 @@ return redis.call('HDEL', KEYS[2], ARGV[1])
 """
 
 
-def raw_redis(url: str, prefix: str) -> tuple[Callable, Callable]:
+def raw_redis(url: str, prefix: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """The same queue by hand on redis-py: a sorted set of ready ids, a hash of payloads, a
     script to claim (fresh token, lease by the server) and one to complete (token checked)."""
     client = redis.Redis.from_url(url)
@@ -178,69 +182,37 @@ def raw_redis(url: str, prefix: str) -> tuple[Callable, Callable]:
     return enqueue, worker
 
 
-# -- places of our own ----------------------------------------------------------------------
+# -- measuring ------------------------------------------------------------------------------
 
 
-@contextmanager
-def postgres_place(server: str) -> Iterator[str]:
-    name = f"agentstore_bench_queue_{uuid.uuid4().hex[:8]}"
-    admin = psycopg.connect(libpq_url(server), autocommit=True)
-    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = server.rsplit("/", 1)[0] + "/" + name
-    try:
-        database = Database(url)
-        database.upgrade("head")
-        database.dispose()
-        yield url
-    finally:
-        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.close()
-
-
-@contextmanager
-def sqlite_place() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        database = Database(url)
-        database.upgrade("head")
-        database.dispose()
-        yield url
-
-
-def clean_redis(url: str, prefix: str) -> None:
-    client = redis.Redis.from_url(url)
-    for key in client.scan_iter(match=prefix + "*", count=1000):
-        client.unlink(key)
-    client.close()
-
-
-# -- the report -----------------------------------------------------------------------------
-
-
-def measure(backend: str, url: str, jobs: int, workers: list[int], repeat: int) -> list[tuple]:
-    """Per worker count: the best of ``repeat`` runs of each loop, the two taking turns so a
-    busy machine slows both alike."""
+def measure(backend: str, url: str, settings: Settings) -> list[Row]:
+    """Per size and worker count: the best of ``rounds`` runs of each loop, the two taking
+    turns so a busy machine slows both alike."""
     rows = []
-    for count in workers:
-        ours = raw = 0.0
-        for _ in range(repeat):
-            tag = f"{backend}-{count}-{uuid.uuid4().hex[:6]}"
-            prefix = f"agentstore_bench:{tag}:"
-            ours = max(ours, run_loop(*library(url, prefix, "bench"), jobs, count))
-            if backend == "redis":
-                raw = max(raw, run_loop(*raw_redis(url, prefix), jobs, count))
-                clean_redis(url, prefix)
-            else:
-                rawsql = RawSql(backend, _connector(backend, url), tag)
-                raw = max(raw, run_loop(rawsql.enqueue, rawsql.worker, jobs, count))
-        rows.append((backend, count, ours, raw, ours / raw))
+    for jobs in settings.scaled(50):
+        for count in WORKERS:
+            ours = raw = 0.0
+            for _ in range(settings.rounds_for(jobs)):
+                tag = f"{backend}-{count}-{uuid.uuid4().hex[:6]}"
+                if backend == "redis":
+                    with redis_prefix(url) as prefix:
+                        ours = max(ours, run_loop(*library(url, prefix, "bench"), jobs, count))
+                        raw = max(raw, run_loop(*raw_redis(url, prefix), jobs, count))
+                else:
+                    prefix = f"agentstore_bench:{tag}:"
+                    ours = max(ours, run_loop(*library(url, prefix, "bench"), jobs, count))
+                    rawsql = RawSql(backend, _connector(backend, url), tag)
+                    raw = max(raw, run_loop(rawsql.enqueue, rawsql.worker, jobs, count))
+            target = QUEUE_ONE_WORKER if count == 1 else None
+            case = f"{count} worker" + ("s" if count > 1 else "")
+            rows.append(row("queue", case, backend, jobs, ours, "jobs/s", raw, "raw loop", target))
     return rows
 
 
-def _connector(backend: str, url: str) -> Callable[[], object]:
+def _connector(backend: str, url: str) -> Callable[[], Any]:
     if backend == "postgres":
         return lambda: psycopg.connect(libpq_url(url), autocommit=True)
-    path = url.removeprefix("sqlite:///")
+    path = sqlite_path(url)
 
     def connect() -> sqlite3.Connection:
         conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -251,33 +223,11 @@ def _connector(backend: str, url: str) -> Callable[[], object]:
     return connect
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
-    parser.add_argument("--jobs", type=int, default=2000)
-    parser.add_argument("--workers", default="1,2,4")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--backends", default="postgres,sqlite,redis")
-    args = parser.parse_args()
-    workers = [int(n) for n in args.workers.split(",")]
+def run(settings: Settings) -> list[Row]:
     rows = []
-    for backend in args.backends.split(","):
-        if backend == "postgres":
-            with postgres_place(args.postgres) as url:
-                rows += measure(backend, url, args.jobs, workers, args.repeat)
-        elif backend == "sqlite":
-            with sqlite_place() as url:
-                rows += measure(backend, url, args.jobs, workers, args.repeat)
-        else:
-            rows += measure(backend, args.redis, args.jobs, workers, args.repeat)
-    print(f"{'backend':<10}{'workers':>8}{'agentstore jobs/s':>20}{'raw jobs/s':>14}{'ratio':>8}")
-    for backend, count, ours, raw, ratio in rows:
-        flag = "" if count != 1 or ratio >= TARGET else f"  (below {TARGET}x)"
-        print(f"{backend:<10}{count:>8}{ours:>20,.0f}{raw:>14,.0f}{ratio:>8.2f}{flag}")
-
-
-if __name__ == "__main__":
-    main()
+    with postgres_database(settings.postgres) as url:
+        rows += measure("postgres", url, settings)
+    with sqlite_database() as url:
+        rows += measure("sqlite", url, settings)
+    rows += measure("redis", settings.redis, settings)
+    return rows

@@ -6,6 +6,7 @@ so there is one idea of what a realistic agent looks like.
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -65,32 +66,51 @@ _SPAN_SECONDS = int((WINDOW[1] - WINDOW[0]).total_seconds())
 
 def execution_fields(fake: Faker) -> dict[str, Any]:
     """One execution's fields; its duration is a whole number of milliseconds."""
-    rng = fake.random
-    status = rng.choice(EXECUTION_STATUSES)
-    started = WINDOW[0] + timedelta(seconds=rng.randrange(_SPAN_SECONDS))
-    milliseconds = rng.randint(5, 600_000)
-    done = status != "running"
-    return {
-        "task": rng.choice(_pool(fake, "task")),
-        "status": status,
-        "started_at": started,
-        "finished_at": started + timedelta(milliseconds=milliseconds) if done else None,
-        "duration_seconds": milliseconds / 1000 if done else None,
-        "output": {"summary": rng.choice(_pool(fake, "summary"))}
-        if status == "succeeded"
-        else None,
-        "error": rng.choice(_pool(fake, "error")) if status == "failed" else None,
-    }
+    return execution_batch(fake, 1)[0]
+
+
+def execution_batch(fake: Faker, count: int) -> list[dict[str, Any]]:
+    """``count`` executions' fields, drawn as ``count`` calls of :func:`execution_fields` would
+    draw them (same seed, same rows), without Faker's per-call attribute lookups."""
+    rng = fake.random  # one lookup: Faker's proxy makes each attribute access cost
+    choice, randrange, randint = rng.choice, rng.randrange, rng.randint
+    pools = _pools.setdefault(id(fake), {})
+    start, span = WINDOW[0], _SPAN_SECONDS
+    batch = []
+    for _ in range(count):
+        status = choice(EXECUTION_STATUSES)
+        started = start + timedelta(seconds=randrange(span))
+        milliseconds = randint(5, 600_000)
+        done = status != "running"
+        # Pools are drawn the first time a kind is needed, as before: the seed's sequence holds.
+        task = choice(pools.get("task") or _pool(fake, "task"))
+        batch.append(
+            {
+                "task": task,
+                "status": status,
+                "started_at": started,
+                "finished_at": started + timedelta(milliseconds=milliseconds) if done else None,
+                "duration_seconds": milliseconds / 1000 if done else None,
+                "output": {"summary": choice(pools.get("summary") or _pool(fake, "summary"))}
+                if status == "succeeded"
+                else None,
+                "error": choice(pools.get("error") or _pool(fake, "error"))
+                if status == "failed"
+                else None,
+            }
+        )
+    return batch
 
 
 BATCH = 5_000
-"""Executions written per statement when seeding (one executemany each)."""
+"""Executions drawn at a time when seeding (one agent's stream in as one statement)."""
 
 
 def seed(database: Database, agents: int, executions: int, seed: int | None = None) -> list[str]:
     """Add ``agents`` agents with ``executions`` executions each; returns the agents' names.
 
-    Executions go in batches of ``BATCH`` rows per statement, all in one transaction.
+    Each agent's executions go in as one statement (``records.record_executions``: COPY on
+    PostgreSQL), drawn ``BATCH`` at a time as it reads them; all in one transaction.
     """
     fake = faker(seed)
     names = []
@@ -101,12 +121,9 @@ def seed(database: Database, agents: int, executions: int, seed: int | None = No
             for index in range(first, first + agents):
                 agent = records.create_agent(session, **agent_fields(fake, index))
                 names.append(agent.name)
-                remaining = executions
-                while remaining:
-                    batch = min(remaining, BATCH)
-                    runs = [execution_fields(fake) for _ in range(batch)]
-                    records.record_executions(session, agent.id, runs)
-                    remaining -= batch
+                sizes = [BATCH] * (executions // BATCH) + [executions % BATCH]
+                runs = itertools.chain.from_iterable(execution_batch(fake, n) for n in sizes)
+                records.record_executions(session, agent.id, runs)
     finally:
         _pools.pop(id(fake), None)
     return names
