@@ -22,12 +22,10 @@ from agentstore.asyncio.redis_calls import AsyncRedisScripts
 from agentstore.coordination import queue_redis
 from agentstore.coordination.protocol import STATES, Job
 from agentstore.coordination.validation import (
-    check_attempts,
     check_duration,
     check_error,
     check_job,
-    check_priority,
-    check_run_at,
+    check_new_job,
     decode,
     encode_payload,
     lost_reason,
@@ -77,11 +75,8 @@ class RedisQueue(AsyncClosing):
         priority: int = 0,
     ) -> str:
         """Add a job; returns its id. ``run_at``: a datetime, or seconds from now."""
-        text = encode_payload(payload)
-        attempts = check_attempts(max_attempts)
-        rank = -check_priority(priority)
-        mode, seconds = check_run_at(run_at) or ("in", 0.0)
-        return str(await self._call("enqueue", text, attempts, rank, mode, repr(seconds)))
+        job = check_new_job(payload, max_attempts, run_at, priority)
+        return str(await self._call("enqueue", *queue_redis.enqueue_args(job)))
 
     async def claim(self, worker: str, lease: float = 30.0) -> Job | None:
         """The next claimable job, now held by ``worker`` for ``lease`` seconds, or ``None``."""

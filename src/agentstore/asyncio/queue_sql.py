@@ -20,13 +20,11 @@ from agentstore.coordination import queue_sql
 from agentstore.coordination.protocol import STATES, Job
 from agentstore.coordination.queue_postgres import CLAIM_LOCK
 from agentstore.coordination.validation import (
-    check_attempts,
     check_duration,
     check_error,
     check_job,
     check_name,
-    check_priority,
-    check_run_at,
+    check_new_job,
     decode,
     encode_payload,
     lost_reason,
@@ -77,18 +75,9 @@ class SqlQueue(AsyncClosing):
         priority: int = 0,
     ) -> str:
         """Add a job; returns its id. ``run_at``: a datetime, or seconds from now."""
-        params = self._params(
-            payload=encode_payload(payload),
-            max_attempts=check_attempts(max_attempts),
-            rank=-check_priority(priority),
+        statement, params = queue_sql.enqueue_statement(
+            check_new_job(payload, max_attempts, run_at, priority), self._scope
         )
-        when = check_run_at(run_at)
-        if when is not None and when[0] == "at":
-            params["at"] = when[1]
-            statement = "enqueue_at"
-        else:
-            params["delay"] = 0.0 if when is None else when[1]
-            statement = "enqueue_in"
         return str((await self._run(statement, params, ALL))[0][0])
 
     async def claim(self, worker: str, lease: float = 30.0) -> Job | None:

@@ -33,13 +33,12 @@ from agentstore import errors
 from agentstore.coordination.protocol import STATES, Closing, Job
 from agentstore.coordination.redis_calls import NOW_MS, RedisScripts
 from agentstore.coordination.validation import (
-    check_attempts,
+    NewJob,
     check_duration,
     check_error,
     check_job,
     check_name,
-    check_priority,
-    check_run_at,
+    check_new_job,
     decode,
     encode_payload,
     lost_reason,
@@ -250,11 +249,8 @@ class RedisQueue(Closing):
         priority: int = 0,
     ) -> str:
         """Add a job; returns its id. ``run_at``: a datetime, or seconds from now."""
-        text = encode_payload(payload)
-        attempts = check_attempts(max_attempts)
-        rank = -check_priority(priority)
-        mode, seconds = check_run_at(run_at) or ("in", 0.0)
-        return str(self._call("enqueue", text, attempts, rank, mode, repr(seconds)))
+        job = check_new_job(payload, max_attempts, run_at, priority)
+        return str(self._call("enqueue", *enqueue_args(job)))
 
     def claim(self, worker: str, lease: float = 30.0) -> Job | None:
         """The next claimable job, now held by ``worker`` for ``lease`` seconds, or ``None``."""
@@ -317,3 +313,9 @@ class RedisQueue(Closing):
 
     def close(self) -> None:
         self._run.close()
+
+
+def enqueue_args(job: NewJob) -> list[Any]:
+    """The enqueue script's arguments for ``job``, for the sync and the async Redis queue."""
+    mode, seconds = job.when
+    return [job.payload, job.max_attempts, job.rank, mode, repr(seconds)]

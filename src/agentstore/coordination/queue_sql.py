@@ -21,13 +21,12 @@ from agentstore import errors
 from agentstore.coordination.protocol import STATES, Closing, Job
 from agentstore.coordination.sql_connections import SqlConnections, row_count
 from agentstore.coordination.validation import (
-    check_attempts,
+    NewJob,
     check_duration,
     check_error,
     check_job,
     check_name,
-    check_priority,
-    check_run_at,
+    check_new_job,
     decode,
     encode_payload,
     lost_reason,
@@ -129,19 +128,10 @@ class SqlQueue(Closing):
         priority: int = 0,
     ) -> str:
         """Add a job; returns its id. ``run_at``: a datetime, or seconds from now."""
-        params = self._params(
-            payload=encode_payload(payload),
-            max_attempts=check_attempts(max_attempts),
-            rank=-check_priority(priority),
+        statement, params = enqueue_statement(
+            check_new_job(payload, max_attempts, run_at, priority), self._scope
         )
-        when = check_run_at(run_at)
-        if when is not None and when[0] == "at":
-            params["at"] = when[1]
-            text = self._sql["enqueue_at"]
-        else:
-            params["delay"] = 0.0 if when is None else when[1]
-            text = self._sql["enqueue_in"]
-        return str(self._db.run(text, params)[0][0])
+        return str(self._db.run(self._sql[statement], params)[0][0])
 
     # -- working ----------------------------------------------------------------------------
 
@@ -232,3 +222,17 @@ def _row_id(job_id: object, queue: str) -> int:
     if not text.isdigit() or len(text) > 18:
         raise errors.UnknownJob(f"queue {queue!r} holds no job {job_id!r}")
     return int(text)
+
+
+def enqueue_statement(job: NewJob, scope: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Which enqueue statement inserts ``job`` (``enqueue_at`` or ``enqueue_in``) and its
+    parameters, for the sync and the async SQL queue alike."""
+    mode, when = job.when
+    params = {
+        "payload": job.payload,
+        "max_attempts": job.max_attempts,
+        "rank": job.rank,
+        ("at" if mode == "at" else "delay"): when,
+        **scope,
+    }
+    return ("enqueue_at" if mode == "at" else "enqueue_in"), params

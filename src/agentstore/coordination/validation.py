@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,12 +25,14 @@ from agentstore.memory.validation import decode, encode
 
 __all__ = [
     "MAX_NAME_LENGTH",
+    "NewJob",
     "check_attempts",
     "check_duration",
     "check_error",
     "check_event",
     "check_job",
     "check_name",
+    "check_new_job",
     "check_priority",
     "check_run_at",
     "decode",
@@ -106,6 +109,27 @@ def check_run_at(run_at: object) -> tuple[str, float] | None:
     if not math.isfinite(run_at) or run_at < 0 or run_at > MAX_DURATION:
         raise InvalidOption(f"run_at in seconds from now must be finite and >= 0, not {run_at!r}")
     return ("in", float(run_at))
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job to enqueue, checked: its JSON text, attempts, rank (the priority negated, so the
+    lowest rank is claimed first) and when it may run (``("at", epoch)``, ``("in", seconds)``)."""
+
+    payload: str
+    max_attempts: int
+    rank: int
+    when: tuple[str, float]
+
+
+def check_new_job(payload: Any, max_attempts: object, run_at: object, priority: object) -> NewJob:
+    """``enqueue``'s arguments checked, in one place for every queue, sync and async."""
+    return NewJob(
+        payload=encode_payload(payload),
+        max_attempts=check_attempts(max_attempts),
+        rank=-check_priority(priority),
+        when=check_run_at(run_at) or ("in", 0.0),
+    )
 
 
 def encode_payload(payload: Any, what: str = "job payload") -> str:
