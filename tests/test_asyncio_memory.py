@@ -28,6 +28,7 @@ from harness.isolation.places import Isolated, Isolation
 
 pytestmark = pytest.mark.asyncio
 BACKENDS = ["postgres", "sqlite", "redis", "redis_cluster"]
+SQL_BACKENDS = ["postgres", "sqlite"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -209,9 +210,8 @@ async def test_a_batch_cancelled_at_any_moment_is_stored_whole_or_not_at_all(
 
 @pytest.fixture
 def write_lock(place: Isolated) -> Iterator[Any]:
-    """Holds the memory's storage locked for writing (SQL only), as another writer would."""
-    if place.backend in ("redis", "redis_cluster"):
-        pytest.skip("Redis runs each script whole; no writer can hold a store half-way")
+    """Holds the memory's storage locked for writing (SQL only: Redis runs each script whole,
+    so no writer can hold a store half-way), as another writer would."""
     if place.backend == "postgres":
         connection = psycopg.connect(libpq_url(place.url))
         connection.execute("LOCK TABLE memory_entries IN EXCLUSIVE MODE")
@@ -223,6 +223,8 @@ def write_lock(place: Isolated) -> Iterator[Any]:
     connection.close()
 
 
+# SQL only: Redis runs each script whole, so no writer can hold a store half-way
+@pytest.mark.parametrize("place", SQL_BACKENDS, indirect=True)
 async def test_a_write_cancelled_while_it_waits_changes_nothing_and_gives_its_connection_back(
     memory: AsyncMemoryStore, write_lock: Any
 ) -> None:
@@ -255,13 +257,13 @@ async def test_cancelled_callers_never_strand_a_connection(memory: AsyncMemorySt
     assert in_hand(memory) == 0
 
 
+# redis-py's own pool hands out Redis connections
+@pytest.mark.parametrize("place", SQL_BACKENDS, indirect=True)
 async def test_a_connection_handed_to_a_caller_cancelled_that_moment_is_passed_on(
     memory: AsyncMemoryStore,
 ) -> None:
     """The narrowest moment: a connection is given to a waiting caller that is cancelled
     before it runs again. The connection must go on to the next caller, not vanish."""
-    if not hasattr(memory, "_connections"):
-        pytest.skip("redis-py's own pool hands out Redis connections")
     pool = memory._connections
     held = [await pool.take() for _ in range(pool.limit)]
     waiting = asyncio.create_task(pool.take())
@@ -275,12 +277,12 @@ async def test_a_connection_handed_to_a_caller_cancelled_that_moment_is_passed_o
         await pool.take()  # and the limit still holds
 
 
+# the other backends: features/memory/recovery.feature under --api=async
+@pytest.mark.parametrize("place", ["redis"], indirect=True)
 async def test_connections_the_server_closed_while_idle_are_replaced(
     place: Isolated, memory: AsyncMemoryStore
 ) -> None:
     """A restart or failover closes idle connections: the next calls open fresh ones."""
-    if place.backend != "redis":
-        pytest.skip("the SQL connections' recovery is the sync store's (lib hardening)")
     await asyncio.gather(*(memory.store(f"aqe/k{i}", i) for i in range(5)))  # several open
     pool = memory._client.connection_pool
     ids = []
