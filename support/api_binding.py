@@ -5,7 +5,7 @@ default) or ``--api=async``, the same steps bound to ``agentstore.asyncio`` (see
 One behaviour, one specification: nothing in the features changes between the two runs;
 only ``memory_agents.Memories``, the memory concurrency workers, the queue opener and its
 workers, and the lease steps' opener ask which API to open. A rule only asyncio has (a
-claim cancelled half-way) is skipped under the sync API with that reason. The choice is
+claim cancelled half-way, tagged ``@asyncio_only``) is left out of a sync run. The choice is
 run-wide, read once at configure time (each xdist worker reads it too).
 """
 

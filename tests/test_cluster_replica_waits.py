@@ -41,6 +41,18 @@ def test_one_redis_without_replicas_reports_every_change_as_unconfirmed(isolatio
     assert plain.stats()["ready"] == 1
 
 
+def test_reading_a_queue_waits_for_no_replica(isolation):
+    """Stats and dead letters change nothing: they answer even where no replica confirms."""
+    place = isolation("redis")
+    plain = isolation.closing(open_queue(place.url, "jobs", prefix=place.prefix))
+    plain.enqueue({"n": 1})
+    queue = isolation.closing(
+        open_queue(place.url, "jobs", prefix=place.prefix, replicas=1, replica_timeout=0.05)
+    )
+    assert queue.stats()["ready"] == 1
+    assert queue.dead_letters() == []
+
+
 def test_on_the_cluster_each_change_a_replica_confirms_goes_through(isolation):
     place = isolation("redis_cluster")
     queue = isolation.closing(open_queue(place.url, "jobs", prefix=place.prefix, replicas=1))

@@ -83,8 +83,8 @@ class PostgresCloner:
 
     def close(self) -> None:
         """Drop the spare clones and the template, after every pending drop, then stop."""
-        with contextlib.suppress(Exception):
-            for ready in self._ready:
+        for ready in self._ready:  # one clone that failed must not keep the others
+            with contextlib.suppress(Exception):
                 self.drop(ready.result())
         self.drop(self.template)
         self._thread.submit(lambda: self._conn and self._conn.close())

@@ -79,6 +79,9 @@ end
 """
 )
 
+#: The scripts that only read: they never wait for replicas.
+_READS = frozenset({"stats", "dead_letters"})
+
 _SCRIPTS = {
     # ARGV: payload, max attempts, rank, 'in'|'at', seconds
     "enqueue": _COMMON
@@ -233,7 +236,7 @@ class RedisQueue(Closing):
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._keys = queue_keys(prefix, name)
-        self._run = RedisScripts(url, _SCRIPTS, replicas, replica_timeout)
+        self._run = RedisScripts(url, _SCRIPTS, replicas, replica_timeout, reads=_READS)
 
     def __repr__(self) -> str:
         return f"<RedisQueue {self.name!r}>"

@@ -31,10 +31,12 @@ class RedisScripts:
         sources: dict[str, str],
         replicas: int = 0,
         replica_timeout: float = 1.0,
+        reads: frozenset[str] = frozenset(),
     ) -> None:
         self.url = url
         self.replicas = replicas
         self.replica_timeout = replica_timeout
+        self.reads = reads  # scripts that change nothing: no replica has anything to confirm
         self.client = connect(url)
         self.scripts: dict[str, Script] = {
             name: self.client.register_script(source) for name, source in sources.items()
@@ -44,7 +46,7 @@ class RedisScripts:
         """Run script ``name``; it is loaded only when the server does not know it yet."""
         script = self.scripts[name]
         try:
-            if self.replicas:
+            if self.replicas and name not in self.reads:
                 where = f"Redis at {redact(self.url)}"
                 return run_confirmed(
                     self.client, script, keys, args, self.replicas, self.replica_timeout, where
