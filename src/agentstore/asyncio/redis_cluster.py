@@ -65,19 +65,31 @@ async def run_batch(
     slot that moved (failover) aborts the whole transaction, tried again on the new map.
     """
     for attempt in range(2):
+        if client._initialize:  # a node was lost: read the slot map again first
+            try:
+                await client.initialize()
+            except redis.exceptions.RedisClusterException as exc:  # the map cannot be read yet
+                raise redis.exceptions.ClusterDownError(str(exc)) from exc
         node = client.get_node_from_key(calls[0][0][0])
         if node is None:  # no master serves the slot right now
             raise redis.exceptions.ClusterDownError("no master serves the store's slot")
-        async with client.turns:
-            await node.execute_command("SCRIPT", "LOAD", script.script)
-        commands = [PipelineCommand(0, "MULTI")]
-        commands += [
-            PipelineCommand(n + 1, "EVALSHA", script.sha, len(keys), *keys, *args)
-            for n, (keys, args) in enumerate(calls)
-        ]
-        commands.append(PipelineCommand(len(calls) + 1, "EXEC"))
-        async with client.turns:
-            await node.execute_pipeline(commands)
+        try:
+            async with client.turns:
+                await node.execute_command("SCRIPT", "LOAD", script.script)
+            commands = [PipelineCommand(0, "MULTI")]
+            commands += [
+                PipelineCommand(n + 1, "EVALSHA", script.sha, len(keys), *keys, *args)
+                for n, (keys, args) in enumerate(calls)
+            ]
+            commands.append(PipelineCommand(len(calls) + 1, "EXEC"))
+            async with client.turns:
+                await node.execute_pipeline(commands)
+        except (redis.ConnectionError, redis.TimeoutError):
+            # This call bypasses the client's own command path, which is where a lost node
+            # makes it read the slot map again: ask for that here, or a failover would leave
+            # every later batch going to the dead master.
+            client._initialize = True
+            raise
         failed = [c.result for c in commands if isinstance(c.result, Exception)]
         if any(isinstance(error, redis.exceptions.MovedError) for error in failed) and not attempt:
             await client.nodes_manager.initialize()
