@@ -155,18 +155,22 @@ async def _open_async_connections(store: Any, count: int) -> None:
 
 async def _async_cluster_client_ids(store: Any) -> dict[tuple[str, int], list[int]]:
     """The ids of the idle connections an ``agentstore.asyncio`` cluster store holds, by node."""
-    ids: dict[tuple[str, int], list[int]] = {}
-    for node in store._client.get_nodes():
-        for connection in list(node._free):
-            await connection.send_command("CLIENT", "ID")
-            ids.setdefault((node.host, node.port), []).append(int(await connection.read_response()))
-    return ids
+    return {
+        (node.host, node.port): await _async_ids(list(node._free))
+        for node in store._client.get_nodes()
+        if node._free
+    }
 
 
 async def _async_redis_client_ids(store: Any) -> list[int]:
     """``redis_client_ids`` for an ``agentstore.asyncio`` store."""
+    return await _async_ids(list(store._client.connection_pool._available_connections))
+
+
+async def _async_ids(connections: list[Any]) -> list[int]:
+    """The server's id of each of ``connections`` (idle asyncio connections), asked on each."""
     ids = []
-    for connection in list(store._client.connection_pool._available_connections):
+    for connection in connections:
         await connection.send_command("CLIENT", "ID")
         ids.append(int(await connection.read_response()))
     return ids
