@@ -77,7 +77,7 @@ class RedisEvents(Closing):
     def subscribe(self, channel: str) -> Iterator[RedisSubscription]:
         """Listen on ``channel`` from now until the block ends."""
         key = self._channel(channel)
-        pubsub = self._redis.client.pubsub()  # type: ignore[no-untyped-call]
+        pubsub = self._redis.client.pubsub()
         try:
             if self._sharded:
                 pubsub.ssubscribe(key)
