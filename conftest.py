@@ -1,6 +1,6 @@
 """Root conftest: registers the harness and every step library (the only place that does).
 
-``support.schema`` tells the harness the one thing it needs of the domain: how a template
+``support.records.schema`` tells the harness the one thing it needs of the domain: how a template
 database is prepared (migrated to head) before scenarios clone it.
 """
 
@@ -14,11 +14,11 @@ pytest_plugins = [
     "harness.reporting.glossary",
     "harness.reporting.missing_step",
     "harness.reporting.living_docs",
-    "support.schema",
-    "support.api_binding",
-    "support.factories",
-    "support.databases",
-    "support.backup_servers",
+    "support.records.schema",
+    "support.api.binding",
+    "support.records.factories",
+    "support.records.databases",
+    "support.backup.servers",
     "steps.platform_steps",
     "steps.records_steps",
     "steps.migration_steps",

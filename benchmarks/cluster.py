@@ -35,7 +35,7 @@ from benchmarks.memory import RawRedis, jobs
 from harness.isolation.redis_cluster_keys import delete_prefixed_cluster
 from harness.servers.ladder import Provisioner
 from harness.servers.redis_cluster import cluster_binaries, spawn_cluster
-from support.cluster_memory import masters_keeping, scope
+from support.cluster.stores import masters_keeping, scope
 
 STORES = 300
 

@@ -22,7 +22,7 @@ from benchmarks.common import ISOLATION_MS, Row, Settings, row, seconds
 from harness.isolation.postgres_cloner import PostgresCloner
 from harness.isolation.redis_keys import delete_prefixed
 from harness.servers.ladder import Provisioner
-from support.schema import pytest_agentstore_prepare_template as migrate_template
+from support.records.schema import pytest_agentstore_prepare_template as migrate_template
 
 
 def median_ms(action: Callable[[], object], runs: int) -> float:

@@ -19,7 +19,7 @@ from agentstore import MemoryStore, open_memory
 from agentstore.errors import AgentstoreError
 from benchmarks.common import Row, Settings, row
 from harness.servers.faults import FaultServers
-from support.schema import pytest_agentstore_prepare_template as migrate
+from support.records.schema import pytest_agentstore_prepare_template as migrate
 
 GIVE_UP_SECONDS = 30.0
 

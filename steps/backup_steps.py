@@ -14,9 +14,11 @@ from agentstore import errors
 from agentstore.backup import pg_tools
 from harness.isolation.places import Isolation
 from steps.parameter_types import TYPES
-from support import backup_faults, backup_state, backup_workloads
-from support.backup_servers import NewerPostgres
-from support.backup_workloads import Outcome, Store
+from support.backup import faults as backup_faults
+from support.backup import state as backup_state
+from support.backup import workloads as backup_workloads
+from support.backup.servers import NewerPostgres
+from support.backup.workloads import Outcome, Store
 
 BAD_FILES = {
     "the backup": lambda p: p,

@@ -12,8 +12,8 @@ from agentstore import MemoryStore, errors
 from agentstore.coordination import Leases, Queue
 from harness.isolation.places import Isolation
 from harness.servers.redis_cluster import ThrowawayCluster
-from support import cluster_memory
-from support.cluster_memory import Outage
+from support.cluster import stores as cluster_memory
+from support.cluster.stores import Outage
 
 
 @dataclass

@@ -12,8 +12,9 @@ from agentstore import Database, errors
 from agentstore.db import records
 from agentstore.db.engine import PoolSettings, SqliteSettings
 from steps.parameter_types import TYPES
-from support import inspect_db, workloads
-from support.databases import Opener
+from support.records import connections as workloads
+from support.records.databases import Opener
+from support.underneath import sql as inspect_db
 
 
 @pytest.fixture

@@ -30,16 +30,16 @@ from agentstore.coordination.protocol import Subscription
 from agentstore.db import records
 from harness.isolation.places import Isolated, Isolation
 from steps.parameter_types import TYPES
-from support import api_binding
-from support import coordination_bad_inputs as bad
-from support import coordination_fleet as fleets
-from support import coordination_memory as shared
-from support import coordination_workloads as workloads
-from support.coordination_async import LeasesFacade, cancel_claim_mid_call
-from support.coordination_async import open_queue as queue_for_api
-from support.coordination_effects import EffectLog, new_effect_log
-from support.coordination_workers import QUEUE
-from support.outcomes import Outcome, attempt
+from support.api import binding as api_binding
+from support.common.outcomes import Outcome, attempt
+from support.coordination import bad_inputs as bad
+from support.coordination import fleet as fleets
+from support.coordination import shared_memory as shared
+from support.coordination import workloads
+from support.coordination.cancelling import LeasesFacade, cancel_claim_mid_call
+from support.coordination.cancelling import open_queue as queue_for_api
+from support.coordination.effects import EffectLog, new_effect_log
+from support.coordination.workers import QUEUE
 
 #: A claim's lease in the draining scenarios: long enough never to lapse under load.
 LEASE = 30.0
@@ -266,7 +266,7 @@ def _(isolation: Isolation, backend: str) -> bad.QueueScene:
 
 @when(_step("a worker tries to {what}"), target_fixture="outcome")
 def _(scene: bad.QueueScene, what: str) -> Outcome:
-    """The attempt (one of ``support.coordination_bad_inputs.ATTEMPTS``), state noted first."""
+    """The attempt (one of ``support.coordination.bad_inputs.ATTEMPTS``), state noted first."""
     scene.before = bad.snapshot(scene.queue), bad.snapshot(scene.other)
     return bad.attempt(scene, what)
 

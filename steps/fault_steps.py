@@ -16,8 +16,10 @@ from harness.servers.faults import sqlite_write_lock_held
 from harness.servers.faults_plugin import FaultPlace
 from steps.memory_steps import Agent
 from steps.parameter_types import TYPES
-from support import fault_calls, fault_queue, fault_workload
-from support.fault_calls import CallOutcome, DoctorRun, ThreadedCalls
+from support.faults import calls as fault_calls
+from support.faults import queue as fault_queue
+from support.faults import workload as fault_workload
+from support.faults.calls import CallOutcome, DoctorRun, ThreadedCalls
 
 
 def _step(text: str) -> Any:

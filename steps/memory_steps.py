@@ -12,15 +12,13 @@ from pytest_bdd import given, parsers, then, when
 from agentstore import MemoryStore
 from harness.isolation.places import Isolated, Isolation
 from steps.parameter_types import TYPES, names
-from support import (
-    memory_agents,
-    memory_bad_inputs,
-    memory_concurrency,
-    memory_faults,
-    memory_inspect,
-)
-from support.exact import assert_exact
-from support.memory_agents import Memories
+from support.common.exact import assert_exact
+from support.memory import agents as memory_agents
+from support.memory import bad_inputs as memory_bad_inputs
+from support.memory import concurrency as memory_concurrency
+from support.memory import recovery as memory_faults
+from support.memory.agents import Memories
+from support.underneath import keys as memory_inspect
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,11 @@ from agentstore import Database
 from agentstore.db import records
 from agentstore.migrations import runner
 from steps.parameter_types import TYPES
-from support import factories, inspect_db, migration_checks
-from support.databases import Opener
-from support.outcomes import Outcome, attempt
+from support.common.outcomes import Outcome, attempt
+from support.records import factories
+from support.records import migrations as migration_checks
+from support.records.databases import Opener
+from support.underneath import sql as inspect_db
 
 
 @dataclass

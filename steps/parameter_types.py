@@ -9,7 +9,7 @@ from typing import Any
 from parse import with_pattern
 
 from agentstore import errors
-from support.memory_bad_inputs import NAMED
+from support.memory.bad_inputs import NAMED
 
 
 @with_pattern(r'[^"]*')

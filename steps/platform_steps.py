@@ -5,7 +5,8 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from harness.isolation.places import Isolated, Isolation
-from support import memory_inspect, probe
+from support.platform import probe
+from support.underneath import keys as memory_inspect
 
 
 @given("a scenario working on the backend", target_fixture="place")

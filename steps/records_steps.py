@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from agentstore import Database
 from agentstore.db import Execution, records
 from steps.parameter_types import TYPES
-from support import factories
-from support.databases import Opener
-from support.factories import Seeded
-from support.outcomes import Outcome, attempt_in_session, refused_because
+from support.common.outcomes import Outcome, attempt_in_session, refused_because
+from support.records import factories
+from support.records.databases import Opener
+from support.records.factories import Seeded
 
 
 def latest_run(session: Session, name: str, task: str) -> Execution:

@@ -11,7 +11,7 @@ import pytest
 
 from agentstore import errors
 from agentstore.asyncio import open_memory
-from support import cluster_memory
+from support.cluster import stores as cluster_memory
 
 LIMIT = 60.0  # seconds a failover may take before the store must answer again
 PREFIX = "failover:"

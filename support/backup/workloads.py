@@ -16,7 +16,7 @@ from agentstore import Database, errors, open_memory
 from agentstore import backup as backups
 from agentstore.db import demo, records
 from harness.isolation.places import Isolation
-from support import backup_state
+from support.backup import state as backup_state
 
 
 @dataclass

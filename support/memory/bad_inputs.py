@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentstore import MemoryStats, MemoryStore, errors
-from support.exact import shape
+from support.common.exact import shape
 
 NAMED: dict[str, Any] = {
     "a key of 513 characters": "aqe/" + "k" * 509,

@@ -25,8 +25,8 @@ from agentstore import Job, open_queue
 from agentstore.coordination import Queue
 from agentstore.errors import BackendUnavailable, LeaseLost
 from harness.servers.faults_plugin import FaultPlace
-from support.coordination_workers import QUEUE, TIMEOUT
-from support.coordination_workloads import run_workers
+from support.coordination.workers import QUEUE, TIMEOUT
+from support.coordination.workloads import run_workers
 
 T = TypeVar("T")
 #: How long an agent works on a task: long enough that the restart falls mid-run.

@@ -1,7 +1,7 @@
 """The bad inputs the queue and the leases must refuse, by the words the features use.
 
 ``ATTEMPTS`` maps each attempt ("complete a task twice") to one call on a ``QueueScene``
-(the reasons a feature gives for a refusal live with every other in ``support.outcomes``).
+(the reasons a feature gives for a refusal live with every other in ``support.common.outcomes``).
 ``snapshot`` is everything the API shows of a queue, so "unchanged" is compared, never
 assumed.
 """
@@ -16,8 +16,8 @@ from typing import Any
 from agentstore import Job, errors
 from agentstore.coordination import Leases, Queue
 from harness.isolation.places import Isolated
-from support.coordination_async import open_queue
-from support.outcomes import Outcome
+from support.common.outcomes import Outcome
+from support.coordination.cancelling import open_queue
 
 
 @dataclass

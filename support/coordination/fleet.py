@@ -8,7 +8,7 @@ from typing import Any
 
 from agentstore import Database, FleetCommander, MemoryStore, Task
 from agentstore.db import records
-from support.coordination_workloads import run_workers
+from support.coordination.workloads import run_workers
 
 RESULTS = "aqe/fleet/results/"
 

@@ -20,7 +20,7 @@ from agentstore.errors import BackendUnavailable
 from harness.backends import TITLES
 from harness.servers.faults import ThrowawayPostgres, ThrowawayRedis
 from harness.servers.faults_plugin import FaultPlace
-from support.memory_inspect import MEMORY_TABLE
+from support.underneath.keys import MEMORY_TABLE
 
 NAMESPACE = "aqe"
 

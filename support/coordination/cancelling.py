@@ -21,8 +21,8 @@ from agentstore import open_queue as open_sync_queue
 from agentstore.asyncio import open_leases as open_async_leases
 from agentstore.asyncio import open_queue as open_async_queue
 from agentstore.coordination import Queue
-from support import api_binding
-from support.coordination_effects import EffectLog
+from support.api import binding as api_binding
+from support.coordination.effects import EffectLog
 
 LEASE_METHODS = frozenset({"acquire", "extend", "release", "holder"})
 QUEUE_METHODS = frozenset(

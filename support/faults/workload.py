@@ -24,7 +24,7 @@ from agentstore import MemoryStore
 from agentstore.errors import AgentstoreError
 from harness.servers.faults import ThrowawayPostgres, ThrowawayRedis, wait_until
 from harness.servers.faults_plugin import FaultPlace
-from support.fault_calls import NAMESPACE, open_agent_memory
+from support.faults.calls import NAMESPACE, open_agent_memory
 
 SHARED_COUNTER = f"{NAMESPACE}/counters/shared"
 PAUSE_AFTER_REFUSAL = 0.05
@@ -235,7 +235,7 @@ STALL_SECONDS = 1.0
 
 def soak(workload: Workload, place: FaultPlace, seconds: float, rng: random.Random) -> None:
     """Faults of every kind at random moments for ``seconds``; the agents carry on between."""
-    from support.fault_calls import stalled
+    from support.faults.calls import stalled
 
     server = place.server
     assert server is not None

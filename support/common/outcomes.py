@@ -74,7 +74,7 @@ def refused_because(outcome: Outcome, reason: str) -> AgentstoreError:
             assert expected in str(error), f"expected the error to say {expected}: {error}"
             return error
     known = "; ".join(refusal.reason for refusal in REFUSALS)
-    raise AssertionError(f"no refusal reads {reason!r}; support/outcomes.py knows: {known}")
+    raise AssertionError(f"no refusal reads {reason!r}; support/common/outcomes.py knows: {known}")
 
 
 def attempt(request: Callable[[], Any]) -> Outcome:

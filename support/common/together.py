@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 #: What the fork server imports once, so that the agents it forks need not.
-PRELOAD = ["support.memory_workers", "support.coordination_workers"]
+PRELOAD = ["support.memory.workers", "support.coordination.workers"]
 
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(PRELOAD)

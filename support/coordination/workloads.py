@@ -2,7 +2,7 @@
 a worker killed mid-task, a server dropping connections mid-run, agents racing for a lease.
 
 Everything goes through the public API; the effect log (``coordination_effects``) is the
-independent record the Then steps count, and ``support.inspect_db`` is the one place that
+independent record the Then steps count, and ``support.underneath.sql`` is the one place that
 asks the server to drop connections (only those of the scenario's own database).
 """
 
@@ -18,9 +18,11 @@ from typing import Any
 from agentstore import Database, Job, Lease
 from agentstore.coordination import Leases, Queue
 from harness.isolation.places import Isolated
-from support import api_binding, inspect_db, together
-from support.coordination_effects import EffectLog
-from support.coordination_workers import QUEUE, TIMEOUT, die_mid_task, drain
+from support.api import binding as api_binding
+from support.common import together
+from support.coordination.effects import EffectLog
+from support.coordination.workers import QUEUE, TIMEOUT, die_mid_task, drain
+from support.underneath import sql as inspect_db
 
 
 def fill(queue: Queue, count: int) -> None:

@@ -2,7 +2,7 @@
 SQLite readers that keep a snapshot and writers that hold the file.
 
 Everything here goes through the public API (``Database.session`` and the record functions);
-the few facts only the server knows come from ``support.inspect_db``.
+the few facts only the server knows come from ``support.underneath.sql``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from agentstore import Database
 from agentstore.db import records
 from agentstore.errors import AgentstoreError, DuplicateName
-from support import inspect_db
-from support.outcomes import Outcome, attempt
+from support.common.outcomes import Outcome, attempt
+from support.underneath import sql as inspect_db
 
 
 def hold_connections(database: Database, count: int, stack: contextlib.ExitStack) -> None:

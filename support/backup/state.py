@@ -1,7 +1,7 @@
 """A store's whole state, to prove a restore brought everything back or left a target unchanged.
 
 Rows, schema, revision, indexes, constraints and the next id each table would hand out
-(through ``support.inspect_db``, the module that looks under the API), plus the live memory
+(through ``support.underneath.sql``, the module that looks under the API), plus the live memory
 entries with their values, read through the public memory API.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.pool import NullPool
 from agentstore import Database, open_memory
 from agentstore.backup import memory_io
 from agentstore.urls import sqlalchemy_url
-from support import inspect_db
+from support.underneath import sql as inspect_db
 
 
 def structure(url: str) -> dict[str, Any]:

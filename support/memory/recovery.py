@@ -18,7 +18,7 @@ from redis.cluster import RedisCluster
 
 from agentstore.memory.redis_cluster import connect_cluster
 from agentstore.urls import libpq_url
-from support.memory_async import SyncFacade
+from support.api.facade import SyncFacade
 
 _OTHERS = (
     " FROM pg_stat_activity WHERE datname = current_database()"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from agentstore import Database, MemoryStore, open_memory
 from agentstore.db import records
 from harness.isolation.places import Isolated
-from support.coordination_workloads import run_workers
+from support.coordination.workloads import run_workers
 
 BOARD = "aqe/board/"
 

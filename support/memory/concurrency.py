@@ -10,10 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.isolation.places import Isolated
-from support import api_binding, together
-from support.memory_workers import TIMEOUT as _TIMEOUT
-from support.memory_workers import claim as _claim
-from support.memory_workers import increment as _increment
+from support.api import binding as api_binding
+from support.common import together
+from support.memory.workers import TIMEOUT as _TIMEOUT
+from support.memory.workers import claim as _claim
+from support.memory.workers import increment as _increment
 
 
 def increment_together(place: Isolated, key: str, agents: int, times: int, kind: str) -> None:

@@ -15,8 +15,8 @@ from faker import Faker
 
 from agentstore import MemoryStore, open_memory
 from harness.isolation.places import Isolated, Isolation
-from support import api_binding
-from support.memory_async import SyncFacade
+from support.api import binding as api_binding
+from support.api.facade import SyncFacade
 
 NAMESPACE = "aqe"
 
@@ -25,7 +25,7 @@ class Memories:
     """Opens memories in a scenario's own place; the scenario's isolation closes them.
 
     With ``--api=async`` each memory is ``agentstore.asyncio``'s, behind a sync facade that
-    runs it on this scenario's own event loop (``support.memory_async``).
+    runs it on this scenario's own event loop (``support.api.facade``).
     """
 
     def __init__(self, isolation: Isolation) -> None:

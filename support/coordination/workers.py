@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from agentstore import errors, open_queue
 from agentstore.coordination import Job, Queue
-from support.coordination_effects import EffectLog
+from support.coordination.effects import EffectLog
 
 T = TypeVar("T")
 TIMEOUT = 90.0  # seconds for all workers; below pytest's timeout (120 s)
@@ -69,7 +69,7 @@ def drain(
     """One worker: open the queue (through ``api``: ``--api``'s choice) and the effect log,
     wait for the others, drain."""
     if api == "async":
-        from support.coordination_async import QueueFacade
+        from support.coordination.cancelling import QueueFacade
 
         opened: Any = QueueFacade(url, QUEUE, prefix=prefix)
     else:

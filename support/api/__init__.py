@@ -1,0 +1,1 @@
+"""The public API as the steps call it: sync or asyncio, chosen by --api."""

@@ -1,0 +1,1 @@
+"""Helpers every capability uses: outcomes of an attempt, exact comparison, starting together."""

@@ -1,0 +1,1 @@
+"""Helpers for features/coordination: workers, workloads and what they did."""

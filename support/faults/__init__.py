@@ -1,0 +1,1 @@
+"""Helpers for features/faults: calls against servers that stop, stall or restart."""

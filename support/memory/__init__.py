@@ -1,0 +1,1 @@
+"""Helpers for features/memory: agents remembering, in threads and processes."""

@@ -1,0 +1,1 @@
+"""Helpers for features/platform: what each backend reports about itself."""

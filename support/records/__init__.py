@@ -1,0 +1,1 @@
+"""Helpers for features/records and features/migrations: databases, factories, schema."""
