@@ -66,8 +66,8 @@ def empty(path: Path) -> Path:
 
 
 def cut_off_mid_restore(url: str, restore: Callable[[], object]) -> BaseException | None:
-    """Run ``restore`` while a lock on the target's revision table holds it part-way (its turn
-    comes after other tables' constraints and indexes were dropped), then terminate
+    """Run ``restore`` while a lock on the target's agents table holds it part-way (the
+    restore has checked the target and begun taking its old schema down), then terminate
     the restoring session (only that one, on this target database); the error it raised."""
     outcome: list[BaseException | None] = [None]
 
@@ -83,7 +83,7 @@ def cut_off_mid_restore(url: str, restore: Callable[[], object]) -> BaseExceptio
         psycopg.connect(libpq_url(url), autocommit=True) as watcher,
     ):
         holder.execute("BEGIN")
-        holder.execute("LOCK TABLE public.alembic_version IN ACCESS SHARE MODE")
+        holder.execute("LOCK TABLE public.agents IN ACCESS SHARE MODE")
         thread = threading.Thread(target=run)
         thread.start()
         killed = _terminate_waiting_restore(watcher, deadline=time.monotonic() + 60)

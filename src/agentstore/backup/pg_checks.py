@@ -4,40 +4,31 @@ A table's checksum is the sum of its rows' 64-bit md5 prefixes (a multiset hash:
 does not matter, and the server needs no sort), computed in one pass; the session's time
 zone, date style and float digits are fixed first, so the same rows always give the same
 text. At backup time it runs in the snapshot ``pg_dump`` uses; at restore time inside the
-restoring transaction (a ``DO`` block that raises on any difference, so the transaction
-never commits a restore that differs from its backup).
+restoring transaction, before it commits. Every identifier goes through ``psycopg.sql``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from agentstore.backup.manifest import TableSummary
+from agentstore.errors import VerificationFailed
 
 SETTINGS = (
     "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; "
     "SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1;"
 )
-VERIFY_MARK = "agentstore-verify"
-# Sequences are not transactional: pg_dump saves where each stood when it read it, which during
-# concurrent writes may be past the snapshot's rows. What must hold: each is ahead of its column.
-SEQUENCES_AHEAD = """  FOR r IN SELECT s.relname AS seq, t.relname AS tab, a.attname AS col
-      FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
-      JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')
-      JOIN pg_class t ON t.oid = d.refobjid
-      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
-      WHERE s.relkind = 'S' AND n.nspname = 'public' LOOP
-    EXECUTE format('SELECT (SELECT last_value FROM public.%I)'
-      ' >= coalesce((SELECT max(%I) FROM public.%I), 0)', r.seq, r.col, r.tab) INTO ok;
-    IF NOT ok THEN
-      RAISE EXCEPTION '{mark}: sequence % is behind the ids of table %', r.seq, r.tab;
-    END IF;
-  END LOOP;
-"""
-NOT_EMPTY_MARK = "agentstore-not-empty"
+#: Each sequence of a table in ``public``, with the table and the column it numbers.
+OWNED_SEQUENCES = """SELECT s.relname, t.relname, a.attname
+  FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
+  JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')
+  JOIN pg_class t ON t.oid = d.refobjid
+  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+  WHERE s.relkind = 'S' AND n.nspname = 'public' ORDER BY 1"""
 
 
 def _checksum_query(table: str) -> sql.Composed:
@@ -54,27 +45,30 @@ def public_tables(connection: psycopg.Connection[Any]) -> list[str]:
     return [name for (name,) in rows]
 
 
-def public_sequences(connection: psycopg.Connection[Any]) -> list[str]:
-    rows = connection.execute(
-        "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1"
-    )
-    return [name for (name,) in rows]
+def owned_sequences(
+    connection: psycopg.Connection[Any], tables: Iterable[str]
+) -> dict[str, tuple[str, str]]:
+    """The sequences that number a column of one of ``tables``: name -> (table, column)."""
+    chosen = set(tables)
+    rows = connection.execute(OWNED_SEQUENCES).fetchall()
+    return {seq: (table, column) for seq, table, column in rows if table in chosen}
 
 
 def summarize(
-    connection: psycopg.Connection[Any],
+    connection: psycopg.Connection[Any], tables: Iterable[str]
 ) -> tuple[dict[str, TableSummary], dict[str, Any]]:
-    """Counts and checksums of every table, and every sequence's position, in this snapshot."""
+    """Counts and checksums of ``tables``, and the position of each of their sequences."""
     connection.execute(SETTINGS)
-    tables = {}
-    for name in public_tables(connection):
+    names = sorted(tables)
+    summaries = {}
+    for name in names:
         rows, checksum = one_row(connection, _checksum_query(name))
-        tables[name] = TableSummary(rows, f"pg-sum64:{checksum}")
+        summaries[name] = TableSummary(rows, f"pg-sum64:{checksum}")
     sequences = {}
-    for name in public_sequences(connection):
+    for name in owned_sequences(connection, names):
         query = sql.SQL("SELECT last_value, is_called FROM public.{}").format(sql.Identifier(name))
         sequences[name] = list(one_row(connection, query))
-    return tables, sequences
+    return summaries, sequences
 
 
 def one_row(connection: psycopg.Connection[Any], query: sql.SQL | sql.Composed) -> tuple[Any, ...]:
@@ -84,43 +78,28 @@ def one_row(connection: psycopg.Connection[Any], query: sql.SQL | sql.Composed) 
     return row
 
 
-def verify_block(tables: dict[str, TableSummary], sequences: dict[str, Any]) -> str:
-    """A ``DO`` block that raises, naming the table, unless the data equal the manifest's."""
-    checks: list[sql.Composable] = []
-    for name, summary in sorted(tables.items()):
-        checks.append(
-            sql.SQL(
-                "  SELECT c, s INTO v_rows, v_sum FROM ({q}) AS x(c, s);\n"
-                "  IF v_rows <> {rows} OR 'pg-sum64:' || v_sum <> {checksum} THEN\n"
-                "    RAISE EXCEPTION '{mark}: table {label} came back with % rows"
-                " (the backup holds {rows}) or different contents', v_rows;\n"
-                "  END IF;\n"
-            ).format(
-                q=_checksum_query(name),
-                rows=sql.Literal(summary.rows),
-                checksum=sql.Literal(summary.checksum),
-                mark=sql.SQL(VERIFY_MARK),
-                label=sql.SQL(name.replace("'", "")),
+def verify(
+    connection: psycopg.Connection[Any], expected: dict[str, TableSummary], where: str
+) -> None:
+    """``VerificationFailed`` naming the first table whose count or checksum differs."""
+    found, _ = summarize(connection, expected)
+    for name, summary in sorted(expected.items()):
+        got = found[name]
+        if (got.rows, got.checksum) != (summary.rows, summary.checksum):
+            raise VerificationFailed(
+                f"restore into {where} rolled back: table {name} came back with {got.rows} "
+                f"rows (the backup holds {summary.rows}) or different contents"
             )
-        )
-    if sequences:
-        checks.append(sql.SQL(SEQUENCES_AHEAD.replace("{mark}", VERIFY_MARK)))
-    body = sql.SQL("").join(checks)
-    block = (
-        "{settings}\nDO $verify$\n"
-        "DECLARE v_rows bigint; v_sum text; r record; ok boolean;\n"
-        "BEGIN\n{body}END\n$verify$;\n"
-    )
-    return sql.SQL(block).format(settings=sql.SQL(SETTINGS), body=body).as_string(None)
 
 
-def empty_guard() -> str:
-    """A ``DO`` block that raises when any table (revision bookmark aside) holds a row."""
-    return (
-        "DO $guard$\nDECLARE t text; found boolean;\nBEGIN\n"
-        "  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-        " AND tablename <> 'alembic_version' LOOP\n"
-        "    EXECUTE format('SELECT EXISTS (SELECT 1 FROM public.%I)', t) INTO found;\n"
-        f"    IF found THEN RAISE EXCEPTION '{NOT_EMPTY_MARK}: %', t; END IF;\n"
-        "  END LOOP;\nEND\n$guard$;\n"
-    )
+def sequences_ahead(connection: psycopg.Connection[Any], where: str) -> None:
+    """``VerificationFailed`` unless every sequence is past the ids of its column."""
+    for seq, table, column in connection.execute(OWNED_SEQUENCES).fetchall():
+        query = sql.SQL(
+            "SELECT (SELECT last_value FROM public.{})"
+            " >= coalesce((SELECT max({}) FROM public.{}), 0)"
+        ).format(sql.Identifier(seq), sql.Identifier(column), sql.Identifier(table))
+        if not one_row(connection, query)[0]:
+            raise VerificationFailed(
+                f"restore into {where} rolled back: sequence {seq} is behind the ids of {table}"
+            )

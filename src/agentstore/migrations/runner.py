@@ -16,7 +16,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from agentstore.errors import MigrationError, SchemaNotMigrated, SchemaTooNew, UnknownRevision
 from agentstore.urls import redact
@@ -127,3 +127,22 @@ def downgrade(engine: Engine, revision: str) -> None:
 def current(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def move_in(connection: Connection, revision: str) -> None:
+    """Upgrade or downgrade to ``revision`` on an open connection, inside the caller's
+    transaction: nothing is committed here (PostgreSQL's DDL rolls back with it)."""
+    check_target(revision)
+    found = MigrationContext.configure(connection).get_current_revision()
+    if found is not None and found not in {r.id for r in history()}:
+        raise SchemaTooNew(
+            f"the target is at revision {found!r}, which this agentstore does not know "
+            f"(its head is {head()!r}): the database is newer than the code"
+        )
+    cfg = config()
+    cfg.attributes["connection"] = connection
+    step = command.downgrade if revision == "base" else command.upgrade
+    try:
+        step(cfg, revision)
+    except CommandError as error:
+        raise MigrationError(" ".join(str(error).split())) from None
