@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -56,3 +57,35 @@ def scratch_file(folder: str | None = None) -> Iterator[IO[bytes]]:
 def child_path(handle: IO[bytes]) -> str:
     """The path a child reads ``handle`` by (pass ``handle.fileno()`` in ``pass_fds``)."""
     return f"/dev/fd/{handle.fileno()}"
+
+
+@contextlib.contextmanager
+def scratch_folder(prefix: str, parent: str | None = None) -> Iterator[str]:
+    """A named folder for tools that need names (SQLite's backup API), removed on the way out;
+    its name carries our pid, so a folder a killed run left is removed by the next run."""
+    where = parent or tempfile.gettempdir()
+    _sweep(where, prefix)
+    folder = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=where)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sweep(where: str, prefix: str) -> None:
+    """Remove the folders of ``prefix`` whose process is gone."""
+    with contextlib.suppress(OSError):
+        for name in os.listdir(where):
+            pid = name[len(prefix) :].split("-")[0] if name.startswith(prefix) else ""
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(os.path.join(where, name), ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

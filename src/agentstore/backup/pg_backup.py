@@ -172,11 +172,8 @@ def restore(
 ) -> Summary:
     """Restore a PostgreSQL backup into ``url`` in one verified transaction."""
     summary = Summary("restore", f"{where} -> {redact(url)}")
-    revision = manifest.schema_revision
-    if not isinstance(revision, str):
-        raise BackupCorrupt(f"{where} names no schema revision: not an agentstore backup")
+    revision = known.check_tables(set(manifest.tables), manifest.schema_revision, where)
     tables = known.tables_at(revision)
-    _same_tables(set(manifest.tables), tables, where)
     with _connect(url) as probe:
         major = probe.info.server_version // 10000
     source = manifest.server_major or major
@@ -202,18 +199,6 @@ def restore(
     summary.rows = sum(t.rows for t in manifest.tables.values())
     summary.bytes = archive.getinfo(DUMP).file_size
     return summary.finish()
-
-
-def _same_tables(found: set[str], expected: frozenset[str], where: str) -> None:
-    """``BackupCorrupt`` unless the manifest lists exactly agentstore's tables."""
-    extra, missing = sorted(found - expected), sorted(expected - found)
-    if extra:
-        raise BackupCorrupt(
-            f"{where} lists a table {extra[0][:80]!r} that agentstore does not have at its "
-            "revision: the file was refused"
-        )
-    if missing:
-        raise BackupCorrupt(f"{where} lists no table {missing[0]}: not a complete backup")
 
 
 def _table_of_contents(tools: Tools, dump: IO[bytes], where: str) -> list[pg_toc.Entry]:

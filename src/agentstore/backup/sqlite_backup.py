@@ -4,10 +4,14 @@ Backup: the backup API copies the live file in one step, inside one read transac
 the copy is one consistent moment even while other connections keep writing (in WAL mode
 they are not even held up). Counts and checksums are taken from the copy.
 
-Restore (the safety scheme): the copy is extracted to a temporary file and verified there
-first; only then does the backup API copy it over the target, page for page, which SQLite
-does as one write transaction on the target: other connections see the old content or the
-new, never a mix, and a failure part-way is rolled back by SQLite's journal.
+Restore (the safety scheme, see SECURITY.md): the file is untrusted. The copy is extracted
+to an unnamed scratch file, opened read-only, and checked there first: SQLite's integrity
+check, exactly agentstore's schema at the backup's revision (no trigger, view or table of
+its own, see :mod:`known`), every value of the type its column declares (SQLite itself
+would take text in an integer column) and no NUL in text, every foreign key resolved, and
+every table's count and checksum. Only then does the backup API copy it over the target,
+page for page, as one write transaction on the target: other connections see the old content
+or the new, never a mix, and a failure or a kill part-way is rolled back by SQLite's journal.
 """
 
 from __future__ import annotations
@@ -15,16 +19,22 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import tempfile
 import zipfile
 from contextlib import closing
 from pathlib import Path
 
-from agentstore.backup import container
+from agentstore.backup import children, container, known
 from agentstore.backup.manifest import Manifest, TableSummary
 from agentstore.backup.progress import QUIET, Progress, Summary
 from agentstore.db.sqlite_files import sqlite_path
-from agentstore.errors import BackendUnavailable, InvalidURL, TargetNotEmpty, VerificationFailed
+from agentstore.errors import (
+    BackendUnavailable,
+    BackupCorrupt,
+    BackupError,
+    InvalidURL,
+    TargetNotEmpty,
+    VerificationFailed,
+)
 from agentstore.urls import redact
 
 FILE = "database.sqlite"
@@ -79,7 +89,7 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
     if not source.exists():
         raise BackendUnavailable(f"the SQLite database {source} does not exist ({redact(url)})")
     summary = Summary("backup", f"{source} -> {out}")
-    with tempfile.TemporaryDirectory(prefix="agentstore-backup-") as work:
+    with children.scratch_folder("agentstore-backup-") as work:
         copy = Path(work) / FILE
         progress.show("copying with the SQLite backup API", force=True)
         with (
@@ -91,6 +101,11 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
             progress.show("counting and checksumming tables", force=True)
             tables = summarize(snapshot)
             revision = _revision(snapshot)
+        if revision is None:
+            raise BackupError(
+                f"{source} holds no agentstore schema, so there is nothing to back up "
+                "(run `agentstore migrate up` first)"
+            )
         manifest = Manifest(
             kind="sqlite-file",
             source_backend="sqlite",
@@ -149,14 +164,19 @@ def restore(
                 f"{target} already holds data ({occupied}): restore into an empty database, "
                 "or add --force to replace it"
             )
+    revision = known.check_tables(set(manifest.tables), manifest.schema_revision, where)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".agentstore-restore-", dir=target.parent) as work:
+    with children.scratch_folder(".agentstore-restore-", str(target.parent)) as work:
         copy = Path(work) / FILE
         progress.show("reading the backup", force=True)
         container.extract_to(archive, FILE, where, copy)
-        with closing(sqlite3.connect(copy)) as staged:
-            progress.show("verifying the backup", force=True)
-            _check(summarize(staged), manifest, where)
+        with closing(sqlite3.connect(f"file:{copy}?mode=ro", uri=True)) as staged:
+            progress.show("checking and verifying the backup", force=True)
+            try:
+                _check_file(staged, revision, where)
+                _check(summarize(staged), manifest, where)
+            except sqlite3.DatabaseError:
+                raise BackupCorrupt(f"{where}: {FILE} is damaged: not a SQLite database") from None
             progress.show("copying into the target", force=True)
             with closing(sqlite3.connect(target, timeout=30)) as live:
                 staged.backup(live)
@@ -165,3 +185,46 @@ def restore(
     summary.rows = sum(t.rows for t in manifest.tables.values())
     summary.bytes = archive.getinfo(FILE).file_size
     return summary.finish()
+
+
+#: The storage classes each declared column type may hold (``null`` aside).
+_CLASSES = {"INTEGER": "'integer'", "BIGINT": "'integer'", "DOUBLE": "'real','integer'"}
+
+
+def _check_file(staged: sqlite3.Connection, revision: str, where: str) -> None:
+    """``BackupCorrupt`` unless the file is sound and holds agentstore's schema and typed
+    values only."""
+    if staged.execute("PRAGMA integrity_check").fetchone() != ("ok",):
+        raise BackupCorrupt(f"{where}: {FILE} is damaged (SQLite's integrity check fails)")
+    found, expected = known.sqlite_shape(staged), known.sqlite_shape_at(revision)
+    if found != expected:
+        extra, missing = sorted(found - expected), sorted(expected - found)
+        what = f"it holds {' '.join(extra[0])!r}" if extra else f"no {' '.join(missing[0])!r}"
+        raise BackupCorrupt(
+            f"{where}: {FILE} does not hold agentstore's schema at revision {revision} "
+            f"({what[:160]}): the file was refused"
+        )
+    if _revision(staged) != revision:
+        raise BackupCorrupt(f"{where}: {FILE} is not at the revision its manifest names")
+    rules: dict[str, list[str]] = {}
+    for item in sorted(expected):
+        if item[0] == "column":
+            _, table, column, declared = item[:4]
+            allowed = _CLASSES.get(declared.split("(")[0], "'text'")
+            name = _quoted(column)
+            rules.setdefault(table, []).append(
+                f"typeof({name}) NOT IN ({allowed}, 'null') OR instr({name}, char(0)) > 0"
+            )
+    for table, conditions in rules.items():
+        query = f"SELECT EXISTS (SELECT 1 FROM {_quoted(table)} WHERE {' OR '.join(conditions)})"
+        if staged.execute(query).fetchone()[0]:
+            raise BackupCorrupt(
+                f"{where}: table {table} holds a value of the wrong type or a NUL in text"
+            )
+    if staged.execute("PRAGMA foreign_key_check").fetchone() is not None:
+        raise BackupCorrupt(f"{where}: {FILE} holds a row whose parent is missing")
+
+
+def _quoted(name: str) -> str:
+    """A name from agentstore's own schema (never from the file), quoted for SQLite."""
+    return '"' + name.replace('"', '""') + '"'
