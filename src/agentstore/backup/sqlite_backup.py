@@ -25,7 +25,7 @@ from agentstore.backup.manifest import Manifest, TableSummary
 from agentstore.backup.progress import QUIET, Progress, Summary
 from agentstore.db.sqlite_files import sqlite_path
 from agentstore.errors import BackendUnavailable, InvalidURL, TargetNotEmpty, VerificationFailed
-from agentstore.urls import redact
+from agentstore.urls import manifest_source, redact
 
 FILE = "database.sqlite"
 BOOKKEEPING = {"alembic_version"}
@@ -94,7 +94,7 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
         manifest = Manifest(
             kind="sqlite-file",
             source_backend="sqlite",
-            source_url=redact(url),
+            source_url=manifest_source(url),
             schema_revision=revision,
             tables=tables,
         )
