@@ -18,6 +18,7 @@ import contextlib
 import io
 import json
 import sqlite3
+import time
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -31,10 +32,12 @@ from hypothesis import strategies as st
 
 from agentstore import Database, open_memory
 from agentstore import backup as backups
+from agentstore.backup import memory_io
 from agentstore.cli import main
 from agentstore.db import demo
 from agentstore.urls import libpq_url
 from harness.isolation.places import Isolation
+from support.backup import state as backup_state
 
 HOSTILE_NAMES = ["x$verify$\\! id > /tmp/pwned\n", "agents; DROP TABLE agents", "Agents", "a" * 70]
 HOSTILE_VALUES = st.one_of(
@@ -49,6 +52,7 @@ HOSTILE_VALUES = st.one_of(
 )
 FIELDS = ["kind", "source_backend", "schema_revision", "tables", "server_major", "tools_major",
           "sequences", "memory", "created_at", "format_version", "format"]  # fmt: skip
+MEMORY = "memory_entries"
 EXAMPLES = {"sqlite-backup": 40, "sqlite-export": 40, "postgres-export": 20}
 
 
@@ -107,7 +111,10 @@ def mutations(draw: st.DrawFn, original: bytes) -> bytes:
     tables = sorted(raw["tables"])
     if how == "field" or not tables:
         path = [draw(st.sampled_from(FIELDS))]
-        mutated = _set_field(manifest, path, draw(HOSTILE_VALUES))
+        value = draw(HOSTILE_VALUES)
+        if path == ["tables"] and value == {}:
+            value = []  # `tables: {}` is a known defect, tested on its own below
+        mutated = _set_field(manifest, path, value)
     elif how == "table-field":
         table = draw(st.sampled_from(tables))
         field = draw(st.sampled_from(["rows", "checksum", "columns"]))
@@ -120,18 +127,27 @@ def mutations(draw: st.DrawFn, original: bytes) -> bytes:
 
 
 # Fingerprints ---------------------------------------------------------------------------------
+#
+# ``strict`` also compares what two known defects (below) change on a failed import: the
+# memory table's raw rows (an undone import stores the old entries again, with a new time)
+# and PostgreSQL's sequence positions (``setval`` is not transactional).
 
 
-def sqlite_fingerprint(url: str) -> dict[str, Any]:
+def memory_entries(url: str) -> dict[str, Any]:
+    with open_memory(url) as store:
+        return {key: (part, value) for key, part, value, _ in memory_io.entries(store)}
+
+
+def sqlite_fingerprint(url: str, strict: bool = False) -> dict[str, Any]:
     path = url.removeprefix("sqlite:///")
     with contextlib.closing(sqlite3.connect(path)) as db:
         schema = db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY 1, 2").fetchall()
-        tables = [name for kind, name, _ in schema if kind == "table"]
+        tables = [n for kind, n, _ in schema if kind == "table" and (strict or n != MEMORY)]
         rows = {t: sorted(map(repr, db.execute(f'SELECT * FROM "{t}"'))) for t in tables}
-    return {"schema": schema, "rows": rows}
+    return {"schema": schema, "rows": rows, "memory": memory_entries(url)}
 
 
-def postgres_fingerprint(url: str) -> dict[str, Any]:
+def postgres_fingerprint(url: str, strict: bool = False) -> dict[str, Any]:
     queries = {
         "functions": "SELECT proname FROM pg_proc p JOIN pg_namespace n"
         " ON n.oid = p.pronamespace WHERE nspname = 'public' ORDER BY 1",
@@ -140,21 +156,28 @@ def postgres_fingerprint(url: str) -> dict[str, Any]:
         "event_triggers": "SELECT evtname FROM pg_event_trigger ORDER BY 1",
         "roles": "SELECT rolname, rolsuper FROM pg_roles ORDER BY 1",
         "tables": "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-        "sequences": "SELECT sequencename, last_value FROM pg_sequences"
-        " WHERE schemaname = 'public' ORDER BY 1",
     }
+    if strict:
+        queries["sequences"] = (
+            "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'"
+            " ORDER BY 1"
+        )
     with psycopg.connect(libpq_url(url), autocommit=True) as db:
         found: dict[str, Any] = {k: db.execute(q).fetchall() for k, q in queries.items()}
         found["rows"] = {
             t: db.execute(f'SELECT t::text FROM public."{t}" t ORDER BY 1').fetchall()
             for (t,) in found["tables"]
+            if strict or t != MEMORY
         }
+    found["memory"] = memory_entries(url)
     return found
 
 
-def records(fingerprint: dict[str, Any]) -> dict[str, Any]:
-    """What a successful restore must bring back: the agents and executions."""
-    return {t: fingerprint["rows"][t] for t in ("agents", "executions")}
+def records(url: str) -> dict[str, Any]:
+    """What a successful restore must bring back: the agents and executions, as read through
+    agentstore (so SQLite's and PostgreSQL's spellings of a time compare equal)."""
+    rows: dict[str, Any] = backup_state.records(url)["rows"]
+    return rows
 
 
 # The files and targets ------------------------------------------------------------------------
@@ -200,7 +223,7 @@ def _check(
         code, err = _run(command, target, path)
         after = fingerprint(target)
         if code == 0:
-            assert records(after) == records(source), "a restore succeeded with other records"
+            assert records(target) == source, "a restore succeeded with other records"
             return
         assert code == 1, err
         assert len(err.strip().splitlines()) == 1, err
@@ -227,13 +250,79 @@ def test_a_mutated_backup_restores_or_leaves_the_target_as_it_was(
         target,
         tmp_path,
         fingerprint,
-        sqlite_fingerprint(source) if backend == "sqlite" else _pg_source(isolation, original),
+        records(source) if backend == "sqlite" else _pg_records(isolation, original),
         EXAMPLES[kind],
     )
 
 
-def _pg_source(isolation: Isolation, archive: Path) -> dict[str, Any]:
+def _pg_records(isolation: Isolation, archive: Path) -> dict[str, Any]:
     """The source's records as PostgreSQL holds them (imported once into a fresh place)."""
     place = isolation.new("postgres").url
     backups.import_archive(place, archive)
-    return postgres_fingerprint(place)
+    return records(place)
+
+
+# Known defects in code other branches own (issue 19, items 3-5): kept as tests, expected to
+# fail here until the restore/import rework lands.
+
+
+def _files(isolation: Isolation, tmp_path: Path, kind: str) -> tuple[bytes, str, str]:
+    backend, action = kind.split("-")
+    source = _store(isolation, "sqlite", 3, seed=1)
+    original = tmp_path / "original.zip"
+    (backups.backup if action == "backup" else backups.export)(source, original)
+    target = _store(isolation, backend, 2, seed=2)
+    return original.read_bytes(), "restore" if action == "backup" else "import", target
+
+
+def _fingerprint(url: str, strict: bool = False) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return sqlite_fingerprint(url, strict)
+    return postgres_fingerprint(url, strict)
+
+
+def _restore(data: bytes, command: str, target: str, tmp_path: Path) -> tuple[int, str]:
+    path = tmp_path / "mutated.zip"
+    path.write_bytes(data)
+    return _run(command, target, path)
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="issue 19 item 3: a manifest with `tables: {}` restores/imports with --force, rc 0, "
+    "and the target's records are gone (sqlite_backup.restore, archive.import_: other branch)",
+)
+@pytest.mark.parametrize("kind", list(EXAMPLES))
+def test_known_a_manifest_without_tables_is_refused(
+    kind: str, isolation: Isolation, tmp_path: Path
+) -> None:
+    original, command, target = _files(isolation, tmp_path, kind)
+    raw = json.loads(dict(_members(original))["manifest.json"])
+    raw["tables"] = {}
+    data = _zip([(n, json.dumps(raw).encode() if n == "manifest.json" else d)
+                 for n, d in _members(original)])  # fmt: skip
+    before = _fingerprint(target)
+    code, err = _restore(data, command, target, tmp_path)
+    assert (code, _fingerprint(target)) == (1, before), err
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="issue 19 items 4-5: a failed import stores the replaced memory entries again with "
+    "a new time, and leaves PostgreSQL's sequences where the archive put them (archive.py: "
+    "other branch)",
+)
+@pytest.mark.parametrize("kind", ["sqlite-export", "postgres-export"])
+def test_known_a_failed_import_leaves_memory_rows_and_sequences_as_they_were(
+    kind: str, isolation: Isolation, tmp_path: Path
+) -> None:
+    original, command, target = _files(isolation, tmp_path, kind)
+    raw = json.loads(dict(_members(original))["manifest.json"])
+    raw["tables"]["executions"]["checksum"] = "sha256:" + "0" * 64
+    data = _zip([(n, json.dumps(raw).encode() if n == "manifest.json" else d)
+                 for n, d in _members(original)])  # fmt: skip
+    before = _fingerprint(target, strict=True)
+    time.sleep(1.1)  # the memory table keeps times to the second
+    code, err = _restore(data, command, target, tmp_path)
+    assert code == 1, err
+    assert _fingerprint(target, strict=True) == before
