@@ -123,3 +123,21 @@ def test_a_member_longer_than_it_declares_is_refused(tmp_path: Path) -> None:
         stream = container.Guarded(archive.open("manifest.json"), "manifest.json", "a.zip", 10)
         with pytest.raises(BackupCorrupt, match="longer than it declares"):
             stream.read()
+
+
+def test_a_garbage_database_in_a_sqlite_backup_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 19: a garbage ``database.sqlite`` (its CRC right) raised sqlite3.DatabaseError."""
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    assert main(["migrate", "up", "--url", source]) == 0
+    assert main(["backup", "--url", source, "--out", str(tmp_path / "b.zip")]) == 0
+    with zipfile.ZipFile(tmp_path / "b.zip") as archive:
+        manifest = archive.read("manifest.json")
+    path = _zip(tmp_path / "g.zip", [("manifest.json", manifest), ("database.sqlite", b"x" * 4096)])
+    capsys.readouterr()
+    url = f"sqlite:///{tmp_path / 'target.db'}"
+    assert main(["restore", "--url", url, "--input", str(path), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "internal error" not in err, err
+    assert "file is not a database" in err

@@ -87,7 +87,7 @@ def _set_field(manifest: bytes, path: list[str], value: Any) -> bytes:
 @st.composite
 def mutations(draw: st.DrawFn, original: bytes) -> bytes:
     """One mutation of a real backup file's bytes."""
-    how = draw(st.sampled_from(["flip", "truncate", "rename", "duplicate", "field",
+    how = draw(st.sampled_from(["flip", "truncate", "rename", "duplicate", "field", "content",
                                 "table-field", "hostile-name"]))  # fmt: skip
     if how == "flip":
         data = bytearray(original)
@@ -99,6 +99,14 @@ def mutations(draw: st.DrawFn, original: bytes) -> bytes:
         return original[: draw(st.integers(0, len(original) - 1))]
     members = _members(original)
     names = [name for name, _ in members]
+    if how == "content":  # garbage inside a member whose CRC is right
+        at = draw(st.integers(0, len(members) - 1))
+        name, content = members[at]
+        if content:
+            data = bytearray(content)
+            data[draw(st.integers(0, len(data) - 1))] ^= draw(st.integers(1, 255))
+            members[at] = (name, bytes(data))
+        return _zip(members)
     if how in ("rename", "duplicate"):
         at = draw(st.integers(0, len(members) - 1))
         if how == "duplicate":

@@ -1,6 +1,6 @@
 """What a command's failure means to its user, when a library below raised its own error.
 
-The CLI's safety net under the commands: a driver's error (psycopg, SQLAlchemy, redis-py),
+The CLI's safety net under the commands: a driver's error (psycopg, SQLAlchemy, redis-py, sqlite3),
 a file system error, a damaged zip stream, or a file that nests too deeply or is too large
 to read becomes an ``AgentstoreError`` with one line naming what failed, the URL shown with
 its secrets hidden and any driver text that may quote them withheld. An error with no
@@ -10,6 +10,7 @@ meaning here gets ``None`` (the CLI then reports it as an internal error, still 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import zipfile
 import zlib
 
@@ -54,7 +55,8 @@ def translate(error: Exception, args: argparse.Namespace) -> AgentstoreError | N
     if _is_unreachable(error):
         return BackendUnavailable(f"cannot reach {where}: {detail}")
     if _is_driver_error(error):
-        return kind(f"{command} at {where} failed: {detail}")
+        what = f"{command} of {source} into {where}" if source else f"{command} at {where}"
+        return kind(f"{what} failed: {detail}")
     if source and command in READERS:
         if isinstance(error, zipfile.BadZipFile | zlib.error | EOFError):
             return BackupCorrupt(f"{source} is damaged ({detail})")
@@ -100,4 +102,4 @@ def _is_driver_error(error: Exception) -> bool:
     import redis
     from sqlalchemy import exc
 
-    return isinstance(error, psycopg.Error | exc.SQLAlchemyError | redis.RedisError)
+    return isinstance(error, psycopg.Error | exc.SQLAlchemyError | redis.RedisError | sqlite3.Error)
