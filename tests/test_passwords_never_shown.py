@@ -23,7 +23,7 @@ from agentstore import PoolSettings, errors, open_memory
 from agentstore.cli import main
 from agentstore.db.failures import translate
 from agentstore.memory.redis_backend import RedisMemory
-from agentstore.urls import redact
+from agentstore.urls import manifest_source, redact
 from harness.isolation.places import Isolation
 
 SEPARATORS = "#/?@:%&=+ ;[]!$'\"\\"
@@ -70,8 +70,42 @@ def cli(*argv: str) -> str:
 @SLOW
 @given(password=passwords, escape=escaped)
 def test_redact_hides_every_piece_of_the_password(password: str, escape: bool) -> None:
-    for template in (UNREACHABLE_PG, UNREACHABLE_REDIS, "postgresql://h/db?password={pw}"):
+    for template in (UNREACHABLE_PG, UNREACHABLE_REDIS, *QUERY_TEMPLATES):
         assert_hidden(password, redact(url_for(template, password, escape)))
+
+
+#: Secrets given as query parameters (issue 19): any name holding pass/secret/token/key.
+QUERY_TEMPLATES = (
+    "postgresql://h/db?password={pw}",
+    "postgresql+psycopg://u@127.0.0.1:1/x?sslmode=require&password={pw}&application_name=a",
+    "postgresql://u@h:5432/db?sslpassword={pw}",
+    "redis://127.0.0.1:1/0?password={pw}",
+    "redis://h/0?db=1&auth_token={pw}",
+    "postgresql://bob:{pw}@h:1/db?password={pw}",
+)
+
+
+@SLOW
+@given(password=passwords, escape=escaped)
+@example(password="@Zq0p@Zqs3cretValue", escape=False)  # issue 19: ?password=t0p@s3cretValue
+def test_manifest_source_holds_no_piece_of_any_secret(password: str, escape: bool) -> None:
+    for template in (UNREACHABLE_PG, UNREACHABLE_REDIS, *QUERY_TEMPLATES):
+        assert_hidden(password, manifest_source(url_for(template, password, escape)))
+
+
+@SLOW
+@given(password=passwords, escape=escaped)
+@example(password="@Zq0p@Zqs3cretValue", escape=False)
+def test_commands_never_show_a_query_password(password: str, escape: bool) -> None:
+    pg = "postgresql+psycopg://bob@127.0.0.1:1/agents?password={pw}"
+    redis_url = url_for("redis://127.0.0.1:1/0?password={pw}", password, escape)
+    url = url_for(pg, password, escape)
+    shown = cli("doctor", "--postgres", url, "--redis", redis_url, "--timeout", "1")
+    assert "FAIL" in shown
+    assert_hidden(password, shown)
+    assert_hidden(password, cli("migrate", "current", "--url", url))
+    assert_hidden(password, cli("backup", "--url", url, "--out", "/nonexistent/b.zip"))
+    assert_hidden(password, cli("export", "--url", url, "--out", "/nonexistent/e.zip"))
 
 
 @SLOW
@@ -149,3 +183,40 @@ def test_the_repr_of_a_redis_store_never_shows_the_password(password: str, escap
         "",
     )
     assert_hidden(password, repr(store))
+
+
+def _with_secret(url: str, how: str, password: str) -> str:
+    if how == "userinfo":
+        return url.replace("postgres@", f"postgres:{quote(password, safe='')}@", 1)
+    return f"{url}?password={password}"
+
+
+def _manifest_and_output(tmp_path, *argv: str) -> str:
+    out = cli(*argv)
+    target = argv[argv.index("--out") + 1]
+    import zipfile
+
+    with zipfile.ZipFile(target) as archive:
+        return out + archive.read("manifest.json").decode()
+
+
+@pytest.mark.parametrize(
+    ("backend", "how"), [("postgres", "userinfo"), ("postgres", "query"), ("sqlite", "query")]
+)
+@pytest.mark.filterwarnings("ignore:Query string argument")
+def test_a_real_backup_and_export_keep_no_password(
+    isolation: Isolation, tmp_path, backend: str, how: str
+) -> None:
+    """Issue 19: ``source_url`` kept ``?password=`` in the manifest; now it keeps none."""
+    place = isolation(backend)
+    secret = "t0p@s3cretValue" if how == "query" and backend == "postgres" else "t0ps3cretValue"
+    url = _with_secret(place.url, how, secret)
+    shown = _manifest_and_output(tmp_path, "backup", "--url", url, "--out", str(tmp_path / "b.zip"))
+    assert "backup: " in shown
+    if backend == "sqlite" or how == "userinfo":  # SQLAlchemy reads no '@' in a query value
+        shown += _manifest_and_output(
+            tmp_path, "export", "--url", url, "--out", str(tmp_path / "e.zip")
+        )
+        assert "export: " in shown
+    for piece in ("t0p", "s3cretValue"):
+        assert piece not in shown

@@ -3,7 +3,14 @@
 import pytest
 
 from agentstore.errors import InvalidURL
-from agentstore.urls import backend_of, expect, libpq_url, redact, sqlalchemy_url
+from agentstore.urls import (
+    backend_of,
+    expect,
+    libpq_url,
+    manifest_source,
+    redact,
+    sqlalchemy_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -79,3 +86,53 @@ def test_redact_hides_a_password_given_as_a_query_parameter(url, shown):
 )
 def test_redact_never_crashes_on_a_bad_port(url, shown):
     assert redact(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # issue 19: the '@' in a query password no longer ends a user part
+        (
+            "postgresql+psycopg://u@127.0.0.1:1/x?password=t0p@s3cretValue",
+            "postgresql+psycopg://u@127.0.0.1:1/x?password=***",
+        ),
+        ("postgresql://u@h/x?sslpassword=s3cret", "postgresql://u@h/x?sslpassword=***"),
+        ("redis://h/0?auth_token=s3cret&db=1", "redis://h/0?auth_token=***&db=1"),
+        ("postgresql://u@h/x?password=a%zzb", "postgresql://u@h/x?password=***"),
+        ("postgresql://u:p%zz@h/x", "postgresql://u:***@h/x"),
+        # a password that itself holds '?password=': everything after the user is hidden
+        ("postgresql://u:ab?password=cd@h/x", "postgresql://u:***"),
+        ("postgresql://u@h/x?password=a&b&sslmode=require", "postgresql://u@h/x?password=***&***&sslmode=require"),
+    ],
+)  # fmt: skip
+def test_redact_hides_every_secret_of_the_query(url, shown):
+    assert redact(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "source"),
+    [
+        ("postgresql+psycopg://bob:pw@db.example:5432/agents?sslmode=require&password=x",
+         "postgresql+psycopg://db.example:5432/agents"),
+        ("postgresql+psycopg://u@127.0.0.1:1/x?password=t0p@s3cretValue",
+         "postgresql+psycopg://127.0.0.1:1/x"),
+        ("postgresql://bob:Zqab/Zqcd@Zqef@h:1/agents", "postgresql://h:1/agents"),
+        ("postgresql://u:ab?password=cd@h/x", "postgresql://"),
+        ("redis://:s3cret@127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        ("redis+cluster://u:s3cret@h1:7000,h2:7001", "redis+cluster://h1:7000,h2:7001"),
+        ("sqlite:////tmp/x.db?password=s3cret", "sqlite:////tmp/x.db"),
+        ("mysql://u:s3cret@h/x", "unknown"),
+    ],
+)  # fmt: skip
+def test_manifest_source_keeps_backend_host_and_database_only(url, source):
+    assert manifest_source(url) == source
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://u:ab%zzSECRET@h/x", "postgresql://u@h/x?password=%00SECRET"]
+)
+def test_a_bad_percent_escape_is_one_line_invalid_url_without_the_password(url):
+    for convert in (libpq_url, sqlalchemy_url):
+        with pytest.raises(InvalidURL) as caught:
+            convert(url)
+        assert "SECRET" not in str(caught.value) and "\n" not in str(caught.value)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from agentstore.commands import COMMANDS
+from agentstore.commands import COMMANDS, failures
 from agentstore.errors import AgentstoreError
 
 
@@ -44,16 +44,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return its exit code (0 success, 1 failure)."""
+    """Run one command; return its exit code (0 success, 1 failure).
+
+    A library error the command did not turn into an ``AgentstoreError`` is translated by
+    :mod:`agentstore.commands.failures`; anything else is reported as an internal error. All
+    three are one line on stderr (secrets of ``--url`` withheld) and exit code 1.
+    """
+    args = argparse.Namespace()
     try:
         args = build_parser().parse_args(argv)
         return int(args.run(args) or 0)
     except (AgentstoreError, UsageError) as error:
-        print(f"agentstore: error: {error}", file=sys.stderr)
-        return 1
+        return _fail(str(error), args)
     except KeyboardInterrupt:
         print("agentstore: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:
+        known = failures.translate(error, args)
+        if known is not None:
+            return _fail(str(known), args)
+        url = getattr(args, "url", None)
+        detail = failures.one_line(error, url if isinstance(url, str) else None)
+        return _fail(f"internal error ({type(error).__name__}): {detail or 'no message'}", args)
+
+
+def _fail(message: str, args: argparse.Namespace) -> int:
+    print(f"agentstore: error: {' '.join(message.split())}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -155,7 +155,7 @@ def check_redis_cluster(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendRe
         health = redis_cluster.health(client)
     except (redis.RedisError, redis.exceptions.RedisClusterException) as error:
         raise BackendUnavailable(
-            f"Redis Cluster at {redact(url)} is unreachable: {_first_line(error)}"
+            f"Redis Cluster at {redact(url)} is unreachable: {scrub(_first_line(error), url)}"
         ) from None
     finally:
         client.close()

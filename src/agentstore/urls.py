@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Literal
@@ -36,58 +37,134 @@ _LABELS: dict[Backend, str] = {
 
 
 def redact(url: str) -> str:
-    """Return ``url`` with any password replaced by ``***``, safe for messages and logs.
+    """Return ``url`` with every secret replaced by ``***``, safe for messages and logs.
 
-    A password may hold ``#``, ``/``, ``?``, ``:`` or ``@`` unescaped, and parsers disagree on
-    where it ends, so this reads no further than it must: everything between the first ``:``
-    of the user part and the *last* ``@`` is hidden (``user:***@host...``), and so is a
-    ``password=`` query parameter (and what may belong to it, see ``KNOWN_PARAMETERS``).
-    That stretch holds whatever the connecting parsers (SQLAlchemy's ``make_url``, redis-py's
-    ``urlparse``) take for the password, however they split a malformed URL. A URL with no
-    ``@`` and no ``password=`` comes back unchanged.
+    The one parser for showing URLs: :func:`secret_spans` marks what may be a secret (a
+    userinfo password, however parsers split a malformed URL, and the value of every query
+    parameter whose name holds ``pass``, ``secret``, ``token`` or ``key``); each marked stretch
+    is shown as ``***``. Nothing is decoded, so an invalid percent escape never raises.
     """
     if not isinstance(url, str):
         return "<not a URL>"
-    scheme, sep, rest = url.partition("://")
-    if sep and not scheme.lower().startswith("sqlite") and "@" in rest:
-        userinfo, _, hostpart = rest.rpartition("@")
-        user, colon, _secret = userinfo.partition(":")
-        if colon:
-            rest = f"{user}:***@{hostpart}"
-    path, question, query = rest.partition("?")
-    if question:
-        query = _redact_query(query)
-    return f"{scheme}{sep}{path}{question}{query}"
+    shown, last = [], 0
+    for start, end in secret_spans(url):
+        shown.append(url[last:start] + "***")
+        last = end
+    shown.append(url[last:])
+    return "".join(shown)
 
 
-#: Query parameters shown after a password: an unescaped ``&`` in a password makes the rest
+#: Query parameters shown after a secret one: an unescaped ``&`` in a password makes the rest
 #: of it look like more parameters, so after one only these well-known names are shown.
 KNOWN_PARAMETERS = frozenset(
     {
         "application_name", "client_encoding", "connect_timeout", "gssencmode", "keepalives",
-        "options", "sslcert", "sslkey", "sslmode", "sslrootcert", "target_session_attrs",
+        "options", "sslcert", "sslmode", "sslrootcert", "target_session_attrs",
         "client_name", "db", "health_check_interval", "protocol", "socket_timeout",
         "ssl_cert_reqs",
     }
 )  # fmt: skip
+#: A query parameter whose name holds one of these is a secret (password, sslpassword, ...).
+SECRET_WORDS = ("pass", "secret", "token", "key", "pwd")
 
 
-def _redact_query(query: str) -> str:
-    """The query with its password hidden, and after it any item that may be part of it."""
-    items = query.split("&")
-    shown: list[str] = []
-    hidden = False
-    for item in items:
-        name, equals, _value = item.partition("=")
-        key = unquote(name).strip().lower()
-        if equals and key == "password":
-            shown.append(f"{name}=***")
-            hidden = True
-        elif not hidden or (equals and key in KNOWN_PARAMETERS):
-            shown.append(item)
-        elif shown[-1] != "...":
-            shown.append("...")
-    return "&".join(shown)
+def _is_secret(name: str) -> bool:
+    key = unquote(name).strip().lower()
+    return any(word in key for word in SECRET_WORDS)
+
+
+def _query_spans(url: str) -> list[tuple[int, int]]:
+    """Secret stretches of every text after a ``?`` read as a query (a ``?`` may also sit in a
+    password, so each one is tried): a secret parameter's value, and after it every item but
+    a well-known parameter."""
+    spans: list[tuple[int, int]] = []
+    for mark in (i for i, char in enumerate(url) if char == "?"):
+        position, hidden = mark + 1, False
+        for item in url[mark + 1 :].split("&"):
+            name, equals, _value = item.partition("=")
+            start, end = position, position + len(item)
+            if equals and _is_secret(name):
+                if hidden:
+                    spans.append((start, end))
+                else:
+                    spans.append((start + len(name) + 1, end))
+                hidden = True
+            elif hidden and not (equals and unquote(name).strip().lower() in KNOWN_PARAMETERS):
+                spans.append((start, end))
+            position = end + 1
+    return spans
+
+
+def _inside(index: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= index < end for start, end in spans)
+
+
+def _userinfo_span(url: str, query: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The password stretch of the user part: from its first ``:`` to the ``@`` ending it.
+
+    A password may hold ``@``, ``/``, ``?`` or ``:`` unescaped, so the user part ends at the
+    *last* ``@`` -- not counting one inside a secret query value (``?password=a@b``), unless
+    every ``@`` is (then the password may itself hold ``?password=``, and all is hidden).
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower().startswith("sqlite"):
+        return None
+    base = len(scheme) + len(sep)
+    ats = [base + i for i, char in enumerate(rest) if char == "@"]
+    outside = [at for at in ats if not _inside(at, query)]
+    chosen = outside or ats
+    if not chosen:
+        return None
+    at = chosen[-1]
+    colon = url.find(":", base, at)
+    return (colon + 1, at) if colon >= 0 and colon + 1 < at else None
+
+
+def secret_spans(url: str) -> list[tuple[int, int]]:
+    """The stretches of ``url`` that may be secret, merged and in order (``[start, end)``)."""
+    spans = _query_spans(url)
+    userinfo = _userinfo_span(url, spans)
+    if userinfo:
+        spans.append(userinfo)
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(s for s in spans if s[1] > s[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def manifest_source(url: str) -> str:
+    """What a backup may say of its source: scheme, host(:port) and database, nothing more.
+
+    No user, no password, no query; a part that may hold a secret is left out.
+    """
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not sep or scheme not in _SCHEMES:
+        return "unknown"
+    spans = secret_spans(url)
+    base = len(scheme) + len(sep)
+    rest = rest.split("?", 1)[0].split("#", 1)[0]
+
+    def clean(start: int, end: int) -> bool:
+        return not any(s < base + end and e > base + start for s, e in spans)
+
+    if scheme.startswith("sqlite"):
+        return f"{scheme}://{rest}" if clean(0, len(rest)) else f"{scheme}://"
+    hosts_start = rest.rfind("@") + 1
+    hosts, slash, database = rest[hosts_start:].partition("/")
+    if not clean(hosts_start, len(rest)) or not _PLAIN_HOSTS.match(hosts):
+        return f"{scheme}://"
+    shown = f"{scheme}://{hosts}"
+    if slash and _PLAIN_DATABASE.match(database):
+        shown += f"/{database}"
+    return shown
+
+
+_PLAIN_HOSTS = re.compile(r"^[A-Za-z0-9._\-\[\]:,]*$")
+_PLAIN_DATABASE = re.compile(r"^[A-Za-z0-9._\-]+$")
 
 
 def _parsed_passwords(url: str) -> set[str]:
@@ -101,30 +178,33 @@ def _parsed_passwords(url: str) -> set[str]:
 
             parsed = make_url(url)
             found.add(parsed.password or "")
-            found.update(
-                v for k, v in parsed.query.items() if k.lower() == "password" and isinstance(v, str)
-            )
+            found.update(v for k, v in parsed.query.items() if _is_secret(k) and isinstance(v, str))
     found |= {unquote(secret) for secret in found}
     found.discard("")
     return found
 
 
 def secrets(url: str) -> set[str]:
-    """Every text that may be the password of ``url``: what any parser reads as one, and the
-    whole stretch between the user part's first ``:`` and the last ``@``."""
+    """Every text that may be a secret of ``url``: what any parser reads as the password, and
+    every stretch :func:`secret_spans` marks."""
     found = set(_parsed_passwords(url))
-    _scheme, sep, rest = url.partition("://")
-    if sep and "@" in rest:
-        userinfo = rest.rpartition("@")[0]
-        if ":" in userinfo:
-            found.add(userinfo.partition(":")[2])
-    for item in url.partition("?")[2].split("&"):
-        name, equals, value = item.partition("=")
-        if equals and unquote(name).strip().lower() == "password":
-            found.add(value)
+    found.update(url[start:end] for start, end in secret_spans(url))
     found |= {unquote(secret) for secret in found}
     found.discard("")
     return found
+
+
+def check_escapes(url: str) -> None:
+    """``InvalidURL`` (the URL shown redacted) when a ``%`` is not followed by two hex digits
+    or stands for NUL: libpq refuses such a URL and would quote the password in its error."""
+    if _BAD_ESCAPE.search(url):
+        raise InvalidURL(
+            f"not a usable URL {redact(url)}: it holds a '%' that is not followed by two hex "
+            "digits (write a literal % as %25)"
+        )
+
+
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})|%00")
 
 
 #: How long a stretch of a password must be to count as quoted in a message.
@@ -173,6 +253,7 @@ def sqlalchemy_url(url: str) -> str:
     """Return the SQLAlchemy form of a SQL URL (PostgreSQL always through psycopg 3)."""
     backend = expect(url, "postgres", "sqlite")
     if backend == "postgres":
+        check_escapes(url)
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 
@@ -187,6 +268,7 @@ def sqlalchemy_async_url(url: str) -> str:
 def libpq_url(url: str) -> str:
     """Return a PostgreSQL URL that psycopg and the PostgreSQL tools (pg_dump...) accept."""
     expect(url, "postgres")
+    check_escapes(url)
     return "postgresql://" + url.split("://", 1)[1]
 
 

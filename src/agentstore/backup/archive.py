@@ -38,7 +38,7 @@ from agentstore.errors import (
 )
 from agentstore.memory import MemoryStore, open_memory
 from agentstore.migrations import runner
-from agentstore.urls import backend_of, redact
+from agentstore.urls import backend_of, manifest_source, redact
 
 MEMORY = "memory.jsonl"
 BATCH = 2000
@@ -92,7 +92,7 @@ def export(
         manifest = Manifest(
             kind="portable",
             source_backend=backend,
-            source_url=redact(url),
+            source_url=manifest_source(url),
             schema_revision=revision,
             tables=saved,
             memory=memory,

@@ -44,7 +44,7 @@ from agentstore.errors import (
     ToolsMismatch,
 )
 from agentstore.migrations import runner
-from agentstore.urls import libpq_url, redact
+from agentstore.urls import libpq_url, manifest_source, redact
 
 DUMP = "database.dump"
 APPLICATION = "agentstore-restore"
@@ -127,7 +127,7 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
             manifest = Manifest(
                 kind="postgres-dump",
                 source_backend="postgres",
-                source_url=redact(url),
+                source_url=manifest_source(url),
                 schema_revision=revision,
                 tables=tables,
                 server_major=major,

@@ -35,7 +35,7 @@ from agentstore.errors import (
     TargetNotEmpty,
     VerificationFailed,
 )
-from agentstore.urls import redact
+from agentstore.urls import manifest_source, redact
 
 FILE = "database.sqlite"
 BOOKKEEPING = {"alembic_version"}
@@ -109,7 +109,7 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
         manifest = Manifest(
             kind="sqlite-file",
             source_backend="sqlite",
-            source_url=redact(url),
+            source_url=manifest_source(url),
             schema_revision=revision,
             tables=tables,
         )
