@@ -1,0 +1,275 @@
+"""An import ends as the target was or as the archive holds, never in between (issue 19,
+items 4-7): bad memory refused before anything is written, sequences that move only with
+the commit, a never-migrated target left never-migrated, rows checked against their
+columns, and no partial export file left behind."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentstore import Database, errors, open_memory
+from agentstore import backup as backups
+from agentstore.db import demo, records
+from harness.isolation.places import Isolation
+from support.backup import crafted
+from support.backup import workloads as backup_workloads
+from support.backup.fingerprints import fingerprint
+from support.backup.workloads import Store
+
+
+def _columns(path: Path, table: str) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    return [name for name, _ in manifest["tables"][table]["columns"]]
+
+
+def _memory_archive(isolation: Isolation, tmp_path: Path) -> Path:
+    source = backup_workloads.new_store(isolation, "redis")
+    backup_workloads.remember(source, {"aqe/new": None, "aqe/other": 600.0})
+    backups.export(source.url, tmp_path / "m.zip", prefix=source.prefix)
+    return tmp_path / "m.zip"
+
+
+# Item 4 ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite", "redis"])
+def test_a_memory_key_outside_the_namespace_is_refused_before_anything_is_replaced(
+    isolation: Isolation, tmp_path: Path, backend: str
+) -> None:
+    archive = _memory_archive(isolation, tmp_path)
+    entries = crafted.memory(archive)
+    entries.append(["other/x", "default", 1, None])
+    crafted.with_memory(archive, entries)
+    target = backup_workloads.new_store(isolation, backend)
+    backup_workloads.remember(target, {"aqe/old": 300.0, "aqe/kept": None})
+    before = fingerprint(target.url, target.prefix)
+    with pytest.raises(errors.BackupCorrupt) as caught:
+        backups.import_archive(target.url, archive, force=True, prefix=target.prefix)
+    assert "memory entry 3" in str(caught.value)
+    assert "outside the namespace" in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert fingerprint(target.url, target.prefix) == before
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+def test_memory_that_fails_verification_leaves_records_and_memory_as_they_were(
+    isolation: Isolation, tmp_path: Path, backend: str
+) -> None:
+    source = backup_workloads.seeded(isolation, "sqlite", 2, 4)
+    backup_workloads.remember(source, {"aqe/new": None})
+    backups.export(source.url, tmp_path / "a.zip")
+    rows = crafted.rows(tmp_path / "a.zip", "executions")
+    rows[0][_columns(tmp_path / "a.zip", "executions").index("agent_id")] = 999
+    crafted.with_rows(tmp_path / "a.zip", "executions", rows)
+    target = backup_workloads.seeded(isolation, backend, 1, 2, seed=8)
+    backup_workloads.remember(target, {"aqe/old": 300.0})
+    before = fingerprint(target.url)
+    with pytest.raises(errors.BackupCorrupt, match="refers to no row of agents"):
+        backups.import_archive(target.url, tmp_path / "a.zip", force=True)
+    assert fingerprint(target.url) == before
+
+
+# Item 5 ----------------------------------------------------------------------------------
+
+
+def test_a_failed_import_leaves_the_id_sequences_where_they_were(
+    isolation: Isolation, tmp_path: Path
+) -> None:
+    source = backup_workloads.seeded(isolation, "sqlite", 3, 3)
+    backups.export(source.url, tmp_path / "a.zip")
+    rows = crafted.rows(tmp_path / "a.zip", "agents")
+    # A moment the file spells with an offset: the rows load, the read-back differs.
+    at = _columns(tmp_path / "a.zip", "agents").index("created_at")
+    rows[-1][at] = "2024-01-01T05:00:00.000000+05:00"
+    crafted.with_rows(tmp_path / "a.zip", "agents", rows)
+    target = backup_workloads.seeded(isolation, "postgres", 5, 5, seed=8)
+    before = fingerprint(target.url)
+    with pytest.raises(errors.VerificationFailed, match="table agents"):
+        backups.import_archive(target.url, tmp_path / "a.zip", force=True)
+    assert fingerprint(target.url) == before
+    with Database(target.url) as database:
+        demo.seed(database, 2, 1, seed=9)  # the next seed takes fresh ids
+        with database.session() as session:
+            assert records.count_agents(session) == 7
+
+
+def test_a_successful_import_restarts_each_sequence_after_the_highest_id(
+    isolation: Isolation, tmp_path: Path
+) -> None:
+    source = backup_workloads.seeded(isolation, "sqlite", 3, 6)
+    backups.export(source.url, tmp_path / "a.zip")
+    target = backup_workloads.seeded(isolation, "postgres", 9, 9, seed=8)
+    backups.import_archive(target.url, tmp_path / "a.zip", force=True)
+    assert backup_workloads.add_agent_with_execution(target) == (4, 7)
+
+
+# Item 6 ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+def test_a_failed_import_into_a_never_migrated_database_leaves_it_never_migrated(
+    isolation: Isolation, tmp_path: Path, backend: str
+) -> None:
+    source = backup_workloads.seeded(isolation, "sqlite", 2, 4)
+    backups.export(source.url, tmp_path / "a.zip")
+    rows = crafted.rows(tmp_path / "a.zip", "executions")
+    crafted.with_rows(tmp_path / "a.zip", "executions", [*rows, rows[0]])
+    target = isolation.new(backend, migrated=False).url
+    with pytest.raises(errors.BackupCorrupt, match="appears twice"):
+        backups.import_archive(target, tmp_path / "a.zip")
+    with Database(target) as database:
+        assert database.current_revision() is None
+    assert fingerprint(target)["records"] == {"tables": set()}
+
+
+def test_a_killed_export_leaves_no_partial_file_and_a_stale_one_is_removed(
+    isolation: Isolation, tmp_path: Path
+) -> None:
+    source = backup_workloads.seeded(isolation, "sqlite", 50, 4000)
+    out = tmp_path / "out" / "a.zip"
+    out.parent.mkdir()
+    command = [sys.executable, "-m", "agentstore.cli", "export", "--url", source.url]
+    started = time.monotonic()
+    subprocess.run([*command, "--out", str(out)], check=True, capture_output=True)
+    full = time.monotonic() - started
+    out.unlink()
+    randomly = random.Random(6)
+    for _ in range(5):
+        process = subprocess.Popen([*command, "--out", str(out)], stdout=subprocess.DEVNULL)
+        time.sleep(randomly.uniform(0.1, full))
+        process.kill()
+        process.wait()
+        names = [p.name for p in out.parent.iterdir()]
+        assert names in ([], ["a.zip"]), names  # nothing, or the whole archive
+        if names:
+            backups.import_archive(isolation.new("sqlite").url, out)
+            out.unlink()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = out.with_name(f".a.zip.{dead.pid}.partial")
+    stale.write_bytes(b"left by a run killed between naming and renaming")
+    backups.export(source.url, out)
+    assert [p.name for p in out.parent.iterdir()] == ["a.zip"]
+
+
+# Item 7 (data) ---------------------------------------------------------------------------
+
+BAD_ROWS: dict[str, tuple[str, str, Any, str]] = {
+    # name: (table, column, value, words in the error)
+    "null name": ("agents", "name", None, "null where a value is required"),
+    "huge priority": ("agents", "priority", 2**70, "out of the column's range"),
+    "text priority": ("agents", "priority", "high", "is not an integer"),
+    "NUL in task": ("executions", "task", "a\x00b", "NUL character"),
+    "missing agent": ("executions", "agent_id", 4242, "refers to no row of agents"),
+    "text duration": ("executions", "duration_seconds", "slow", "is not a number"),
+}
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+@pytest.mark.parametrize("bad", sorted(BAD_ROWS))
+def test_a_row_the_column_cannot_hold_is_refused_in_one_line(
+    isolation: Isolation, tmp_path: Path, backend: str, bad: str
+) -> None:
+    table, column, value, words = BAD_ROWS[bad]
+    path = tmp_path / "a.zip"
+    backups.export(backup_workloads.seeded(isolation, "sqlite", 2, 4).url, path)
+    rows = crafted.rows(path, table)
+    rows[1][_columns(path, table).index(column)] = value
+    crafted.with_rows(path, table, rows)
+    target = backup_workloads.seeded(isolation, backend, 1, 2, seed=8)
+    before = fingerprint(target.url)
+    with pytest.raises(errors.BackupCorrupt) as caught:
+        backups.import_archive(target.url, path, force=True)
+    assert words in str(caught.value) and f"table {table}, line 2" in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert fingerprint(target.url) == before
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+def test_a_primary_key_twice_is_refused_in_one_line(
+    isolation: Isolation, tmp_path: Path, backend: str
+) -> None:
+    path = tmp_path / "a.zip"
+    backups.export(backup_workloads.seeded(isolation, "sqlite", 2, 4).url, path)
+    rows = crafted.rows(path, "agents")
+    crafted.with_rows(path, "agents", [*rows, rows[0]])
+    target = backup_workloads.seeded(isolation, backend, 1, 2, seed=8)
+    before = fingerprint(target.url)
+    with pytest.raises(errors.BackupCorrupt, match="appears twice"):
+        backups.import_archive(target.url, path, force=True)
+    assert fingerprint(target.url) == before
+
+
+# All or nothing, even when killed --------------------------------------------------------
+
+
+def _import_command(url: str, path: Path, prefix: str) -> list[str]:
+    return [
+        sys.executable, "-m", "agentstore.cli", "import", "--force",
+        "--url", url, "--input", str(path), "--prefix", prefix,
+    ]  # fmt: skip
+
+
+def _big_archive(isolation: Isolation, tmp_path: Path, backend: str) -> tuple[Path, Store]:
+    """An archive that takes about a second to import, and a target holding other data."""
+    if backend == "redis":
+        source = backup_workloads.new_store(isolation, "redis")
+        with open_memory(source.url, "aqe", source.prefix) as memory:
+            memory.store_many({f"aqe/fact-{i}": {"n": i, "text": "x" * 50} for i in range(30000)})
+    else:
+        source = backup_workloads.seeded(isolation, "sqlite", 300, 15000)
+        backup_workloads.remember(source, {f"aqe/new-{i}": None for i in range(200)})
+    backups.export(source.url, tmp_path / "big.zip", prefix=source.prefix)
+    if backend == "redis":
+        target = backup_workloads.new_store(isolation, "redis")
+    else:
+        target = backup_workloads.seeded(isolation, backend, 4, 8, seed=8)
+    backup_workloads.remember(target, {"aqe/old": 3000.0, "aqe/kept": None})
+    return tmp_path / "big.zip", target
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite", "redis"])
+def test_an_import_killed_at_any_moment_leaves_the_target_old_or_complete(
+    isolation: Isolation, tmp_path: Path, backend: str
+) -> None:
+    archive, target = _big_archive(isolation, tmp_path, backend)
+    old = fingerprint(target.url, target.prefix)
+    # Back up the old state to put it back after a kill that came too late.
+    backups.export(target.url, tmp_path / "old.zip", prefix=target.prefix)
+    started = time.monotonic()
+    subprocess.run(_import_command(target.url, archive, target.prefix), check=True)
+    full = time.monotonic() - started
+    new = fingerprint(target.url, target.prefix)
+    assert new != old
+    backups.import_archive(target.url, tmp_path / "old.zip", force=True, prefix=target.prefix)
+    old = fingerprint(target.url, target.prefix)  # ids now restart after the highest
+    deadline = time.monotonic() + 25
+    outcomes = []
+    randomly = random.Random(19)
+    for _ in range(10):
+        if time.monotonic() > deadline:
+            break
+        process = subprocess.Popen(_import_command(target.url, archive, target.prefix))
+        time.sleep(randomly.uniform(0.2, full))
+        process.kill()
+        process.wait()
+        found = fingerprint(target.url, target.prefix)
+        assert found in (old, new), "a killed import left the target half-way"
+        outcomes.append("new" if found == new else "old")
+        if found == new:
+            backups.import_archive(
+                target.url, tmp_path / "old.zip", force=True, prefix=target.prefix
+            )
+        leftovers = [p.name for p in tmp_path.iterdir() if p.name not in ("big.zip", "old.zip")]
+        assert [name for name in leftovers if not name.endswith(".db")] == []
+    assert len(outcomes) >= 5, outcomes
