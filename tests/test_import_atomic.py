@@ -16,14 +16,13 @@ from typing import Any
 
 import pytest
 
-from agentstore import Database, errors, open_memory
+from agentstore import Database, errors
 from agentstore import backup as backups
 from agentstore.db import demo, records
 from harness.isolation.places import Isolation
-from support.backup import crafted
+from support.backup import crafted, kills
 from support.backup import workloads as backup_workloads
 from support.backup.fingerprints import fingerprint
-from support.backup.workloads import Store
 
 
 def _columns(path: Path, table: str) -> list[str]:
@@ -213,63 +212,10 @@ def test_a_primary_key_twice_is_refused_in_one_line(
 # All or nothing, even when killed --------------------------------------------------------
 
 
-def _import_command(url: str, path: Path, prefix: str) -> list[str]:
-    return [
-        sys.executable, "-m", "agentstore.cli", "import", "--force",
-        "--url", url, "--input", str(path), "--prefix", prefix,
-    ]  # fmt: skip
-
-
-def _big_archive(isolation: Isolation, tmp_path: Path, backend: str) -> tuple[Path, Store]:
-    """An archive that takes about a second to import, and a target holding other data."""
-    if backend == "redis":
-        source = backup_workloads.new_store(isolation, "redis")
-        with open_memory(source.url, "aqe", source.prefix) as memory:
-            memory.store_many({f"aqe/fact-{i}": {"n": i, "text": "x" * 50} for i in range(30000)})
-    else:
-        source = backup_workloads.seeded(isolation, "sqlite", 300, 15000)
-        backup_workloads.remember(source, {f"aqe/new-{i}": None for i in range(200)})
-    backups.export(source.url, tmp_path / "big.zip", prefix=source.prefix)
-    if backend == "redis":
-        target = backup_workloads.new_store(isolation, "redis")
-    else:
-        target = backup_workloads.seeded(isolation, backend, 4, 8, seed=8)
-    backup_workloads.remember(target, {"aqe/old": 3000.0, "aqe/kept": None})
-    return tmp_path / "big.zip", target
-
-
 @pytest.mark.parametrize("backend", ["postgres", "sqlite", "redis"])
 def test_an_import_killed_at_any_moment_leaves_the_target_old_or_complete(
     isolation: Isolation, tmp_path: Path, backend: str
 ) -> None:
-    archive, target = _big_archive(isolation, tmp_path, backend)
-    old = fingerprint(target.url, target.prefix)
-    # Back up the old state to put it back after a kill that came too late.
-    backups.export(target.url, tmp_path / "old.zip", prefix=target.prefix)
-    started = time.monotonic()
-    subprocess.run(_import_command(target.url, archive, target.prefix), check=True)
-    full = time.monotonic() - started
-    new = fingerprint(target.url, target.prefix)
-    assert new != old
-    backups.import_archive(target.url, tmp_path / "old.zip", force=True, prefix=target.prefix)
-    old = fingerprint(target.url, target.prefix)  # ids now restart after the highest
-    deadline = time.monotonic() + 25
-    outcomes = []
-    randomly = random.Random(19)
-    for _ in range(10):
-        if time.monotonic() > deadline:
-            break
-        process = subprocess.Popen(_import_command(target.url, archive, target.prefix))
-        time.sleep(randomly.uniform(0.2, full))
-        process.kill()
-        process.wait()
-        found = fingerprint(target.url, target.prefix)
-        assert found in (old, new), "a killed import left the target half-way"
-        outcomes.append("new" if found == new else "old")
-        if found == new:
-            backups.import_archive(
-                target.url, tmp_path / "old.zip", force=True, prefix=target.prefix
-            )
-        leftovers = [p.name for p in tmp_path.iterdir() if p.name not in ("big.zip", "old.zip")]
-        assert [name for name in leftovers if not name.endswith(".db")] == []
+    archive, target = kills.big_archive(isolation, tmp_path, backend)
+    outcomes = kills.kill_at_random_moments(target, archive, tmp_path, times=10, seed=19)
     assert len(outcomes) >= 5, outcomes
