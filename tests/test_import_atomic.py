@@ -23,6 +23,7 @@ from harness.isolation.places import Isolation
 from support.backup import crafted, kills
 from support.backup import workloads as backup_workloads
 from support.backup.fingerprints import fingerprint
+from support.backup.workloads import Store
 
 
 def _columns(path: Path, table: str) -> list[str]:
@@ -219,3 +220,19 @@ def test_an_import_killed_at_any_moment_leaves_the_target_old_or_complete(
     archive, target = kills.big_archive(isolation, tmp_path, backend)
     outcomes = kills.kill_at_random_moments(target, archive, tmp_path, times=10, seed=19)
     assert len(outcomes) >= 5, outcomes
+
+
+def test_memory_moves_into_a_redis_cluster_in_one_step_and_a_bad_fact_changes_nothing(
+    isolation: Isolation, tmp_path: Path
+) -> None:
+    archive = _memory_archive(isolation, tmp_path)
+    place = isolation("redis_cluster")
+    target = Store("redis_cluster", place.url, place.prefix)
+    backup_workloads.remember(target, {"aqe/old": 300.0})
+    backups.import_archive(target.url, archive, force=True, prefix=target.prefix)
+    assert set(fingerprint(target.url, target.prefix)["memory"]) == {"aqe/new", "aqe/other"}
+    before = fingerprint(target.url, target.prefix)
+    crafted.with_memory(archive, [*crafted.memory(archive), ["other/x", "default", 1, None]])
+    with pytest.raises(errors.BackupCorrupt, match="outside the namespace"):
+        backups.import_archive(target.url, archive, force=True, prefix=target.prefix)
+    assert fingerprint(target.url, target.prefix) == before
