@@ -28,6 +28,20 @@ def _bits(column_type: Any, dialect: str) -> int:
     return 32
 
 
+def _not_integer(value: Any) -> str:
+    if type(value) is int:
+        return f"{value} is out of the column's range"
+    return f"{value!r} is not an integer"
+
+
+def _not_text(value: Any, length: int | None) -> str:
+    if type(value) is not str:
+        return f"{value!r} is not text"
+    if "\x00" in value:
+        return "the text holds a NUL character"
+    return f"the text is longer than {length} characters"
+
+
 class RowChecks:
     """The rules for one table; ``check`` refuses a row, ``seen`` keeps what it referred to.
 
@@ -66,6 +80,12 @@ class RowChecks:
                     (names.index(foreign.parent.name), target.table.name, foreign.parent.name)
                 )
         self.parents = parents
+        # Per column: (position, kind, nullable, integer range, text length); JSON takes all.
+        self.rules = [
+            (i, kinds[i], column.nullable, self.ranges[i], self.lengths[i])
+            for i, column in enumerate(self.columns)
+            if kinds[i] != "json" or not column.nullable
+        ]
 
     def _refuse(self, line: int, column: str, why: str) -> BackupCorrupt:
         return BackupCorrupt(
@@ -75,37 +95,25 @@ class RowChecks:
 
     def check(self, values: list[Any], line: int) -> None:
         """Refuse ``values`` (line ``line`` of the table) unless the target can hold them."""
-        for i, value in enumerate(values):
-            column = self.columns[i]
+        for i, kind, nullable, bounds, length in self.rules:
+            value = values[i]
             if value is None:
-                if not column.nullable:
-                    raise self._refuse(line, column.name, "null where a value is required")
-                continue
-            kind = self.kinds[i]
-            if kind == "integer":
-                if type(value) is not int:
-                    raise self._refuse(line, column.name, f"{value!r} is not an integer")
-                if value not in self.ranges[i]:
-                    raise self._refuse(line, column.name, f"{value} is out of the column's range")
+                if not nullable:
+                    raise self._refuse(line, self.columns[i].name, "null where a value is required")
+            elif kind == "integer":
+                if type(value) is not int or value not in bounds:
+                    raise self._refuse(line, self.columns[i].name, _not_integer(value))
+            elif kind == "text":
+                if type(value) is not str or "\x00" in value or (length and len(value) > length):
+                    raise self._refuse(line, self.columns[i].name, _not_text(value, length))
             elif kind == "float":
-                if type(value) not in (int, float):
-                    raise self._refuse(line, column.name, f"{value!r} is not a number")
+                if type(value) is not float and type(value) is not int:
+                    raise self._refuse(line, self.columns[i].name, f"{value!r} is not a number")
             elif kind == "boolean":
                 if type(value) is not bool:
-                    raise self._refuse(line, column.name, f"{value!r} is not true or false")
-            elif kind == "datetime":
-                if not isinstance(value, datetime):
-                    raise self._refuse(line, column.name, f"{value!r} is not a moment")
-            elif kind == "text":
-                if type(value) is not str:
-                    raise self._refuse(line, column.name, f"{value!r} is not text")
-                if "\x00" in value:
-                    raise self._refuse(line, column.name, "the text holds a NUL character")
-                length = self.lengths[i]
-                if length is not None and len(value) > length:
-                    raise self._refuse(
-                        line, column.name, f"the text is longer than {length} characters"
-                    )
+                    raise self._refuse(line, self.columns[i].name, f"{value!r} is not a boolean")
+            elif kind == "datetime" and not isinstance(value, datetime):
+                raise self._refuse(line, self.columns[i].name, f"{value!r} is not a moment")
         for at, parent, name in self.references:
             value = values[at]
             if value is not None and value not in self.parents.get(parent, ()):
