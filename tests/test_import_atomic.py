@@ -9,16 +9,19 @@ import json
 import random
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from agentstore import Database, errors
 from agentstore import backup as backups
 from agentstore.db import demo, records
+from agentstore.urls import libpq_url
 from harness.isolation.places import Isolation
 from support.backup import crafted, kills
 from support.backup import workloads as backup_workloads
@@ -236,3 +239,42 @@ def test_memory_moves_into_a_redis_cluster_in_one_step_and_a_bad_fact_changes_no
     with pytest.raises(errors.BackupCorrupt, match="outside the namespace"):
         backups.import_archive(target.url, archive, force=True, prefix=target.prefix)
     assert fingerprint(target.url, target.prefix) == before
+
+
+def test_an_import_whose_connection_the_server_drops_changes_nothing(
+    isolation: Isolation, tmp_path: Path
+) -> None:
+    backups.export(backup_workloads.seeded(isolation, "sqlite", 3, 9).url, tmp_path / "a.zip")
+    target = backup_workloads.seeded(isolation, "postgres", 2, 4, seed=8)
+    backup_workloads.remember(target, {"aqe/old": 300.0})
+    before = fingerprint(target.url)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            backups.import_archive(target.url, tmp_path / "a.zip", force=True)
+        except BaseException as error:
+            outcome.append(error)
+
+    with (
+        psycopg.connect(libpq_url(target.url), autocommit=True) as holder,
+        psycopg.connect(libpq_url(target.url), autocommit=True) as watcher,
+    ):
+        holder.execute("BEGIN")
+        holder.execute("LOCK TABLE agents IN SHARE MODE")  # the import's delete waits here
+        thread = threading.Thread(target=run)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            killed = watcher.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname ="
+                " current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            ).fetchall()
+            if killed:
+                break
+            time.sleep(0.02)
+        holder.execute("ROLLBACK")
+    thread.join(60)
+    assert outcome and isinstance(outcome[0], errors.BackendUnavailable), outcome
+    assert "nothing was changed" in str(outcome[0]) and "\n" not in str(outcome[0])
+    assert fingerprint(target.url) == before

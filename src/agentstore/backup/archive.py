@@ -45,6 +45,7 @@ from agentstore.db.engine import make_engine
 from agentstore.db.failures import one_line
 from agentstore.db.sqlite_files import sqlite_file_must_exist
 from agentstore.errors import (
+    BackendUnavailable,
     BackupCorrupt,
     BackupError,
     MigrationError,
@@ -237,12 +238,12 @@ def import_(
     return summary.finish()
 
 
-def _failed(error: exc.DBAPIError, url: str) -> BackupError:
+def _failed(error: exc.DBAPIError, url: str) -> BackupError | BackendUnavailable:
     """A database error part-way: everything was rolled back, told in one line."""
-    return BackupError(
-        f"import into {redact(url)} failed ({scrub(one_line(error.orig), url)}); "
-        "nothing was changed"
-    )
+    message = f"({scrub(one_line(error.orig), url)}); nothing was changed"
+    if error.connection_invalidated:
+        return BackendUnavailable(f"lost {redact(url)} during the import {message}")
+    return BackupError(f"import into {redact(url)} failed {message}")
 
 
 def _read_memory(archive: zipfile.ZipFile, manifest: Manifest, where: str) -> list[memory_io.Entry]:
