@@ -28,5 +28,6 @@ pytest_plugins = [
     "steps.coordination_steps",
     "steps.fault_steps",
     "steps.backup_steps",
+    "steps.import_failure_steps",
     "pytester",  # pytest's own fixture for the harness's tests (tests/spec_project.py)
 ]

@@ -5,11 +5,14 @@ One zip file: ``manifest.json``, ``tables/<name>.jsonl`` (one canonical line per
 :mod:`memory_io`). A Personal Edition file moves to PostgreSQL and back this way, and memory
 moves between Redis and SQL.
 
-Import, the safety scheme: the memory part is read and checked first; memory is written
-through the memory API with a journal, then verified; the tables are written in ONE
-database transaction that also verifies every table's count and checksum before it
-commits. Any failure rolls the transaction back and undoes the memory journal, so the
-target holds exactly what it held before.
+Import, the safety scheme: the memory part is read and every entry checked first, and
+every row is checked against its column before it is written, so bad content is refused
+before it can matter. On PostgreSQL and SQLite, everything happens in ONE database
+transaction: migrating a never-migrated target, replacing the rows, restarting the id
+sequences (``ALTER SEQUENCE ... RESTART`` is transactional), writing the memory entries
+into the same database's memory table, and verifying every table's count and checksum and
+the memory. Any failure, a dropped connection or a killed process rolls it all back. On
+Redis the memory switches in one MULTI/EXEC (:mod:`import_memory`).
 """
 
 from __future__ import annotations
@@ -21,24 +24,37 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from alembic import command
+from alembic.util import CommandError
 from psycopg import sql as psycopg_sql
 from psycopg.types.json import Json
-from sqlalchemy import Connection, Engine, Insert, Table, inspect, text
+from sqlalchemy import Connection, Engine, Insert, Table, exc, func, inspect, select, text
 
-from agentstore.backup import canonical, container, memory_io, tables
+from agentstore.backup import (
+    canonical,
+    container,
+    import_memory,
+    memory_io,
+    portable_file,
+    tables,
+)
+from agentstore.backup.import_checks import RowChecks
 from agentstore.backup.manifest import Manifest, TableSummary
 from agentstore.backup.progress import QUIET, Progress, Summary
 from agentstore.db.engine import make_engine
+from agentstore.db.failures import one_line
 from agentstore.db.sqlite_files import sqlite_file_must_exist
 from agentstore.errors import (
+    BackendUnavailable,
     BackupCorrupt,
     BackupError,
+    MigrationError,
     TargetNotEmpty,
     VerificationFailed,
 )
-from agentstore.memory import MemoryStore, open_memory
+from agentstore.memory import open_memory
 from agentstore.migrations import runner
-from agentstore.urls import backend_of, manifest_source, redact
+from agentstore.urls import backend_of, manifest_source, redact, scrub
 
 MEMORY = "memory.jsonl"
 BATCH = 2000
@@ -72,7 +88,7 @@ def export(
     saved: dict[str, TableSummary] = {}
     revision = None
     has_memory = backend == "redis"
-    with container.writing(out) as archive:
+    with portable_file.writing(out) as archive:
         if backend != "redis":
             engine = _engine(url)
             try:
@@ -172,32 +188,47 @@ def import_(
             f"{where} is a {manifest.source_backend} backup, not a portable archive: "
             "use `agentstore restore`"
         )
+    if not isinstance(manifest.memory, dict):
+        raise BackupCorrupt(f"{where} has a damaged manifest (its memory is not an object)")
     backend = backend_of(url)
     summary = Summary("import", f"{where} -> {redact(url)}")
-    memory = _read_memory(archive, manifest, where) if manifest.memory else None
+    memory = None
+    if manifest.memory:
+        memory = import_memory.check(
+            _read_memory(archive, manifest, where),
+            manifest.memory.get("namespace"),
+            prefix,
+            where,
+        )
     rows = sum(t.rows for t in manifest.tables.values())
-    if backend == "redis":
+    if backend in ("redis", "redis_cluster"):
         if rows:
             raise BackupError(
                 f"{where} holds {rows} records in {len(manifest.tables)} tables, and Redis "
                 "keeps only memory: import it into PostgreSQL or SQLite"
             )
         if memory is not None:
-            _write_memory(url, memory, manifest, force, prefix)
+            import_memory.write_redis(url, memory, manifest.memory["namespace"], prefix, force)
     else:
         engine = _engine(url, create=True)
         try:
-            _prepare_schema(engine, url, manifest, where)
             with engine.connect() as connection:
-                if not force:
-                    _refuse_non_empty(connection, url)
-            journal = _write_memory(url, memory, manifest, force, prefix) if memory else None
-            try:
-                _import_tables(engine, archive, manifest, where, force, progress)
-            except BaseException:
-                if journal:
-                    journal.undo()
-                raise
+                if connection.dialect.name == "sqlite":
+                    # The write lock up front: no other writer slips in between our reads.
+                    driver = connection.connection.driver_connection
+                    assert driver is not None
+                    driver.execute("BEGIN IMMEDIATE")
+                with connection.begin():
+                    _prepare_schema(connection, url, manifest, where)
+                    if not force:
+                        _refuse_non_empty(connection, url)
+                    if memory is not None:
+                        import_memory.write_sql(
+                            connection, memory, manifest.memory["namespace"], prefix, force, url
+                        )
+                    _import_tables(connection, url, archive, manifest, where, force, progress)
+        except exc.DBAPIError as error:
+            raise _failed(error, url) from None
         finally:
             engine.dispose()
     progress.done()
@@ -205,6 +236,14 @@ def import_(
     summary.rows = manifest.rows
     summary.bytes = sum(info.file_size for info in archive.infolist())
     return summary.finish()
+
+
+def _failed(error: exc.DBAPIError, url: str) -> BackupError | BackendUnavailable:
+    """A database error part-way: everything was rolled back, told in one line."""
+    message = f"({scrub(one_line(error.orig), url)}); nothing was changed"
+    if error.connection_invalidated:
+        return BackendUnavailable(f"lost {redact(url)} during the import {message}")
+    return BackupError(f"import into {redact(url)} failed {message}")
 
 
 def _read_memory(archive: zipfile.ZipFile, manifest: Manifest, where: str) -> list[memory_io.Entry]:
@@ -215,7 +254,7 @@ def _read_memory(archive: zipfile.ZipFile, manifest: Manifest, where: str) -> li
             checksum.add(data)
             try:
                 key, partition, value, expires_at = json.loads(data)
-            except ValueError:
+            except (ValueError, TypeError, RecursionError):
                 raise BackupCorrupt(f"{where}: the memory entries are damaged") from None
             entries.append((key, partition, value, expires_at))
     expected = manifest.memory
@@ -224,51 +263,21 @@ def _read_memory(archive: zipfile.ZipFile, manifest: Manifest, where: str) -> li
     return entries
 
 
-def _write_memory(
-    url: str, memory: list[memory_io.Entry], manifest: Manifest, force: bool, prefix: str
-) -> memory_io.Journal:
-    """Write (and verify) the memory entries, refusing a store that holds some unless
-    ``force``; the journal undoes it all if a later step fails."""
-    journal = memory_io.Journal(url, manifest.memory["namespace"], prefix)
-    with journal.open() as store:
-        if not force and store.list_keys():
-            raise TargetNotEmpty(
-                f"{redact(url)} already holds memory under {journal.namespace!r}: import into "
-                "an empty store, or add --force to replace it"
-            )
-        try:
-            if force:
-                journal.clear(store)
-            journal.write(store, memory)
-            _verify_memory(store, journal, memory, url)
-        except BaseException:
-            journal.undo()
-            raise
-    return journal
-
-
-def _verify_memory(
-    store: MemoryStore, journal: memory_io.Journal, memory: list[memory_io.Entry], url: str
-) -> None:
-    written = set(journal.written)
-    expected = memory_io.checksum((k, p, v) for k, p, v, _ in memory if k in written)
-    found = memory_io.checksum((k, p, v) for k, p, v, _ in memory_io.entries(store) if k in written)
-    if (found.rows, found.hexdigest()) != (expected.rows, expected.hexdigest()):
-        raise VerificationFailed(
-            f"import into {redact(url)}: memory came back with {found.rows} entries "
-            f"(the archive holds {expected.rows}) or different values; nothing was changed"
-        )
-
-
-def _prepare_schema(engine: Engine, url: str, manifest: Manifest, where: str) -> None:
-    with engine.connect() as connection:
-        current = tables.revision(connection)
-        empty = tables.first_with_rows(connection, skip=set()) is None
+def _prepare_schema(connection: Connection, url: str, manifest: Manifest, where: str) -> None:
+    """Bring a never-migrated, empty target to the archive's revision, in the import's own
+    transaction (so a failed import leaves it never-migrated)."""
+    current = tables.revision(connection)
     wanted = manifest.schema_revision
     if wanted is None or current == wanted:
         return
-    if current is None and empty:
-        runner.upgrade(engine, wanted)
+    if current is None and tables.first_with_rows(connection, skip=set()) is None:
+        runner.check_target(wanted)
+        cfg = runner.config()
+        cfg.attributes["connection"] = connection
+        try:
+            command.upgrade(cfg, wanted)
+        except CommandError as error:
+            raise MigrationError(" ".join(str(error).split())) from None
         return
     raise BackupError(
         f"{where} holds schema revision {wanted}, the target {redact(url)} is at "
@@ -286,37 +295,42 @@ def _refuse_non_empty(connection: Connection, url: str) -> None:
 
 
 def _import_tables(
-    engine: Engine,
+    connection: Connection,
+    url: str,
     archive: zipfile.ZipFile,
     manifest: Manifest,
     where: str,
     force: bool,
     progress: Progress,
 ) -> None:
-    with engine.connect() as connection, connection.begin():
-        targets = {t.name: t for t in tables.reflect(connection)}
-        missing = sorted(set(manifest.tables) - set(targets))
-        if missing:
-            raise BackupError(f"the target has no table {missing[0]} to import {where} into")
-        order = [t for t in targets.values() if t.name in manifest.tables]
-        if force:
-            for table in reversed(list(targets.values())):
-                connection.execute(table.delete())
-        for table in order:
-            _load_table(connection, archive, table, manifest.tables[table.name], where, progress)
-        if connection.dialect.name == "postgresql":
-            for table in order:
-                _reset_sequence(connection, table)
-        for table in order:
-            expected = manifest.tables[table.name]
-            progress.show(f"verifying {table.name}", force=True)
-            found = tables.summarize(connection, table, expected.columns)
-            if (found.rows, found.checksum) != (expected.rows, expected.checksum):
-                raise VerificationFailed(
-                    f"import into {redact(str(engine.url))}: table {table.name} came back with "
-                    f"{found.rows} rows (the archive holds {expected.rows}) or different "
-                    "contents; nothing was changed"
-                )
+    """Replace every table's rows inside ``connection``'s transaction, verified."""
+    targets = {t.name: t for t in tables.reflect(connection)}
+    missing = sorted(set(manifest.tables) - set(targets))
+    if missing:
+        raise BackupError(f"the target has no table {missing[0]} to import {where} into")
+    order = [t for t in targets.values() if t.name in manifest.tables]
+    if force:
+        for table in reversed(list(targets.values())):
+            connection.execute(table.delete())
+    parents: dict[str, set[Any]] = {}
+    for table in order:
+        _load_table(
+            connection, archive, table, manifest.tables[table.name], where, parents, progress
+        )
+    parents.clear()
+    if connection.dialect.name == "postgresql":
+        for table in targets.values() if force else order:
+            _reset_sequence(connection, table)
+    for table in order:
+        expected = manifest.tables[table.name]
+        progress.show(f"verifying {table.name}", force=True)
+        found = tables.summarize(connection, table, expected.columns)
+        if (found.rows, found.checksum) != (expected.rows, expected.checksum):
+            raise VerificationFailed(
+                f"import into {redact(url)}: table {table.name} came back with "
+                f"{found.rows} rows (the archive holds {expected.rows}) or different "
+                "contents; nothing was changed"
+            )
 
 
 def _load_table(
@@ -325,6 +339,7 @@ def _load_table(
     table: Table,
     expected: TableSummary,
     where: str,
+    parents: dict[str, set[Any]],
     progress: Progress,
 ) -> None:
     names = [name for name, _ in expected.columns]
@@ -332,6 +347,7 @@ def _load_table(
     unknown = [name for name in names if name not in table.c]
     if unknown:
         raise BackupError(f"the target's table {table.name} has no column {unknown[0]}")
+    checks = RowChecks(table, names, kinds, connection.dialect.name, parents, where)
     checksum = canonical.Checksum()
     with (
         container.member(archive, _member(table.name), where) as stream,
@@ -340,9 +356,11 @@ def _load_table(
         for data in stream:
             checksum.add(data)
             try:
-                write(canonical.parse(data, kinds))
-            except (ValueError, TypeError):
+                values = canonical.parse(data, kinds)
+            except (ValueError, TypeError, RecursionError):
                 raise BackupCorrupt(f"{where}: table {table.name} is damaged") from None
+            checks.check(values, checksum.rows)
+            write(values)
             if checksum.rows % BATCH == 0:
                 progress.show(f"importing {table.name}: {checksum.rows:,} rows")
     if (checksum.rows, checksum.hexdigest()) != (expected.rows, expected.checksum):
@@ -398,14 +416,23 @@ def _flush(connection: Connection, insert: Insert, batch: list[dict[str, Any]]) 
 
 
 def _reset_sequence(connection: Connection, table: Table) -> None:
+    """The table's id sequence restarts after its highest id: ``ALTER SEQUENCE ... RESTART``
+    is transactional (unlike ``setval``), so it moves only if the import commits."""
     keys = list(table.primary_key.columns)
     if len(keys) != 1:
         return
-    column = keys[0].name
-    connection.execute(
-        text(
-            "SELECT setval(pg_get_serial_sequence(:table, :column),"
-            f' coalesce((SELECT max("{column}") FROM "{table.name}"), 0) + 1, false)'
-        ),
-        {"table": f'"{table.name}"', "column": column},
+    sequence = connection.execute(
+        text("SELECT pg_get_serial_sequence(quote_ident(:table), :column)"),
+        {"table": table.name, "column": keys[0].name},
+    ).scalar()
+    if sequence is None:
+        return
+    highest = connection.execute(select(func.max(keys[0]))).scalar()
+    start = max(int(highest or 0) + 1, 1)
+    statement = psycopg_sql.SQL("ALTER SEQUENCE {} RESTART WITH {}").format(
+        psycopg_sql.Identifier(*sequence.split(".", 1)), psycopg_sql.Literal(start)
     )
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a connection in a transaction has its driver's
+    with driver.cursor() as cursor:
+        cursor.execute(statement)

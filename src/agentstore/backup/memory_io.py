@@ -1,13 +1,12 @@
-"""Memory entries in and out of an archive, through the public ``MemoryStore`` API only.
+"""Memory entries in and out of an archive: one line per entry, and what verification compares.
 
 An entry travels as ``[key, partition, value, expires_at]``: ``expires_at`` is the wall-clock
 moment (seconds since the epoch) it expires, taken from its remaining time-to-live at export,
 so an entry lives exactly as long after an import as it would have at its source, and an
 entry whose moment has passed (or has under ``MIN_TTL`` seconds left) is not carried.
 
-Writing has no transaction across keys on every backend, so an import keeps a journal: on
-any failure the keys it wrote are deleted and the entries it replaced (with ``--force``) are
-stored again with their remaining time-to-live.
+Export reads entries through the public ``MemoryStore`` API; import writes them in one step
+with the records (see :mod:`import_memory`), so no journal of what to undo is needed.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from agentstore.backup.canonical import Checksum
-from agentstore.memory import MemoryStore, open_memory
+from agentstore.memory import MemoryStore
 
 MIN_TTL = 1.0
 _MISSING = object()
@@ -66,45 +65,3 @@ def remaining(expires_at: float | None, now: float) -> float | bool | None:
         return None
     left = expires_at - now
     return left if left >= MIN_TTL else False
-
-
-class Journal:
-    """What an import changed in one memory (``url``, ``namespace``, ``prefix``), to undo it.
-
-    Each step opens the store for itself, so ``undo`` works whenever it is called.
-    """
-
-    def __init__(self, url: str, namespace: str, prefix: str) -> None:
-        self.url, self.namespace, self.prefix = url, namespace, prefix
-        self.replaced: list[Entry] = []
-        self.written: list[str] = []
-
-    def open(self) -> MemoryStore:
-        return open_memory(self.url, self.namespace, self.prefix)
-
-    def clear(self, store: MemoryStore) -> None:
-        """Remove every entry, remembering it for ``undo``."""
-        self.replaced = list(entries(store))
-        for key, *_ in self.replaced:
-            store.delete(key)
-
-    def write(self, store: MemoryStore, batch: list[Entry]) -> None:
-        """Store entries (their moment of expiry turned back into a time-to-live)."""
-        now = time.time()
-        for key, partition, value, expires_at in batch:
-            ttl = remaining(expires_at, now)
-            if ttl is False:
-                continue
-            self.written.append(key)
-            store.store(key, value, ttl=ttl, partition=partition)
-
-    def undo(self) -> None:
-        """Delete what was written and store again what was replaced."""
-        with self.open() as store:
-            for key in self.written:
-                store.delete(key)
-            now = time.time()
-            for key, partition, value, expires_at in self.replaced:
-                ttl = remaining(expires_at, now)
-                if ttl is not False:
-                    store.store(key, value, ttl=ttl, partition=partition)
