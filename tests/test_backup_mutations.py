@@ -137,9 +137,8 @@ def mutations(draw: st.DrawFn, original: bytes) -> bytes:
 
 # Fingerprints ---------------------------------------------------------------------------------
 #
-# ``strict`` also compares what two known defects (below) change on a failed import: the
-# memory table's raw rows (an undone import stores the old entries again, with a new time)
-# and PostgreSQL's sequence positions (``setval`` is not transactional).
+# ``strict`` (the default) also compares the memory table's raw rows (times included) and
+# PostgreSQL's sequence positions: a failed import must not move them either (issue 19, 4-5).
 
 
 def memory_entries(url: str) -> dict[str, Any]:
@@ -147,7 +146,7 @@ def memory_entries(url: str) -> dict[str, Any]:
         return {key: (part, value) for key, part, value, _ in memory_io.entries(store)}
 
 
-def sqlite_fingerprint(url: str, strict: bool = False) -> dict[str, Any]:
+def sqlite_fingerprint(url: str, strict: bool = True) -> dict[str, Any]:
     path = url.removeprefix("sqlite:///")
     with contextlib.closing(sqlite3.connect(path)) as db:
         schema = db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY 1, 2").fetchall()
@@ -156,7 +155,7 @@ def sqlite_fingerprint(url: str, strict: bool = False) -> dict[str, Any]:
     return {"schema": schema, "rows": rows, "memory": memory_entries(url)}
 
 
-def postgres_fingerprint(url: str, strict: bool = False) -> dict[str, Any]:
+def postgres_fingerprint(url: str, strict: bool = True) -> dict[str, Any]:
     queries = {
         "functions": "SELECT proname FROM pg_proc p JOIN pg_namespace n"
         " ON n.oid = p.pronamespace WHERE nspname = 'public' ORDER BY 1",
@@ -284,7 +283,7 @@ def _files(isolation: Isolation, tmp_path: Path, kind: str) -> tuple[bytes, str,
     return original.read_bytes(), "restore" if action == "backup" else "import", target
 
 
-def _fingerprint(url: str, strict: bool = False) -> dict[str, Any]:
+def _fingerprint(url: str, strict: bool = True) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return sqlite_fingerprint(url, strict)
     return postgres_fingerprint(url, strict)
@@ -296,13 +295,8 @@ def _restore(data: bytes, command: str, target: str, tmp_path: Path) -> tuple[in
     return _run(command, target, path)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 19 item 3: a manifest with `tables: {}` restores/imports with --force, rc 0, "
-    "and the target's records are gone (sqlite_backup.restore, archive.import_: other branch)",
-)
 @pytest.mark.parametrize("kind", ["sqlite-backup", "sqlite-export", "postgres-export"])
-def test_known_a_manifest_without_tables_is_refused(
+def test_a_manifest_without_tables_is_refused(
     kind: str, isolation: Isolation, tmp_path: Path
 ) -> None:
     original, command, target = _files(isolation, tmp_path, kind)
@@ -315,14 +309,8 @@ def test_known_a_manifest_without_tables_is_refused(
     assert (code, _fingerprint(target)) == (1, before), err
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 19 items 4-5: a failed import stores the replaced memory entries again with "
-    "a new time, and leaves PostgreSQL's sequences where the archive put them (archive.py: "
-    "other branch)",
-)
 @pytest.mark.parametrize("kind", ["sqlite-export", "postgres-export"])
-def test_known_a_failed_import_leaves_memory_rows_and_sequences_as_they_were(
+def test_a_failed_import_leaves_memory_rows_and_sequences_as_they_were(
     kind: str, isolation: Isolation, tmp_path: Path
 ) -> None:
     original, command, target = _files(isolation, tmp_path, kind)

@@ -34,6 +34,7 @@ from agentstore.backup import (
     canonical,
     container,
     import_memory,
+    known,
     memory_io,
     portable_file,
     tables,
@@ -97,7 +98,10 @@ def export(
                         connection = connection.execution_options(isolation_level="REPEATABLE READ")
                     with connection.begin():
                         revision = tables.revision(connection)
+                        ours = known.tables_at(revision) if revision else frozenset()
                         for table in tables.reflect(connection):
+                            if table.name not in ours:
+                                continue  # not agentstore's: it never travels
                             saved[table.name] = _export_table(archive, connection, table, progress)
                         has_memory = _has_memory_table(connection)
             finally:
@@ -190,6 +194,7 @@ def import_(
         )
     if not isinstance(manifest.memory, dict):
         raise BackupCorrupt(f"{where} has a damaged manifest (its memory is not an object)")
+    _check_tables(manifest, where)
     backend = backend_of(url)
     summary = Summary("import", f"{where} -> {redact(url)}")
     memory = None
@@ -212,7 +217,7 @@ def import_(
     else:
         engine = _engine(url, create=True)
         try:
-            with engine.connect() as connection:
+            with _connected(engine, url) as connection:
                 if connection.dialect.name == "sqlite":
                     # The write lock up front: no other writer slips in between our reads.
                     driver = connection.connection.driver_connection
@@ -238,12 +243,32 @@ def import_(
     return summary.finish()
 
 
+def _connected(engine: Engine, url: str) -> Connection:
+    """A connection, or ``BackendUnavailable`` in one line when the server cannot be reached."""
+    try:
+        return engine.connect()
+    except exc.DBAPIError as error:
+        raise BackendUnavailable(
+            f"cannot reach {redact(url)}: {scrub(one_line(error.orig), url)}"
+        ) from None
+
+
 def _failed(error: exc.DBAPIError, url: str) -> BackupError | BackendUnavailable:
     """A database error part-way: everything was rolled back, told in one line."""
     message = f"({scrub(one_line(error.orig), url)}); nothing was changed"
     if error.connection_invalidated:
         return BackendUnavailable(f"lost {redact(url)} during the import {message}")
     return BackupError(f"import into {redact(url)} failed {message}")
+
+
+def _check_tables(manifest: Manifest, where: str) -> None:
+    """An archive lists exactly agentstore's tables at its revision (none without one)."""
+    revision = manifest.schema_revision
+    if revision is None:
+        if manifest.tables:
+            raise BackupCorrupt(f"{where} lists tables but no schema revision: refused")
+        return
+    known.check_listed(set(manifest.tables), known.tables_at(revision) - tables.NOT_TABLES, where)
 
 
 def _read_memory(archive: zipfile.ZipFile, manifest: Manifest, where: str) -> list[memory_io.Entry]:

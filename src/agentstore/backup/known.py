@@ -72,7 +72,12 @@ def check_tables(found: set[str], revision: object, where: str) -> str:
     ``BackupCorrupt`` otherwise (a foreign table, a missing one, no revision)."""
     if not isinstance(revision, str):
         raise BackupCorrupt(f"{where} names no schema revision: not an agentstore backup")
-    expected = tables_at(revision)
+    check_listed(found, tables_at(revision), where)
+    return revision
+
+
+def check_listed(found: set[str], expected: frozenset[str], where: str) -> None:
+    """``BackupCorrupt`` unless ``found`` (a manifest's tables) is exactly ``expected``."""
     extra, missing = sorted(found - expected), sorted(expected - found)
     if extra:
         raise BackupCorrupt(
@@ -81,4 +86,3 @@ def check_tables(found: set[str], revision: object, where: str) -> str:
         )
     if missing:
         raise BackupCorrupt(f"{where} lists no table {missing[0]}: not a complete backup")
-    return revision
