@@ -46,4 +46,4 @@ Feature: The queue refuses bad input and stays as it was
         | open a queue whose name holds a lone surrogate             | the queue name is not usable    | half a character cannot be written down  |
         | claim a task as a worker whose name holds a lone surrogate | the worker name is not usable   | half a character cannot be written down  |
         | fail a task with an error text holding NUL                 | the error text cannot be stored | PostgreSQL text cannot hold NUL          |
-        | queue a task nested 1000 deep                              | the task nests too deep         | tasks nest at most 64 levels             |
+        | queue a task nested 100 deep                               | the task nests too deep         | tasks nest at most 64 levels             |

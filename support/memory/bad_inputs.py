@@ -30,7 +30,7 @@ NAMED: dict[str, Any] = {
     "an arbitrary object": object(),
     "an object with number keys": {1: "one"},
     "a key with a lone surrogate": "aqe/fa\ud800ct",
-    "a value nested 1000 deep": _nested(1000),
+    "a value nested 100 deep": _nested(100),
 }
 """Inputs JSON cannot write, by the names bad-input tables give them."""
 
