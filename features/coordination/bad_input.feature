@@ -32,3 +32,18 @@ Feature: The queue refuses bad input and stays as it was
         | open a queue with an empty name           | the queue name is not usable                            | a queue needs a name                           |
         | open a queue whose name holds a line break | the queue name is not usable                           | control characters are invisible in logs       |
         | open a queue whose name holds NUL         | the queue name is not usable                            | NUL ends a string in C clients                 |
+
+  Rule: text no backend can store and values nested too deep are refused the same way
+
+    Scenario Outline: a request to <attempt> is refused
+      Given a work queue with a task done, one running and one waiting
+      When a worker tries to <attempt>
+      Then the request is refused because <reason>
+      And the queue is unchanged
+
+      Examples:
+        | attempt                                                    | reason                          | Comment                                  |
+        | open a queue whose name holds a lone surrogate             | the queue name is not usable    | half a character cannot be written down  |
+        | claim a task as a worker whose name holds a lone surrogate | the worker name is not usable   | half a character cannot be written down  |
+        | fail a task with an error text holding NUL                 | the error text cannot be stored | PostgreSQL text cannot hold NUL          |
+        | queue a task nested 100 deep                               | the task nests too deep         | tasks nest at most 64 levels             |

@@ -16,17 +16,18 @@ Feature: Bad input is refused and changes nothing
       And the memory is unchanged
 
       Examples:
-        | key                     | Comment                                      |
-        | "other/fact"            | keys live in the agents' namespace, not other/ |
-        | "fact"                  | no namespace at all                          |
-        | ""                      | an empty key names nothing                   |
-        | "aqe/"                  | the namespace alone has no path              |
-        | a key of 513 characters | keys hold at most 512 characters             |
-        | "aqe/fa\u0000ct"        | NUL is invisible and cut short by many tools |
-        | "aqe/fa\u000act"        | control characters are invisible in listings |
-        | "aqe/fa\u001bct"        | control characters are invisible in listings |
-        | 42                      | keys are text                                |
-        | null                    | a key must name something                    |
+        | key                         | Comment                                        |
+        | "other/fact"                | keys live in the agents' namespace, not other/ |
+        | "fact"                      | no namespace at all                            |
+        | ""                          | an empty key names nothing                     |
+        | "aqe/"                      | the namespace alone has no path                |
+        | a key of 513 characters     | keys hold at most 512 characters               |
+        | "aqe/fa\u0000ct"            | NUL is invisible and cut short by many tools   |
+        | "aqe/fa\u000act"            | control characters are invisible in listings   |
+        | "aqe/fa\u001bct"            | control characters are invisible in listings   |
+        | 42                          | keys are text                                  |
+        | null                        | a key must name something                      |
+        | a key with a lone surrogate | half a character cannot be written down        |
 
   Rule: a value is something JSON holds exactly
 
@@ -36,17 +37,18 @@ Feature: Bad input is refused and changes nothing
       And the memory is unchanged
 
       Examples:
-        | value                      | Comment                                    |
-        | NaN                        | JSON has no NaN                            |
-        | Infinity                   | JSON has no infinities                     |
-        | -Infinity                  | JSON has no infinities                     |
-        | [1, NaN]                   | nested values are checked too              |
-        | {"score": Infinity}        | nested values are checked too              |
-        | raw bytes                  | JSON holds text, not bytes                 |
-        | a set                      | JSON has no sets                           |
-        | a tuple                    | it would come back as a list, not exactly  |
-        | an arbitrary object        | JSON cannot hold it at all                 |
-        | an object with number keys | the keys would come back as text           |
+        | value                      | Comment                                   |
+        | NaN                        | JSON has no NaN                           |
+        | Infinity                   | JSON has no infinities                    |
+        | -Infinity                  | JSON has no infinities                    |
+        | [1, NaN]                   | nested values are checked too             |
+        | {"score": Infinity}        | nested values are checked too             |
+        | raw bytes                  | JSON holds text, not bytes                |
+        | a set                      | JSON has no sets                          |
+        | a tuple                    | it would come back as a list, not exactly |
+        | an arbitrary object        | JSON cannot hold it at all                |
+        | an object with number keys | the keys would come back as text          |
+        | a value nested 100 deep    | values nest at most 64 levels             |
 
   Rule: a time-to-live is a finite number of seconds above zero
 

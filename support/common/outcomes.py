@@ -59,7 +59,9 @@ REFUSALS = (
     ),
     Refusal("JSON cannot hold the task", errors.InvalidValue, "JSON cannot hold"),
     Refusal("a task may be tried at least once", errors.InvalidOption, "at least 1"),
-    Refusal("the queue name is not usable", errors.InvalidName, "queue name"),
+    Refusal("the {what} name is not usable", errors.InvalidName, "{what} name"),
+    Refusal("the error text cannot be stored", errors.InvalidValue, "error cannot hold"),
+    Refusal("the task nests too deep", errors.InvalidValue, "deeper than 64 levels"),
     Refusal("events are not offered, use a work queue", errors.Unsupported, "queue"),
 )
 

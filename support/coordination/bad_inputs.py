@@ -52,6 +52,17 @@ def _open(name: str) -> Callable[[QueueScene], Any]:
     return lambda scene: open_queue(scene.place.url, name, prefix=scene.place.prefix).close()
 
 
+def _claim_as(worker: str) -> Callable[[QueueScene], Any]:
+    return lambda scene: scene.queue.claim(worker)
+
+
+def _nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 ATTEMPTS: dict[str, Callable[[QueueScene], Any]] = {
     "complete a task the queue never gave out": lambda s: s.queue.complete(_never_given(s)),
     "fail a task the queue never gave out": lambda s: s.queue.fail(_never_given(s), "x"),
@@ -72,6 +83,12 @@ ATTEMPTS: dict[str, Callable[[QueueScene], Any]] = {
     "open a queue with an empty name": _open(""),
     "open a queue whose name holds a line break": _open("tasks\n"),
     "open a queue whose name holds NUL": _open("tasks\x00"),
+    "open a queue whose name holds a lone surrogate": _open("tasks\ud800"),
+    "claim a task as a worker whose name holds a lone surrogate": lambda s: s.queue.claim(
+        "b\udc00"
+    ),
+    "fail a task with an error text holding NUL": lambda s: s.queue.fail(s.running, "boom\x00"),
+    "queue a task nested 100 deep": lambda s: s.queue.enqueue(_nested(100)),
 }
 
 

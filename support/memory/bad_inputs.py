@@ -14,6 +14,14 @@ from typing import Any
 from agentstore import MemoryStats, MemoryStore, errors
 from support.common.exact import shape
 
+
+def _nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 NAMED: dict[str, Any] = {
     "a key of 513 characters": "aqe/" + "k" * 509,
     "raw bytes": b"\x00\x01",
@@ -21,6 +29,8 @@ NAMED: dict[str, Any] = {
     "a tuple": (1, 2),
     "an arbitrary object": object(),
     "an object with number keys": {1: "one"},
+    "a key with a lone surrogate": "aqe/fa\ud800ct",
+    "a value nested 100 deep": _nested(100),
 }
 """Inputs JSON cannot write, by the names bad-input tables give them."""
 

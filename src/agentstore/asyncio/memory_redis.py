@@ -17,6 +17,7 @@ from redis.commands.core import AsyncScript
 
 from agentstore.asyncio.protocol import AsyncStoreLifecycle
 from agentstore.memory import patterns, redis_scripts
+from agentstore.memory.glob_match import glob_match
 from agentstore.memory.protocol import MemoryStats
 from agentstore.memory.redis_backend import (
     _BATCH,
@@ -218,7 +219,7 @@ class RedisMemory(AsyncStoreLifecycle):
     async def search(self, pattern: str) -> dict[str, Any]:
         if not can_match(pattern, "search pattern"):
             return {}
-        match, exact = patterns.redis_prefilter(pattern), patterns.glob_to_regex(pattern)
+        match = patterns.redis_prefilter(pattern)
         try:
             fields = {
                 field.decode()
@@ -228,7 +229,7 @@ class RedisMemory(AsyncStoreLifecycle):
             }
         except _LOST as exc:
             raise stopped(self.url, exc) from exc
-        return await self._values(sorted(key for key in fields if exact.match(key)))
+        return await self._values(sorted(key for key in fields if glob_match(pattern, key)))
 
     async def _walk(self, partition: str | None = None) -> AsyncIterator[list[str]]:
         """The store's keys (of one partition, or all), a batch at a time, by ``HSCAN``."""

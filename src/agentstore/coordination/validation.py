@@ -21,7 +21,7 @@ from agentstore.errors import (
     LeaseLost,
     UnknownJob,
 )
-from agentstore.memory.validation import decode, encode
+from agentstore.memory.validation import check_depth, decode, encode
 
 __all__ = [
     "MAX_NAME_LENGTH",
@@ -53,7 +53,8 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan
 
 
 def check_name(name: object, what: str = "queue") -> str:
-    """A queue, lease, worker or channel name: text, 1-200 characters, no control characters."""
+    """A queue, lease, worker or channel name: text, 1-200 characters, no control characters
+    (NUL included), no lone surrogate (UTF-8 cannot spell one)."""
     if not isinstance(name, str):
         raise InvalidName(f"a {what} name is text, not {type(name).__name__}")
     if not name:
@@ -62,6 +63,8 @@ def check_name(name: object, what: str = "queue") -> str:
         raise InvalidName(f"a {what} name is at most {MAX_NAME_LENGTH} characters, not {len(name)}")
     if _CONTROL.search(name):
         raise InvalidName(f"a {what} name cannot hold control characters: {name!r}")
+    if not _encodable(name):
+        raise InvalidName(f"a {what} name is not valid Unicode (lone surrogate): {name!r}")
     return name
 
 
@@ -135,6 +138,8 @@ def check_new_job(payload: Any, max_attempts: object, run_at: object, priority: 
 def encode_payload(payload: Any, what: str = "job payload") -> str:
     """The JSON text of a payload or result, its keys in the caller's order; ``InvalidValue``
     if JSON cannot hold it exactly (it would not come back equal)."""
+    if type(payload) not in _SCALARS and not _flat(payload):
+        check_depth(payload, f"a {what}")  # before json, whose encoder and decoder recurse
     try:
         text = _ENCODER.encode(payload)
         text.encode()  # a lone surrogate cannot be stored
@@ -158,12 +163,27 @@ def _flat(value: Any) -> bool:
 
 
 def check_error(error: object) -> str:
-    """A failure's description: any text (kept as given, up to 10,000 characters)."""
+    """A failure's description: text (kept as given, up to 10,000 characters) without NUL or
+    a lone surrogate, which no backend can store."""
     if isinstance(error, BaseException):
         error = f"{type(error).__name__}: {error}"
     if not isinstance(error, str):
         raise InvalidValue(f"a job's error is text or an exception, not {type(error).__name__}")
-    return error[:10_000]
+    text = error[:10_000]
+    if "\x00" in text:
+        raise InvalidValue(f"a job's error cannot hold NUL (PostgreSQL text cannot): {text!r}")
+    if not _encodable(text):
+        raise InvalidValue(f"a job's error is not valid Unicode (lone surrogate): {text!r}")
+    return text
+
+
+def _encodable(text: str) -> bool:
+    """Whether UTF-8 (every backend's encoding) can spell ``text``: no lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_job(job: object, queue: str) -> Any:

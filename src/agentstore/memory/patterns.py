@@ -48,13 +48,13 @@ def redis_prefilter(pattern: str) -> str:
 
     Redis matches bytes, so its ``?`` would miss a character UTF-8 spells in two or more
     bytes; ``?`` becomes ``*`` here and the caller filters the candidates exactly with
-    :func:`glob_to_regex`.
+    :func:`agentstore.memory.glob_match.glob_match` (linear, never a backtracking regex).
     """
     return glob_to_redis(pattern.replace("?", "*"))
 
 
 def glob_to_regex(pattern: str) -> re.Pattern[str]:
-    """The glob as a compiled regular expression (the reference the translations must match)."""
+    """The glob as a regular expression: a test reference only (it backtracks on many stars)."""
     body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile(body + r"\Z", re.DOTALL)
 

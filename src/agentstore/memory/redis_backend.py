@@ -21,6 +21,7 @@ from redis.commands.core import Script
 from agentstore import errors
 from agentstore.db.failures import one_line
 from agentstore.memory import patterns, redis_scripts
+from agentstore.memory.glob_match import glob_match
 from agentstore.memory.protocol import MemoryStats, StoreLifecycle
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.memory.redis_replication import run_batch, run_confirmed
@@ -270,13 +271,13 @@ class RedisMemory(StoreLifecycle):
     def search(self, pattern: str) -> dict[str, Any]:
         if not can_match(pattern, "search pattern"):
             return {}
-        match, exact = patterns.redis_prefilter(pattern), patterns.glob_to_regex(pattern)
+        match = patterns.redis_prefilter(pattern)
         with self._guard():
             fields = {
                 field.decode()
                 for field, _ in self._client.hscan_iter(self._index, match=match, count=_BATCH)
             }
-        return self._values(sorted(key for key in fields if exact.match(key)))
+        return self._values(sorted(key for key in fields if glob_match(pattern, key)))
 
     def _walk(self, partition: str | None = None) -> Iterator[list[str]]:
         """The store's keys (of one partition, or all), a batch at a time, by ``HSCAN``

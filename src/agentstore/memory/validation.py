@@ -22,6 +22,8 @@ from typing import Any
 from agentstore.errors import InvalidInput, InvalidKey, InvalidTTL, InvalidValue
 
 MAX_KEY_LENGTH = 512
+#: How deep lists and objects may nest in a stored value, a job payload or an event.
+MAX_DEPTH = 64
 MAX_PARTITION_LENGTH = 200
 #: The SQL backends keep the prefix in a column this wide.
 MAX_PREFIX_LENGTH = 200
@@ -33,6 +35,7 @@ INT64 = range(-(2**63), 2**63)
 # C0 controls, DEL and C1 controls: invisible, and NUL is refused by PostgreSQL text.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SCALARS = frozenset((str, int, float, bool, type(None)))
+_NESTING = (list, tuple, dict)
 # One encoder for every call: json.dumps with options would build a new one each time.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _CANONICAL = json.JSONEncoder(
@@ -48,6 +51,7 @@ def check_namespace(namespace: object) -> str:
         or "/" in namespace
         or _CONTROL.search(namespace)
         or len(namespace) >= MAX_KEY_LENGTH
+        or not _encodable(namespace)
     ):
         raise InvalidKey(f"invalid namespace {namespace!r}: a non-empty name without '/'")
     return namespace
@@ -200,6 +204,8 @@ def encode(value: Any) -> str:
 def encode_sized(value: Any) -> tuple[str, int]:
     """The canonical JSON text of ``value`` and its size in UTF-8 bytes."""
     kind = type(value)
+    if kind not in _SCALARS and not _flat(value, kind):
+        check_depth(value)  # before json, whose encoder and decoder recurse
     try:
         text = _ENCODER.encode(value)
         size = len(text.encode())
@@ -240,8 +246,8 @@ def _encodable(text: str) -> bool:
 
 
 def _check_value(value: Any, depth: int) -> None:
-    if depth > 100:
-        raise InvalidValue("a value nests deeper than 100 levels")
+    if depth > MAX_DEPTH:
+        raise InvalidValue(f"a value nests deeper than {MAX_DEPTH} levels")
     kind = type(value)
     if kind is float:
         if not math.isfinite(value):
@@ -262,3 +268,18 @@ def _check_value(value: Any, depth: int) -> None:
     elif kind not in _SCALARS:
         # tuples would come back as lists, sets/bytes/objects not at all: refuse them all.
         raise InvalidValue(f"JSON cannot hold a {kind.__name__} exactly")
+
+
+def check_depth(value: Any, what: str = "a value") -> None:
+    """``InvalidValue`` if ``value`` nests lists or objects deeper than ``MAX_DEPTH``.
+
+    An explicit stack, not recursion: a value 100,000 levels deep (or one holding itself)
+    is refused in one line instead of crashing the check.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, _NESTING) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidValue(f"{what} nests deeper than {MAX_DEPTH} levels")
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, _NESTING))
