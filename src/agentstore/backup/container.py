@@ -1,7 +1,7 @@
-"""The backup file itself: a zip archive, written atomically, read with one-line errors.
+"""The backup file itself: a zip archive, read with one-line errors.
 
-Writing goes to a temporary file beside the destination and is renamed into place only when
-complete, so a failed backup never leaves a half file under the requested name. Reading
+Writing (every kind of backup file) is :func:`agentstore.backup.portable_file.writing`: the
+file appears whole at its name or not at all, even when the writer is killed. Reading
 checks the file before anything uses it: empty, not a zip (a PNG...), cut short, or a member
 whose bytes no longer match their CRC each raise ``BackupCorrupt`` naming what is wrong.
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -45,24 +44,6 @@ _MAGIC = {
     b"PGDMP": "a bare pg_dump file",
     b"SQLite format 3": "a bare SQLite database",
 }
-
-
-@contextlib.contextmanager
-def writing(out: str | os.PathLike[str]) -> Iterator[zipfile.ZipFile]:
-    """A zip archive (deflated, fast level) that appears at ``out`` only when complete."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(
-            temp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True
-        ) as archive:
-            yield archive
-        os.replace(temp, out)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
 
 
 def _what_it_is(head: bytes) -> str:

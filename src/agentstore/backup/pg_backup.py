@@ -29,7 +29,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy import Connection, MetaData, exc
 
-from agentstore.backup import children, container, known, pg_checks, pg_data, pg_toc
+from agentstore.backup import children, container, known, pg_checks, pg_data, pg_toc, portable_file
 from agentstore.backup.manifest import Manifest
 from agentstore.backup.pg_tools import Tools, tools_for
 from agentstore.backup.progress import QUIET, Progress, Summary
@@ -135,7 +135,7 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
                 tools_major=tools.major,
             )
             dump.seek(0)
-            with container.writing(out) as archive:
+            with portable_file.writing(out) as archive:
                 archive.writestr(container.MANIFEST, manifest.to_json())
                 with archive.open(DUMP, "w", force_zip64=True) as member:
                     while chunk := dump.read(1 << 20):

@@ -23,7 +23,7 @@ import zipfile
 from contextlib import closing
 from pathlib import Path
 
-from agentstore.backup import children, container, known
+from agentstore.backup import children, container, known, portable_file
 from agentstore.backup.manifest import Manifest, TableSummary
 from agentstore.backup.progress import QUIET, Progress, Summary
 from agentstore.db.sqlite_files import sqlite_path
@@ -113,7 +113,7 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
             schema_revision=revision,
             tables=tables,
         )
-        with container.writing(out) as archive:
+        with portable_file.writing(out) as archive:
             archive.writestr(container.MANIFEST, manifest.to_json())
             archive.write(copy, FILE, compress_type=zipfile.ZIP_STORED)
     progress.done()
