@@ -15,6 +15,7 @@ from agentstore.backup import pg_tools
 from harness.isolation.places import Isolation
 from steps.parameter_types import TYPES
 from support.backup import faults as backup_faults
+from support.backup import hostile as backup_hostile
 from support.backup import state as backup_state
 from support.backup import workloads as backup_workloads
 from support.backup.servers import NewerPostgres
@@ -29,6 +30,8 @@ BAD_FILES = {
     "the backup from a newer schema revision": lambda p: backup_faults.with_manifest(
         p, schema_revision="9999"
     ),
+    "the backup naming a table that would run a shell command": backup_hostile.with_shell_table,
+    "the backup listing no tables": lambda p: backup_faults.with_manifest(p, tables={}),
 }
 
 
@@ -147,6 +150,17 @@ def _(source: Store, tmp_path: Path, size: int) -> Path:
     outcome = backup_workloads.backup_while_writing(source, tmp_path / "backup.zip")
     assert outcome.error is None, outcome.error
     return tmp_path / "backup.zip"
+
+
+@given(
+    _step("a backup of a store another application has given a trigger and a table of its own"),
+    target_fixture="backup_file",
+)
+def _(isolation: Isolation, backend: str, tmp_path: Path) -> Path:
+    """A seeded store, plus another application's trigger, functions and table, backed up
+    whole (PostgreSQL: a plain pg_dump in an honest backup's manifest; SQLite: the file)."""
+    source = backup_workloads.seeded(isolation, backend, 3, 12)
+    return backup_hostile.backup_with_foreign_objects(source.url, backend, tmp_path)
 
 
 @when(_step("the backup is restored into an empty store"), target_fixture="restored")

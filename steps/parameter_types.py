@@ -78,6 +78,7 @@ def facts(value: str) -> int:
 # Why a backup move was refused, as readers say it -> the error class it stands for.
 BACKUP_REFUSALS = {
     "the backup is damaged": errors.BackupCorrupt,
+    "the backup holds more than agentstore's records": errors.BackupCorrupt,
     "the backup is too new": errors.BackupTooNew,
     "the target holds data": errors.TargetNotEmpty,
     "the server connection was lost": errors.BackendUnavailable,

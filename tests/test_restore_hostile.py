@@ -67,20 +67,25 @@ def test_an_honest_backup_of_a_database_with_foreign_objects_carries_only_agents
 
 
 @pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [(hostile.SHELL_NAME, "not a plain lower-case identifier"), ("loot", "does not have")],
+    ids=["shell-command", "foreign-table"],
+)
 def test_a_table_name_that_would_run_a_shell_command_is_refused(
-    isolation: Isolation, tmp_path: Path, backend: str
+    isolation: Isolation, tmp_path: Path, backend: str, name: str, words: str
 ) -> None:
     backups.backup(seeded(isolation, backend, 7), tmp_path / "b.zip")
     with zipfile.ZipFile(tmp_path / "b.zip") as archive:
         tables = Manifest.from_json(archive.read("manifest.json"), "b").tables
     pwned = tmp_path / "pwned"
-    name = hostile.SHELL_NAME.format(path=pwned)
+    name = name.format(path=pwned)
     listed = {k: {"rows": v.rows, "checksum": v.checksum} for k, v in tables.items()}
     listed[name] = {"rows": 0, "checksum": "x"}
     bad = hostile.with_tables(tmp_path / "b.zip", tmp_path / "bad.zip", listed)
     target = seeded(isolation, backend, 8)
     before = backup_state.records(target)
-    with pytest.raises(errors.BackupCorrupt, match="does not have") as caught:
+    with pytest.raises(errors.BackupCorrupt, match=words) as caught:
         backups.restore(target, bad, force=True)
     assert "\n" not in str(caught.value)
     assert not pwned.exists()

@@ -30,6 +30,29 @@ Feature: A restore that cannot be trusted changes nothing
       And the error names the "executions"
       And the target holds exactly what it held before
 
+  Rule: a backup file is data, never instructions: anything but agentstore's records is refused
+
+    @backends:postgres,sqlite
+    Scenario: a backup that carries another application's trigger and table is refused
+      Given a backup of a store another application has given a trigger and a table of its own
+      And a target store already holding 2 agents with 6 executions
+      When the backup is restored into the target, replacing what it holds
+      Then the restore is refused because the backup holds more than agentstore's records
+      And the target holds exactly what it held before
+
+    @backends:postgres,sqlite
+    Scenario Outline: nothing in <file> runs, and the target is unchanged
+      Given a backup of a store holding 3 agents with 12 executions
+      And a target store already holding 2 agents with 6 executions
+      When <file> is restored into the target, replacing what it holds
+      Then the restore is refused because the backup <reason>
+      And the target holds exactly what it held before
+
+      Examples:
+        | file                                                     | reason                               | Comment                                  |
+        | the backup naming a table that would run a shell command | holds more than agentstore's records | a name that would close a script's quote |
+        | the backup listing no tables                             | is damaged                           | nothing to verify the data against       |
+
   Rule: PostgreSQL versions must fit: the target's server and the client programs
 
     @backends:postgres @slow

@@ -9,14 +9,19 @@ of an honest backup of the same records, so only the dump's extra entries are ho
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
+import uuid
 import zipfile
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from agentstore import backup as backups
 from agentstore.backup import pg_tools
+from agentstore.db.sqlite_files import sqlite_path
 from agentstore.urls import libpq_url
 
 HOSTILE_SQL = """
@@ -29,6 +34,10 @@ CREATE FUNCTION public.snoop() RETURNS event_trigger LANGUAGE plpgsql
 CREATE EVENT TRIGGER snoop_{tag} ON ddl_command_end EXECUTE FUNCTION public.snoop();
 CREATE TABLE public.loot (secret text);
 INSERT INTO public.loot VALUES ('taken');
+"""
+SQLITE_FOREIGN = """
+CREATE TABLE loot (secret TEXT);
+CREATE TRIGGER wipe AFTER INSERT ON agents BEGIN DELETE FROM executions; END;
 """
 #: A name that closes a dollar-quoted block and asks psql to run a shell command.
 SHELL_NAME = "x$verify$\n\\! touch {path}\n"
@@ -71,6 +80,29 @@ def with_tables(source: Path, out: Path, tables: dict[str, Any]) -> Path:
         manifest = json.loads(archive.read("manifest.json"))
     manifest["tables"] = tables
     return replace_member(source, out, "manifest.json", json.dumps(manifest).encode())
+
+
+def with_shell_table(path: Path) -> Path:
+    """The backup file with one more table listed, named to break out of a script."""
+    with zipfile.ZipFile(path) as archive:
+        listed = json.loads(archive.read("manifest.json"))["tables"]
+    listed[SHELL_NAME.format(path=path.with_suffix(".pwned"))] = {"rows": 0, "checksum": "x"}
+    return with_tables(path, path.with_suffix(".shell.zip"), listed)
+
+
+def backup_with_foreign_objects(url: str, backend: str, folder: Path) -> Path:
+    """A backup of the store at ``url`` after another application added objects of its own."""
+    out = folder / "foreign.zip"
+    if backend == "postgres":
+        backups.backup(url, folder / "honest.zip")
+        make_hostile(url, uuid.uuid4().hex[:8])
+        return wrap_raw_dump(url, folder / "honest.zip", out)
+    path = sqlite_path(url)
+    assert path is not None, "a SQLite file"
+    with closing(sqlite3.connect(path)) as connection:
+        connection.executescript(SQLITE_FOREIGN)
+    backups.backup(url, out)
+    return out
 
 
 def fingerprint(url: str) -> dict[str, Any]:
