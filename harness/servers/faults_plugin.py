@@ -4,7 +4,7 @@
   whose servers start on first use and stop when the session ends;
 - ``fault_place`` (scenario): the scenario's place on the server its ``backend`` runs on,
   that server reset first (running, unpaused, no client left), with a fresh key prefix;
-- the ``soak`` marker: a soak runs only when ``-m`` names it (``pytest features/faults -m
+- the ``soak`` marker: a soak runs only when ``-m`` names it, and is deselected otherwise (``pytest features/faults -m
   soak``); ``--soak-seconds`` sets how long (default 30).
 """
 
@@ -53,13 +53,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A soak is left out of every run whose ``-m`` does not name it."""
+    """A soak is left out (deselected, not skipped: a skip reads as a rule that did not hold)
+    of every run whose ``-m`` does not name it."""
     if "soak" in (config.option.markexpr or ""):
         return
-    skip = pytest.mark.skip(reason="a soak runs only when selected: pytest -m soak")
-    for item in items:
-        if item.get_closest_marker("soak"):
-            item.add_marker(skip)
+    soaks = [item for item in items if item.get_closest_marker("soak")]
+    if soaks:
+        config.hook.pytest_deselected(items=soaks)
+        items[:] = [item for item in items if not item.get_closest_marker("soak")]
 
 
 @pytest.fixture(scope="session")
