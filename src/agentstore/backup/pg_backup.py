@@ -29,7 +29,16 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy import Connection, MetaData, exc
 
-from agentstore.backup import children, container, known, pg_checks, pg_data, pg_toc, portable_file
+from agentstore.backup import (
+    children,
+    container,
+    known,
+    pg_checks,
+    pg_data,
+    pg_indexes,
+    pg_toc,
+    portable_file,
+)
 from agentstore.backup.manifest import Manifest
 from agentstore.backup.pg_tools import Tools, tools_for
 from agentstore.backup.progress import QUIET, Progress, Summary
@@ -259,7 +268,8 @@ def _restore_in_one_transaction(
             runner.move_in(connection, "base")
             runner.move_in(connection, revision)
             order = _parents_first(connection, set(manifest.tables) - {known.BOOKKEEPING})
-            _load(driver, order, source, where, progress)
+            with pg_indexes.built_after(driver, order):
+                _load(driver, order, source, where, progress)
             _set_sequences(driver, manifest, order, where)
             progress.show("verifying", force=True)
             pg_checks.verify(driver, manifest.tables, shown)
