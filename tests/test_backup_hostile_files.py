@@ -140,4 +140,4 @@ def test_a_garbage_database_in_a_sqlite_backup_is_one_line(
     assert main(["restore", "--url", url, "--input", str(path), "--force"]) == 1
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "internal error" not in err, err
-    assert "file is not a database" in err
+    assert "database.sqlite is damaged" in err

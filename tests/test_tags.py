@@ -76,17 +76,3 @@ def test_a_backends_tag_run_is_marked_for_m(pytester) -> None:
     result = spec.run("-m", "sqlite", "-v", backends="postgres,sqlite,redis")
     result.assert_outcomes(passed=1, deselected=2)
     assert "test_every_backend_keeps_a_fact[sqlite] PASSED" in result.output
-
-
-def test_a_soak_is_left_out_of_an_ordinary_run_not_skipped() -> None:
-    """Issue 23: an ordinary run reports the soak as deselected; no skip reads as a rule."""
-    import subprocess
-    import sys
-
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "features/faults/soak.feature", "-q", "-p", "no:randomly"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert "deselected" in done.stdout and "skipped" not in done.stdout, done.stdout
