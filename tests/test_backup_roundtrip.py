@@ -133,3 +133,13 @@ def test_an_entry_that_expired_while_in_the_archive_is_not_imported(
     target = isolation.new("sqlite").url
     backups.import_archive(target, tmp_path / "m.zip")
     assert backup_state.memory(target, "aqe", "") == {"aqe/kept": ("default", "stays")}
+
+
+def test_a_store_of_no_agents_is_empty_and_executions_without_one_are_refused_in_words(
+    isolation: Isolation,
+) -> None:
+    """Issue 22: "a store holding 0 agents with 0 executions" was a ZeroDivisionError."""
+    empty = backup_workloads.seeded(isolation, "sqlite", 0, 0)
+    assert backup_workloads.counts(empty) == (0, 0)
+    with pytest.raises(ValueError, match="5 executions need at least one agent"):
+        backup_workloads.seeded(isolation, "sqlite", 0, 5)

@@ -43,8 +43,13 @@ def new_store(isolation: Isolation, backend: str) -> Store:
 
 
 def seeded(isolation: Isolation, backend: str, agents: int, executions: int, seed: int = 11):
-    """A store holding ``agents`` agents with ``executions`` executions in all."""
+    """A store holding ``agents`` agents with ``executions`` executions in all (0 and 0: an
+    empty store; executions without an agent are refused in the scenario's words)."""
+    if agents < 1 and executions > 0:
+        raise ValueError(f"{executions} executions need at least one agent to belong to")
     store = new_store(isolation, backend)
+    if agents < 1:
+        return store
     per_agent, extra = divmod(executions, agents)
     with Database(store.url) as database:
         demo.seed(database, agents, per_agent, seed=seed)
