@@ -4,8 +4,8 @@
   whose servers start on first use and stop when the session ends;
 - ``fault_place`` (scenario): the scenario's place on the server its ``backend`` runs on,
   that server reset first (running, unpaused, no client left), with a fresh key prefix;
-- the ``soak`` marker: a soak runs only when ``-m`` names it, and is deselected otherwise (``pytest features/faults -m
-  soak``); ``--soak-seconds`` sets how long (default 30).
+- the ``soak`` marker: a soak runs only when ``-m`` names it (``pytest features/faults -m
+  soak``), and is deselected otherwise; ``--soak-seconds`` sets how long (default 30).
 """
 
 from __future__ import annotations
