@@ -83,7 +83,8 @@ def test_a_restore_killed_at_any_moment_leaves_the_target_old_or_restored(
         if found == new:
             backups.restore(target.url, old_file, force=True)
 
-    made = kills.kill_loop(command, full, 10, seed=19, after=check, budget=BUDGET)
+    aim = "pg_restore" if backend == "postgres" else None
+    made = kills.kill_loop(command, full, 10, seed=19, after=check, budget=BUDGET, aim=aim)
     print(f"{backend}: uncut restore {full:.2f} s, kills {outcomes}")
     assert made >= 4, outcomes  # fewer than 10 only on a loaded machine
     if folder is not None:
@@ -124,7 +125,8 @@ def test_a_killed_backup_leaves_no_file_unless_whole_and_the_next_run_clears_its
             _complete(out, expected, isolation, backend)
             out.unlink()
 
-    made = kills.kill_loop(command, full, 5, seed=6, after=check, env=env, earliest=0.1)
+    aim = "pg_dump" if backend == "postgres" else None
+    made = kills.kill_loop(command, full, 5, seed=6, after=check, env=env, earliest=0.1, aim=aim)
     print(f"{backend}: uncut backup {full:.2f} s, leftovers {sorted(os.listdir(scratch))}")
     assert made == 5, whole
     kills.timed(command, env)

@@ -77,6 +77,20 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def _wait_for_child(pid: int, name: str, within: float) -> None:
+    """Wait until ``pid`` has a child process running the program ``name``."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        for child in descendants(pid):
+            try:
+                if Path(f"/proc/{child}/comm").read_text().strip() == name:
+                    return
+            except OSError:
+                continue
+        time.sleep(0.01)
+    raise AssertionError(f"the command never started {name}")
+
+
 def _signal(pids: set[int], number: signal.Signals) -> None:
     for pid in pids:
         try:
@@ -109,6 +123,7 @@ def kill_loop(
     env: dict[str, str] | None = None,
     earliest: float = 0.2,
     budget: float = BUDGET,
+    aim: str | None = None,
 ) -> int:
     """Start ``command`` up to ``times`` times and SIGKILL it at a random moment of its
     ``full`` uncut duration; then check its children die within 2 s and call ``after``.
@@ -116,7 +131,9 @@ def kill_loop(
     The command is stopped (SIGSTOP) before its children are listed, so it cannot start one
     unseen between the listing and the kill, and the children are stopped too: one that dies
     then was killed by the kernel with its parent, not by finishing its work or by a broken
-    pipe. Returns how many kills were made.
+    pipe. With ``aim`` (a program name) every second kill comes as soon as the command has
+    started that program, so some kills surely find it running. Returns how many kills
+    were made.
     """
     randomly = random.Random(seed)
     deadline = time.monotonic() + budget
@@ -127,7 +144,11 @@ def kill_loop(
         process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
         )
-        time.sleep(randomly.uniform(earliest, max(earliest, full)))
+        moment = randomly.uniform(earliest, max(earliest, full))
+        if aim and made % 2:
+            _wait_for_child(process.pid, aim, within=2 * full)
+        else:
+            time.sleep(moment)
         process.send_signal(signal.SIGSTOP)
         children = descendants(process.pid)
         _signal(children, signal.SIGSTOP)
