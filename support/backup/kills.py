@@ -1,12 +1,19 @@
-"""An import SIGKILLed at random moments: after each kill the target must hold exactly what
-it held before or exactly the archive (its whole fingerprint), and no file may be left."""
+"""Commands SIGKILLed at random moments (issue 19): the import, the restore and the backup.
+
+After each kill the target must hold exactly what it held before or exactly what the command
+would have written (its whole fingerprint), no file may be left, and no child the killed
+command started (``pg_restore``, ``pg_dump``) may outlive it.
+"""
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from agentstore import backup as backups
@@ -20,11 +27,139 @@ from support.backup.workloads import Store
 BUDGET = 25.0
 
 
+def cli(*args: str) -> list[str]:
+    """The command line running ``agentstore ARGS`` with this interpreter."""
+    return [sys.executable, "-m", "agentstore.cli", *args]
+
+
 def _command(url: str, path: Path, prefix: str) -> list[str]:
-    return [
-        sys.executable, "-m", "agentstore.cli", "import", "--force",
-        "--url", url, "--input", str(path), "--prefix", prefix,
-    ]  # fmt: skip
+    return cli("import", "--force", "--url", url, "--input", str(path), "--prefix", prefix)
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> float:
+    """Run ``command`` to its end (it must succeed); how many seconds it took."""
+    started = time.monotonic()
+    subprocess.run(command, check=True, capture_output=True, env=env)
+    return time.monotonic() - started
+
+
+def _parents() -> dict[int, int]:
+    """Every live process's parent, from /proc."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                text = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            # The name in parentheses may hold spaces: the fields after it are fixed.
+            found[int(entry)] = int(text.rsplit(")", 1)[1].split()[1])
+    return found
+
+
+def descendants(pid: int) -> set[int]:
+    """The processes ``pid`` started, and theirs, as /proc shows them now."""
+    parents = _parents()
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is alive (a zombie waiting to be reaped counts as dead)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def _wait_for_child(pid: int, name: str, within: float) -> None:
+    """Wait until ``pid`` has a child process running the program ``name``."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        for child in descendants(pid):
+            try:
+                if Path(f"/proc/{child}/comm").read_text().strip() == name:
+                    return
+            except OSError:
+                continue
+        time.sleep(0.01)
+    raise AssertionError(f"the command never started {name}")
+
+
+def _signal(pids: set[int], number: signal.Signals) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, number)
+        except ProcessLookupError:
+            continue
+
+
+def outlived(pids: set[int], within: float = 2.0) -> list[str]:
+    """The command lines of ``pids`` still running after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and any(_running(pid) for pid in pids):
+        time.sleep(0.05)
+    left = []
+    for pid in sorted(pids):
+        if _running(pid):
+            try:
+                left.append(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")[:200])
+            except OSError:
+                continue
+    return left
+
+
+def kill_loop(
+    command: list[str],
+    full: float,
+    times: int,
+    seed: int,
+    after: Callable[[], None],
+    env: dict[str, str] | None = None,
+    earliest: float = 0.2,
+    budget: float = BUDGET,
+    aim: str | None = None,
+) -> int:
+    """Start ``command`` up to ``times`` times and SIGKILL it at a random moment of its
+    ``full`` uncut duration; then check its children die within 2 s and call ``after``.
+
+    The command is stopped (SIGSTOP) before its children are listed, so it cannot start one
+    unseen between the listing and the kill, and the children are stopped too: one that dies
+    then was killed by the kernel with its parent, not by finishing its work or by a broken
+    pipe. With ``aim`` (a program name) every second kill comes as soon as the command has
+    started that program, so some kills surely find it running. Returns how many kills
+    were made.
+    """
+    randomly = random.Random(seed)
+    deadline = time.monotonic() + budget
+    made = 0
+    for _ in range(times):
+        if time.monotonic() > deadline:
+            break
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+        )
+        moment = randomly.uniform(earliest, max(earliest, full))
+        if aim and made % 2:
+            _wait_for_child(process.pid, aim, within=2 * full)
+        else:
+            time.sleep(moment)
+        process.send_signal(signal.SIGSTOP)
+        children = descendants(process.pid)
+        _signal(children, signal.SIGSTOP)
+        process.kill()
+        process.wait()
+        made += 1
+        left = outlived(children)
+        _signal(children, signal.SIGKILL)  # what outlived it goes now, the test fails below
+        assert not left, f"a killed command's children outlived it: {left}"
+        after()
+    return made
 
 
 def _files(folder: Path) -> list[str]:
@@ -62,31 +197,21 @@ def kill_at_random_moments(
     # The old state as an import leaves it (ids restart after the highest): the reference.
     backups.import_archive(target.url, old_file, force=True, prefix=target.prefix)
     old = fingerprint(target.url, target.prefix)
-    started = time.monotonic()
-    subprocess.run(_command(target.url, archive, target.prefix), check=True, capture_output=True)
-    full = time.monotonic() - started
+    command = _command(target.url, archive, target.prefix)
+    full = timed(command)
     new = fingerprint(target.url, target.prefix)
     assert new != old
     backups.import_archive(target.url, old_file, force=True, prefix=target.prefix)
     files = _files(tmp_path)
-    randomly = random.Random(seed)
-    deadline = time.monotonic() + BUDGET
     outcomes = []
-    for _ in range(times):
-        if time.monotonic() > deadline:
-            break
-        process = subprocess.Popen(
-            _command(target.url, archive, target.prefix),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(randomly.uniform(0.2, full))
-        process.kill()
-        process.wait()
+
+    def check() -> None:
         found = fingerprint(target.url, target.prefix)
         assert found in (old, new), "a killed import left the target half-way"
         outcomes.append("new" if found == new else "old")
         if found == new:
             backups.import_archive(target.url, old_file, force=True, prefix=target.prefix)
         assert _files(tmp_path) == files, "a killed import left a file"
+
+    kill_loop(command, full, times, seed, check)
     return outcomes
