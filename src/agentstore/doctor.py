@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from agentstore.auth import authentication_failed, is_postgres_auth
 from agentstore.db import sqlite_files
 from agentstore.errors import BackendUnavailable, InvalidURL
 from agentstore.urls import Backend, backend_of, expect, label, redact, scrub, sqlalchemy_url
@@ -74,6 +75,8 @@ def check_postgres(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
         with psycopg.connect(connect_timeout=max(1, math.ceil(timeout)), **args) as conn:
             row = conn.execute("SHOW server_version").fetchone()
     except psycopg.Error as error:
+        if is_postgres_auth(error):
+            raise authentication_failed(url) from None
         raise BackendUnavailable(
             f"PostgreSQL at {redact(url)} is unreachable: {scrub(_first_line(error), url)}"
         ) from None
