@@ -70,12 +70,24 @@ def check_holds_something(url: str, namespace: str, prefix: str) -> None:
         client.close()
     if not others:
         return  # an empty server: an empty backup says the truth
+    # The closest names first (a typo, a prefix cut short), then the largest.
+    others.sort(key=lambda store: -_shared_start(store.prefix, prefix))
     shown = ", ".join(_describe(store, namespace) for store in others[:3])
     more = f" and {len(others) - 3} more" if len(others) > 3 else ""
     raise BackupError(
         f"{redact(url)} holds no memory under namespace {namespace!r} and prefix {prefix!r}: "
         f"it holds {shown}{more}; add {_option(others[0], namespace)}"
     )
+
+
+def _shared_start(one: str, other: str) -> int:
+    """How many leading characters ``one`` and ``other`` share."""
+    size = 0
+    for a, b in zip(one, other, strict=False):
+        if a != b:
+            break
+        size += 1
+    return size
 
 
 def _describe(store: Store, namespace: str) -> str:
