@@ -10,7 +10,7 @@ from pytest import MonkeyPatch
 from pytest_bdd import given, parsers, then, when
 
 from agentstore import backup as backups
-from agentstore import errors
+from agentstore import errors, open_memory
 from agentstore.backup import pg_tools
 from harness.isolation.places import Isolation
 from steps.parameter_types import TYPES
@@ -195,6 +195,33 @@ def _(isolation: Isolation, backend: str, source: Store, tmp_path: Path) -> Stor
     return target
 
 
+@when(
+    _step("the memory is backed up with its prefix, lost, and restored"), target_fixture="outcome"
+)
+def _(source: Store, tmp_path: Path) -> Outcome:
+    """Back up the Redis memory under its prefix, delete every fact, restore the backup."""
+    before = backup_state.memory(source.url, "aqe", source.prefix)
+    backups.backup(source.url, tmp_path / "memory.zip", prefix=source.prefix)
+    with open_memory(source.url, "aqe", source.prefix) as memory:
+        for key in memory.list_keys():
+            memory.delete(key)
+    assert backup_state.memory(source.url, "aqe", source.prefix) == {}
+    summary = backups.restore(source.url, tmp_path / "memory.zip")
+    return Outcome(summary=summary, before=before)
+
+
+@when(
+    _step("a {action:BackupMove} of the memory is taken with a prefix that holds nothing"),
+    target_fixture="outcome",
+)
+def _(source: Store, tmp_path: Path, action: str) -> Outcome:
+    """Back up or export the memory's server under a prefix no store uses."""
+    move = backups.backup if action == "backup" else backups.export
+    return backup_workloads.attempt(
+        move, source.url, tmp_path / "nothing.zip", prefix=source.prefix + "nobody:"
+    )
+
+
 @when(_step("the store is backed up with only those client programs"), target_fixture="outcome")
 def _(
     source: Store, newer_postgres: NewerPostgres, tmp_path: Path, monkeypatch: MonkeyPatch
@@ -355,6 +382,27 @@ def _(outcome: Outcome, table: str) -> None:
 def _(outcome: Outcome, newer_postgres: NewerPostgres) -> None:
     """The one-line error says which postgresql-client package fits the server."""
     assert f"install postgresql-client-{newer_postgres.major}" in str(outcome.error)
+
+
+@then(_step("the memory holds the same facts as before it was lost"))
+def _(source: Store, outcome: Outcome) -> None:
+    """Every fact is back under its prefix with its value and partition."""
+    assert outcome.before
+    assert backup_state.memory(source.url, "aqe", source.prefix) == outcome.before
+
+
+@then(_step('"{lasting}" has between {low:d} and {high:d} seconds left again'))
+def _(source: Store, lasting: str, low: int, high: int) -> None:
+    """The time left came back with the fact (within the stated tolerance)."""
+    ttl = backup_state.memory_ttls(source.url, "aqe", source.prefix)[lasting]
+    assert ttl is not None and low <= ttl <= high
+
+
+@then(_step("the error names the prefix that holds the memory"))
+def _(outcome: Outcome, source: Store) -> None:
+    """The one-line refusal names the prefix the memory is under and how to pick it."""
+    assert f"under prefix {source.prefix!r}" in str(outcome.error)
+    assert "add --prefix" in str(outcome.error)
 
 
 @then(_step("no backup file is written"))

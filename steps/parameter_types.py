@@ -83,6 +83,7 @@ BACKUP_REFUSALS = {
     "the target holds data": errors.TargetNotEmpty,
     "the server connection was lost": errors.BackendUnavailable,
     "the client programs are too old": errors.ToolsMismatch,
+    "the backup would hold nothing of the store": errors.BackupError,
 }
 
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from agentstore import doctor
+from agentstore import doctor, errors, open_memory
 from agentstore.cli import main
 from harness.servers.ladder import Provisioner, free_port, postgres_binaries
 
@@ -78,10 +78,13 @@ def test_a_wrong_password_is_named_in_one_line_without_showing_either_password()
         assert doctor.check_postgres(server.url).version  # the right password gets in
         wrong = server.url.replace("right-one", "wrong-one")
         done = run_doctor("--postgres", wrong)
+        with pytest.raises(errors.AuthenticationFailed) as raised:  # SQLSTATE 28P01 by text
+            open_memory(wrong)
     finally:
         provisioner.stop_all()
+    assert "wrong-one" not in str(raised.value)
     assert done.returncode == 1
-    assert "password authentication failed" in done.stdout
+    assert "authentication failed for postgresql+psycopg://postgres:***@" in done.stdout
     assert "right-one" not in done.stdout + done.stderr
     assert "wrong-one" not in done.stdout + done.stderr
 

@@ -15,9 +15,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from agentstore.auth import authentication_failed, is_postgres_auth
 from agentstore.db import sqlite_files
-from agentstore.errors import BackendUnavailable, InvalidURL
-from agentstore.urls import Backend, backend_of, expect, label, redact, scrub, sqlalchemy_url
+from agentstore.errors import AuthenticationFailed, BackendUnavailable, InvalidURL
+from agentstore.urls import (
+    Backend,
+    backend_of,
+    expect,
+    label,
+    migrate_command,
+    redact,
+    scrub,
+    sqlalchemy_url,
+)
 
 if TYPE_CHECKING:
     import redis
@@ -44,6 +54,24 @@ class BackendReport:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0]
+
+
+#: Alembic's table holding the revision a database is at.
+_VERSION_TABLE = "alembic_version"
+
+
+def schema_state(revision: str | None, url: str) -> str:
+    """How far the schema at ``url`` is migrated, in words: at head, behind, unknown, none."""
+    from agentstore.migrations import runner
+
+    head = runner.head()
+    if revision is None:
+        return f"not migrated: run {migrate_command(url)}"
+    if revision == head:
+        return f"schema at {revision} (head)"
+    if revision in {r.id for r in runner.history()}:
+        return f"schema at {revision}, head is {head}: run {migrate_command(url)}"
+    return f"schema at {revision}, newer than this agentstore (head {head})"
 
 
 def postgres_connect_args(url: str) -> dict[str, Any]:
@@ -73,7 +101,15 @@ def check_postgres(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
     try:
         with psycopg.connect(connect_timeout=max(1, math.ceil(timeout)), **args) as conn:
             row = conn.execute("SHOW server_version").fetchone()
+            table = conn.execute("SELECT to_regclass(%s)", (_VERSION_TABLE,)).fetchone()
+            found = (
+                conn.execute(f"SELECT version_num FROM {_VERSION_TABLE}").fetchone()
+                if table and table[0]
+                else None
+            )
     except psycopg.Error as error:
+        if is_postgres_auth(error):
+            raise authentication_failed(url) from None
         raise BackendUnavailable(
             f"PostgreSQL at {redact(url)} is unreachable: {scrub(_first_line(error), url)}"
         ) from None
@@ -82,7 +118,10 @@ def check_postgres(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
             f"not a usable PostgreSQL URL {redact(url)}: {scrub(_first_line(error), url)}"
         ) from None
     version = str(row[0]) if row else "unknown"
-    return BackendReport("postgres", redact(url), version.split()[0])
+    revision = str(found[0]) if found else None
+    return BackendReport(
+        "postgres", redact(url), version.split()[0], details=schema_state(revision, url)
+    )
 
 
 def check_redis(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
@@ -150,7 +189,18 @@ def check_redis_cluster(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendRe
     from agentstore.memory import redis_cluster
 
     expect(url, "redis_cluster")
-    client = redis_cluster.connect_cluster(url, timeout, socket_timeout=timeout)
+    try:
+        client = redis_cluster.connect_cluster(url, timeout, socket_timeout=timeout)
+    except AuthenticationFailed:
+        raise
+    except BackendUnavailable:
+        lone = _lone_node(url, timeout)
+        if lone is None:
+            raise
+        raise BackendUnavailable(
+            f"Redis Cluster at {redact(url)}: {lone} is a lone Redis node, not a cluster: "
+            f"use redis://{lone}/0"
+        ) from None
     try:
         health = redis_cluster.health(client)
     except (redis.RedisError, redis.exceptions.RedisClusterException) as error:
@@ -162,6 +212,34 @@ def check_redis_cluster(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendRe
     if health.state != "ok" or health.slots_ok != redis_cluster.SLOTS:
         raise BackendUnavailable(f"Redis Cluster at {redact(url)} is not whole: {health}")
     return BackendReport("redis_cluster", redact(url), health.version, details=str(health))
+
+
+def _lone_node(url: str, timeout: float) -> str | None:
+    """The first node of a cluster URL that answers as a Redis with cluster mode off
+    (``INFO cluster`` says ``cluster_enabled:0``), as ``host:port``; ``None`` if none does."""
+    import redis
+
+    from agentstore.urls import cluster_address
+
+    address = cluster_address(url)
+    for host, port in address.nodes:
+        node = redis.Redis(
+            host=host,
+            port=port,
+            username=address.username,
+            password=address.password,
+            ssl=address.ssl,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+        )
+        try:
+            if not int(node.info("cluster").get("cluster_enabled", 1)):
+                return f"{host}:{port}"
+        except redis.RedisError:
+            continue
+        finally:
+            node.close()
+    return None
 
 
 def sqlite_path(path_or_url: str) -> str:
@@ -191,11 +269,23 @@ def check_sqlite(path_or_url: str) -> BackendReport:
         with sqlite3.connect(target, uri=True, timeout=DEFAULT_TIMEOUT) as conn:
             conn.execute("PRAGMA schema_version").fetchone()
             version = conn.execute("SELECT sqlite_version()").fetchone()[0]
+            found = (
+                conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    (_VERSION_TABLE,),
+                ).fetchone()
+                and conn.execute(f"SELECT version_num FROM {_VERSION_TABLE}").fetchone()
+            )
     except sqlite3.Error as error:
         raise BackendUnavailable(
             f"SQLite at {path} cannot be opened: {_first_line(error)}"
         ) from None
-    return BackendReport("sqlite", path, version)
+    if path == ":memory:":
+        return BackendReport("sqlite", path, version)
+    revision = str(found[0]) if found else None
+    return BackendReport(
+        "sqlite", path, version, details=schema_state(revision, f"sqlite:///{Path(path).resolve()}")
+    )
 
 
 def check(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:

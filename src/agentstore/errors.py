@@ -6,6 +6,7 @@ can get wrong or one way the world can fail::
     AgentstoreError
     ├── InvalidURL               a URL agentstore cannot use (unknown or wrong scheme)
     ├── BackendUnavailable       a server that does not answer (URL shown, password hidden)
+    │   ├── AuthenticationFailed a server that refused the user or password (password hidden)
     │   └── WriteNotReplicated   a write fewer replicas confirmed than asked (Redis WAIT)
     ├── InvalidInput             bad input from the caller; nothing was changed
     │   ├── InvalidKey           a memory key outside its namespace, empty, too long, control chars
@@ -43,6 +44,7 @@ from __future__ import annotations
 
 __all__ = [
     "AgentstoreError",
+    "AuthenticationFailed",
     "BackendUnavailable",
     "BackupCorrupt",
     "BackupError",
@@ -85,6 +87,11 @@ class InvalidURL(AgentstoreError, ValueError):
 
 class BackendUnavailable(AgentstoreError):
     """A backend did not answer; the message names its URL with the password hidden."""
+
+
+class AuthenticationFailed(BackendUnavailable):
+    """A server that answered but refused the user or password (PostgreSQL SQLSTATE 28000 or
+    28P01; Redis NOAUTH or WRONGPASS); the message names the URL with the password hidden."""
 
 
 class WriteNotReplicated(BackendUnavailable):

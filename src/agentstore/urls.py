@@ -226,15 +226,23 @@ def scrub(text: str, url: str) -> str:
     return text
 
 
+def migrate_command(url: str) -> str:
+    """The command that creates agentstore's schema at ``url``, the password hidden."""
+    return f"agentstore migrate up --url {redact(url)}"
+
+
 def backend_of(url: str) -> Backend:
     """Name the backend a URL points at, or raise ``InvalidURL`` for an unknown scheme."""
     if not isinstance(url, str) or "://" not in url:
-        raise InvalidURL(f"not a backend URL: {redact(str(url))!r}")
+        raise InvalidURL(
+            f"{redact(str(url))!r} is not a backend URL; "
+            "for a SQLite file use sqlite:///<absolute path>"
+        )
     scheme = url.split("://", 1)[0].lower()
     try:
         return _SCHEMES[scheme]
     except KeyError:
-        known = ", ".join(sorted({"postgresql+psycopg", "sqlite", "redis", "redis+cluster"}))
+        known = ", ".join(f"{name}://" for name in _SCHEMES)
         raise InvalidURL(
             f"unsupported URL scheme {scheme!r} in {redact(url)} (expected one of: {known})"
         ) from None

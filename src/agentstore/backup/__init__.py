@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 
-from agentstore.backup import archive, container, pg_backup, sqlite_backup
+from agentstore.backup import archive, container, pg_backup, redis_scope, sqlite_backup
 from agentstore.backup.progress import QUIET, Progress, Summary
-from agentstore.errors import BackupError
+from agentstore.errors import BackupError, InvalidOption
 from agentstore.urls import Backend, backend_of, label
 
 __all__ = ["Progress", "Summary", "backup", "export", "import_archive", "restore"]
@@ -22,14 +22,30 @@ __all__ = ["Progress", "Summary", "backup", "export", "import_archive", "restore
 _KIND_BACKEND: dict[str, Backend] = {"postgres-dump": "postgres", "sqlite-file": "sqlite"}
 
 
-def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) -> Summary:
-    """Back up the database at ``url`` into ``out`` (Redis memory: a portable archive)."""
+def backup(
+    url: str,
+    out: str | os.PathLike[str],
+    progress: Progress = QUIET,
+    *,
+    namespace: str = "aqe",
+    prefix: str = "",
+) -> Summary:
+    """Back up the database at ``url`` into ``out`` (Redis memory: a portable archive of the
+    memory ``namespace``/``prefix``, refused with ``BackupError`` when that memory is empty
+    while the server holds memory under other names). A SQL backup keeps the whole database:
+    ``namespace`` and ``prefix`` must keep their defaults there (``InvalidOption``)."""
     backend = backend_of(url)
+    if backend in ("postgres", "sqlite") and (namespace, prefix) != ("aqe", ""):
+        raise InvalidOption(
+            f"a {label(backend)} backup keeps the whole database: --prefix and --namespace "
+            "choose the memory of a Redis backup only (use `agentstore export` to pick one)"
+        )
     if backend == "postgres":
         return pg_backup.backup(url, out, progress)
     if backend == "sqlite":
         return sqlite_backup.backup(url, out, progress)
-    summary = archive.export(url, out, progress=progress)
+    redis_scope.check_holds_something(url, namespace, prefix)
+    summary = archive.export(url, out, namespace=namespace, prefix=prefix, progress=progress)
     summary.action = "backup"
     return summary
 
@@ -44,7 +60,11 @@ def restore(
     files, manifest = container.open_backup(source)
     with files:
         if manifest.kind == "portable":
-            summary = archive.import_(url, files, manifest, where, force=force, progress=progress)
+            # A restore puts memory back under the prefix it was backed up from.
+            prefix = str((manifest.memory or {}).get("prefix", ""))
+            summary = archive.import_(
+                url, files, manifest, where, force=force, prefix=prefix, progress=progress
+            )
             summary.action = "restore"
             return summary
         needed: Backend = _KIND_BACKEND[manifest.kind]
@@ -66,7 +86,11 @@ def export(
     prefix: str = "",
     progress: Progress = QUIET,
 ) -> Summary:
-    """Write the portable archive of ``url`` (tables and live memory) to ``out``."""
+    """Write the portable archive of ``url`` (tables and live memory) to ``out``; on Redis,
+    refused with ``BackupError`` (no file written) when the memory ``namespace``/``prefix`` is
+    empty while the server holds memory under other names."""
+    if backend_of(url) in ("redis", "redis_cluster"):
+        redis_scope.check_holds_something(url, namespace, prefix)
     return archive.export(url, out, namespace=namespace, prefix=prefix, progress=progress)
 
 

@@ -29,6 +29,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy import Connection, MetaData, exc
 
+from agentstore.auth import authentication_failed, is_postgres_auth
 from agentstore.backup import (
     children,
     container,
@@ -69,6 +70,8 @@ def _connect(url: str) -> psycopg.Connection:
     try:
         return psycopg.connect(libpq_url(url), connect_timeout=5, autocommit=True)
     except psycopg.OperationalError as error:
+        if is_postgres_auth(error):
+            raise authentication_failed(url) from None
         first = " ".join(str(error).strip().splitlines()[0].split()) if str(error) else ""
         raise BackendUnavailable(f"cannot reach {redact(url)}: {first}") from None
 

@@ -17,9 +17,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--url", required=True, help="the database URL")
     parser.add_argument("--out", required=True, metavar="FILE", help="the backup file to write")
+    parser.add_argument(
+        "--namespace", default="aqe", help="Redis only: the memory namespace (default: aqe)"
+    )
+    parser.add_argument(
+        "--prefix", default="", help="Redis only: the memory's key prefix (default: none)"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print(backups.backup(args.url, args.out, backups.Progress()))
+    summary = backups.backup(
+        args.url, args.out, backups.Progress(), namespace=args.namespace, prefix=args.prefix
+    )
+    print(summary)
     return 0

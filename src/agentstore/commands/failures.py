@@ -14,8 +14,10 @@ import sqlite3
 import zipfile
 import zlib
 
+from agentstore.auth import authentication_failed, is_postgres_auth, is_redis_auth
 from agentstore.errors import (
     AgentstoreError,
+    AuthenticationFailed,
     BackendUnavailable,
     BackupCorrupt,
     BackupError,
@@ -52,6 +54,12 @@ def translate(error: Exception, args: argparse.Namespace) -> AgentstoreError | N
     where = redact(url) if url else "the database"
     detail = one_line(_driver_text(error), url) or type(error).__name__
     kind = _KINDS.get(command, AgentstoreError)
+    if is_postgres_auth(error) or is_redis_auth(error):
+        return (
+            authentication_failed(url)
+            if url
+            else AuthenticationFailed("authentication failed: check the user and password")
+        )
     if _is_unreachable(error):
         return BackendUnavailable(f"cannot reach {where}: {detail}")
     if _is_driver_error(error):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import exc
 
+from agentstore.auth import authentication_failed, is_postgres_auth
 from agentstore.errors import (
     AgentstoreError,
     BackendUnavailable,
@@ -23,7 +24,7 @@ from agentstore.errors import (
     SchemaNotMigrated,
     WriteConflict,
 )
-from agentstore.urls import redact, scrub
+from agentstore.urls import migrate_command, redact, scrub
 
 #: The unique constraint that makes an agent's name its own (named by ``db.base``'s convention).
 AGENT_NAME_CONSTRAINT = "uq_agents_name"
@@ -107,7 +108,7 @@ def translate(error: exc.SQLAlchemyError, url: str, pool_timeout: float) -> Agen
         return ConstraintViolation(message)
     if isinstance(error, exc.OperationalError | exc.ProgrammingError) and _never_migrated(error):
         return SchemaNotMigrated(
-            f"{where} holds no agentstore schema yet: run `agentstore migrate up` ({message})"
+            f"{where} holds no agentstore schema yet: run `{migrate_command(url)}` ({message})"
         )
     if sqlite_code(error) in ("SQLITE_BUSY", "SQLITE_LOCKED"):
         return BackendUnavailable(
@@ -116,6 +117,8 @@ def translate(error: exc.SQLAlchemyError, url: str, pool_timeout: float) -> Agen
     if isinstance(error, exc.OperationalError) and getattr(error, "connection_invalidated", False):
         return BackendUnavailable(f"lost the connection to {where}: {message}")
     code = sqlstate(error)
+    if is_postgres_auth(error):
+        return authentication_failed(url)
     if code in CONFLICTS:
         return WriteConflict(f"concurrent writers conflicted at {where} (SQLSTATE {code})")
     if isinstance(error, exc.InterfaceError | exc.OperationalError) and (

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from agentstore.errors import BackendUnavailable
-from agentstore.urls import backend_of, redact
+from agentstore.urls import backend_of, migrate_command, redact
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -33,4 +33,7 @@ def sqlite_file_must_exist(url: str) -> None:
     """Raise ``BackendUnavailable`` when ``url`` names a SQLite file that does not exist."""
     path = sqlite_path(url)
     if path is not None and not path.exists():
-        raise BackendUnavailable(f"the SQLite database {path} does not exist ({redact(url)})")
+        raise BackendUnavailable(
+            f"the SQLite database {path} does not exist ({redact(url)}): "
+            f"create it with `{migrate_command(url)}`"
+        )

@@ -97,7 +97,11 @@ def unusable(url: str, exc: Exception) -> errors.InvalidURL:
 
 
 def unreachable(url: str, exc: Exception) -> errors.BackendUnavailable:
-    """A server that did not answer when the store opened."""
+    """A server that did not answer (or refused the password) when the store opened."""
+    from agentstore.auth import authentication_failed, is_redis_auth
+
+    if is_redis_auth(exc):
+        return authentication_failed(url)
     return errors.BackendUnavailable(
         f"Redis at {redact(url)} is unreachable: {scrub(one_line(exc), url)}"
     )

@@ -71,6 +71,10 @@ def cluster_options(url: str, timeout: float, socket_timeout: float) -> dict[str
 
 def cluster_unreachable(url: str, exc: Exception) -> errors.BackendUnavailable:
     """No node answered, or the cluster does not cover every slot: one line, password hidden."""
+    from agentstore.auth import authentication_failed, is_redis_auth
+
+    if is_redis_auth(exc):
+        return authentication_failed(url)
     return errors.BackendUnavailable(
         f"Redis Cluster at {redact(url)} is unreachable: {one_line(exc)}"
     )

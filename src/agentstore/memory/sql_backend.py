@@ -47,7 +47,7 @@ from agentstore.memory.validation import (
     refused_increment,
     unique_keys,
 )
-from agentstore.urls import redact, scrub
+from agentstore.urls import migrate_command, redact, scrub
 
 log = logging.getLogger("agentstore.memory")
 
@@ -496,5 +496,5 @@ def unreachable(error: exc.DBAPIError, url: str, timeout: float) -> errors.Agent
 def not_migrated(url: str) -> errors.SchemaNotMigrated:
     """A database with no memory table: never migrated."""
     return errors.SchemaNotMigrated(
-        f"{redact(url)} has no memory table yet: run `agentstore migrate up --url URL` first"
+        f"{redact(url)} has no memory table yet: run `{migrate_command(url)}` first"
     )

@@ -19,7 +19,7 @@ from alembic.util import CommandError
 from sqlalchemy import Connection, Engine
 
 from agentstore.errors import MigrationError, SchemaNotMigrated, SchemaTooNew, UnknownRevision
-from agentstore.urls import redact
+from agentstore.urls import migrate_command, redact
 
 HERE = Path(__file__).resolve().parent
 SYMBOLIC = {"head", "heads", "base"}
@@ -94,7 +94,7 @@ def check_current(engine: Engine, *, required: bool = False) -> str | None:
     if found is None and required:
         raise SchemaNotMigrated(
             f"{redact(engine.url.render_as_string(hide_password=False))} holds no agentstore "
-            "schema yet: run `agentstore migrate up`"
+            f"schema yet: run `{migrate_command(engine.url.render_as_string(hide_password=False))}`"
         )
     if found is not None and found not in {r.id for r in history()}:
         raise SchemaTooNew(
