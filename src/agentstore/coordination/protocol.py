@@ -9,6 +9,7 @@ A ``Lease`` carries a fencing token that only grows under its name, never reused
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,9 +92,32 @@ class Leases(Protocol):
 
 
 class Subscription(Protocol):
-    """Events published on one channel after the subscription began, one at a time."""
+    """Events published on one channel after the subscription began, one at a time.
+
+    ``for event in subscription`` waits for each next event for as long as it takes; leave
+    the loop with ``break``. ``next(timeout)`` waits at most ``timeout`` seconds.
+    """
 
     def next(self, timeout: float | None = None) -> Any | None: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class IterableSubscription:
+    """``for event in subscription``, for every subscription class that defines ``next``."""
+
+    def next(self, timeout: float | None = None) -> Any | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Any]:
+        """Every next event, waiting for each as long as it takes (leave with ``break``).
+
+        Raises ``BackendUnavailable`` when the connection is lost.
+        """
+        while True:
+            event = self.next(None)
+            if event is not None:  # without a timeout only an event ends the wait
+                yield event
 
 
 @runtime_checkable
