@@ -66,11 +66,33 @@ def test_memory_values_and_payloads_are_typed_as_json_not_any():
 
     for function, name in [
         (agentstore.MemoryStore.retrieve, "return"),
-        (agentstore.MemoryStore.search, "return"),
         (agentstore.AsyncMemoryStore.store, "value"),
         (agentstore.Queue.enqueue, "payload"),
         (agentstore.Events.publish, "payload"),
         (agentstore.Subscription.next, "return"),
     ]:
-        hint = repr(typing.get_type_hints(function)[name])
-        assert "ForwardRef('JSON')" in hint and "Any" not in hint, (function, name, hint)
+        assert typing.get_type_hints(function)[name] is agentstore.JSON, (function, name)
+    assert (
+        typing.get_type_hints(agentstore.MemoryStore.search)["return"] == dict[str, agentstore.JSON]
+    )
+
+
+def test_help_shows_types_not_strings():
+    import inspect
+    import pydoc
+
+    import agentstore.asyncio
+
+    functions = [
+        getattr(agentstore, name) for name in agentstore.__all__ if name.startswith("open_")
+    ]
+    functions += [agentstore.asyncio.open_memory, agentstore.asyncio.open_queue]
+    for cls in PROTOCOLS:
+        functions += [method for _, method in _public_methods(getattr(agentstore, cls))]
+    for function in functions:
+        signature = inspect.signature(function)
+        annotations = [p.annotation for p in signature.parameters.values()]
+        annotations.append(signature.return_annotation)
+        quoted = [a for a in annotations if isinstance(a, str)]
+        assert not quoted, f"help({function.__qualname__}) shows {quoted}"
+    assert "value: JSON" in pydoc.render_doc(agentstore.MemoryStore.store, renderer=pydoc.plaintext)

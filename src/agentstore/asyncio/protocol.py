@@ -1,7 +1,5 @@
 """``AsyncMemoryStore``: the sync ``MemoryStore`` protocol, every method a coroutine."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping
 from typing import Protocol, Self, runtime_checkable
 

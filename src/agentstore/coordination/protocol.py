@@ -7,8 +7,6 @@ and whose job another worker took over is refused (``LeaseLost``) and changes no
 A ``Lease`` carries a fencing token that only grows under its name, never reused.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass

@@ -1,7 +1,5 @@
 """The ``MemoryStore`` protocol every backend implements, and the ``MemoryStats`` it reports."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, Self, runtime_checkable
