@@ -104,3 +104,22 @@ def test_every_python_block_of_the_readme_runs(backend: str, isolation: Isolatio
             except Exception as error:  # the block's own failure, named by its line
                 failure = f"the block at {where} fails on {backend}: {error!r}"
                 raise AssertionError(failure) from error
+
+
+@pytest.mark.parametrize("migrated", ["never migrated", "no file"])
+def test_without_the_readmes_migrate_step_the_first_block_is_refused(
+    migrated: str, isolation: Isolation
+) -> None:
+    from agentstore import errors
+
+    url = isolation.new("sqlite", migrated=False).url
+    if migrated == "never migrated":
+        import sqlite3
+
+        sqlite3.connect(url.removeprefix("sqlite:///")).close()
+    expected = (
+        errors.SchemaNotMigrated if migrated == "never migrated" else errors.BackendUnavailable
+    )
+    line, code = blocks("python")[0]
+    with pytest.raises(expected), contextlib.redirect_stdout(io.StringIO()):
+        run_block(substituted(code, url, url, isolation("redis")), f"README.md:{line}", {})
