@@ -1,8 +1,6 @@
 """``open_memory``, ``open_queue``, ``open_leases``: the async backend from the URL's scheme,
 like the sync ones (a ``redis+cluster://`` URL included)."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 

@@ -1,11 +1,10 @@
 """``AsyncMemoryStore``: the sync ``MemoryStore`` protocol, every method a coroutine."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 from agentstore.memory.protocol import MemoryStats, StoreLifecycle
+from agentstore.values import JSON
 
 
 @runtime_checkable
@@ -15,40 +14,80 @@ class AsyncMemoryStore(Protocol):
     namespace: str
 
     async def store(
-        self, key: str, value: Any, ttl: float | None = None, partition: str = "default"
-    ) -> None: ...
+        self, key: str, value: JSON, ttl: float | None = None, partition: str = "default"
+    ) -> None:
+        """Store ``value`` under ``key`` in ``partition``, replacing what was there; it expires
+        after ``ttl`` seconds (``None``: never). Raises ``InvalidKey`` (a key outside the
+        namespace), ``InvalidValue`` (a value JSON cannot hold exactly), ``InvalidTTL``,
+        ``BackendUnavailable``."""
+        ...
 
     async def store_many(
-        self, mapping: Mapping[str, Any], ttl: float | None = None, partition: str = "default"
-    ) -> None: ...
+        self, mapping: Mapping[str, JSON], ttl: float | None = None, partition: str = "default"
+    ) -> None:
+        """Store every pair at once, all or nothing (as the sync ``store_many``)."""
+        ...
 
-    async def retrieve(self, key: str, default: Any = None) -> Any: ...
+    async def retrieve(self, key: str, default: JSON = None) -> JSON:
+        """The value under ``key``, or ``default`` when it is absent or expired.
 
-    async def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]: ...
+        Raises ``InvalidKey``, ``BackendUnavailable``."""
+        ...
 
-    async def delete(self, key: str) -> bool: ...
+    async def retrieve_many(self, keys: Iterable[str]) -> dict[str, JSON]:
+        """The values of those ``keys`` that are present, by key (absent ones left out)."""
+        ...
 
-    async def exists(self, key: str) -> bool: ...
+    async def delete(self, key: str) -> bool:
+        """Remove ``key``; say whether a live entry was there."""
+        ...
 
-    async def ttl(self, key: str) -> float | None: ...
+    async def exists(self, key: str) -> bool:
+        """Whether ``key`` holds a live (unexpired) entry."""
+        ...
 
-    async def search(self, pattern: str) -> dict[str, Any]: ...
+    async def ttl(self, key: str) -> float | None:
+        """Seconds ``key`` has left, or ``None`` for an entry without a TTL.
 
-    async def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]: ...
+        Raises ``KeyError`` when ``key`` holds no live entry."""
+        ...
 
-    async def clear_partition(self, partition: str) -> int: ...
+    async def search(self, pattern: str) -> dict[str, JSON]:
+        """Every live entry whose key matches the glob ``pattern`` (``*``, ``?``, ``[...]``);
+        a pattern outside the namespace matches nothing."""
+        ...
 
-    async def stats(self) -> MemoryStats: ...
+    async def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
+        """The live keys starting with ``prefix``, sorted; only ``partition``'s if given."""
+        ...
 
-    async def increment(self, key: str, by: int = 1) -> int: ...
+    async def clear_partition(self, partition: str) -> int:
+        """Delete every entry of ``partition``; return how many were deleted."""
+        ...
+
+    async def stats(self) -> MemoryStats:
+        """How many live keys and bytes the store holds, and per partition."""
+        ...
+
+    async def increment(self, key: str, by: int = 1) -> int:
+        """Add ``by`` to the whole number under ``key`` (absent: 0) atomically; return the
+        new value. Raises ``InvalidValue`` when the key holds something else."""
+        ...
 
     async def compare_and_set(
-        self, key: str, expected: Any, new: Any, ttl: float | None = None
-    ) -> bool: ...
+        self, key: str, expected: JSON, new: JSON, ttl: float | None = None
+    ) -> bool:
+        """Atomically replace the value with ``new`` if it equals ``expected``; say whether
+        (compared as the sync ``compare_and_set`` compares)."""
+        ...
 
-    async def cleanup_expired(self) -> int: ...
+    async def cleanup_expired(self) -> int:
+        """Delete the expired entries now (they are never read anyway); return how many."""
+        ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Give back the store's connections; also done by leaving a ``with`` block."""
+        ...
 
     async def __aenter__(self) -> Self: ...
 

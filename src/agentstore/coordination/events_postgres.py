@@ -14,7 +14,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from agentstore import errors
-from agentstore.coordination.protocol import Closing
+from agentstore.coordination.protocol import Closing, IterableSubscription
 from agentstore.coordination.sql_connections import SqlConnections
 from agentstore.coordination.validation import check_event, check_name, decode
 from agentstore.db.failures import one_line
@@ -24,7 +24,7 @@ from agentstore.urls import libpq_url, redact
 MAX_PAYLOAD = 7999
 
 
-class PostgresSubscription:
+class PostgresSubscription(IterableSubscription):
     """Notifications of one channel, read one at a time."""
 
     def __init__(self, connection: Any, url: str) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from redis.cluster import RedisCluster
 
-from agentstore.coordination.protocol import Closing
+from agentstore.coordination.protocol import Closing, IterableSubscription
 from agentstore.coordination.redis_calls import RedisScripts
 from agentstore.coordination.validation import check_event, check_name, decode
 from agentstore.memory.redis_cluster import UNAVAILABLE
@@ -26,7 +26,7 @@ _CONFIRM_SECONDS = 5.0
 """How long ``subscribe`` waits for the server to confirm the subscription."""
 
 
-class RedisSubscription:
+class RedisSubscription(IterableSubscription):
     """Events of one channel, read one at a time."""
 
     def __init__(self, read: Callable[[float | None], Any], events: RedisEvents) -> None:

@@ -4,8 +4,6 @@
 many queues, lease sets and test runs share one server without seeing each other.
 """
 
-from __future__ import annotations
-
 from agentstore import errors
 from agentstore.coordination.protocol import Events, Leases, Queue
 from agentstore.coordination.validation import check_duration, check_name

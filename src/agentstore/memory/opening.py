@@ -1,7 +1,5 @@
 """``open_memory``: one entry point that picks the backend from the URL's scheme."""
 
-from __future__ import annotations
-
 from agentstore.db.engine import PoolSettings
 from agentstore.errors import InvalidInput
 from agentstore.memory.protocol import MemoryStore

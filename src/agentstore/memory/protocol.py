@@ -1,12 +1,11 @@
 """The ``MemoryStore`` protocol every backend implements, and the ``MemoryStats`` it reports."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 from agentstore.urls import redact
+from agentstore.values import JSON
 
 
 @dataclass(frozen=True)
@@ -34,37 +33,70 @@ class MemoryStore(Protocol):
     namespace: str
 
     def store(
-        self, key: str, value: Any, ttl: float | None = None, partition: str = "default"
-    ) -> None: ...
+        self, key: str, value: JSON, ttl: float | None = None, partition: str = "default"
+    ) -> None:
+        """Store ``value`` under ``key`` in ``partition``, replacing what was there; it expires
+        after ``ttl`` seconds (``None``: never). Raises ``InvalidKey`` (a key outside the
+        namespace), ``InvalidValue`` (a value JSON cannot hold exactly), ``InvalidTTL``,
+        ``BackendUnavailable``."""
+        ...
 
     def store_many(
-        self, mapping: Mapping[str, Any], ttl: float | None = None, partition: str = "default"
+        self, mapping: Mapping[str, JSON], ttl: float | None = None, partition: str = "default"
     ) -> None:
         """Store every pair at once, all or nothing at any size: a batch that fails part-way
         (a lost connection, a deadlock that retries could not clear) leaves nothing of it."""
         ...
 
-    def retrieve(self, key: str, default: Any = None) -> Any: ...
+    def retrieve(self, key: str, default: JSON = None) -> JSON:
+        """The value under ``key``, or ``default`` when it is absent or expired.
 
-    def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]: ...
+        Raises ``InvalidKey``, ``BackendUnavailable``."""
+        ...
 
-    def delete(self, key: str) -> bool: ...
+    def retrieve_many(self, keys: Iterable[str]) -> dict[str, JSON]:
+        """The values of those ``keys`` that are present, by key (absent ones left out)."""
+        ...
 
-    def exists(self, key: str) -> bool: ...
+    def delete(self, key: str) -> bool:
+        """Remove ``key``; say whether a live entry was there."""
+        ...
 
-    def ttl(self, key: str) -> float | None: ...
+    def exists(self, key: str) -> bool:
+        """Whether ``key`` holds a live (unexpired) entry."""
+        ...
 
-    def search(self, pattern: str) -> dict[str, Any]: ...
+    def ttl(self, key: str) -> float | None:
+        """Seconds ``key`` has left, or ``None`` for an entry without a TTL.
 
-    def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]: ...
+        Raises ``KeyError`` when ``key`` holds no live entry."""
+        ...
 
-    def clear_partition(self, partition: str) -> int: ...
+    def search(self, pattern: str) -> dict[str, JSON]:
+        """Every live entry whose key matches the glob ``pattern`` (``*``, ``?``, ``[...]``);
+        a pattern outside the namespace matches nothing."""
+        ...
 
-    def stats(self) -> MemoryStats: ...
+    def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
+        """The live keys starting with ``prefix``, sorted; only ``partition``'s if given."""
+        ...
 
-    def increment(self, key: str, by: int = 1) -> int: ...
+    def clear_partition(self, partition: str) -> int:
+        """Delete every entry of ``partition``; return how many were deleted."""
+        ...
 
-    def compare_and_set(self, key: str, expected: Any, new: Any, ttl: float | None = None) -> bool:
+    def stats(self) -> MemoryStats:
+        """How many live keys and bytes the store holds, and per partition."""
+        ...
+
+    def increment(self, key: str, by: int = 1) -> int:
+        """Add ``by`` to the whole number under ``key`` (absent: 0) atomically; return the
+        new value. Raises ``InvalidValue`` when the key holds something else."""
+        ...
+
+    def compare_and_set(
+        self, key: str, expected: JSON, new: JSON, ttl: float | None = None
+    ) -> bool:
         """Atomically replace the value with ``new`` if it equals ``expected``; say whether.
 
         Values are compared in canonical form: object keys in any order match, but ``1``,
@@ -74,9 +106,13 @@ class MemoryStore(Protocol):
         no caller can tell the two apart through ``retrieve``)."""
         ...
 
-    def cleanup_expired(self) -> int: ...
+    def cleanup_expired(self) -> int:
+        """Delete the expired entries now (they are never read anyway); return how many."""
+        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Give back the store's connections; also done by leaving a ``with`` block."""
+        ...
 
     def __enter__(self) -> Self: ...
 
