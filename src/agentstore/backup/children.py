@@ -77,11 +77,12 @@ def _sweep(where: str, prefix: str) -> None:
     with contextlib.suppress(OSError):
         for name in os.listdir(where):
             pid = name[len(prefix) :].split("-")[0] if name.startswith(prefix) else ""
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not alive(int(pid)):
                 shutil.rmtree(os.path.join(where, name), ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process ``pid`` still runs (one of another user's counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

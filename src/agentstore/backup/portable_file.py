@@ -16,19 +16,11 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from agentstore.backup import children
+
 
 def _partial(out: Path, pid: int) -> Path:
     return out.with_name(f".{out.name}.{pid}.partial")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def remove_stale(out: Path) -> list[Path]:
@@ -37,7 +29,7 @@ def remove_stale(out: Path) -> list[Path]:
     removed = []
     for path in out.parent.glob(f".{glob_escape(out.name)}.*.partial"):
         found = pattern.match(path.name)
-        if found and int(found.group(1)) != os.getpid() and not _alive(int(found.group(1))):
+        if found and int(found.group(1)) != os.getpid() and not children.alive(int(found.group(1))):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 removed.append(path)

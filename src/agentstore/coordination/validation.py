@@ -21,7 +21,7 @@ from agentstore.errors import (
     LeaseLost,
     UnknownJob,
 )
-from agentstore.memory.validation import check_depth, decode, encode
+from agentstore.memory.validation import check_depth, decode, encodable, encode
 
 __all__ = [
     "MAX_NAME_LENGTH",
@@ -63,7 +63,7 @@ def check_name(name: object, what: str = "queue") -> str:
         raise InvalidName(f"a {what} name is at most {MAX_NAME_LENGTH} characters, not {len(name)}")
     if _CONTROL.search(name):
         raise InvalidName(f"a {what} name cannot hold control characters: {name!r}")
-    if not _encodable(name):
+    if not encodable(name):
         raise InvalidName(f"a {what} name is not valid Unicode (lone surrogate): {name!r}")
     return name
 
@@ -172,18 +172,9 @@ def check_error(error: object) -> str:
     text = error[:10_000]
     if "\x00" in text:
         raise InvalidValue(f"a job's error cannot hold NUL (PostgreSQL text cannot): {text!r}")
-    if not _encodable(text):
+    if not encodable(text):
         raise InvalidValue(f"a job's error is not valid Unicode (lone surrogate): {text!r}")
     return text
-
-
-def _encodable(text: str) -> bool:
-    """Whether UTF-8 (every backend's encoding) can spell ``text``: no lone surrogate."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def check_job(job: object, queue: str) -> Any:

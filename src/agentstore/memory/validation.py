@@ -51,7 +51,7 @@ def check_namespace(namespace: object) -> str:
         or "/" in namespace
         or _CONTROL.search(namespace)
         or len(namespace) >= MAX_KEY_LENGTH
-        or not _encodable(namespace)
+        or not encodable(namespace)
     ):
         raise InvalidKey(f"invalid namespace {namespace!r}: a non-empty name without '/'")
     return namespace
@@ -67,7 +67,7 @@ def check_prefix(prefix: object) -> str:
         not isinstance(prefix, str)
         or len(prefix) > MAX_PREFIX_LENGTH
         or _CONTROL.search(prefix)
-        or not _encodable(prefix)
+        or not encodable(prefix)
     ):
         raise InvalidInput(
             f"a prefix is text of at most {MAX_PREFIX_LENGTH} characters without control"
@@ -79,7 +79,7 @@ def check_prefix(prefix: object) -> str:
 def check_key(key: object, namespace: str) -> str:
     """Return ``key`` if it is a valid key inside ``namespace``, else raise ``InvalidKey``."""
     # The common case in one C-speed test; anything else gets the precise message below.
-    if type(key) is str and _good_key(namespace).match(key) and (key.isascii() or _encodable(key)):
+    if type(key) is str and _good_key(namespace).match(key) and (key.isascii() or encodable(key)):
         return key
     if not isinstance(key, str):
         raise InvalidKey(f"a key is a string, not {type(key).__name__}")
@@ -91,7 +91,7 @@ def check_key(key: object, namespace: str) -> str:
         raise InvalidKey(f"key {key!r} is outside the namespace {namespace!r}/")
     if _CONTROL.search(key):
         raise InvalidKey(f"key {key!r} holds NUL or control characters")
-    if not _encodable(key):
+    if not encodable(key):
         raise InvalidKey(f"key {key!r} is not valid Unicode (lone surrogate)")
     return key
 
@@ -109,7 +109,7 @@ def check_partition(partition: object) -> str:
         or not partition
         or len(partition) > MAX_PARTITION_LENGTH
         or _CONTROL.search(partition)
-        or not _encodable(partition)
+        or not encodable(partition)
     ):
         raise InvalidInput(f"invalid partition {partition!r}")
     return partition
@@ -142,7 +142,7 @@ def can_match(pattern: object, what: str) -> bool:
     """
     if not isinstance(pattern, str):
         raise InvalidInput(f"a {what} is a string, not {type(pattern).__name__}")
-    if not _encodable(pattern):
+    if not encodable(pattern):
         raise InvalidInput(f"{what} {pattern!r} is not valid Unicode (lone surrogate)")
     return _CONTROL.search(pattern) is None
 
@@ -237,7 +237,8 @@ def decode(text: str) -> Any:
     return json.loads(text)
 
 
-def _encodable(text: str) -> bool:
+def encodable(text: str) -> bool:
+    """Whether UTF-8 (every backend's encoding) can spell ``text``: no lone surrogate."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -253,7 +254,7 @@ def _check_value(value: Any, depth: int) -> None:
         if not math.isfinite(value):
             raise InvalidValue(f"JSON cannot hold {value!r}")
     elif kind is str:
-        if not _encodable(value):
+        if not encodable(value):
             raise InvalidValue(f"string {value!r} is not valid Unicode (lone surrogate)")
     elif kind is list:
         for item in value:
@@ -262,7 +263,7 @@ def _check_value(value: Any, depth: int) -> None:
         for name, item in value.items():
             if type(name) is not str:
                 raise InvalidValue(f"JSON object keys are strings, not {type(name).__name__}")
-            if not _encodable(name):
+            if not encodable(name):
                 raise InvalidValue(f"object key {name!r} is not valid Unicode")
             _check_value(item, depth + 1)
     elif kind not in _SCALARS:
