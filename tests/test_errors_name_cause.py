@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,47 +17,16 @@ from agentstore import errors, open_memory
 from agentstore.cli import main
 from agentstore.doctor import check, check_postgres
 from harness.isolation.places import Isolation
+from support.platform.own_redis import own_redis
 
 SECRET = "Zq7sEcReT"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
 def locked_redis(tmp_path: Path) -> Iterator[int]:
     """A throwaway Redis on a free port that requires the password ``x``."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--requirepass",
-            "x",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
-                break
-            time.sleep(0.05)
+    with own_redis(tmp_path, "--requirepass", "x") as port:
         yield port
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,39 +18,14 @@ from agentstore.cli import main
 from agentstore.memory.redis_backend import connect
 from agentstore.memory.redis_scripts import layout
 from harness.isolation.places import Isolation
+from support.platform import own_redis as own_redis_server
 
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[str]:
     """The URL of a throwaway, empty Redis on a free port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
-                break
-            time.sleep(0.05)
+    with own_redis_server.own_redis(tmp_path) as port:
         yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def _cli(*argv: str) -> tuple[int, str, str]:
