@@ -54,16 +54,24 @@ def owned_sequences(
     return {seq: (table, column) for seq, table, column in rows if table in chosen}
 
 
+def checksums(
+    connection: psycopg.Connection[Any], tables: Iterable[str]
+) -> dict[str, TableSummary]:
+    """Count and checksum of each of ``tables``."""
+    connection.execute(SETTINGS)
+    summaries = {}
+    for name in sorted(tables):
+        rows, checksum = one_row(connection, _checksum_query(name))
+        summaries[name] = TableSummary(rows, f"pg-sum64:{checksum}")
+    return summaries
+
+
 def summarize(
     connection: psycopg.Connection[Any], tables: Iterable[str]
 ) -> tuple[dict[str, TableSummary], dict[str, Any]]:
     """Counts and checksums of ``tables``, and the position of each of their sequences."""
-    connection.execute(SETTINGS)
     names = sorted(tables)
-    summaries = {}
-    for name in names:
-        rows, checksum = one_row(connection, _checksum_query(name))
-        summaries[name] = TableSummary(rows, f"pg-sum64:{checksum}")
+    summaries = checksums(connection, names)
     sequences = {}
     for name in owned_sequences(connection, names):
         query = sql.SQL("SELECT last_value, is_called FROM public.{}").format(sql.Identifier(name))
@@ -82,7 +90,7 @@ def verify(
     connection: psycopg.Connection[Any], expected: dict[str, TableSummary], where: str
 ) -> None:
     """``VerificationFailed`` naming the first table whose count or checksum differs."""
-    found, _ = summarize(connection, expected)
+    found = checksums(connection, expected)
     for name, summary in sorted(expected.items()):
         got = found[name]
         if (got.rows, got.checksum) != (summary.rows, summary.checksum):
