@@ -11,6 +11,7 @@ pytest_plugins = [
     "harness.collection.backend_tags",
     "harness.collection.markers",
     "harness.isolation.plugin",
+    "harness.isolation.sentinels",
     "harness.reporting.glossary",
     "harness.reporting.missing_step",
     "harness.reporting.living_docs",
