@@ -175,3 +175,9 @@ def run_doctor(backend: str, url: str) -> DoctorRun:
         timeout=60,
     )
     return DoctorRun(done.returncode, done.stdout + done.stderr)
+
+
+def server_of(place: FaultPlace) -> Any:
+    """The throwaway server behind ``place`` (there is none on SQLite)."""
+    assert place.server is not None, f"{place.backend} has no server to fault"
+    return place.server

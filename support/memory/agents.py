@@ -1,14 +1,14 @@
 """Agents and their memories for the memory features: opening, closing, rich values, Q-tables.
 
 Steps stay one-liners by calling these helpers; every memory opened here is closed by the
-``memories`` fixture in ``steps/memory_steps.py`` when the scenario ends.
+``memories`` fixture in ``steps/memory/remembering_steps.py`` when the scenario ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from faker import Faker
@@ -140,3 +140,13 @@ def recall_in_time(memory: MemoryStore, key: str, timed: Timed) -> Any:
         )
         timed = remember_for(memory, key, timed.value, timed.ttl)
     raise AssertionError(f"the machine never looked within {timed.ttl} s in {ATTEMPTS} tries")
+
+
+@dataclass(frozen=True)
+class Agent:
+    """An agent and its memory in the scenario's own place."""
+
+    place: Isolated
+    memory: MemoryStore
+    scope: str = ""
+    timed: dict[str, Timed] = field(default_factory=dict)
