@@ -34,5 +34,6 @@ def _(scene: bad.QueueScene, what: str) -> Outcome:
 @then("the queue is unchanged")
 def _(scene: bad.QueueScene) -> None:
     """Both queues show what they showed before the attempt, and the running claim holds."""
-    assert (bad.snapshot(scene.queue), bad.snapshot(scene.other)) == scene.before
+    bad.expect_unchanged(scene.queue, scene.before[0])
+    bad.expect_unchanged(scene.other, scene.before[1])
     scene.queue.extend(scene.running, 30)

@@ -16,6 +16,7 @@ from agentstore.coordination import Events
 from agentstore.coordination.protocol import Subscription
 from harness.isolation.places import Isolation
 from steps.parameter_types import TYPES
+from support.common.expect import expect
 from support.common.outcomes import Outcome, attempt
 
 
@@ -57,14 +58,14 @@ def _(events: Events, sent: list[str], channel: str) -> None:
 @then(_step("the listening agent receives {expected:Names}"))
 def _(subscriber: Subscription, expected: list[str]) -> None:
     """Those events in that order, and nothing after them."""
-    assert [subscriber.next(10) for _ in expected] == expected
-    assert subscriber.next(0.2) is None
+    expect([subscriber.next(10) for _ in expected], expected, "the listening agent to receive")
+    expect(subscriber.next(0.2), None, "after them")
 
 
 @then("nothing reaches the listening agent")
 def _(subscriber: Subscription) -> None:
     """Nothing arrives within half a second."""
-    assert subscriber.next(0.5) is None
+    expect(subscriber.next(0.5), None, "the listening agent to receive")
 
 
 @when("an agent asks for events", target_fixture="outcome")

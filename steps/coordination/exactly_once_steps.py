@@ -14,6 +14,7 @@ from agentstore import (
 )
 from harness.isolation.places import Isolation
 from steps.parameter_types import TYPES
+from support.common.expect import expect, expect_that, shown
 from support.common.outcomes import attempt
 from support.coordination import bad_inputs as bad
 from support.coordination import workloads
@@ -84,8 +85,11 @@ def _(work: Work, count: int) -> None:
         done = log.counts()
     missing = sorted(set(range(count)) - set(done))
     repeated = sorted(task for task, times in done.items() if times > 1)
-    assert not missing and not repeated, f"missing: {missing[:20]}; repeated: {repeated[:20]}"
-    assert len(done) == count
+    expect_that(
+        not missing and not repeated and len(done) == count,
+        f"every one of the {count} tasks done once",
+        f"{len(done)} done, missing {missing[:20]}, repeated {repeated[:20]}",
+    )
 
 
 @then(_step("the queue counts {count:d} tasks done"))
@@ -93,8 +97,9 @@ def _(work: Work, count: int) -> None:
 def _(work: Work, count: int) -> None:
     """The queue's own count of done tasks, nothing left waiting or running."""
     stats = work.queue.stats()
-    assert stats["done"] == count, stats
-    assert stats["ready"] == stats["delayed"] == stats["running"] == 0, stats
+    left = {state: stats[state] for state in ("ready", "delayed", "running")}
+    expect(stats["done"], count, "the number of tasks done to be")
+    expect(left, dict.fromkeys(left, 0), "no task left, that is")
 
 
 @when("another worker takes the task over once the lease has lapsed", target_fixture="taker")
@@ -110,18 +115,27 @@ def _(work: Work, killed: Job) -> None:
     """The killed worker's claim token is stale: its completion is refused."""
     before = bad.snapshot(work.queue)
     outcome = attempt(lambda: work.queue.complete(killed))
-    assert "another claim took it over" in str(outcome.refused(errors.LeaseLost))
-    assert bad.snapshot(work.queue) == before
+    error = str(outcome.refused(errors.LeaseLost))
+    expect_that(
+        "another claim took it over" in error,
+        "a refusal saying another claim took it over",
+        shown(error),
+    )
+    bad.expect_unchanged(work.queue, before)
 
 
 @then("the other worker still completes the task")
 def _(work: Work, taker: Job) -> None:
     """The new claim holds: its completion is the one that counts."""
     work.queue.complete(taker)
-    assert work.queue.stats()["done"] == 1
+    expect(work.queue.stats()["done"], 1, "the number of tasks done to be")
 
 
 @then("the server did drop the workers' connections twice")
 def _(drops: workloads.Drops) -> None:
     """Both drops happened and each ended at least one live connection."""
-    assert len(drops.terminated) == 2 and all(drops.terminated), drops.terminated
+    expect_that(
+        len(drops.terminated) == 2 and all(drops.terminated),
+        "two drops, each ending at least one connection",
+        f"drops ending {shown(drops.terminated)} connections",
+    )

@@ -13,6 +13,7 @@ from agentstore import (
 )
 from harness.isolation.places import Isolation
 from steps.parameter_types import TYPES
+from support.common.expect import expect, expect_that, shown
 from support.coordination import fleet as fleets
 
 
@@ -85,32 +86,46 @@ def _(fleet: fleets.Fleet) -> None:
     seen = []
     for agent, runs in fleets.executions(fleet).items():
         for task, status in runs:
-            assert task.rsplit("-", 1)[0] in fleet.agents[agent], (agent, task)
-            assert status == "succeeded", (agent, task, status)
+            capable = task.rsplit("-", 1)[0] in fleet.agents[agent]
+            expect_that(capable, f"{shown(task)} done by an agent who can", shown(agent))
+            expect(status, "succeeded", f"{shown(task)} by {shown(agent)} to have")
             seen.append(task)
-    assert len(seen) == len(set(seen)) == fleet.commander.report().total
+    total = fleet.commander.report().total
+    expect_that(
+        len(seen) == len(set(seen)) == total,
+        f"each of the {total} tasks recorded once",
+        f"{len(seen)} executions of {len(set(seen))} tasks",
+    )
 
 
 @then(_step("the commander reports all {count:d} tasks done and none dead"))
 def _(fleet: fleets.Fleet, count: int) -> None:
     report = fleet.commander.report()
-    assert (report.total, report.done, report.dead, report.finished) == (count, count, [], True)
+    found = {
+        "tasks": report.total,
+        "done": report.done,
+        "dead": report.dead,
+        "finished": report.finished,
+    }
+    expect(found, {"tasks": count, "done": count, "dead": [], "finished": True}, "the report")
 
 
 @then(_step('the commander reports {count:d} tasks done and "{name:Text}" dead'))
 def _(fleet: fleets.Fleet, count: int, name: str) -> None:
     report = fleet.commander.report()
-    assert (report.done, report.dead, report.finished) == (count, [name], True)
+    found = {"done": report.done, "dead": report.dead, "finished": report.finished}
+    expect(found, {"done": count, "dead": [name], "finished": True}, "the report")
 
 
 @then(_step('"{agent:Text}" has {count:d} failed executions of "{task:Text}"'))
 def _(fleet: fleets.Fleet, agent: str, count: int, task: str) -> None:
     """One failed execution recorded per attempt."""
     runs = fleets.executions(fleet)[agent]
-    assert runs.count((task, "failed")) == count, runs
+    failed = runs.count((task, "failed"))
+    expect(failed, count, f"{shown(agent)} to have failed executions of {shown(task)}:")
 
 
 @then(_step("the shared memory holds {count:d} intermediate results"))
 def _(fleet: fleets.Fleet, count: int) -> None:
     """Each task's result, shared by the agent that did it."""
-    assert len(fleet.memory.list_keys(fleets.RESULTS)) == count
+    expect(len(fleet.memory.list_keys(fleets.RESULTS)), count, "intermediate results:")

@@ -17,6 +17,7 @@ from agentstore.coordination import Leases
 from harness.isolation.places import Isolation
 from steps.parameter_types import TYPES
 from support.api import binding as api_binding
+from support.common.expect import expect, expect_that, shown
 from support.common.outcomes import Outcome, attempt
 from support.coordination import workloads
 from support.coordination.cancelling import LeasesFacade
@@ -116,42 +117,46 @@ def _(leases: Leases, owner: str, name: str, ttl: str) -> Outcome:
 @then(_step('only one of the agents holds "{name:Text}"'))
 def _(leases: Leases, winners: list[Lease], name: str) -> None:
     """One winner, and the lease names it."""
-    assert len(winners) == 1, winners
-    assert leases.holder(name) == winners[0]
+    expect(len(winners), 1, f"the number of agents who won {shown(name)}:")
+    expect(leases.holder(name), winners[0], f"{shown(name)} held by")
 
 
 @then("both are refused")
 def _(answers: tuple[bool, bool]) -> None:
     """Neither the extension nor the release took."""
-    assert answers == (False, False)
+    extended, released = answers
+    expect({"extended": extended, "released": released}, {"extended": False, "released": False}, "")
 
 
 @then(_step('"{owner:Text}" still holds "{name:Text}"'))
 def _(leases: Leases, current: Lease, owner: str, name: str) -> None:
     """The new holder, with its token, is untouched."""
-    assert leases.holder(name) == current and current.owner == owner
-    assert leases.extend(current, 30)
+    expect(leases.holder(name), current, f"{shown(name)} held by")
+    expect(current.owner, owner, "its holder to be")
+    expect(leases.extend(current, 30), True, f"{shown(owner)} to extend it:")
 
 
 @then("each agent got a larger token than the one before")
 def _(tokens: list[int]) -> None:
     """Fencing tokens only increase, never reused."""
-    assert all(a < b for a, b in itertools.pairwise(tokens)), tokens
+    growing = all(a < b for a, b in itertools.pairwise(tokens))
+    expect_that(growing, "each token larger than the one before", f"the tokens {shown(tokens)}")
 
 
 @then(_step('the ledger refuses the write of "{owner:Text}"'))
 def _(ledger: workloads.FencedLedger, owner: str) -> None:
     """The ledger saw a smaller token than the largest it knows."""
-    assert ledger.refused == [owner]
+    expect(ledger.refused, [owner], "the ledger to refuse the writes of")
 
 
 @then(_step('the ledger holds "{value:Text}"'))
 def _(ledger: workloads.FencedLedger, value: str) -> None:
     """The newest holder's write stands."""
-    assert ledger.value == value
+    expect(ledger.value, value, "the ledger to hold")
 
 
 @then(_step('nobody holds "{name:Text}"'))
 def _(leases: Leases, name: str) -> None:
     """The refused request left the lease free."""
-    assert leases.holder(name) is None
+    holder = leases.holder(name)
+    expect_that(holder is None, f"nobody holding {shown(name)}", f"{shown(holder)} holding it")

@@ -10,6 +10,7 @@ from pytest_bdd import given, parsers, then, when
 
 from harness.isolation.places import Isolation
 from steps.parameter_types import TYPES
+from support.common.expect import expect
 from support.coordination.effects import new_effect_log
 from support.coordination.work import Work, scenario_queue
 
@@ -73,21 +74,22 @@ def _(delay: float) -> None:
 
 @then(_step("it gets {expected:Names} in that order"))
 def _(claimed: list[Any], expected: list[str]) -> None:
-    assert claimed == expected
+    expect(claimed, expected, "the tasks in the order")
 
 
 @then(_step("the queue counts {delayed:d} task delayed and none ready"))
 def _(work: Work, delayed: int) -> None:
     stats = work.queue.stats()
-    assert (stats["delayed"], stats["ready"]) == (delayed, 0), stats
+    found = {"delayed": stats["delayed"], "ready": stats["ready"]}
+    expect(found, {"delayed": delayed, "ready": 0}, "the queue to count")
 
 
 @then("no worker can claim a task yet")
 def _(work: Work) -> None:
-    assert work.queue.claim("ada") is None
+    expect(work.queue.claim("ada"), None, "a claim to get")
 
 
 @then(_step('a worker claims "{task:Text}"'))
 def _(work: Work, task: str) -> None:
     job = work.queue.claim("ada")
-    assert job is not None and job.payload == task
+    expect(None if job is None else job.payload, task, "a claim to get")

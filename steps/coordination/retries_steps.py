@@ -9,6 +9,7 @@ from pytest_bdd import given, parsers, then, when
 
 from harness.isolation.places import Isolation
 from steps.parameter_types import TYPES
+from support.common.expect import expect
 from support.coordination.effects import new_effect_log
 from support.coordination.work import Work, scenario_queue
 
@@ -79,19 +80,20 @@ def _(work: Work) -> None:
 @then(_step('"{task:Text}" was tried {times:d} times'))
 def _(tries: list[int], times: int) -> None:
     """Each claim counted one more attempt, up to the allowed number."""
-    assert tries == list(range(1, times + 1))
+    expect(tries, list(range(1, times + 1)), "the attempts counted to be")
 
 
 @then(_step('the dead letters hold "{task:Text}" with the error "{error:Text}"'))
 def _(work: Work, task: str, error: str) -> None:
     """Exactly that task is dead, with its last error."""
     letters = work.queue.dead_letters()
-    assert [(d.payload["task"], d.error) for d in letters] == [(task, error)]
-    assert work.queue.claim("ada") is None
+    found = [{"task": d.payload["task"], "error": d.error} for d in letters]
+    expect(found, [{"task": task, "error": error}], "the dead letters to be")
+    expect(work.queue.claim("ada"), None, "a claim to get")
 
 
 @then("the dead letters are empty")
 def _(work: Work) -> None:
     """No task died."""
-    assert work.queue.dead_letters() == []
-    assert work.queue.stats()["dead"] == 0
+    expect([d.payload for d in work.queue.dead_letters()], [], "the dead letters to be")
+    expect(work.queue.stats()["dead"], 0, "the queue to count dead tasks:")

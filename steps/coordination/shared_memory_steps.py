@@ -15,6 +15,7 @@ from agentstore import (
 from agentstore.db import records
 from harness.isolation.places import Isolated, Isolation
 from steps.parameter_types import TYPES
+from support.common.expect import expect, expect_that, shown
 from support.coordination import shared_memory as shared
 
 
@@ -37,12 +38,12 @@ def _(board: tuple[Isolated, MemoryStore], agents: int, updates: int) -> None:
 
 @then(_step("the board holds {count:d} updates"))
 def _(board: tuple[Isolated, MemoryStore], count: int) -> None:
-    assert shared.board(board[1])[0] == count
+    expect(shared.board(board[1])[0], count, "the board to hold updates:")
 
 
 @then(_step("the board counted {count:d} updates"))
 def _(board: tuple[Isolated, MemoryStore], count: int) -> None:
-    assert shared.board(board[1])[1] == count
+    expect(shared.board(board[1])[1], count, "the board to count updates:")
 
 
 @given(
@@ -67,8 +68,10 @@ def _(session: tuple[str, list[MemoryStore]]) -> None:
 
 @then(_step('no agent finds "{key:Text}"'))
 def _(session: tuple[str, list[MemoryStore]], key: str) -> None:
-    assert [agent.retrieve(key) for agent in session[1]] == [None, None, None]
-    assert not any(agent.exists(key) for agent in session[1])
+    found = [agent.retrieve(key) for agent in session[1]]
+    expect(found, [None, None, None], f"the agents to find for {shown(key)}")
+    seen = [agent.exists(key) for agent in session[1]]
+    expect(seen, [False, False, False], f"the agents to see {shown(key)} exist:")
 
 
 @given(
@@ -98,14 +101,17 @@ def _(cache: shared.ReadThroughCache, name: str, role: str) -> None:
 
 @then(_step('each read gives "{role:Text}"'))
 def _(reads: list[str], role: str) -> None:
-    assert reads and set(reads) == {role}
+    expect_that(
+        bool(reads) and set(reads) == {role}, f"each read giving {shown(role)}", shown(reads)
+    )
 
 
 @then(_step("the database was asked once and the cache served {hits:d} reads"))
 def _(cache: shared.ReadThroughCache, hits: int) -> None:
-    assert (cache.database_reads, cache.hits) == (1, hits)
+    found = {"database reads": cache.database_reads, "cache hits": cache.hits}
+    expect(found, {"database reads": 1, "cache hits": hits}, "")
 
 
 @then(_step('reading the role of "{name:Text}" gives "{role:Text}"'))
 def _(cache: shared.ReadThroughCache, name: str, role: str) -> None:
-    assert cache.role(name) == role
+    expect(cache.role(name), role, f"the role of {shown(name)} to be")

@@ -11,6 +11,7 @@ from pytest_bdd import parsers, then, when
 from harness.isolation.places import Isolation
 from harness.servers.faults_plugin import FaultPlace
 from steps.parameter_types import TYPES
+from support.common.expect import expect, expect_that, shown
 from support.faults import calls as fault_calls
 from support.faults import queue as fault_queue
 from support.faults import workload as fault_workload
@@ -91,29 +92,32 @@ def _(agent: Agent, fault_place: FaultPlace, bound: float) -> None:
 def _(agent: Agent) -> None:
     """The very next call (a write, then a read of it) succeeds on the same memory object."""
     agent.memory.store("aqe/status", "carrying on")
-    assert agent.memory.retrieve("aqe/status") == "carrying on"
+    expect(agent.memory.retrieve("aqe/status"), "carrying on", '"aqe/status" recalled as')
 
 
 @then(_step("the agent recalls all {count:d} facts"))
 def _(agent: Agent, acked: dict[str, Any], count: int) -> None:
     """Every acknowledged fact comes back with its value."""
-    assert len(acked) == count
-    assert agent.memory.retrieve_many(list(acked)) == acked
+    expect(len(acked), count, "facts acknowledged:")
+    expect(agent.memory.retrieve_many(list(acked)), acked, "the facts recalled to be")
 
 
 @then(_step("the agent recalls none of the {count:d} facts"))
 def _(agent: Agent, acked: dict[str, Any], count: int) -> None:
     """Not one of the acknowledged facts survived."""
-    assert len(acked) == count
-    assert agent.memory.retrieve_many(list(acked)) == {}
+    expect(len(acked), count, "facts acknowledged:")
+    expect(agent.memory.retrieve_many(list(acked)), {}, "the facts recalled to be")
 
 
 @then(_step("every call fails within {bound:Duration} with one line naming the server"))
 def _(calls: ThreadedCalls, fault_place: FaultPlace, bound: float) -> None:
     """Each call ends in time with a ``BackendUnavailable`` naming the backend and address."""
     calls.join(bound)
-    assert not calls.still_running(), f"calls still waiting after {bound:g} s"
-    assert len(calls.outcomes) == len(calls.threads)
+    waiting = calls.still_running()
+    expect_that(
+        not waiting, f"every call ended within {shown(bound)} seconds", f"{waiting} waiting"
+    )
+    expect(len(calls.outcomes), len(calls.threads), "an outcome for each call:")
     for outcome in calls.outcomes:
         fault_calls.assert_clear_failure(outcome, fault_place.backend, fault_place.url, bound)
 
@@ -122,7 +126,7 @@ def _(calls: ThreadedCalls, fault_place: FaultPlace, bound: float) -> None:
 def _(calls: ThreadedCalls) -> None:
     """No thread started since the calls began is still alive (checked while still stalled)."""
     left = fault_calls.threads_started_since(calls.before)
-    assert not left, f"threads left behind: {left}"
+    expect_that(not left, "no thread left behind", f"{len(left)} left: {shown(left)}")
 
 
 @then(
@@ -134,13 +138,17 @@ def _(calls: ThreadedCalls) -> None:
 def _(outcome: CallOutcome, fault_place: FaultPlace, least: float, most: float) -> None:
     """Refused with ``BackendUnavailable`` after waiting out the busy timeout, within a bound."""
     fault_calls.assert_clear_failure(outcome, fault_place.backend, fault_place.url, most)
-    assert outcome.seconds >= least - 0.05, f"refused after {outcome.seconds:.2f} s only"
+    expect_that(
+        outcome.seconds >= least - 0.05,
+        f"a refusal after at least {shown(least)} seconds",
+        f"one after {shown(outcome.seconds)}",
+    )
 
 
 @then(_step("the agent's memory is exactly as it was before the write"))
 def _(agent: Agent, outcome: CallOutcome) -> None:
     """Every key and value, and the totals, as before: nothing of the batch was kept."""
-    assert fault_calls.snapshot(agent.memory) == outcome.before
+    expect(fault_calls.snapshot(agent.memory), outcome.before, "the memory as before:")
 
 
 @then(_step("every fact an agent was told was kept is there exactly once"))
@@ -163,7 +171,7 @@ def _(workload: fault_workload.Workload, isolation: Isolation, fault_place: Faul
 def _(tally: fault_queue.Tally, tasks: int, count: int) -> None:
     """Counted apart from the server, only where ``complete()`` returned: none missing, none
     twice; the queue itself counts every task done and nothing left."""
-    assert tasks == count
+    expect(tasks, count, "tasks in the queue:")
     fault_queue.check_exactly_once(tally, count)
 
 

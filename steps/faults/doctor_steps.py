@@ -8,6 +8,7 @@ from pytest_bdd import given, parsers, then, when
 
 from harness.servers.faults_plugin import FaultPlace
 from steps.parameter_types import TYPES
+from support.common.expect import expect, expect_that, shown
 from support.faults import calls as fault_calls
 from support.faults.calls import DoctorRun
 
@@ -31,19 +32,20 @@ def _(fault_place: FaultPlace) -> DoctorRun:
 @then(_step("the doctor warns that the server keeps nothing when it restarts"))
 def _(doctor: DoctorRun, fault_place: FaultPlace) -> None:
     """One warning line, naming the server and saying a restart keeps nothing."""
-    assert len(doctor.warnings) == 1, doctor.output
-    assert "keeps nothing when it restarts" in doctor.warnings[0]
-    assert fault_place.url in doctor.warnings[0]
+    expect(len(doctor.warnings), 1, "warnings:")
+    warning = doctor.warnings[0]
+    says = "keeps nothing when it restarts" in warning and fault_place.url in warning
+    expect_that(says, "a warning naming the server and that it keeps nothing", shown(warning))
 
 
 @then(_step("the doctor gives no warning"))
 def _(doctor: DoctorRun) -> None:
     """Not one warning line."""
-    assert doctor.warnings == [], doctor.output
+    expect(doctor.warnings, [], "the doctor's warnings to be")
 
 
 @then(_step("the doctor's check passes"))
 def _(doctor: DoctorRun) -> None:
     """Exit code 0 and an ``ok`` line for the server."""
-    assert doctor.exit_code == 0, doctor.output
-    assert doctor.ok_lines == 1, doctor.output
+    expect(doctor.exit_code, 0, "the doctor's exit code to be")
+    expect(doctor.ok_lines, 1, "the doctor's ok lines:")

@@ -8,6 +8,7 @@ from pytest_bdd import given, parsers, then, when
 
 from steps.parameter_types import TYPES
 from support.common.exact import assert_exact
+from support.common.expect import expect, expect_that, shown
 from support.memory import agents as memory_agents
 from support.memory import concurrency as memory_concurrency
 from support.memory.agents import Agent, Memories
@@ -32,8 +33,9 @@ def _(agent: Agent, agents: int, kind: str, key: str) -> int:
 
 @then(_step('exactly one agent holds "{key}"'))
 def _(agent: Agent, outcome: int, key: str) -> None:
-    assert outcome == 1
-    assert str(agent.memory.retrieve(key)).startswith("agent-")
+    expect(outcome, 1, "the number of agents who got the claim to be")
+    holder = agent.memory.retrieve(key)
+    expect_that(str(holder).startswith("agent-"), f"an agent to hold {shown(key)}", shown(holder))
 
 
 @given("the agent has learned these Q-values", target_fixture="learned")
@@ -51,7 +53,8 @@ def _(agent: Agent, memories: Memories) -> Agent:
 
 @then("the agent recalls every Q-value it learned")
 def _(agent: Agent, learned: dict[tuple[str, str], float]) -> None:
-    assert memory_agents.recall_q_values(agent.memory) == learned
+    recalled = memory_agents.recall_q_values(agent.memory)
+    expect_that(recalled == learned, f"the Q-values learned {learned}", f"{recalled}")
 
 
 @when(_step('team "{team}" remembers "{key}" as {value:Json}'))
@@ -67,5 +70,7 @@ def _(teams: dict[str, Agent], team: str, key: str, value: Any) -> None:
 @then(_step('team "{team}" sees no facts at all'))
 def _(teams: dict[str, Agent], team: str) -> None:
     memory = teams[team].memory
-    assert memory.list_keys() == [] and memory.search("*") == {}
-    assert memory.stats().keys == 0 and not memory.exists("aqe/goal")
+    expect(memory.list_keys(), [], f"team {shown(team)} to list")
+    expect(list(memory.search("*")), [], f"team {shown(team)} to match")
+    expect(memory.stats().keys, 0, f"team {shown(team)} to count facts:")
+    expect(memory.exists("aqe/goal"), False, f'team {shown(team)} to find "aqe/goal":')

@@ -7,6 +7,7 @@ from typing import Any
 from pytest_bdd import parsers, then, when
 
 from steps.parameter_types import TYPES
+from support.common.expect import expect_that
 from support.memory import bad_inputs as memory_bad_inputs
 from support.memory.agents import Agent
 
@@ -38,9 +39,17 @@ def _(agent: Agent, value: Any, key: Any, ttl: Any) -> memory_bad_inputs.Attempt
 
 @then(_step("the memory refuses it as {error}"))
 def _(outcome: memory_bad_inputs.Attempt, error: str) -> None:
-    assert isinstance(outcome.error, memory_bad_inputs.ERRORS[error]), repr(outcome.error)
+    found = (
+        "no refusal"
+        if outcome.error is None
+        else f"{type(outcome.error).__name__}: {outcome.error}"
+    )
+    expect_that(
+        isinstance(outcome.error, memory_bad_inputs.ERRORS[error]), f"a refusal as {error}", found
+    )
 
 
 @then("the memory is unchanged")
 def _(agent: Agent, outcome: memory_bad_inputs.Attempt) -> None:
-    assert not outcome.before.differences(memory_bad_inputs.snapshot(agent.memory))
+    changed = outcome.before.differences(memory_bad_inputs.snapshot(agent.memory))
+    expect_that(not changed, "the memory unchanged", f"these changes: {changed}")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
 from pytest_bdd import parsers, then, when
 
 from steps.parameter_types import TYPES
+from support.common.expect import expect, expect_between, expect_that, shown
+from support.memory import agents as memory_agents
 from support.memory.agents import Agent
 from support.underneath import keys as memory_inspect
 
@@ -19,23 +20,17 @@ def _step(text: str) -> Any:
 
 @then(_step('the memory reports between {low:g} and {high:g} seconds left for "{key}"'))
 def _(agent: Agent, low: float, high: float, key: str) -> None:
-    assert low <= agent.memory.ttl(key) <= high
+    expect_between(agent.memory.ttl(key), low, high, f"seconds left for {shown(key)}")
 
 
 @then(_step('the memory reports no expiry for "{key}"'))
 def _(agent: Agent, key: str) -> None:
-    assert agent.memory.ttl(key) is None
+    expect(agent.memory.ttl(key), None, f"no expiry for {shown(key)}, that is")
 
 
 @then(_step('the expired fact "{key}" is neither recalled, listed, matched nor counted'))
 def _(agent: Agent, key: str) -> None:
-    memory = agent.memory
-    assert memory.retrieve(key) is None and not memory.exists(key)
-    assert key not in memory.list_keys() and key not in memory.search(key)
-    assert key not in memory.retrieve_many([key])
-    with pytest.raises(KeyError):
-        memory.ttl(key)
-    assert memory.stats().keys == len(memory.list_keys())
+    memory_agents.expect_forgotten(agent.memory, key, expired=True)
 
 
 @when(_step("the memory is cleaned up {wait:Duration} later"), target_fixture="outcome")
@@ -46,9 +41,10 @@ def _(agent: Agent, wait: float) -> int:
 
 @then(_step("the cleanup reports {count:d} removed"))
 def _(outcome: int, count: int) -> None:
-    assert outcome == count
+    expect(outcome, count, "the cleanup to report removed:")
 
 
 @then(_step('nothing of "{key}" is left in storage'))
 def _(agent: Agent, key: str) -> None:
-    assert not memory_inspect.physically_stored(agent.place, key, agent.scope)
+    stored = memory_inspect.physically_stored(agent.place, key, agent.scope)
+    expect_that(not stored, f"nothing of {shown(key)} left in storage", f"{stored!r} still stored")

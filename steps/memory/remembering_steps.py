@@ -11,6 +11,7 @@ from pytest_bdd import given, parsers, then, when
 from harness.isolation.places import Isolation
 from steps.parameter_types import TYPES
 from support.common.exact import assert_exact
+from support.common.expect import expect, expect_that, shown
 from support.memory import agents as memory_agents
 from support.memory.agents import Agent, Memories
 
@@ -115,7 +116,7 @@ def _(wait: float) -> None:
 @then(_step('the agent recalls "{key}" as {value:Json}'))
 def _(agent: Agent, key: str, value: Any) -> None:
     """Same types, same key order, same content (8000 is not 8000.0)."""
-    assert agent.memory.exists(key)
+    expect_that(agent.memory.exists(key), f"{shown(key)} to exist", "it does not")
     assert_exact(agent.memory.retrieve(key), value, key)
 
 
@@ -134,17 +135,15 @@ def _(agent: Agent, key: str) -> None:
 
 @then(_step('the agent no longer recalls "{key}"'))
 def _(agent: Agent, key: str) -> None:
-    assert agent.memory.retrieve(key, "<nothing>") == "<nothing>"
-    assert not agent.memory.exists(key)
+    memory_agents.expect_forgotten(agent.memory, key)
 
 
 @then(_step('the memory confirms "{key}" was forgotten'))
 def _(agent: Agent, outcome: bool, key: str) -> None:
-    assert outcome is True
-    assert agent.memory.retrieve(key, "<nothing>") == "<nothing>"
-    assert not agent.memory.exists(key)
+    expect(outcome, True, f"forgetting {shown(key)} to report it forgotten:")
+    memory_agents.expect_forgotten(agent.memory, key)
 
 
 @then(_step('forgetting "{key}" again finds nothing to forget'))
 def _(agent: Agent, key: str) -> None:
-    assert agent.memory.delete(key) is False
+    expect(agent.memory.delete(key), False, f"forgetting {shown(key)} again to find nothing:")
