@@ -14,6 +14,7 @@ from harness.isolation.places import Isolation
 from harness.servers.redis_cluster import ThrowawayCluster
 from support.cluster import stores as cluster_memory
 from support.cluster.stores import Outage
+from support.common.expect import expect, expect_refused, expect_says, expect_that, shown
 
 
 @dataclass
@@ -64,7 +65,7 @@ def _(fleet: Fleet) -> Counter[str]:
     kept = cluster_memory.masters_keeping(fleet.url, fleet.prefix, list(fleet.memories))
     spread: Counter[str] = Counter()
     for scope, masters in kept.items():
-        assert len(masters) == 1, f"the memory {scope} is split over {dict(masters)}"
+        expect(len(masters), 1, f"the memory {shown(scope)} on this many masters:")
         spread[next(iter(masters))] += 1
     return spread
 
@@ -77,8 +78,9 @@ def _(fleet: Fleet) -> Counter[str]:
 )
 def _(spread: Counter[str], fleet: Fleet, masters: int) -> None:
     total = len(fleet.memories)
-    assert len(spread) == masters, f"memories on {len(spread)} masters, not {masters}: {spread}"
-    assert max(spread.values()) <= total / 2, f"one master keeps too many: {spread}"
+    expect(len(spread), masters, "memories on this many masters:")
+    most = max(spread.values())
+    expect_that(most <= total / 2, f"no master keeping more than {total // 2} memories", most)
 
 
 @given("an agent with a memory on a cluster of its own", target_fixture="cluster_agent")
@@ -129,11 +131,7 @@ def _(cluster_agent: ClusterAgent) -> None:
 )
 def _(cluster_agent: ClusterAgent, limit: int) -> Outage:
     outage = cluster_memory.ride_out(lambda: cluster_agent.memory.retrieve("aqe/fact-0"), limit)
-    assert outage.errors, "no call failed: the memory was never away"
-    assert outage.seconds <= limit, f"still unavailable after {outage.seconds:.1f}s"
-    for error in outage.errors:
-        message = str(error)
-        assert "\n" not in message and "Redis" in message, message
+    cluster_memory.expect_told_unavailable(outage, "the memory", limit)
     return outage
 
 
@@ -148,8 +146,8 @@ def _(cluster_agent: ClusterAgent) -> Outage:
 def _(cluster_agent: ClusterAgent) -> None:
     memory = cluster_agent.memory
     memory.store("aqe/after-failover", {"kept": True})
-    assert memory.retrieve("aqe/after-failover") == {"kept": True}
-    assert memory.increment("aqe/after-failover-count") == 1
+    expect(memory.retrieve("aqe/after-failover"), {"kept": True}, '"aqe/after-failover" as')
+    expect(memory.increment("aqe/after-failover-count"), 1, "a new counter at")
 
 
 @then(parsers.parse("every one of the {count:d} facts a replica confirmed is recalled"))
@@ -157,7 +155,7 @@ def _(cluster_agent: ClusterAgent, count: int) -> None:
     wanted = [f"aqe/fact-{n}" for n in range(count)]
     found = cluster_agent.memory.retrieve_many(wanted)
     missing = [key for key in wanted if key not in found]
-    assert not missing, f"{len(missing)} confirmed facts lost, e.g. {missing[:5]}"
+    expect_that(not missing, "every confirmed fact", f"{len(missing)} lost, e.g. {missing[:5]}")
 
 
 @when(parsers.parse('the agent remembers the fact "{fact}"'), target_fixture="refusal")
@@ -175,13 +173,13 @@ def _(cluster_agent: ClusterAgent, fact: str) -> Exception | None:
     )
 )
 def _(refusal: Exception | None, got: int, wanted: int) -> None:
-    assert isinstance(refusal, errors.WriteNotReplicated), "the write was trusted in silence"
-    assert f"confirmed by {got} of {wanted} replicas" in str(refusal), str(refusal)
+    expect_refused(refusal, errors.WriteNotReplicated, "the write")
+    expect_says(refusal, f"confirmed by {got} of {wanted} replicas")
 
 
 @then(parsers.parse('the agent recalls the fact "{fact}"'))
 def _(cluster_agent: ClusterAgent, fact: str) -> None:
-    assert cluster_agent.memory.retrieve("aqe/fact") == fact
+    expect(cluster_agent.memory.retrieve("aqe/fact"), fact, '"aqe/fact" recalled as')
 
 
 # -- a work queue through a failover -------------------------------------------------------
@@ -230,11 +228,7 @@ def _(cluster_queue: ClusterQueue) -> None:
 @then(parsers.parse("the workers are told the queue is unavailable, for at most {limit:d} seconds"))
 def _(cluster_queue: ClusterQueue, limit: int) -> None:
     outage = cluster_memory.ride_out(cluster_queue.queue.stats, limit)
-    assert outage.errors, "no call failed: the queue was never away"
-    assert outage.seconds <= limit, f"still unavailable after {outage.seconds:.1f}s"
-    for error in outage.errors:
-        message = str(error)
-        assert "\n" not in message and "Redis" in message, message
+    cluster_memory.expect_told_unavailable(outage, "the queue", limit)
 
 
 @when("the queue answers again")
@@ -251,9 +245,11 @@ def _(cluster_queue: ClusterQueue) -> None:
     queue = cluster_queue.queue
     queue.enqueue({"job": "after the failover"})
     done = cluster_memory.drain(queue)
-    assert {"job": "after the failover"} in done, done
-    assert len(done) == len({str(p) for p in done}), f"a job was handed out twice: {done}"
-    assert queue.stats()["done"] == len(done)
+    handed = {"job": "after the failover"} in done
+    expect_that(handed, 'the job "after the failover" handed out', f"only {shown(done)}")
+    twice = len(done) - len({str(p) for p in done})
+    expect(twice, 0, "jobs handed out twice:")
+    expect(queue.stats()["done"], len(done), "the queue to count done:")
 
 
 @then(
@@ -269,8 +265,8 @@ def _(cluster_queue: ClusterQueue, count: int) -> None:
     finally:
         worker.close()
     missing = [n for n in range(count) if {"job": n} not in done]
-    assert not missing, f"{len(missing)} confirmed jobs lost, e.g. {missing[:5]}"
-    assert len(done) == count, f"{len(done)} jobs handed out, not {count}"
+    expect_that(not missing, "every confirmed job", f"{len(missing)} lost, e.g. {missing[:5]}")
+    expect(len(done), count, "jobs handed out:")
 
 
 # -- leases through a failover -------------------------------------------------------------
@@ -321,17 +317,14 @@ def _(cluster_leases: ClusterLeases) -> None:
 )
 def _(cluster_leases: ClusterLeases, limit: int) -> None:
     outage = cluster_memory.ride_out(lambda: cluster_leases.leases.holder("any"), limit)
-    assert outage.errors, "no call failed: the leases were never away"
-    assert outage.seconds <= limit, f"still unavailable after {outage.seconds:.1f}s"
-    for error in outage.errors:
-        assert "\n" not in str(error) and "Redis" in str(error), str(error)
+    cluster_memory.expect_told_unavailable(outage, "the leases", limit)
 
 
 @then(parsers.parse('afterwards the same leases grant "{name}" again'))
 def _(cluster_leases: ClusterLeases, name: str) -> None:
     lease = cluster_leases.leases.acquire(name, "agent-after", ttl=60.0)
-    assert lease is not None and lease.name == name, f"{name!r} was not granted: {lease}"
-    assert cluster_leases.leases.release(lease)
+    expect(None if lease is None else lease.name, name, "a lease granted on")
+    expect(cluster_leases.leases.release(lease), True, f"{shown(name)} released:")
 
 
 @then(parsers.parse('"{name}" is granted with a token above every one a replica confirmed'))
@@ -342,6 +335,5 @@ def _(cluster_leases: ClusterLeases, name: str) -> None:
         lease, _ = cluster_memory.acquire_once_back(agent, name, 60)
     finally:
         agent.close()
-    assert lease.token > max(cluster_leases.tokens), (
-        f"token {lease.token} given again (confirmed up to {max(cluster_leases.tokens)})"
-    )
+    highest = max(cluster_leases.tokens)
+    expect_that(lease.token > highest, f"a token above {highest}", lease.token)

@@ -12,6 +12,7 @@ from agentstore import Database, errors
 from agentstore.db import records
 from agentstore.db.engine import PoolSettings, SqliteSettings
 from steps.parameter_types import TYPES
+from support.common.expect import expect, expect_between, expect_that, shown
 from support.records import connections as workloads
 from support.records.databases import Opener
 from support.underneath import sql as inspect_db
@@ -55,7 +56,7 @@ def _(asked: workloads.Timed, wait: int) -> None:
     some other timeout, would be much later)."""
     asked.outcome.refused(errors.PoolExhausted)
     waited = asked.seconds * 1000
-    assert wait <= waited <= wait + workloads.PATIENCE_MS, f"refused after {waited:.0f} ms"
+    expect_between(waited, wait, wait + workloads.PATIENCE_MS, "milliseconds before the refusal")
 
 
 @when(parsers.parse("{count:d} operations run one after another"), target_fixture="served_by")
@@ -65,7 +66,7 @@ def _(db: Database, count: int) -> set[int]:
 
 @then("one server connection served them all")
 def _(served_by: set[int]) -> None:
-    assert len(served_by) == 1, f"served by {len(served_by)} connections"
+    expect(len(served_by), 1, "the number of server connections to be")
 
 
 @when(
@@ -86,12 +87,13 @@ def _(db: Database, count: int, threads: int) -> workloads.Run:
 
 @then(parsers.parse("{refused:d} of the {count:d} operations were refused"))
 def _(run: workloads.Run, refused: int, count: int) -> None:
-    assert (run.refused, run.count) == (refused, count)
+    found = {"refused": run.refused, "operations": run.count}
+    expect(found, {"refused": refused, "operations": count}, "")
 
 
 @then("every connection is back in the pool")
 def _(db: Database) -> None:
-    assert inspect_db.checked_out(db) == 0
+    expect(inspect_db.checked_out(db), 0, "connections still checked out:")
 
 
 @when("the store is closed")
@@ -101,7 +103,7 @@ def _(db: Database) -> None:
 
 @then("the server holds no connection for it")
 def _(db: Database) -> None:
-    assert inspect_db.server_connections(db) == 0
+    expect(inspect_db.server_connections(db), 0, "server connections held for the store:")
 
 
 @when("the server terminates every connection to the store")
@@ -137,13 +139,13 @@ def _(db: Database, name: str) -> None:
 
 @then(parsers.re(r"the reader still counts (?P<count>\d+) agents?"))
 def _(reader: workloads.Reader, count: str) -> None:
-    assert reader.count_agents() == int(count)
+    expect(reader.count_agents(), int(count), "the reader to count agents:")
 
 
 @then(parsers.re(r"a new reader counts (?P<count>\d+) agents?"))
 def _(db: Database, count: str) -> None:
     with db.session() as session:
-        assert records.count_agents(session) == int(count)
+        expect(records.count_agents(session), int(count), "a new reader to count agents:")
 
 
 @given(
@@ -166,15 +168,15 @@ def _(db: Database, first_writer: workloads.HoldingWriter, name: str) -> workloa
 
 @then(parsers.parse('"{name:Text}" was stored after waiting for the first writer', TYPES))
 def _(second: workloads.ContendedWrite, name: str) -> None:
-    assert second.outcome.error is None, second.outcome.error
-    assert second.started_while_held, f"{name!r} began after the first writer let go"
-    assert second.finished_after_hold, f"{name!r} was stored before the first writer let go"
-    assert second.waited_seconds > 0
+    expect(second.outcome.error, None, f"{shown(name)} stored with the error")
+    waited = second.started_while_held and second.finished_after_hold
+    expect_that(waited, f"{shown(name)} begun while the file was held and stored after", "not")
+    expect_that(second.waited_seconds > 0, "a wait", f"{shown(second.waited_seconds)} seconds")
 
 
 @then(parsers.parse("the agents {names:Names} are both stored", TYPES))
 def _(db: Database, first_writer: workloads.HoldingWriter, names: list[str]) -> None:
-    assert first_writer.error is None, first_writer.error
+    expect(first_writer.error, None, "the first writer to end with the error")
     with db.session() as session:
         stored = {agent.name for agent in records.list_agents(session)}
-    assert stored == set(names)
+    expect(sorted(stored), sorted(names), "the agents stored to be")

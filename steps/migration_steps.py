@@ -12,6 +12,7 @@ from agentstore import Database
 from agentstore.db import records
 from agentstore.migrations import runner
 from steps.parameter_types import TYPES
+from support.common.expect import expect, expect_that
 from support.common.outcomes import Outcome, attempt
 from support.records import factories
 from support.records import migrations as migration_checks
@@ -108,52 +109,53 @@ def _(db: Database) -> str | None:
 
 @then("the history has exactly one newest revision")
 def _(history: list[runner.Revision]) -> None:
-    assert migration_checks.heads() == [history[-1].id]
+    expect(migration_checks.heads(), [history[-1].id], "the newest revisions to be")
 
 
 @then("no revision id is declared twice")
 def _() -> None:
     twice = [rid for rid, n in migration_checks.revision_ids_in_files().items() if n > 1]
-    assert twice == []
+    expect(twice, [], "the revision ids declared twice to be")
 
 
 @then("the database is at the newest revision")
 def _(db: Database, outcome: Outcome) -> None:
-    assert outcome.error is None, outcome.error
-    assert db.current_revision() == runner.head()
+    expect(outcome.error, None, "the migration to end with the error")
+    expect(db.current_revision(), runner.head(), "the database at revision")
 
 
 @then(parsers.parse('the database is still at revision "{revision:Text}"', TYPES))
 def _(db: Database, revision: str) -> None:
-    assert db.current_revision() == revision
+    expect(db.current_revision(), revision, "the database at revision")
 
 
 @then("the database reports that it was never migrated")
 def _(db: Database) -> None:
-    assert db.current_revision() is None
+    expect(db.current_revision(), None, "the database at revision")
 
 
 @then("no table of agentstore is left")
 def _(db: Database) -> None:
-    assert inspect_db.tables(db) == set()
+    expect(sorted(inspect_db.tables(db)), [], "the tables of agentstore left to be")
 
 
 @then("each revision left the same schema every time")
 def _(stairway_failure: str | None) -> None:
-    assert stairway_failure is None, stairway_failure
+    expect_that(stairway_failure is None, "the same schema every time", stairway_failure)
 
 
 @then("comparing the schema with the models finds no difference")
 def _(db: Database, outcome: Outcome) -> None:
-    assert outcome.error is None, outcome.error
+    expect(outcome.error, None, "the migration to end with the error")
     difference = migration_checks.models_match(db)
-    assert difference is None, difference
+    expect_that(difference is None, "no difference from the models", difference)
 
 
 @then("every agent has priority 0")
 def _(db: Database) -> None:
     with db.session() as session:
-        assert {agent.priority for agent in records.list_agents(session)} == {0}
+        priorities = sorted({agent.priority for agent in records.list_agents(session)})
+    expect(priorities, [0], "the agents' priorities to be")
 
 
 @then("every execution lasted the same time, now given in seconds")
@@ -161,12 +163,12 @@ def _(db: Database, recorded: Recorded) -> None:
     with db.session() as session:
         after = [run.duration_seconds for run in records.list_executions(session)]
     difference = migration_checks.durations_converted(recorded.rows["executions"], after)
-    assert difference is None, difference
+    expect_that(difference is None, "the same durations in seconds", difference)
 
 
 @then("every agent and execution is exactly as it was recorded")
 def _(db: Database, recorded: Recorded) -> None:
-    assert inspect_db.rows(db) == recorded.rows
+    expect(inspect_db.rows(db), recorded.rows, "the records as recorded:")
 
 
 @then(
@@ -175,8 +177,8 @@ def _(db: Database, recorded: Recorded) -> None:
     )
 )
 def _(db: Database, recorded: Recorded, revision: str) -> None:
-    assert db.current_revision() == revision
-    assert inspect_db.rows(db) == recorded.rows
+    expect(db.current_revision(), revision, "the database at revision")
+    expect(inspect_db.rows(db), recorded.rows, "the records as recorded:")
 
 
 @given(
@@ -190,10 +192,10 @@ def _(open_database: Opener) -> dict[str, Database]:
 @then("both stores have the same tables")
 def _(editions: dict[str, Database]) -> None:
     postgres, sqlite = (inspect_db.tables(editions[b]) for b in ("postgres", "sqlite"))
-    assert postgres == sqlite
+    expect(sorted(sqlite), sorted(postgres), "the tables on SQLite as on PostgreSQL:")
 
 
 @then("every table has the same columns, portable types and nullability in both")
 def _(editions: dict[str, Database]) -> None:
     postgres, sqlite = (inspect_db.portable_schema(editions[b]) for b in ("postgres", "sqlite"))
-    assert postgres == sqlite
+    expect(sqlite, postgres, "the schema on SQLite as on PostgreSQL:")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from harness.isolation.places import Isolated, Isolation
+from support.common.expect import expect, expect_that, shown
 from support.platform import probe
 from support.underneath import keys as memory_inspect
 
@@ -32,7 +33,8 @@ def _(place: Isolated) -> tuple[int, ...]:
 @then(parsers.parse("the backend answers with version {minimum} or newer"))
 def _(version: tuple[int, ...], minimum: str) -> None:
     wanted = tuple(int(part) for part in minimum.split("."))
-    assert version >= wanted, f"version {version} is older than {wanted}"
+    found = ".".join(map(str, version))
+    expect_that(version >= wanted, f"version {minimum} or newer", f"version {found}")
 
 
 @when(parsers.parse('the first scenario records the fact "{fact}"'))
@@ -44,10 +46,11 @@ def _(place: Isolated, fact: str) -> None:
 def _(other_place: Isolated) -> None:
     """Nothing of the first scenario (or anyone else) is in the second one's place: its whole
     database or file, read underneath the API; on Redis, everything under its prefix."""
-    assert probe.facts(other_place) == set()
-    assert memory_inspect.everything_stored(other_place) == []
+    expect(sorted(probe.facts(other_place)), [], "the second scenario to find the facts")
+    expect(memory_inspect.everything_stored(other_place), [], "its place to hold")
 
 
 @then(parsers.parse('the first scenario finds "{fact}"'))
 def _(place: Isolated, fact: str) -> None:
-    assert fact in probe.facts(place)
+    facts = probe.facts(place)
+    expect_that(fact in facts, f"the fact {shown(fact)}", f"only {shown(sorted(facts))}")

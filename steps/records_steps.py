@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from agentstore import Database
 from agentstore.db import Execution, records
 from steps.parameter_types import TYPES
+from support.common.expect import expect, expect_that, shown
 from support.common.outcomes import Outcome, attempt_in_session, refused_because
 from support.records import factories
 from support.records.databases import Opener
@@ -223,40 +224,46 @@ def _(db: Database) -> Outcome:
 def _(db: Database, name: str, role: str, capabilities: list[str]) -> None:
     with db.session() as session:
         agent = records.get_agent(session, name)
-        assert (agent.role, agent.capabilities) == (role, capabilities)
+        found = {"role": agent.role, "capabilities": agent.capabilities}
+        expect(found, {"role": role, "capabilities": capabilities}, f"{shown(name)} to be")
 
 
 @then(parsers.parse('the agent "{name:Text}" is a "{role:Text}" with no capabilities', TYPES))
 def _(db: Database, name: str, role: str) -> None:
     with db.session() as session:
         agent = records.get_agent(session, name)
-        assert (agent.role, agent.capabilities) == (role, [])
+        found = {"role": agent.role, "capabilities": agent.capabilities}
+        expect(found, {"role": role, "capabilities": []}, f"{shown(name)} to be")
 
 
 @then(parsers.parse('the agent "{name:Text}" is "{status:Text}" with priority {priority:d}', TYPES))
 def _(db: Database, name: str, status: str, priority: int) -> None:
     with db.session() as session:
         agent = records.get_agent(session, name)
-        assert (agent.status, agent.priority) == (status, priority)
+        found = {"status": agent.status, "priority": agent.priority}
+        expect(found, {"status": status, "priority": priority}, f"{shown(name)} to be")
 
 
 @then(parsers.parse('there is no agent "{name:Text}"', TYPES))
 def _(db: Database, name: str) -> None:
     with db.session() as session:
-        assert records.find_agent(session, name) is None
+        found = records.find_agent(session, name) is not None
+        expect(found, False, f"an agent {shown(name)} to exist:")
 
 
 @then(parsers.re(r"the store holds (?P<agents>\d+) agents? and (?P<runs>\d+) executions?$"))
 def _(db: Database, agents: str, runs: str) -> None:
     with db.session() as session:
         counts = (records.count_agents(session), records.count_executions(session))
-    assert counts == (int(agents), int(runs))
+        found = {"agents": counts[0], "executions": counts[1]}
+        expect(found, {"agents": int(agents), "executions": int(runs)}, "the store to hold")
 
 
 @then(parsers.re(r'"(?P<name>[^"]+)" has (?P<count>\d+) executions?$'))
 def _(db: Database, name: str, count: str) -> None:
     with db.session() as session:
-        assert len(records.executions_of(session, name)) == int(count)
+        held = len(records.executions_of(session, name))
+        expect(held, int(count), f"{shown(name)} to have executions:")
 
 
 @then(
@@ -269,24 +276,38 @@ def _(db: Database, name: str, count: str) -> None:
 def _(db: Database, name: str, task: str, seconds: float) -> None:
     with db.session() as session:
         latest = records.executions_of(session, name)[-1]
-        assert (latest.task, latest.status) == (task, "succeeded")
-        assert latest.duration_seconds == pytest.approx(seconds)
+        found = {"task": latest.task, "status": latest.status}
+        expect(
+            found, {"task": task, "status": "succeeded"}, f"the latest execution of {shown(name)}"
+        )
+        expect_that(
+            latest.duration_seconds == pytest.approx(seconds),
+            f"{shown(seconds)} seconds",
+            f"{shown(latest.duration_seconds)} seconds",
+        )
 
 
 @then(parsers.parse('the latest execution of "{name:Text}" failed with "{error:Text}"', TYPES))
 def _(db: Database, name: str, error: str) -> None:
     with db.session() as session:
         latest = records.executions_of(session, name)[-1]
-        assert (latest.status, latest.error) == ("failed", error)
+        found = {"status": latest.status, "error": latest.error}
+        expect(
+            found, {"status": "failed", "error": error}, f"the latest execution of {shown(name)}"
+        )
 
 
 @then(parsers.parse('the latest execution of "{name:Text}" ended after it started', TYPES))
 def _(db: Database, outcome: Outcome, name: str) -> None:
-    assert outcome.error is None, outcome.error
+    expect(outcome.error, None, "the execution recorded with the error")
     with db.session() as session:
         latest = records.executions_of(session, name)[-1]
-        assert latest.started_at is not None and latest.finished_at is not None
-        assert as_utc(latest.finished_at) >= as_utc(latest.started_at)
+        started, finished = latest.started_at, latest.finished_at
+        expect_that(started is not None, "a start time", "none")
+        expect_that(finished is not None, "an end time", "none")
+        expect_that(
+            as_utc(finished) >= as_utc(started), f"an end after the start {started}", f"{finished}"
+        )
 
 
 @then(parsers.parse("the request is refused because {reason}"))
@@ -299,4 +320,5 @@ def _(db: Database, seeded: Seeded, removed: str, count: int) -> None:
     with db.session() as session:
         for name in seeded.names:
             if name != removed:
-                assert len(records.executions_of(session, name)) == count
+                held = len(records.executions_of(session, name))
+                expect(held, count, f"{shown(name)} to still have executions:")

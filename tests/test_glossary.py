@@ -23,9 +23,9 @@ def phrase_of(argument: ast.expr) -> str:
 
 
 def decorated_phrases() -> list[tuple[str, str]]:
-    """(module, phrase) for every step decorator in steps/*.py, read from the source."""
+    """(module, phrase) for every step decorator in steps/, read from the source."""
     found = []
-    for path in sorted((REPO / "steps").glob("*.py")):
+    for path in sorted((REPO / "steps").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue

@@ -22,6 +22,7 @@ from harness.isolation.places import Isolation
 from support.backup import workloads as backup_workloads
 from support.backup.fingerprints import fingerprint
 from support.backup.workloads import Store
+from support.common.expect import expect, expect_that
 
 #: The whole kill loop stops starting new kills after this many seconds.
 BUDGET = 25.0
@@ -207,11 +208,11 @@ def kill_at_random_moments(
 
     def check() -> None:
         found = fingerprint(target.url, target.prefix)
-        assert found in (old, new), "a killed import left the target half-way"
+        expect_that(found in (old, new), "the target as before or as the archive", "it half-way")
         outcomes.append("new" if found == new else "old")
         if found == new:
             backups.import_archive(target.url, old_file, force=True, prefix=target.prefix)
-        assert _files(tmp_path) == files, "a killed import left a file"
+        expect(_files(tmp_path), files, "after a killed import, the files to be")
 
     kill_loop(command, full, times, seed, check)
     return outcomes

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 import pytest
 
@@ -23,6 +24,7 @@ from agentstore.memory.redis_cluster import connect_cluster
 from harness.isolation.places import Isolation
 from harness.servers.ladder import Provisioner
 from harness.servers.redis_cluster import ThrowawayCluster, cluster_binaries, spawn_cluster
+from support.common.expect import expect_that, shown
 
 NAMESPACE = "aqe"
 FAILOVER_NODE_TIMEOUT_MS = 2000
@@ -78,6 +80,21 @@ class Outage:
 
     seconds: float = 0.0
     errors: list[Exception] = field(default_factory=list)
+
+
+def expect_told_unavailable(outage: Outage, what: str, limit: float) -> None:
+    """Fail unless the agents were told, in one line naming Redis, that ``what`` was
+    unavailable, and for at most ``limit`` seconds."""
+    expect_that(bool(outage.errors), f"{what} unavailable for a while", "no call failed")
+    expect_that(
+        outage.seconds <= limit,
+        f"{what} back within {shown(limit)} seconds",
+        f"it still unavailable after {shown(outage.seconds)}",
+    )
+    for error in outage.errors:
+        message = str(error)
+        clear = "\n" not in message and "Redis" in message
+        expect_that(clear, "a one-line error naming Redis", shown(message))
 
 
 def ride_out(call: Callable[[], object], limit: float) -> Outage:
@@ -146,5 +163,8 @@ def acquire_once_back(leases: Leases, name: str, limit: float) -> tuple[Lease, O
     """Acquire ``name`` as soon as the cluster answers again, within ``limit`` seconds."""
     taken: list[Lease | None] = []
     outage = ride_out(lambda: taken.append(leases.acquire(name, "agent-after", ttl=60.0)), limit)
-    assert taken and taken[-1] is not None, f"{name!r} was not granted after {outage.seconds:.1f}s"
-    return taken[-1], outage
+    lease = taken[-1] if taken else None
+    expect_that(
+        lease is not None, f"{shown(name)} granted", f"none after {shown(outage.seconds)} s"
+    )
+    return cast(Lease, lease), outage

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from support.common.expect import fail, shown
+
 
 def shape(value: Any) -> Any:
     """A comparable picture of ``value`` that keeps every type and the order of every key."""
@@ -20,4 +22,8 @@ def shape(value: Any) -> Any:
 
 def assert_exact(found: Any, expected: Any, what: str = "value") -> None:
     """Fail unless ``found`` is ``expected`` in type, key order and content."""
-    assert shape(found) == shape(expected), f"{what}: expected {expected!r}, found {found!r}"
+    if shape(found) != shape(expected):
+        seen = shown(found)
+        if seen == shown(expected):
+            seen += f" (the same text, other types: {shape(found)} not {shape(expected)})"
+        fail(f"{shown(what)} as {shown(expected)}", seen)

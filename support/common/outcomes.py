@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import parse
 from sqlalchemy.orm import Session
 
 from agentstore import Database, errors
 from agentstore.errors import AgentstoreError
+from support.common.expect import expect_refused, expect_says, fail, shown
 
 
 @dataclass
@@ -26,11 +27,9 @@ class Outcome:
     error: AgentstoreError | None = None
 
     def refused(self, kind: type[AgentstoreError]) -> AgentstoreError:
-        """The error, asserting it is of ``kind`` and reads as one line."""
-        assert self.error is not None, f"expected {kind.__name__}, but the request succeeded"
-        assert isinstance(self.error, kind), f"expected {kind.__name__}, got {self.error!r}"
-        assert "\n" not in str(self.error), f"error spans several lines: {self.error}"
-        return self.error
+        """The error, failing unless it is of ``kind`` and reads as one line."""
+        expect_refused(self.error, kind, "the request")
+        return cast(AgentstoreError, self.error)
 
 
 @dataclass(frozen=True)
@@ -73,10 +72,10 @@ def refused_because(outcome: Outcome, reason: str) -> AgentstoreError:
         if found is not None:
             error = outcome.refused(refusal.error)
             expected = refusal.says.format(**found.named)
-            assert expected in str(error), f"expected the error to say {expected}: {error}"
+            expect_says(error, expected)
             return error
     known = "; ".join(refusal.reason for refusal in REFUSALS)
-    raise AssertionError(f"no refusal reads {reason!r}; support/common/outcomes.py knows: {known}")
+    fail(f"a reason support/common/outcomes.py knows ({known})", shown(reason))
 
 
 def attempt(request: Callable[[], Any]) -> Outcome:

@@ -16,6 +16,7 @@ from typing import Any
 from agentstore import Job, errors
 from agentstore.coordination import Leases, Queue
 from harness.isolation.places import Isolated
+from support.common.expect import expect_that, shown
 from support.common.outcomes import Outcome
 from support.coordination.cancelling import open_queue
 
@@ -103,6 +104,22 @@ def attempt(scene: QueueScene, what: str) -> Outcome:
 def snapshot(queue: Queue) -> tuple[dict[str, int], list[Job]]:
     """What a caller can see of a queue: its counts per state and its dead letters."""
     return queue.stats(), queue.dead_letters()
+
+
+def described(seen: tuple[dict[str, int], list[Job]]) -> str:
+    """A snapshot in a reader's words: the counts per state and the dead letters' tasks."""
+    counts, dead = seen
+    return f"counts {shown(counts)} and dead letters {shown([d.payload for d in dead])}"
+
+
+def expect_unchanged(queue: Queue, before: tuple[dict[str, int], list[Job]]) -> None:
+    """Fail unless ``queue`` shows what it showed when ``before`` was taken."""
+    after = snapshot(queue)
+    expect_that(
+        after == before,
+        f"the queue {shown(queue.name)} unchanged at {described(before)}",
+        described(after),
+    )
 
 
 def lease_snapshot(leases: Leases, names: list[str]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from agentstore.errors import BackendUnavailable
 from harness.backends import TITLES
 from harness.servers.faults import ThrowawayPostgres, ThrowawayRedis
 from harness.servers.faults_plugin import FaultPlace
+from support.common.expect import expect_that, shown
 from support.underneath.keys import MEMORY_TABLE
 
 NAMESPACE = "aqe"
@@ -89,16 +90,21 @@ def assert_clear_failure(outcome: CallOutcome, backend: str, url: str, bound: fl
     names the backend (its product name and its address, password hidden)."""
     from agentstore.urls import redact
 
-    assert outcome.error is not None, f"the call succeeded ({outcome.value!r}); it should fail"
-    assert isinstance(outcome.error, BackendUnavailable), (
-        f"expected BackendUnavailable, got {type(outcome.error).__name__}: {outcome.error}"
-    )
+    wanted = "the call to fail as the server unavailable"
+    expect_that(outcome.error is not None, wanted, f"it succeeded with {shown(outcome.value)}")
+    found = f"{type(outcome.error).__name__}: {outcome.error}"
+    expect_that(isinstance(outcome.error, BackendUnavailable), wanted, found)
     message = str(outcome.error)
-    assert "\n" not in message, f"the error is not one line: {message!r}"
-    assert TITLES[backend].lower() in message.lower(), f"{message!r} does not name {backend}"
+    expect_that("\n" not in message, "the error in one line", shown(message))
+    title = TITLES[backend]
+    expect_that(title.lower() in message.lower(), f"the error naming {title}", shown(message))
     address = redact(url).split("://", 1)[1].split("/", 1)[0]
-    assert address in message, f"{message!r} does not name the server {address}"
-    assert outcome.seconds <= bound, f"the call took {outcome.seconds:.1f} s, over {bound:g} s"
+    expect_that(address in message, f"the error naming the server {address}", shown(message))
+    expect_that(
+        outcome.seconds <= bound,
+        f"the failure within {shown(bound)} seconds",
+        f"it after {shown(outcome.seconds)}",
+    )
 
 
 @dataclass
@@ -175,3 +181,9 @@ def run_doctor(backend: str, url: str) -> DoctorRun:
         timeout=60,
     )
     return DoctorRun(done.returncode, done.stdout + done.stderr)
+
+
+def server_of(place: FaultPlace) -> Any:
+    """The throwaway server behind ``place`` (there is none on SQLite)."""
+    assert place.server is not None, f"{place.backend} has no server to fault"
+    return place.server

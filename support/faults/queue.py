@@ -25,6 +25,7 @@ from agentstore import Job, open_queue
 from agentstore.coordination import Queue
 from agentstore.errors import BackendUnavailable, LeaseLost
 from harness.servers.faults_plugin import FaultPlace
+from support.common.expect import expect, expect_that
 from support.coordination.workers import QUEUE, TIMEOUT
 from support.coordination.workloads import run_workers
 
@@ -188,23 +189,31 @@ def check_exactly_once(tally: Tally, count: int) -> None:
     covered = set(tally.completed) | set(tally.unsure)
     missing = sorted(set(range(count)) - covered)
     strays = sorted(covered - set(range(count)))
-    assert not (repeated or missing or strays), (
-        f"repeated: {repeated[:20]}; missing: {missing[:20]}; never enqueued: {strays[:20]}"
+    expect_that(
+        not (repeated or missing or strays),
+        f"each of the {count} tasks completed once",
+        f"repeated {repeated[:20]}, missing {missing[:20]}, never enqueued {strays[:20]}",
     )
 
 
 def check_mid_run(tally: Tally) -> None:
     """The server restarted with tasks completed before it stopped and after it came back
     (calls refused meanwhile are counted, not required: a client may ride a short outage)."""
-    assert tally.restarted, "the server never restarted"
+    expect_that(tally.restarted, "the server restarted", "it never did")
     before = tally.total() - tally.completed_after_restart
-    assert before >= RESTART_AFTER, f"only {before} tasks completed before the restart"
-    assert tally.completed_after_restart > 0, f"nothing completed after it: {tally.summary()}"
+    expect_that(
+        before >= RESTART_AFTER,
+        f"at least {RESTART_AFTER} tasks completed before the restart",
+        f"{before}",
+    )
+    after = tally.completed_after_restart
+    expect_that(after > 0, "tasks completed after the restart", f"none ({tally.summary()})")
 
 
 def check_queue_drained(place: FaultPlace, count: int) -> None:
     """The queue's own word: every task done, none left waiting, running or dead."""
     with open_queue(place.url, QUEUE, prefix=place.prefix) as queue:
         stats = queue.stats()
-    assert stats["done"] == count, stats
-    assert stats["ready"] == stats["delayed"] == stats["running"] == stats["dead"] == 0, stats
+    expect(stats["done"], count, "the number of tasks done to be")
+    left = {state: stats[state] for state in ("ready", "delayed", "running", "dead")}
+    expect(left, dict.fromkeys(left, 0), "no task left, that is")

@@ -24,6 +24,7 @@ from agentstore import MemoryStore
 from agentstore.errors import AgentstoreError
 from harness.servers.faults import ThrowawayPostgres, ThrowawayRedis, wait_until
 from harness.servers.faults_plugin import FaultPlace
+from support.common.expect import expect, expect_between, expect_that, shown
 from support.faults.calls import NAMESPACE, open_agent_memory
 
 SHARED_COUNTER = f"{NAMESPACE}/counters/shared"
@@ -172,32 +173,40 @@ def check_facts(workload: Workload, memory: MemoryStore) -> None:
     """Every acknowledged fact present once with its value; no fact no agent wrote; no call
     failed with an error other than agentstore's own."""
     unexpected = [e for log in workload.logs for e in log.unexpected]
-    assert not unexpected, f"calls failed without a clear agentstore error: {unexpected[:3]}"
+    expect_that(
+        not unexpected,
+        "every failed call to end in a clear agentstore error",
+        f"other errors: {unexpected[:3]}",
+    )
     keys = memory.list_keys(f"{NAMESPACE}/facts/")
-    assert len(keys) == len(set(keys)), "a fact is listed more than once"
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    expect_that(not twice, "each fact listed once", f"these listed more than once: {twice[:5]}")
     present = set(keys)
     stored = memory.retrieve_many(keys)
     for log in workload.logs:
         missing = [k for k in log.acked_facts if k not in present]
-        assert not missing, f"agent {log.agent} lost acknowledged facts: {missing[:5]}"
+        expect_that(
+            not missing,
+            f"every fact acknowledged to agent {log.agent} kept",
+            f"{len(missing)} lost, e.g. {missing[:5]}",
+        )
         for key, value in log.acked_facts.items():
-            found = stored.get(key)
-            assert found == value, f"{key} holds {found!r}, acknowledged as {value!r}"
+            expect(stored.get(key), value, f"{shown(key)} to hold what was acknowledged,")
     attempted = {k for log in workload.logs for k in (*log.acked_facts, *log.refused_facts)}
     phantoms = present - attempted
-    assert not phantoms, f"facts no agent wrote: {sorted(phantoms)[:5]}"
-    assert sum(len(log.acked_facts) for log in workload.logs), "no fact was acknowledged"
+    expect_that(not phantoms, "only facts agents wrote", f"others: {sorted(phantoms)[:5]}")
+    acked = sum(len(log.acked_facts) for log in workload.logs)
+    expect_that(acked > 0, "some facts acknowledged", "none")
 
 
 def check_counters(workload: Workload, memory: MemoryStore) -> None:
     """Every counter at least its acknowledged increments, at most all attempted ones."""
     totals = _counter_totals(workload)
-    assert totals, "no counter was incremented"
+    expect_that(bool(totals), "some counters incremented", "none")
     for counter, (acked, refused) in totals.items():
         value = memory.retrieve(counter, 0)
-        assert value >= acked, f"{counter} is {value}: it lost acknowledged increments ({acked})"
-        assert value <= acked + refused, (
-            f"{counter} is {value}: more than the {acked + refused} increments ever attempted"
+        expect_between(
+            value, acked, acked + refused, f"(acknowledged to all attempted) for {shown(counter)}"
         )
 
 

@@ -1,14 +1,14 @@
 """Agents and their memories for the memory features: opening, closing, rich values, Q-tables.
 
 Steps stay one-liners by calling these helpers; every memory opened here is closed by the
-``memories`` fixture in ``steps/memory_steps.py`` when the scenario ends.
+``memories`` fixture in ``steps/memory/remembering_steps.py`` when the scenario ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from faker import Faker
@@ -17,6 +17,7 @@ from agentstore import MemoryStore, open_memory
 from harness.isolation.places import Isolated, Isolation
 from support.api import binding as api_binding
 from support.api.facade import SyncFacade
+from support.common.expect import expect_that, fail, shown
 
 NAMESPACE = "aqe"
 
@@ -135,8 +136,48 @@ def recall_in_time(memory: MemoryStore, key: str, timed: Timed) -> Any:
         elapsed = time.monotonic() - timed.sent
         if found is not MISSING:
             return found
-        assert elapsed >= timed.ttl, (
-            f"{key!r} was forgotten {elapsed:.3f} s after it was remembered for {timed.ttl} s"
+        expect_that(
+            elapsed >= timed.ttl,
+            f"{shown(key)} recalled while its {shown(timed.ttl)} seconds to live lasted",
+            f"it forgotten after {elapsed:.3f} seconds",
         )
         timed = remember_for(memory, key, timed.value, timed.ttl)
-    raise AssertionError(f"the machine never looked within {timed.ttl} s in {ATTEMPTS} tries")
+    fail(
+        f"a recall within {shown(timed.ttl)} seconds of remembering",
+        f"the machine too slow to look in time in {ATTEMPTS} tries",
+    )
+
+
+def expect_forgotten(memory: MemoryStore, key: str, expired: bool = False) -> None:
+    """Fail unless ``key`` is neither recalled nor found; an ``expired`` fact is also neither
+    listed, matched, batch-recalled, given a time-to-live nor counted."""
+    left = []
+    if memory.retrieve(key, MISSING) is not MISSING:
+        left.append("recalled")
+    if memory.exists(key):
+        left.append("existing")
+    if expired:
+        if key in memory.list_keys():
+            left.append("listed")
+        if key in memory.search(key):
+            left.append("matched")
+        if key in memory.retrieve_many([key]):
+            left.append("batch-recalled")
+        try:
+            memory.ttl(key)
+            left.append("given a time to live")
+        except KeyError:
+            pass
+        if memory.stats().keys != len(memory.list_keys()):
+            left.append("counted")
+    expect_that(not left, f"{shown(key)} gone", f"it still {' and '.join(left)}")
+
+
+@dataclass(frozen=True)
+class Agent:
+    """An agent and its memory in the scenario's own place."""
+
+    place: Isolated
+    memory: MemoryStore
+    scope: str = ""
+    timed: dict[str, Timed] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from redis.cluster import RedisCluster
 from agentstore.memory.redis_cluster import connect_cluster
 from agentstore.urls import libpq_url
 from support.api.facade import SyncFacade
+from support.common.expect import expect
 
 _OTHERS = (
     " FROM pg_stat_activity WHERE datname = current_database()"
@@ -182,11 +183,14 @@ def every_kind_of_call(memory: Any, rounds: int) -> int:
     calls = 0
     for n in range(rounds):
         memory.store(f"aqe/drill/{n}", {"round": n})
-        assert memory.retrieve(f"aqe/drill/{n}") == {"round": n}
-        assert memory.increment("aqe/drill-count") == n + 1
-        assert memory.compare_and_set("aqe/drill-flag", None if n == 0 else n - 1, n)
+        round_ = f"in round {n + 1}"
+        expect(memory.retrieve(f"aqe/drill/{n}"), {"round": n}, f"{round_}, the recalled fact")
+        expect(memory.increment("aqe/drill-count"), n + 1, f"{round_}, the counter at")
+        swapped = memory.compare_and_set("aqe/drill-flag", None if n == 0 else n - 1, n)
+        expect(swapped, True, f"{round_}, compare-and-set to succeed:")
         memory.store_many({f"aqe/drill-many/{n}/{i}": i for i in range(3)})
-        assert len(memory.list_keys("aqe/drill-many/")) == 3 * (n + 1)
-        assert memory.exists(f"aqe/drill/{n}")
+        many = len(memory.list_keys("aqe/drill-many/"))
+        expect(many, 3 * (n + 1), f"{round_}, the number of batch keys listed")
+        expect(memory.exists(f"aqe/drill/{n}"), True, f"{round_}, the fact to exist:")
         calls += 7
     return calls

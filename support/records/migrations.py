@@ -27,6 +27,7 @@ from pytest_alembic.tests.experimental import test_downgrade_leaves_no_trace
 
 from agentstore import Database
 from agentstore.migrations import runner
+from support.common.expect import expect_that, shown
 
 Check = Callable[[MigrationContext], None]
 
@@ -80,7 +81,11 @@ def heads() -> list[str]:
         except AlembicTestFailure as error:
             failure = error
         found = context.heads
-    assert (failure is None) == (len(found) == 1)
+    expect_that(
+        (failure is None) == (len(found) == 1),
+        "pytest-alembic and the history to agree on the newest revisions",
+        f"{shown(found)} and {failure}",
+    )
     return found
 
 

@@ -12,12 +12,14 @@ from pytest_bdd import given, parsers, then, when
 from agentstore import Database
 from agentstore import backup as backups
 from agentstore.db import demo, records
+from agentstore.errors import AgentstoreError
 from harness.isolation.places import Isolation
 from steps.parameter_types import TYPES
 from support.backup import crafted, kills
 from support.backup import workloads as backup_workloads
 from support.backup.fingerprints import fingerprint
 from support.backup.workloads import Outcome, Store
+from support.common.expect import expect, expect_refused, expect_that
 
 #: What each flaw changes in an archive of 2 agents with 4 executions: (table, column, value);
 #: a column of None means the table's first row appears twice.
@@ -148,36 +150,35 @@ def _(big: tuple[Path, Store], tmp_path: Path, times: int) -> list[str]:
 @then(_step("the import is refused in one line"))
 def _(outcome: Outcome) -> None:
     """The import raised an agentstore error whose message is one line."""
-    assert outcome.error is not None, "the import succeeded"
-    assert "\n" not in str(outcome.error)
+    expect_refused(outcome.error, AgentstoreError, "the import")
 
 
 @then(_step("{count:d} more agents can be recorded in the target with fresh numbers"))
 def _(outcome: Outcome, target: Store, count: int) -> None:
     """The numbering did not move: the target is unchanged and new agents take fresh ids."""
-    assert backup_workloads.whole_state(target) == outcome.before
+    expect(backup_workloads.whole_state(target), outcome.before, "the target as before:")
     agents, _ = backup_workloads.counts(target)
     with Database(target.url) as database:
         demo.seed(database, count, 1, seed=23)
         with database.session() as session:
-            assert records.count_agents(session) == agents + count
+            expect(records.count_agents(session), agents + count, "the target to hold agents:")
 
 
 @then(_step("the database is still never set up"))
 def _(target: Store) -> None:
     """No table and no schema revision: the import's migration was rolled back with it."""
     with Database(target.url) as database:
-        assert database.current_revision() is None
-    assert fingerprint(target.url)["records"] == {"tables": set()}
+        expect(database.current_revision(), None, "the schema revision to be")
+    expect(fingerprint(target.url)["records"], {"tables": set()}, "the records to be")
 
 
 @then(_step("after each kill the target holds what it held before or the whole archive"))
 def _(kill_outcomes: list[str]) -> None:
     """Every kill left one of the two states (checked after each kill); most kills ran."""
-    assert len(kill_outcomes) >= 5, kill_outcomes
+    expect_that(len(kill_outcomes) >= 5, "at least 5 kills", f"{len(kill_outcomes)}")
 
 
 @then(_step("no partial file is left behind"))
 def _(kill_outcomes: list[str]) -> None:
     """No temporary or partial file appeared next to the archive (checked after each kill)."""
-    assert kill_outcomes
+    expect_that(bool(kill_outcomes), "kills checked", "none")

@@ -1,0 +1,1 @@
+"""Step definitions for features/memory/."""
