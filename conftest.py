@@ -28,6 +28,7 @@ pytest_plugins = [
     "steps.coordination_steps",
     "steps.fault_steps",
     "steps.backup_steps",
+    "steps.backup_rules_steps",
     "steps.import_failure_steps",
     "pytester",  # pytest's own fixture for the harness's tests (tests/spec_project.py)
 ]
