@@ -46,5 +46,6 @@ pytest_plugins = [
     "steps.backup.moves_steps",
     "steps.backup.checks_steps",
     "steps.backup.import_failure_steps",
+    "steps.backup_rules_steps",
     "pytester",  # pytest's own fixture for the harness's tests (tests/spec_project.py)
 ]

@@ -1,26 +1,49 @@
-"""Parameter types shared by every step library, defined once."""
+"""Parameter types shared by every step library, defined once.
+
+Each type's docstring says, in a reader's words, what form its values take; a type made by
+``one_of`` also lists its allowed values. The step glossary shows both, never the pattern.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from parse import with_pattern
 
 from agentstore import errors
+from support.backup import faults as backup_faults
+from support.backup import hostile as backup_hostile
 from support.memory.bad_inputs import NAMED
+
+
+def one_of(values: Iterable[str], doc: str, convert: Callable[[str], Any] = str) -> Any:
+    """A type whose values are exactly ``values`` (longest first, so none stops short); the
+    glossary lists them as its allowed values, and any other words leave the step unmatched."""
+    allowed = list(values)
+    ordered = sorted(allowed, key=len, reverse=True)
+
+    @with_pattern("|".join(re.escape(value) for value in ordered))
+    def parse_value(value: str) -> Any:
+        return convert(value)
+
+    parse_value.__doc__ = doc
+    parse_value.allowed = allowed  # type: ignore[attr-defined]
+    return parse_value
 
 
 @with_pattern(r'[^"]*')
 def text(value: str) -> str:
-    """The words between a pair of double quotes, never running past the closing quote."""
+    """Any words, between double quotes (they end at the next double quote)."""
     return value
 
 
 @with_pattern(r'none|"[^"]*"(?:, "[^"]*")*|[^"]+')
 def names(value: str) -> list[str]:
-    """A list in Gherkin: ``none``, ``"a", "b"`` or ``a, b`` -> ["a", "b"]."""
+    """A list: ``none``, or names in quotes separated by commas (``"a", "b"``)."""
     if value.strip() == "none":
         return []
     return [part.strip().strip('"') for part in value.split(",") if part.strip().strip('"')]
@@ -28,7 +51,7 @@ def names(value: str) -> list[str]:
 
 @with_pattern(r'"[^"]*"|\{.*\}|\[.*\]|-?\d[\d.eE+-]*|true|false|null')
 def json_value(value: str) -> Any:
-    """A value written as JSON in Gherkin: "blue", 42, 2.5, {"a": [1]}, true, null."""
+    """A value written as JSON: "blue", 42, 2.5, {"a": [1]}, [1, 2], true, false or null."""
     return json.loads(value)
 
 
@@ -43,15 +66,12 @@ def any_input(value: str) -> Any:
 
 
 any_input.__doc__ = (
-    "Anything a caller could pass: JSON (NaN and Infinity included), or a kind JSON cannot "
-    "write: " + "; ".join(NAMED) + "."
+    "Anything a caller could pass: a JSON value (NaN and Infinity included), or one of the "
+    "kinds JSON cannot write: " + "; ".join(NAMED) + "."
 )
 
 
-@with_pattern(r"processes|threads")
-def kind(value: str) -> str:
-    """How agents run side by side: ``processes`` or ``threads`` (nothing else matches)."""
-    return value
+kind = one_of(["processes", "threads"], "How agents run side by side.")
 
 
 SECONDS_PER_UNIT = {
@@ -64,14 +84,14 @@ SECONDS_PER_UNIT = {
 
 @with_pattern(r"\d+(?:\.\d+)? (?:millisecond|second|minute|hour)s?")
 def duration(value: str) -> float:
-    """A span of time as readers write it (300 milliseconds, 30 seconds, 1 hour) -> seconds."""
+    """A number and a unit: 300 milliseconds, 30 seconds, 1.5 minutes, 1 hour."""
     amount, unit = value.split(" ")
     return float(amount) * SECONDS_PER_UNIT[unit.removesuffix("s")]
 
 
 @with_pattern(r"\d+ facts?")
 def facts(value: str) -> int:
-    """A number of facts, singular or plural: ``1 fact``, ``3 facts`` -> 1, 3."""
+    """A whole number of facts: 1 fact, 3 facts."""
     return int(value.split(" ")[0])
 
 
@@ -87,16 +107,27 @@ BACKUP_REFUSALS = {
 }
 
 
-@with_pattern(r"backup|restore|export|import")
-def backup_move(value: str) -> str:
-    """One of the four backup moves: backup, restore, export, import."""
-    return value
+backup_move = one_of(["backup", "restore", "export", "import"], "One of the four backup moves.")
+backup_refusal = one_of(BACKUP_REFUSALS, "Why a backup move is refused.", BACKUP_REFUSALS.get)
 
-
-@with_pattern("|".join(re.escape(reason) for reason in BACKUP_REFUSALS))
-def backup_refusal(value: str) -> type[errors.AgentstoreError]:
-    """Why a backup move is refused (``the backup is damaged``...) -> its error class."""
-    return BACKUP_REFUSALS[value]
+# A backup file as a row names it -> how it is made from an honest backup ("the backup": as is).
+BACKUP_FILES: dict[str, Callable[[Path], Path]] = {
+    "the backup": lambda path: path,
+    "the backup cut short": backup_faults.truncated,
+    "a PNG image": backup_faults.png,
+    "an empty file": backup_faults.empty,
+    "the backup from a newer format": lambda p: backup_faults.with_manifest(p, format_version=2),
+    "the backup from a newer schema revision": lambda p: backup_faults.with_manifest(
+        p, schema_revision="9999"
+    ),
+    "the backup naming a table that would run a shell command": backup_hostile.with_shell_table,
+    "the backup listing no tables": lambda p: backup_faults.with_manifest(p, tables={}),
+}
+backup_file = one_of(
+    BACKUP_FILES,
+    "The file given to the restore: the backup as it was written, or a damaged or hostile one.",
+    BACKUP_FILES.get,
+)
 
 
 TYPES = {
@@ -109,4 +140,5 @@ TYPES = {
     "Facts": facts,
     "BackupMove": backup_move,
     "BackupRefusal": backup_refusal,
+    "BackupFile": backup_file,
 }

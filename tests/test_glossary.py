@@ -11,14 +11,18 @@ import pytest
 from spec_project import REPO
 
 from harness.reporting import glossary, glossary_render
+from harness.reporting.readable_regex import readable
 
 DECORATORS = {"given", "when", "then", "step"}
 
 
 def phrase_of(argument: ast.expr) -> str:
-    """The phrase a decorator gives: a string, or the first argument of parsers.parse(...)."""
+    """The phrase a decorator gives, as the glossary writes it: a string, the first argument
+    of parsers.parse(...) without its types, or a parsers.re(...) pattern in words."""
     if isinstance(argument, ast.Call):
-        argument = argument.args[0]
+        is_regex = getattr(argument.func, "attr", "") == "re"
+        text = ast.literal_eval(argument.args[0])
+        return readable(text)[0] if is_regex else re.sub(r"\{(\w+):[^{}]*\}", r"{\1}", text)
     return ast.literal_eval(argument)
 
 
@@ -67,7 +71,7 @@ def test_every_entry_has_a_type_a_source_and_an_example(entries) -> None:
 
 
 def test_parameters_and_examples_come_from_the_parser_and_the_features(entries) -> None:
-    phrase = "an agent store whose pool holds {size:d} connections and waits {wait:d} milliseconds"
+    phrase = "an agent store whose pool holds {size} connections and waits {wait} milliseconds"
     [pool] = [e for e in entries if e.phrase == phrase]
     assert [(p.name, p.kind) for p in pool.parameters] == [
         ("size", "whole number"),

@@ -60,7 +60,7 @@ def test_an_unregistered_tag_is_an_error(pytester) -> None:
     spec.feature("tags/typo.feature", TAGGED.replace("@slow", "@slwo"))
     result = spec.run()
     assert result.returncode != 0
-    assert "'slwo' not found in `markers` configuration option" in result.output
+    assert "typo.feature:5: unknown tag @slwo (did you mean @slow?)" in result.output
 
 
 def test_a_feature_file_name_selects_its_scenarios(pytester) -> None:

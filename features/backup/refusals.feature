@@ -74,6 +74,13 @@ Feature: A restore that cannot be trusted changes nothing
   Rule: a target that holds data is replaced only when asked to, and only by verified content
 
     @backends:postgres,sqlite
+    Scenario: a good backup restored with force replaces the target's records
+      Given a store holding 3 agents with 12 executions
+      And a target store already holding 2 agents with 6 executions
+      When the store is backed up and restored into the target, replacing what it holds
+      Then the restored store holds the same records, indexes and constraints
+
+    @backends:postgres,sqlite
     Scenario: a restore into a store that holds data is refused without force
       Given a backup of a store holding 3 agents with 12 executions
       And a target store already holding 2 agents with 6 executions

@@ -12,6 +12,7 @@ without shipping test code inside the library.
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,15 +20,17 @@ from pathlib import Path
 import pytest
 from pytest_bdd import parsers
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
+from pytest_bdd.utils import get_required_args
 
 from harness.collection.feature_files import features_dir
 from harness.reporting.living_docs_features import read_features, type_keyword
 from harness.reporting.living_docs_model import FeatureView
+from harness.reporting.readable_regex import readable
 
 STEP_PACKAGE = "steps"
 FEATURES = pytest.StashKey[list[FeatureView]]()
 FORMAT_TYPES = {
-    "": "text",
+    "": "any words",
     "d": "whole number",
     "n": "number with thousands separators",
     "f": "decimal number",
@@ -43,7 +46,22 @@ FORMAT_TYPES = {
 @dataclass
 class Parameter:
     name: str
-    kind: str
+    kind: str  # its form, in words
+    allowed: list[str] = field(default_factory=list)  # its only values, when it has a list
+
+    @property
+    def described(self) -> str:
+        if not self.allowed:
+            return self.kind
+        return f"{self.kind} One of: " + ", ".join(f'"{value}"' for value in self.allowed)
+
+
+@dataclass
+class Link:
+    """A fixture one step gives and another needs, with the steps on the other side."""
+
+    fixture: str
+    steps: list[Entry]
 
 
 @dataclass
@@ -66,6 +84,13 @@ class Entry:
     target_fixture: str | None
     examples: list[Example] = field(default_factory=list)
     context: StepFunctionContext | None = field(default=None, repr=False)
+    needs: list[Link] = field(default_factory=list, repr=False)  # steps that must come before
+    gives_to: list[Entry] = field(default_factory=list, repr=False)  # steps that may follow
+
+    @property
+    def words(self) -> str:
+        """The step as the glossary writes it: keyword and phrase."""
+        return f"{self.keyword} {self.phrase}"
 
     @property
     def example(self) -> str:
@@ -81,30 +106,70 @@ def domain_of(module: str) -> str:
     return module.rpartition(".")[2].removesuffix("_steps")
 
 
-def type_description(name: str, spec: str, extra_types: dict) -> str:
+def type_description(spec: str, extra_types: dict) -> tuple[str, list[str]]:
+    """A parse type's form in words and its allowed values (from its docstring and the
+    ``allowed`` list of a ``one_of`` type), never its pattern."""
     converter = extra_types.get(spec)
     if converter is not None:
-        pattern = getattr(converter, "pattern", None)
-        return f"{spec} ({pattern})" if pattern else spec
-    return FORMAT_TYPES.get(spec, spec)
+        doc = (inspect.getdoc(converter) or spec).split("\n\n")[0].replace("\n", " ")
+        return doc, list(getattr(converter, "allowed", []))
+    return FORMAT_TYPES.get(spec, spec), []
 
 
-def parameters_of(context: StepFunctionContext) -> list[Parameter]:
+def phrase_and_parameters(context: StepFunctionContext) -> tuple[str, list[Parameter]]:
+    """The phrase as a reader writes it, with ``{name}`` for each parameter, and the
+    parameters with their forms."""
     parser = context.parser
     found: list[Parameter] = []
+    phrase = parser.name
     if isinstance(parser, parsers.parse):  # cfparse is a parse too
         compiled = parser.parser
         types = getattr(compiled, "_name_types", {})
         extra = getattr(compiled, "_extra_types", {}) or {}
         for name in compiled.named_fields:
-            found.append(Parameter(name, type_description(name, types.get(name, ""), extra)))
+            kind, allowed = type_description(types.get(name, ""), extra)
+            found.append(Parameter(name, kind, allowed))
+        phrase = re.sub(r"\{(\w+):[^{}]*\}", r"{\1}", phrase)
     elif isinstance(parser, parsers.re):
-        found += [Parameter(name, "text (regular expression)") for name in parser.regex.groupindex]
+        phrase, forms = readable(parser.regex.pattern)
+        found += [Parameter(name, form) for name, form in forms.items()]
     for param in found:
-        converter = context.converters.get(param.name)
-        if converter is not None:
-            param.kind += f", converted by {getattr(converter, '__name__', repr(converter))}"
-    return found
+        if param.kind == "any words" and f'"{{{param.name}}}"' in phrase:
+            param.kind = "any words, between double quotes"
+    return phrase, found
+
+
+def parameters_of(context: StepFunctionContext) -> list[Parameter]:
+    return phrase_and_parameters(context)[1]
+
+
+def needed_fixtures(context: StepFunctionContext) -> list[str]:
+    """The fixtures the step function asks for, less the values its own words carry."""
+    own = {p.name for p in parameters_of(context)} | {"datatable", "docstring", "request"}
+    return [arg for arg in get_required_args(context.step_func) if arg not in own]
+
+
+def link(entries: list[Entry]) -> None:
+    """Fill each entry's ``needs`` (fixtures an earlier step gives, with those steps) and
+    ``gives_to`` (the steps that need what it gives), from the step definitions alone."""
+    givers: dict[str, list[Entry]] = {}
+    for entry in entries:
+        if entry.target_fixture:
+            givers.setdefault(entry.target_fixture, []).append(entry)
+    for entry in entries:
+        for fixture in needed_fixtures(entry.context):
+            others = [g for g in givers.get(fixture, []) if g is not entry]
+            if others:
+                entry.needs.append(Link(fixture, ranked(others, entry.module)))
+                for giver in others:
+                    giver.gives_to.append(entry)
+    for entry in entries:
+        entry.gives_to = ranked(list({id(e): e for e in entry.gives_to}.values()), entry.module)
+
+
+def ranked(entries: list[Entry], module: str) -> list[Entry]:
+    """Steps of the same domain first, then the ones features use most."""
+    return sorted(entries, key=lambda e: (e.module != module, -len(e.examples)))
 
 
 def relative(path: Path, root: Path) -> Path:
@@ -169,13 +234,14 @@ def collect(config: pytest.Config, package: str = STEP_PACKAGE) -> list[Entry]:
     entries = []
     for context in step_definitions(package):
         func = context.step_func
+        phrase, parameters = phrase_and_parameters(context)
         entries.append(
             Entry(
                 domain=domain_of(func.__module__),
                 module=func.__module__,
                 type=context.type or "step",
-                phrase=context.parser.name,
-                parameters=parameters_of(context),
+                phrase=phrase,
+                parameters=parameters,
                 doc=inspect.getdoc(func) or "",
                 source=source_of(func, root),
                 target_fixture=context.target_fixture,
@@ -183,6 +249,7 @@ def collect(config: pytest.Config, package: str = STEP_PACKAGE) -> list[Entry]:
             )
         )
     find_examples(entries, features_of(config), root)
+    link(entries)
     return entries
 
 

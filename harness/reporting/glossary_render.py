@@ -7,6 +7,8 @@ from itertools import groupby
 
 from harness.reporting.glossary import Entry, module_doc
 
+SHOWN = 3  # steps named in a "needs" or "gives" line; the rest are counted
+
 CSS = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0;
        color: #1f2328; background: #f6f8fa; }
@@ -36,6 +38,27 @@ def by_domain(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
     return [(module, list(group)) for module, group in groupby(entries, key=lambda e: e.module)]
 
 
+def such_as(steps: list[Entry], joiner: str = " or ") -> str:
+    """\'Given a\' or \'When b\' ... (or N other steps)."""
+    named = joiner.join(f"'{step.words}'" for step in steps[:SHOWN])
+    rest = len(steps) - SHOWN
+    return named + (f" (or {count(steps[SHOWN:], 'other step')})" if rest > 0 else "")
+
+
+def needs_lines(entry: Entry) -> list[str]:
+    """What must come before this step, in words: one line per thing it needs."""
+    return [f"an earlier step such as {such_as(link.steps)}" for link in entry.needs]
+
+
+def gives_line(entry: Entry) -> str | None:
+    """What this step leaves for later steps, in words."""
+    if not entry.target_fixture:
+        return None
+    if not entry.gives_to:
+        return f"{entry.target_fixture!r} (no step uses it yet)"
+    return f"{entry.target_fixture!r}, for later steps such as {such_as(entry.gives_to, ', ')}"
+
+
 def text(entries: list[Entry], errors: list[tuple[str, str]] = ()) -> str:
     """``errors``: (file, why) for feature files that cannot be read; listed first."""
     domains = by_domain(entries)
@@ -51,9 +74,11 @@ def text(entries: list[Entry], errors: list[tuple[str, str]] = ()) -> str:
         for entry in group:
             lines.append(f"  {entry.keyword} {entry.phrase}")
             for param in entry.parameters:
-                lines.append(f"      parameter  {param.name}: {param.kind}")
-            if entry.target_fixture:
-                lines.append(f"      provides   {entry.target_fixture}")
+                lines.append(f"      parameter  {param.name}: {param.described}")
+            for need in needs_lines(entry):
+                lines.append(f"      needs      {need}")
+            if gives := gives_line(entry):
+                lines.append(f"      gives      {gives}")
             for doc_line in entry.doc.splitlines():
                 lines.append(f"      {doc_line}".rstrip())
             if entry.examples:
@@ -74,11 +99,12 @@ def entry_html(entry: Entry) -> str:
         )
     phrase = phrase.replace("}", "}</span>") if entry.parameters else phrase
     rows = [
-        f"<dt>parameter</dt><dd><code>{escape(p.name)}</code>: {escape(p.kind)}</dd>"
+        f"<dt>parameter</dt><dd><code>{escape(p.name)}</code>: {escape(p.described)}</dd>"
         for p in entry.parameters
     ]
-    if entry.target_fixture:
-        rows.append(f"<dt>provides</dt><dd><code>{escape(entry.target_fixture)}</code></dd>")
+    rows += [f'<dt>needs</dt><dd class="needs">{escape(need)}</dd>' for need in needs_lines(entry)]
+    if gives := gives_line(entry):
+        rows.append(f'<dt>gives</dt><dd class="gives">{escape(gives)}</dd>')
     if entry.examples:
         rows.append(
             f"<dt>example</dt><dd><code>{escape(entry.example)}</code> "

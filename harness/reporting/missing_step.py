@@ -12,11 +12,15 @@ import difflib
 import re
 from pathlib import Path
 
+import parse
 import pytest
+from pytest_bdd import parsers
 from pytest_bdd.parser import Feature, Scenario, Step
 
 from harness.collection.feature_files import feature_uri, features_dir
-from harness.reporting.glossary import step_definitions
+from harness.reporting.glossary import phrase_and_parameters, step_definitions
+
+SHOWN = 3  # steps named as givers of a missing value
 
 QUOTED = re.compile(r'"[^"]*"')
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
@@ -79,10 +83,67 @@ def hints(step: Step) -> list[str]:
                 f"({context.step_func.__module__}); use them after {context.type.capitalize()}, "
                 f"or define them for {step.type.capitalize()} too."
             )
+    quoted = with_quotes(step)
+    if quoted and not found:
+        found.append(f'Text values are quoted: "...". Did you mean: {quoted}?')
     close = difflib.get_close_matches(step.name, phrases, n=3, cutoff=0.6)
     if close and not found:
         found.append("Closest defined phrases: " + "; ".join(repr(p) for p in close))
     return found
+
+
+def with_quotes(step: Step) -> str | None:
+    """The step with double quotes around its text values, when that makes a defined step
+    match (``records the fact the sky is green`` -> ``records the fact "the sky is green"``)."""
+    for context in step_definitions():
+        if context.type not in (None, step.type) or not isinstance(context.parser, parsers.parse):
+            continue
+        fields = re.findall(r'"(\{\w+(?::\w*)?\})"', context.parser.name)
+        if not fields:
+            continue
+        loose = context.parser.name
+        for quoted in fields:
+            loose = loose.replace(f'"{quoted}"', quoted)
+        found = parse.parse(
+            loose, step.name, dict(getattr(context.parser.parser, "_extra_types", {}) or {})
+        )
+        if found is None:
+            continue
+        text = step.name
+        spans = sorted(
+            (found.spans[name] for name in found.named if f'"{{{name}' in context.parser.name),
+            reverse=True,
+        )
+        for start, end in spans:
+            text = f'{text[:start]}"{text[start:end]}"{text[end:]}'
+        if context.parser.is_matching(text):
+            return f"{step.type.capitalize()} {text}"
+    return None
+
+
+def givers(fixture: str) -> list[str]:
+    """The steps that give ``fixture`` to later steps, as the glossary writes them."""
+    return [
+        f"{(context.type or 'step').capitalize()} {phrase_and_parameters(context)[0]}"
+        for context in step_definitions()
+        if context.target_fixture == fixture
+    ]
+
+
+def needs_message(step: Step, fixture: str, where: str) -> str:
+    """One line: what the step needs and which steps give it (or that none does)."""
+    found = givers(fixture)
+    said = f'{step.type.capitalize()} "{step.name}" ({where})'
+    if fixture == "backend":
+        return f"{said} runs on a backend: tag the scenario @backends:<backend>,... (see the tags)"
+    if not found:
+        return (
+            f"{said} needs {fixture!r}, which no step gives and no fixture provides: "
+            "a mistake in its step definition"
+        )
+    named = " or ".join(f"'{phrase}'" for phrase in found[:SHOWN])
+    more = f" (or {len(found) - SHOWN} other steps, see the glossary)" if len(found) > SHOWN else ""
+    return f"{said}: this step needs an earlier step such as {named}{more}"
 
 
 def message(feature: Feature, scenario: Scenario, step: Step, config: pytest.Config) -> str:
@@ -108,3 +169,20 @@ def pytest_bdd_step_func_lookup_error(
     exception: Exception,
 ) -> None:
     pytest.fail(message(feature, scenario, step, request.config), pytrace=False)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_bdd_step_error(
+    request: pytest.FixtureRequest,
+    feature: Feature,
+    scenario: Scenario,
+    step: Step,
+    step_func: object,
+    step_func_args: dict,
+    exception: Exception,
+) -> None:
+    """A value no earlier step gave (pytest's "fixture 'moved' not found" and its list of
+    every fixture) becomes one line naming the steps that give it."""
+    if isinstance(exception, pytest.FixtureLookupError) and exception.argname:
+        where = f"{feature_uri(feature.filename, request.config.rootpath)}:{step.line_number}"
+        pytest.fail(needs_message(step, exception.argname, where), pytrace=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +20,6 @@ from support.backup import state as backup_state
 from support.backup import workloads as backup_workloads
 from support.backup.servers import NewerPostgres
 from support.backup.workloads import Outcome, Store
-
-BAD_FILES = {
-    "the backup": lambda p: p,
-    "the backup cut short": backup_faults.truncated,
-    "a PNG image": backup_faults.png,
-    "an empty file": backup_faults.empty,
-    "the backup from a newer format": lambda p: backup_faults.with_manifest(p, format_version=2),
-    "the backup from a newer schema revision": lambda p: backup_faults.with_manifest(
-        p, schema_revision="9999"
-    ),
-    "the backup naming a table that would run a shell command": backup_hostile.with_shell_table,
-    "the backup listing no tables": lambda p: backup_faults.with_manifest(p, tables={}),
-}
 
 
 def _step(text: str) -> Any:
@@ -139,14 +127,13 @@ def _(
 
 
 @when(
-    _step("{file} is restored into the target, replacing what it holds"), target_fixture="outcome"
+    _step("{file:BackupFile} is restored into the target, replacing what it holds"),
+    target_fixture="outcome",
 )
-def _(backup_file: Path, target: Store, file: str) -> Outcome:
+def _(backup_file: Path, target: Store, file: Callable[[Path], Path]) -> Outcome:
     """Damage the backup file as the row says, then restore it with --force."""
     before = backup_workloads.whole_state(target)
-    outcome = backup_workloads.attempt(
-        backups.restore, target.url, BAD_FILES[file](backup_file), force=True
-    )
+    outcome = backup_workloads.attempt(backups.restore, target.url, file(backup_file), force=True)
     outcome.before = before
     return outcome
 
