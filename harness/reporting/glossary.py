@@ -103,7 +103,10 @@ class Entry:
 
 
 def domain_of(module: str) -> str:
-    return module.rpartition(".")[2].removesuffix("_steps")
+    """The glossary section of a step module: ``steps.memory.expiry_steps`` is "memory",
+    ``steps.records_steps`` "records"."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 else parts[-1].removesuffix("_steps")
 
 
 def type_description(spec: str, extra_types: dict) -> tuple[str, list[str]]:

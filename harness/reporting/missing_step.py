@@ -66,10 +66,14 @@ def suggested_code(step: Step) -> str:
 
 def step_module_for(feature: Feature, features: Path) -> str:
     """steps/<domain>_steps.py: the domain is the feature's folder (its name, for a file
-    directly in features/)."""
+    directly in features/); a domain whose steps are a package gets
+    steps/<domain>/<file>_steps.py."""
     path = Path(feature.filename).resolve()
     inside = path.parent != features.resolve() and path.is_relative_to(features.resolve())
-    return f"steps/{path.parent.name if inside else path.stem}_steps.py"
+    domain = path.parent.name if inside else path.stem
+    if inside and (features.resolve().parent / "steps" / domain).is_dir():
+        return f"steps/{domain}/{path.stem}_steps.py"
+    return f"steps/{domain}_steps.py"
 
 
 def hints(step: Step) -> list[str]:
