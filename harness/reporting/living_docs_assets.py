@@ -26,12 +26,14 @@ main { padding: 0 32px 48px; max-width: 1280px; }
            align-items: center; }
 .toolbar input[type=search] { flex: 1 1 260px; padding: 5px 10px; font: inherit;
                               border: 1px solid var(--line); border-radius: 6px; }
+.toolbar select { max-width: 16em; }
 .toolbar select, .toolbar button { font: inherit; font-size: 14px; padding: 4px 10px;
                                    border: 1px solid var(--line); border-radius: 6px;
                                    background: #fff; cursor: pointer; white-space: nowrap; }
 .toolbar button[aria-pressed=true] { background: #24292f; color: #fff; border-color: #24292f; }
 .toolbar .shown { color: var(--idle); font-size: 13px; white-space: nowrap; }
 [hidden] { display: none !important; }
+[id] { scroll-margin-top: 72px; }  /* a linked step is not hidden under the filter bar */
 section.feature { background: #fff; border: 1px solid var(--line); border-radius: 8px;
                   padding: 12px 20px; margin: 18px 0; }
 section.feature > h2 { margin: 4px 0; font-size: 20px; }
