@@ -151,6 +151,21 @@ def traceback(text: str) -> str:
     )
 
 
+def headline(error: str) -> str:
+    """A failed check as its step says it: the message, without Python's name for the error or
+    pytest's explanation (``assert 31.0 <= 29.98``, ``+ where ...``) when the step gave words;
+    those stay in the full traceback."""
+    if not error.startswith("AssertionError"):
+        return error
+    lines = error.removeprefix("AssertionError").removeprefix(":").strip().splitlines()
+    kept: list[str] = []
+    for line in lines:
+        if line.lstrip().startswith("+") or (kept and line.startswith("assert ")):
+            break
+        kept.append(line)
+    return "\n".join(kept) or error
+
+
 def step_item(step: StepView, with_status: bool, step_id: str = "", details: str = "") -> str:
     """One step; a failed one carries its id (failed cells link to it), message and traceback."""
     status = step.status if with_status else "not run"
@@ -174,7 +189,8 @@ def step_item(step: StepView, with_status: bool, step_id: str = "", details: str
         )
         line += f'<li class="step-arg"><table class="datatable">{cells}</table></li>'
     if failed and (step.error or details):
-        error = f'<pre class="error">{escape(step.error)}</pre>' if step.error else ""
+        shown = headline(step.error) if details else step.error  # details: the whole of it
+        error = f'<pre class="error">{escape(shown)}</pre>' if step.error else ""
         line += f'<li class="step-error">{error}{traceback(details) if details else ""}</li>'
     return line
 
@@ -397,7 +413,10 @@ def matrix_html(report: Report, features: list[tuple[int, FeatureView]]) -> str:
             if found:
                 feature_cells[c] = worst(found)
         feature_tds = "".join(
-            result_cell(feature_cells[c]) if c in feature_cells else "<td></td>" for c in columns
+            result_cell(feature_cells[c], first_failure(fid, feature.scenarios, c))
+            if c in feature_cells
+            else "<td></td>"
+            for c in columns
         )
         rows = [
             f'<tr class="feature-line"><th><a href="#{fid}">{escape(feature.name)}</a> '
