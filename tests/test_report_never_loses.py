@@ -42,15 +42,17 @@ def failed_steps(cucumber: list[dict]) -> list[tuple[str, str, str]]:
     ]
 
 
-def matrix(page) -> dict[str, list[str]]:
-    head = [th.text for th in page.select("table", "matrix")[0].select("th")][2:]
-    rows = page.select("table", "matrix")[0].select("tr")[1:]
-    return {
-        f"{r.select('a')[0].text} / {r.select('a')[1].text}": dict(
-            zip(head, [td.text for td in r.select("td")[2:]], strict=True)
-        )
-        for r in rows
-    }
+def matrix(page) -> dict[str, dict[str, str]]:
+    """The summary: "feature / rule or scenario" -> {backend: result}."""
+    head = [th.text for th in page.select("table", "matrix")[0].select("th", "backend")]
+    found = {}
+    for group in page.select("tbody", "feature-lines"):
+        feature = group.select("tr", "feature-line")[0].select("a")[0].text
+        for line in group.select("tr", "rule-line"):
+            cells = [td.text for td in line.select("td")[1:]]
+            name = line.select("a")[0].text
+            found[f"{feature} / {name}"] = dict(zip(head, cells, strict=True))
+    return found
 
 
 # -- one row per (Examples row, backend) ------------------------------------------------------
@@ -80,11 +82,11 @@ def test_every_backend_run_of_every_row_is_in_the_report(pytester, mode) -> None
     page, cucumber = project.report()
     assert totals(page) == {"failed": 3, "passed": 3, "skipped": 0, "not run": 0}
     cells = matrix(page)
-    assert cells["Checks on two backends / the check <name> holds"] == {
+    assert cells["Checks on two backends / Scenario Outline: the check <name> holds"] == {
         "PostgreSQL": "✘ failed",
         "SQLite": "✘ failed",
     }
-    assert cells["Checks on two backends / a plain check holds"] == {
+    assert cells["Checks on two backends / Scenario: a plain check holds"] == {
         "PostgreSQL": "✔ passed",
         "SQLite": "✘ failed",
     }
@@ -320,10 +322,14 @@ def test_non_latin_names_get_unique_anchors_and_a_failure_links_to_itself(pytest
     assert all(i and not i.endswith("-") and i[-2:] != "--" for i in ids)
     assert len(ids) == len(set(ids)), ids
     targets = {e.attrs["id"]: e for e in page.iter() if "id" in e.attrs}
-    for row in page.select("table", "matrix")[0].select("tr")[1:]:
-        link = row.select("a")[1].attrs["href"].removeprefix("#")
-        outcome = row.select("td")[2].text.split()[-1]
+    for row in page.select("tr", "rule-line"):
+        link = row.select("a")[0].attrs["href"].removeprefix("#")
+        outcome = row.select("td")[1].text.split()[-1]
         assert targets[link].attrs["data-outcome"] == outcome
+    [failed] = [td for line in page.select("tr", "rule-line") for td in line.select("td", "failed")]
+    [step] = [targets[a.attrs["href"].removeprefix("#")] for a in failed.select("a")]
+    assert step.tag == "li" and step.attrs["data-status"] == "failed"
+    assert step.text == '✘Then the check "два" fails'
 
 
 FRENCH = """\

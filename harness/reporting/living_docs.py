@@ -7,7 +7,8 @@ step glossary the page links to).
 It works under pytest-xdist: pytest-bdd's own reporting lives in worker memory, so each worker
 records what its scenarios did and ships it to the controller in the teardown report's
 ``user_properties`` (plain JSON, which xdist serialises); the controller merges those records
-with the feature files it parses itself, so scenarios that did not run still appear.
+with the feature files it parses itself, so runs that were deselected still appear (a feature
+none of whose scenarios ran is only counted).
 """
 
 from __future__ import annotations

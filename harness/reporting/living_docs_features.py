@@ -121,20 +121,20 @@ def tag_backends(*levels: list[str]) -> list[str]:
         return []  # the run reports the bad tag; the page shows the scenario without backends
 
 
-def scenario_view(
-    node: dict, feature: dict, backgrounds: list[list[dict]], rule: dict | None
-) -> ScenarioView:
-    rule_view = (
-        RuleView(
-            rule["keyword"],
-            rule["name"],
-            rule["location"]["line"],
-            rule.get("description", "").strip("\n"),
-            tag_names(rule),
-        )
-        if rule
-        else None
+def rule_view(rule: dict) -> RuleView:
+    return RuleView(
+        rule["keyword"],
+        rule["name"],
+        rule["location"]["line"],
+        rule.get("description", "").strip("\n"),
+        tag_names(rule),
     )
+
+
+def scenario_view(
+    node: dict, feature: dict, backgrounds: list[list[dict]], rule_view: RuleView | None
+) -> ScenarioView:
+    """One scenario; the scenarios of one Rule share its ``RuleView`` (the page shows it once)."""
     tags = tag_names(node)
     feature_tags = tag_names(feature)
     backends = tag_backends(tags, rule_view.tags if rule_view else [], feature_tags)
@@ -217,13 +217,14 @@ def read_feature(path: Path, root: Path) -> FeatureView:
                 view.scenarios.append(scenario_view(child["scenario"], node, background, None))
             elif "rule" in child:
                 rule = child["rule"]
+                shared = rule_view(rule)
                 own = list(background)
                 for grandchild in rule["children"]:
                     if "background" in grandchild:
                         own = [*background, grandchild["background"].get("steps", [])]
                     elif "scenario" in grandchild:
                         view.scenarios.append(
-                            scenario_view(grandchild["scenario"], node, own, rule)
+                            scenario_view(grandchild["scenario"], node, own, shared)
                         )
     view.error = pytest_bdd_error(path, uri)
     note_hidden(view.scenarios)

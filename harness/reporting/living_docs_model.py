@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from harness.backends import BACKENDS
 
 OUTCOMES = ("failed", "passed", "skipped", "not run")
-ANY = "any"  # the column for scenarios that need no particular backend
+ANY = "any"  # the column for runs on no particular backend (no backend tag, or skipped first)
 
 
 @dataclass
@@ -123,6 +123,11 @@ class ScenarioView:
                 cells.setdefault(backend, []).append(row.outcome)
         return {backend: worst(outcomes) for backend, outcomes in cells.items()}
 
+    def tag_set(self, feature_tags: list[str]) -> set[str]:
+        """Every tag the scenario carries or inherits (feature, rule, Examples tables)."""
+        rule = self.rule.tags if self.rule else []
+        return {*feature_tags, *rule, *self.tags, *(t for e in self.examples for t in e.tags)}
+
     def row_at(self, table: int, row: int, backend: str | None) -> RowView | None:
         return next(
             (r for r in self.rows if (r.table, r.row, r.backend) == (table, row, backend)), None
@@ -148,6 +153,43 @@ class FeatureView:
             return "failed"
         return worst(s.outcome for s in self.scenarios)
 
+    @property
+    def ran(self) -> bool:
+        """Something of it ran in this session (or it cannot be read, which the page shows)."""
+        return bool(self.error) or any(r.result for s in self.scenarios for r in s.rows)
+
+    def lines(self) -> list[RuleLine]:
+        """Its rules in file order, each with its scenarios; a scenario in no rule is a line."""
+        found: list[RuleLine] = []
+        for scenario in self.scenarios:
+            rule = scenario.rule
+            same = next((g for g in found if rule is not None and g.rule is rule), None)
+            if same is None:
+                found.append(RuleLine(rule, [scenario]))
+            else:
+                same.scenarios.append(scenario)
+        return found
+
+
+@dataclass
+class RuleLine:
+    """One line of the page's summary: a Rule and its scenarios, or a scenario in no rule."""
+
+    rule: RuleView | None
+    scenarios: list[ScenarioView]
+
+    def by_backend(self) -> dict[str, str]:
+        """Per backend: failed if any of its examples failed there (``worst``)."""
+        cells: dict[str, list[str]] = {}
+        for scenario in self.scenarios:
+            for backend, outcome in scenario.by_backend().items():
+                cells.setdefault(backend, []).append(outcome)
+        return {backend: worst(outcomes) for backend, outcomes in cells.items()}
+
+    @property
+    def outcome(self) -> str:
+        return worst(s.outcome for s in self.scenarios)
+
 
 @dataclass
 class Report:
@@ -155,8 +197,17 @@ class Report:
     wall_seconds: float
     collect_errors: list[tuple[str, str]]
 
+    def shown(self) -> list[FeatureView]:
+        """The features the page shows: those that ran, failures first, then in path order."""
+        ran = [f for f in self.features if f.ran]
+        return sorted(ran, key=lambda f: f.outcome != "failed")
+
+    def not_run(self) -> list[FeatureView]:
+        """Features none of whose scenarios ran in this session (another folder, -k, -m)."""
+        return [f for f in self.features if not f.ran]
+
     def rows(self) -> list[RowView]:
-        return [row for f in self.features for s in f.scenarios for row in s.rows]
+        return [row for f in self.shown() for s in f.scenarios for row in s.rows]
 
     def totals(self) -> dict[str, int]:
         counts = dict.fromkeys(OUTCOMES, 0)
@@ -168,11 +219,19 @@ class Report:
         return sum(row.result.duration for row in self.rows() if row.result)
 
     def backend_columns(self) -> list[str]:
-        used = {b for f in self.features for s in f.scenarios for b in s.by_backend()}
+        used = {b for f in self.shown() for s in f.scenarios for b in s.by_backend()}
         return [b for b in (*BACKENDS, ANY) if b in used] + sorted(used - {*BACKENDS, ANY})
 
     def unreadable(self) -> list[FeatureView]:
         return [f for f in self.features if f.error]
+
+    def tags(self) -> list[str]:
+        return sorted({t for f in self.shown() for s in f.scenarios for t in s.tag_set(f.tags)})
+
+
+def failed_first(items, outcome=lambda item: item.outcome):
+    """Failures on top; otherwise the order they had (the file's)."""
+    return sorted(items, key=lambda item: outcome(item) != "failed")
 
 
 def worst(outcomes) -> str:

@@ -1,4 +1,11 @@
-"""The living-documentation report as one self-contained HTML page (inline CSS, no scripts)."""
+"""The living-documentation report as one self-contained HTML page (inline CSS and script).
+
+At the top, one line per Rule (a scenario in no rule is a line of its own) with its result on
+each backend, failures first, each failed cell a link to the failing step. Below, each feature
+that ran, failures first: each Rule's text once, its scenarios folded under it (failed ones
+open), each run's steps with the failing one in red, its message and the full traceback.
+Features none of whose scenarios ran in this session are only counted.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +14,24 @@ import re
 from html import escape
 
 from harness.backends import TITLES
+from harness.reporting.living_docs_assets import CSS, SCRIPT
 from harness.reporting.living_docs_model import (
     ANY,
+    OUTCOMES,
     ExamplesView,
     FeatureView,
     Report,
     RowView,
+    RuleLine,
     RuleView,
     ScenarioView,
     StepView,
+    failed_first,
     worst,
 )
 
-BACKEND_TITLES = {**TITLES, ANY: "other"}
+BACKEND_TITLES = {**TITLES, ANY: "no backend"}
+BACKEND_HINTS = {ANY: "runs that needed no particular backend (or were skipped before one)"}
 ICONS = {
     "passed": "✔",
     "failed": "✘",
@@ -27,57 +39,6 @@ ICONS = {
     "skipped": "↷",
     "not run": "·",
 }
-
-CSS = """
-:root { --ok:#1b7f3b; --bad:#c62828; --skip:#9a6700; --idle:#6e7781; --line:#d0d7de; }
-* { box-sizing: border-box; }
-body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0;
-       color: #1f2328; background: #f6f8fa; }
-header { background: #24292f; color: #fff; padding: 18px 32px; }
-header h1 { margin: 0 0 6px; font-size: 22px; }
-header a { color: #9ecbff; }
-main { padding: 16px 32px 48px; max-width: 1200px; }
-.totals span { display: inline-block; margin-right: 14px; font-weight: 600; }
-.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
-         font-weight: 600; color: #fff; white-space: nowrap; }
-.badge.passed { background: var(--ok); } .badge.failed, .badge.undefined { background: var(--bad); }
-.badge.skipped { background: var(--skip); } .badge.not-run { background: var(--idle); }
-section.feature { background: #fff; border: 1px solid var(--line); border-radius: 8px;
-                  padding: 12px 20px; margin: 18px 0; }
-section.feature > h2 { margin: 4px 0; font-size: 20px; }
-.uri, .tags, .muted { color: var(--idle); font-size: 13px; }
-.tag { background: #ddf4ff; color: #0550ae; border-radius: 4px; padding: 0 5px; margin-right: 4px; }
-.description { white-space: pre-line; margin: 6px 0 10px; }
-article.scenario { border-top: 1px solid var(--line); padding: 10px 0; }
-article.scenario h3 { margin: 2px 0; font-size: 16px; }
-ol.steps { list-style: none; padding: 0; margin: 6px 0; font-family: ui-monospace, monospace;
-           font-size: 13.5px; }
-ol.steps li { padding: 2px 8px; border-left: 4px solid transparent; }
-ol.steps li .kw { font-weight: 700; color: #8250df; }
-ol.steps li.background { opacity: .75; }
-li.step.passed { border-left-color: var(--ok); }
-li.step.skipped, li.step.not-run { color: var(--idle); border-left-color: var(--line); }
-li.step.failed, li.step.undefined { background: #ffebe9; border-left-color: var(--bad);
-                                    color: #82071e; font-weight: 600; }
-.icon { display: inline-block; width: 1.2em; }
-li.step.passed .icon { color: var(--ok); }
-pre.error { background: #fff5f5; border: 1px solid #ffcecb; color: #82071e; padding: 8px;
-            margin: 4px 0 6px 1.2em; white-space: pre-wrap; font-size: 12.5px; }
-pre.traceback { font-size: 12px; white-space: pre-wrap; background: #f6f8fa; padding: 8px; }
-.reason { color: var(--skip); margin: 4px 0; }
-table { border-collapse: collapse; margin: 6px 0; font-size: 13.5px; }
-th, td { border: 1px solid var(--line); padding: 3px 9px; text-align: left;
-         white-space: pre-wrap; }
-th { background: #f6f8fa; }
-td.passed { background: #dafbe1; }
-td.failed { background: #ffebe9; color: #82071e; font-weight: 600; }
-td.skipped { background: #fff8c5; } td.not-run { color: var(--idle); }
-details.run { margin: 4px 0 4px 0; } details.run > summary { cursor: pointer; }
-nav ul { columns: 2; padding-left: 18px; }
-li.step-arg { margin-left: 2.4em; }
-pre.docstring { background: #f6f8fa; border: 1px solid var(--line); padding: 6px; margin: 2px 0; }
-h3.rule { margin: 14px 0 2px; font-size: 17px; color: #0550ae; }
-"""
 
 
 def css_class(status: str) -> str:
@@ -103,6 +64,10 @@ def seconds(value: float) -> str:
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
+def title_of(backend: str) -> str:
+    return BACKEND_TITLES.get(backend, backend)
+
+
 def tags(names: list[str]) -> str:
     if not names:
         return ""
@@ -113,15 +78,106 @@ def tags(names: list[str]) -> str:
     )
 
 
-def step_item(step: StepView, with_status: bool) -> str:
+def description(text: str) -> str:
+    return f'<div class="description">{escape(text)}</div>' if text else ""
+
+
+# -- ids: every failing step can be linked to --------------------------------------------------
+def feature_id(index: int, feature: FeatureView) -> str:
+    return f"feature-{index}-{anchor(feature.uri)}".rstrip("-")
+
+
+def rule_id(fid: str, rule: RuleView) -> str:
+    return f"{fid}--rule-{rule.line}-{anchor(rule.name)}".rstrip("-")
+
+
+def scenario_id(fid: str, scenario: ScenarioView) -> str:
+    """Unique in the page (the line is unique in its file), readable where the name allows."""
+    return f"{fid}--{scenario.line}-{anchor(scenario.name)}".rstrip("-")
+
+
+def run_id(sid: str, scenario: ScenarioView, row: RowView) -> str:
+    return f"{sid}--run-{scenario.rows.index(row) + 1}"
+
+
+def failure_target(sid: str, scenario: ScenarioView, row: RowView) -> str:
+    """The id of what explains the failed run: its failing step, or the error around the steps."""
+    index = next((i for i, s in enumerate(row.steps) if s.status in ("failed", "undefined")), None)
+    rid = run_id(sid, scenario, row)
+    return f"{rid}-error" if index is None else f"{rid}-step-{index + 1}"
+
+
+def runs_on(row: RowView, backend: str) -> bool:
+    return backend in (row.backends or [ANY])
+
+
+def first_failure(fid: str, scenarios: list[ScenarioView], backend: str) -> str | None:
+    """The link target of the first failed run on ``backend`` among ``scenarios``."""
+    for scenario in scenarios:
+        for row in scenario.rows:
+            if row.outcome == "failed" and runs_on(row, backend):
+                return failure_target(scenario_id(fid, scenario), scenario, row)
+    return None
+
+
+# -- what the filters read ---------------------------------------------------------------------
+def results_attr(cells: dict[str, str]) -> str:
+    """``postgres:passed sqlite:failed``: what the status and backend filters match."""
+    return " ".join(f"{b}:{css_class(o)}" for b, o in cells.items()) or f"{ANY}:not-run"
+
+
+def search_words(feature: FeatureView, scenario: ScenarioView) -> str:
+    rule = scenario.rule.name if scenario.rule else ""
+    words = [feature.name, feature.uri, rule, scenario.name, *sorted(scenario.tag_set([]))]
+    words += [row.name for row in scenario.rows]
+    words += [step.text for row in scenario.rows[:1] for step in row.steps]
+    words += [step.text for step in scenario.steps]
+    return " ".join(dict.fromkeys(w for w in words if w))
+
+
+def filter_attrs(cells: dict[str, str], tag_set: set[str], words: str) -> str:
+    return (
+        f' data-results="{escape(results_attr(cells))}"'
+        f' data-tags="{escape(" ".join(sorted(tag_set)))}"'
+        f' data-search="{escape(words)}"'
+    )
+
+
+# -- steps and runs ----------------------------------------------------------------------------
+def traceback(text: str) -> str:
+    return (
+        '<details class="traceback"><summary>Full traceback</summary>'
+        f'<pre class="traceback">{escape(text)}</pre></details>'
+    )
+
+
+def headline(error: str) -> str:
+    """A failed check as its step says it: the message, without Python's name for the error or
+    pytest's explanation (``assert 31.0 <= 29.98``, ``+ where ...``) when the step gave words;
+    those stay in the full traceback."""
+    if not error.startswith("AssertionError"):
+        return error
+    lines = error.removeprefix("AssertionError").removeprefix(":").strip().splitlines()
+    kept: list[str] = []
+    for line in lines:
+        if line.lstrip().startswith("+") or (kept and line.startswith("assert ")):
+            break
+        kept.append(line)
+    return "\n".join(kept) or error
+
+
+def step_item(step: StepView, with_status: bool, step_id: str = "", details: str = "") -> str:
+    """One step; a failed one carries its id (failed cells link to it), message and traceback."""
     status = step.status if with_status else "not run"
     classes = ["step", css_class(status)] if with_status else ["step"]
     if step.background:
         classes.append("background")
     title = f' title="{escape(status)} in {seconds(step.duration)}"' if with_status else ""
     icon = f'<span class="icon">{ICONS.get(status, "")}</span>' if with_status else ""
+    failed = with_status and status in ("failed", "undefined")
+    ident = f' id="{step_id}"' if failed and step_id else ""
     line = (
-        f'<li class="{" ".join(classes)}" data-status="{escape(status)}"{title}>{icon}'
+        f'<li class="{" ".join(classes)}" data-status="{escape(status)}"{ident}{title}>{icon}'
         f'<span class="kw">{escape(step.keyword)}</span>{escape(step.name)}</li>'
     )
     if step.docstring is not None:
@@ -132,32 +188,46 @@ def step_item(step: StepView, with_status: bool) -> str:
             for row in step.table
         )
         line += f'<li class="step-arg"><table class="datatable">{cells}</table></li>'
-    if with_status and step.error and status in ("failed", "undefined"):
-        line += f'<li class="step-error"><pre class="error">{escape(step.error)}</pre></li>'
+    if failed and (step.error or details):
+        shown = headline(step.error) if details else step.error  # details: the whole of it
+        error = f'<pre class="error">{escape(shown)}</pre>' if step.error else ""
+        line += f'<li class="step-error">{error}{traceback(details) if details else ""}</li>'
     return line
 
 
-def steps_list(steps: list[StepView], with_status: bool = True) -> str:
-    return '<ol class="steps">' + "".join(step_item(s, with_status) for s in steps) + "</ol>"
+def steps_list(
+    steps: list[StepView], with_status: bool = True, run: str = "", details: str = ""
+) -> str:
+    """The steps; the first failed one gets the run's traceback (later ones are not reached)."""
+    items, told = [], False
+    for index, step in enumerate(steps):
+        failing = with_status and step.status in ("failed", "undefined") and not told
+        items.append(
+            step_item(
+                step,
+                with_status,
+                f"{run}-step-{index + 1}" if run else "",
+                details if failing else "",
+            )
+        )
+        told = told or failing
+    return '<ol class="steps">' + "".join(items) + "</ol>"
 
 
-def run_details(row: RowView) -> str:
+def run_details(row: RowView, rid: str) -> str:
     """What happened in one run: its steps with their status, and why it failed or was skipped."""
-    parts = [steps_list(row.steps)]
     result = row.result
+    details = result.details if result is not None and row.outcome == "failed" else ""
+    parts = [steps_list(row.steps, run=rid, details="" if row.failed_in_hook else details)]
     if result is None:
         parts.append('<p class="muted">Not run in this session (deselected or not collected).</p>')
     elif row.outcome == "skipped":
         parts.append(f'<p class="reason">Skipped: {escape(result.message)}</p>')
     elif row.failed_in_hook:
         parts.append(
-            f'<p class="reason">Failed outside the steps (in {escape(result.phase)}):</p>'
-            f'<pre class="error">{escape(result.message)}</pre>'
-        )
-    if result is not None and row.outcome == "failed" and result.details:
-        parts.append(
-            "<details><summary>Full traceback</summary>"
-            f'<pre class="traceback">{escape(result.details)}</pre></details>'
+            f'<p class="reason" id="{rid}-error">Failed outside the steps (in '
+            f'{escape(result.phase)}):</p><pre class="error">{escape(result.message)}</pre>'
+            + (traceback(details) if details else "")
         )
     return "".join(parts)
 
@@ -166,52 +236,52 @@ def duration_of(row: RowView) -> str:
     return seconds(row.result.duration) if row.result else "–"
 
 
-def scenario_id(feature_id: str, scenario: ScenarioView) -> str:
-    """Unique in the page (the line is unique in its file), readable where the name allows."""
-    return f"{feature_id}--{scenario.line}-{anchor(scenario.name)}".rstrip("-")
-
-
-def outcome_cell(row: RowView | None) -> str:
-    if row is None:
-        return "<td></td>"
-    why = escape(row.result.message) if row.result and row.outcome == "skipped" else ""
+def result_cell(outcome: str, target: str | None = None, note: str = "") -> str:
+    """A result that never wraps; a failed one links to its failing step."""
+    text = f"{ICONS[outcome]} {escape(outcome)}"
+    if target:
+        text = f'<a href="#{target}">{text}</a>'
+    extra = f"<br><small>{escape(note)}</small>" if note else ""
     return (
-        f'<td class="{css_class(row.outcome)}" data-outcome="{escape(row.outcome)}">'
-        f"{ICONS[row.outcome]} {escape(row.outcome)}"
-        f"{'<br><small>' + why + '</small>' if why else ''}</td>"
+        f'<td class="result {css_class(outcome)}" data-outcome="{escape(outcome)}">'
+        f"{text}{extra}</td>"
     )
 
 
-def examples_html(scenario: ScenarioView, examples: ExamplesView) -> str:
+def outcome_cell(row: RowView | None, sid: str, scenario: ScenarioView) -> str:
+    if row is None:
+        return "<td></td>"
+    why = row.result.message if row.result and row.outcome == "skipped" else ""
+    target = failure_target(sid, scenario, row) if row.outcome == "failed" else None
+    return result_cell(row.outcome, target, why)
+
+
+def examples_html(scenario: ScenarioView, examples: ExamplesView, sid: str) -> str:
     """One Examples table: its name, tags and rows, and each row's result on each backend."""
-    runs_on = scenario.backends or [None]
+    backends = scenario.backends or [None]
     header = "".join(f"<th>{escape(c)}</th>" for c in examples.columns) + "".join(
-        f"<th>{escape(BACKEND_TITLES.get(b, b)) if b else 'Result'}</th>" for b in runs_on
+        f'<th class="backend">{escape(title_of(b)) if b else "Result"}</th>' for b in backends
     )
     lines = []
     for index, values in enumerate(examples.rows):
         cells = "".join(f"<td>{escape(values.get(c, ''))}</td>" for c in examples.columns)
-        runs = [scenario.row_at(examples.line, index, b) for b in runs_on]
+        runs = [scenario.row_at(examples.line, index, b) for b in backends]
         outcome = worst(r.outcome for r in runs if r is not None)
         lines.append(
             f'<tr data-outcome="{escape(outcome)}">{cells}'
-            + "".join(outcome_cell(r) for r in runs)
+            + "".join(outcome_cell(r, sid, scenario) for r in runs)
             + "</tr>"
         )
     title = f"{escape(examples.keyword)}: {escape(examples.name)}"
-    description = (
-        f'<div class="description">{escape(examples.description)}</div>'
-        if examples.description
-        else ""
-    )
     return (
-        f'<div class="examples-block"><h4>{title}</h4>{tags(examples.tags)}{description}'
+        f'<div class="examples-block"><h4>{title}</h4>{tags(examples.tags)}'
+        f"{description(examples.description)}"
         f'<table class="examples"><tr>{header}</tr>{"".join(lines)}</table></div>'
     )
 
 
 def run_summary(row: RowView) -> str:
-    backend = f" on {BACKEND_TITLES.get(row.backend, row.backend)}" if row.backend else ""
+    backend = f" on {title_of(row.backend)}" if row.backend else ""
     unplaced = ' <span class="reason">(not matched to a row of the file)</span>'
     extra = unplaced if row.unplaced else ""
     return (
@@ -220,67 +290,76 @@ def run_summary(row: RowView) -> str:
     )
 
 
-def scenario_html(scenario: ScenarioView, feature_id: str) -> str:
-    head = (
-        f'<article class="scenario {css_class(scenario.outcome)}" '
-        f'id="{scenario_id(feature_id, scenario)}" data-outcome="{escape(scenario.outcome)}">'
-        f"<h3>{escape(scenario.keyword)}: {escape(scenario.name)} {badge(scenario.outcome)}</h3>"
-        + tags(scenario.tags)
-        + (
-            f'<div class="description">{escape(scenario.description)}</div>'
-            if scenario.description
-            else ""
+# -- scenarios, rules, features -----------------------------------------------------------------
+def cells_html(cells: dict[str, str], targets: dict[str, str | None]) -> str:
+    """Per backend a small badge; a failed one links to its failing step."""
+    parts = []
+    for backend, outcome in cells.items():
+        inner = (
+            f'<span class="backend-name">{escape(title_of(backend))}</span> '
+            f"{ICONS[outcome]} {escape(outcome)}"
         )
-        + (f'<p class="reason hidden">{escape(scenario.note)}</p>' if scenario.note else "")
-    )
+        target = targets.get(backend)
+        if target:
+            parts.append(f'<a class="badge {css_class(outcome)}" href="#{target}">{inner}</a>')
+        else:
+            parts.append(f'<span class="badge {css_class(outcome)}">{inner}</span>')
+    return f'<span class="cells">{"".join(parts)}</span>'
+
+
+def scenario_body(scenario: ScenarioView, sid: str) -> str:
     if len(scenario.rows) == 1 and not scenario.outline:
         row = scenario.rows[0]
         return (
-            head
-            + f'<p class="muted">{", ".join(BACKEND_TITLES.get(b, b) for b in row.backends)}'
-            + f" {duration_of(row)}</p>"
-            + run_details(row)
-            + "</article>"
+            f'<p class="muted">{", ".join(title_of(b) for b in row.backends)}'
+            f" {duration_of(row)}</p>" + run_details(row, run_id(sid, scenario, row))
         )
     runs = []
     for row in scenario.rows:
         opened = " open" if row.outcome == "failed" else ""
         runs.append(
             f'<details class="run" data-outcome="{escape(row.outcome)}"{opened}>'
-            f"{run_summary(row)}{run_details(row)}</details>"
+            f"{run_summary(row)}{run_details(row, run_id(sid, scenario, row))}</details>"
         )
     return (
-        head
-        + steps_list(scenario.steps, with_status=False)
-        + "".join(examples_html(scenario, examples) for examples in scenario.examples)
+        steps_list(scenario.steps, with_status=False)
+        + "".join(examples_html(scenario, examples, sid) for examples in scenario.examples)
         + "".join(runs)
-        + "</article>"
     )
 
 
-def rule_html(rule: RuleView) -> str:
-    description = (
-        f'<div class="description">{escape(rule.description)}</div>' if rule.description else ""
-    )
+def scenario_html(scenario: ScenarioView, feature: FeatureView, fid: str) -> str:
+    """The scenario folded to one line with its result per backend; a failed one is open."""
+    sid = scenario_id(fid, scenario)
+    cells = scenario.by_backend()
+    targets = {b: first_failure(fid, [scenario], b) for b in cells}
+    opened = " open" if scenario.outcome == "failed" else ""
+    attrs = filter_attrs(cells, scenario.tag_set(feature.tags), search_words(feature, scenario))
+    note = f'<p class="reason hidden">{escape(scenario.note)}</p>' if scenario.note else ""
     return (
-        f'<h3 class="rule">{escape(rule.keyword)}: {escape(rule.name)}</h3>'
-        f"{tags(rule.tags)}{description}"
+        f'<article class="scenario {css_class(scenario.outcome)}" id="{sid}" '
+        f'data-outcome="{escape(scenario.outcome)}"{attrs}><details{opened}>'
+        f'<summary><span class="kw">{escape(scenario.keyword)}:</span> '
+        f'<span class="name">{escape(scenario.name)}</span>{cells_html(cells, targets)}</summary>'
+        f"{tags(scenario.tags)}{description(scenario.description)}{note}"
+        f"{scenario_body(scenario, sid)}</details></article>"
     )
 
 
-def scenarios_html(scenarios: list[ScenarioView], feature_id: str) -> str:
-    """The scenarios in order, with a heading (and description, tags) where a Rule begins."""
-    parts, rule = [], None
-    for scenario in scenarios:
-        if scenario.rule is not None and scenario.rule is not rule:
-            parts.append(rule_html(scenario.rule))
-        rule = scenario.rule
-        parts.append(scenario_html(scenario, feature_id))
-    return "".join(parts)
-
-
-def feature_id(index: int, feature: FeatureView) -> str:
-    return f"feature-{index}-{anchor(feature.uri)}".rstrip("-")
+def line_html(line: RuleLine, feature: FeatureView, fid: str) -> str:
+    """A Rule's text once, its scenarios under it; a scenario in no rule on its own."""
+    scenarios = "".join(scenario_html(s, feature, fid) for s in line.scenarios)
+    if line.rule is None:
+        return scenarios
+    rule = line.rule
+    cells = line.by_backend()
+    targets = {b: first_failure(fid, line.scenarios, b) for b in cells}
+    return (
+        f'<section class="rule" id="{rule_id(fid, rule)}" data-outcome="{escape(line.outcome)}">'
+        f'<h3 class="rule">{escape(rule.keyword)}: {escape(rule.name)}</h3>'
+        f"{cells_html(cells, targets)}{tags(rule.tags)}{description(rule.description)}"
+        f"{scenarios}</section>"
+    )
 
 
 def feature_html(index: int, feature: FeatureView) -> str:
@@ -291,44 +370,132 @@ def feature_html(index: int, feature: FeatureView) -> str:
         if feature.error
         else ""
     )
+    attrs = (
+        filter_attrs({ANY: "failed"}, set(feature.tags), f"{feature.name} {feature.uri}")
+        if feature.error
+        else ""
+    )
     return (
-        f'<section class="feature" id="{fid}" data-outcome="{escape(feature.outcome)}">'
+        f'<section class="feature" id="{fid}" data-outcome="{escape(feature.outcome)}"{attrs}>'
         f"<h2>{escape(feature.keyword)}: {escape(feature.name)} {badge(feature.outcome)}</h2>"
         f'<div class="uri">{escape(feature.uri)}</div>'
         + tags(feature.tags)
         + error
-        + f'<div class="description">{escape(feature.description)}</div>'
-        + scenarios_html(feature.scenarios, fid)
+        + description(feature.description)
+        + "".join(line_html(line, feature, fid) for line in failed_first(feature.lines()))
         + "</section>"
     )
 
 
-def matrix_html(report: Report) -> str:
-    """One line per scenario, one column per backend: the page's summary."""
+# -- the summary: one line per rule ------------------------------------------------------------
+def line_name(line: RuleLine) -> str:
+    if line.rule is not None:
+        return f"{line.rule.keyword}: {line.rule.name}"
+    [scenario] = line.scenarios
+    return f"{scenario.keyword}: {scenario.name}"
+
+
+def matrix_html(report: Report, features: list[tuple[int, FeatureView]]) -> str:
+    """One line per rule, one column per backend, grouped by feature: the page's summary."""
     columns = report.backend_columns()
     head = "".join(
-        f'<th class="backend" data-backend="{c}">{BACKEND_TITLES.get(c, c)}</th>' for c in columns
+        f'<th class="backend" data-backend="{c}" title="{escape(BACKEND_HINTS.get(c, ""))}">'
+        f"{escape(title_of(c))}</th>"
+        for c in columns
     )
-    lines = []
-    for index, feature in enumerate(report.features):
+    groups = []
+    for index, feature in features:
         fid = feature_id(index, feature)
-        for scenario in feature.scenarios:
-            cells = scenario.by_backend()
+        lines = failed_first(feature.lines())
+        feature_cells = {}
+        for c in columns:
+            found = [line.by_backend()[c] for line in lines if c in line.by_backend()]
+            if found:
+                feature_cells[c] = worst(found)
+        feature_tds = "".join(
+            result_cell(feature_cells[c], first_failure(fid, feature.scenarios, c))
+            if c in feature_cells
+            else "<td></td>"
+            for c in columns
+        )
+        rows = [
+            f'<tr class="feature-line"><th><a href="#{fid}">{escape(feature.name)}</a> '
+            f'<span class="muted">{escape(feature.uri)}</span></th>{feature_tds}</tr>'
+        ]
+        for line in lines:
+            cells = line.by_backend()
+            target = (
+                f"#{rule_id(fid, line.rule)}"
+                if line.rule
+                else f"#{scenario_id(fid, line.scenarios[0])}"
+            )
             tds = "".join(
-                f'<td class="{css_class(cells[c])}">{ICONS[cells[c]]} {cells[c]}</td>'
+                result_cell(cells[c], first_failure(fid, line.scenarios, c))
                 if c in cells
                 else "<td></td>"
                 for c in columns
             )
-            sid = scenario_id(fid, scenario)
-            lines.append(
-                f'<tr><td><a href="#{fid}">{escape(feature.name)}</a> '
-                f'<span class="muted">{escape(feature.uri)}</span></td>'
-                f'<td><a href="#{sid}">{escape(scenario.name)}</a></td>{tds}</tr>'
+            tag_set = {t for s in line.scenarios for t in s.tag_set(feature.tags)}
+            words = " ".join(search_words(feature, s) for s in line.scenarios)
+            rows.append(
+                f'<tr class="rule-line" data-outcome="{escape(line.outcome)}"'
+                f"{filter_attrs(cells, tag_set, words)}>"
+                f'<td class="rule-name"><a href="{target}">{escape(line_name(line))}</a></td>'
+                f"{tds}</tr>"
             )
+        if feature.error:
+            rows.append(
+                f'<tr class="rule-line" data-outcome="failed"'
+                f"{filter_attrs({ANY: 'failed'}, set(feature.tags), feature.uri)}>"
+                f'<td class="rule-name"><a href="#{fid}">cannot be read</a></td>'
+                + "".join("<td></td>" for _ in columns)
+                + "</tr>"
+            )
+        groups.append(f'<tbody class="feature-lines">{"".join(rows)}</tbody>')
     return (
-        '<h2>Results by backend</h2><table class="matrix">'
-        f"<tr><th>Feature</th><th>Scenario</th>{head}</tr>" + "".join(lines) + "</table>"
+        '<h2>Results by rule</h2><table class="matrix">'
+        f"<thead><tr><th>Feature / rule</th>{head}</tr></thead>{''.join(groups)}</table>"
+    )
+
+
+def toolbar_html(report: Report) -> str:
+    """The search box and the filters (status, backend, tag) the inline script drives."""
+    statuses = "".join(
+        f'<button type="button" data-status="{css_class(o)}" aria-pressed="false">'
+        f"{ICONS[o]} {escape(o)}</button>"
+        for o in OUTCOMES
+    )
+    backends = "".join(
+        f'<option value="{escape(c)}">{escape(title_of(c))}</option>'
+        for c in report.backend_columns()
+    )
+    tag_options = "".join(
+        f'<option value="{escape(t)}">@{escape(t)}</option>' for t in report.tags()
+    )
+    return (
+        '<div class="toolbar" id="filters">'
+        '<input type="search" id="search" placeholder="Search rules, scenarios, steps"'
+        ' aria-label="Search">'
+        f'<span role="group" aria-label="Status">{statuses}</span>'
+        '<select id="backend-filter" aria-label="Backend">'
+        f'<option value="">every backend</option>{backends}</select>'
+        '<select id="tag-filter" aria-label="Tag">'
+        f'<option value="">every tag</option>{tag_options}</select>'
+        '<button type="button" id="clear-filters">clear</button>'
+        '<span class="shown" id="shown"></span></div>'
+    )
+
+
+def not_run_html(report: Report) -> str:
+    features = report.not_run()
+    if not features:
+        return ""
+    names = "".join(
+        f'<li>{escape(f.name)} <span class="muted">{escape(f.uri)}</span></li>' for f in features
+    )
+    return (
+        f'<details class="not-run-list"><summary>{plural(len(features), "feature")} not run in '
+        f"this session</summary><ul>{names}</ul></details>"
     )
 
 
@@ -343,11 +510,10 @@ def render(report: Report, glossary_href: str = "steps.html") -> str:
         f'<pre class="error">{escape(text)}</pre>'
         for nodeid, text in report.collect_errors
     )
-    contents = "".join(
-        f'<li><a href="#{feature_id(i, f)}">{escape(f.name)}</a> {badge(f.outcome)} '
-        f'<span class="muted">{escape(f.uri)}</span></li>'
-        for i, f in enumerate(report.features)
-    )
+    index = {id(f): i for i, f in enumerate(report.features)}
+    shown = [(index[id(f)], f) for f in report.shown()]
+    not_run = len(report.not_run())
+    skipped_note = f" {plural(not_run, 'feature')} not run in this session." if not_run else ""
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -355,10 +521,12 @@ def render(report: Report, glossary_href: str = "steps.html") -> str:
 <title>agentstore — living specification</title><style>{CSS}</style></head>
 <body><header><h1>agentstore — living specification</h1>
 <div class="totals">{summary}</div>
-<div>{plural(len(report.features), "feature")}, {plural(len(report.rows()), "scenario run")};
+<div>{plural(len(shown), "feature")}, {plural(len(report.rows()), "scenario run")};
 wall time {seconds(report.wall_seconds)}, time in scenarios {seconds(report.test_seconds())};
-generated {when}.
+generated {when}.{skipped_note}
 <a href="{escape(glossary_href)}">Step glossary</a></div></header>
-<main>{errors}{matrix_html(report)}<h2>Features</h2><nav><ul>{contents}</ul></nav>
-{"".join(feature_html(i, f) for i, f in enumerate(report.features))}</main></body></html>
+<main>{toolbar_html(report)}{errors}{matrix_html(report, shown)}{not_run_html(report)}
+<h2>Features</h2>
+{"".join(feature_html(i, f) for i, f in shown)}</main>
+<script>{SCRIPT}</script></body></html>
 """
