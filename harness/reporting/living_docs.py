@@ -1,8 +1,9 @@
 """The living-documentation report: ``pytest features/ --living-docs=reports/``.
 
 Writes ``index.html`` (one self-contained page: every feature, scenario and step with its result
-per backend), ``cucumber.json`` (for tools that read Cucumber's format) and ``steps.html`` (the
-step glossary the page links to).
+per backend), ``cucumber.json`` (for tools that read Cucumber's format), ``messages.ndjson``
+(Cucumber Messages), ``junit.xml`` (for CI dashboards) and ``steps.html`` (the step glossary
+the page links to).
 
 It works under pytest-xdist: pytest-bdd's own reporting lives in worker memory, so each worker
 records what its scenarios did and ships it to the controller in the teardown report's
@@ -40,12 +41,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--living-docs",
         metavar="DIR",
         default=None,
-        help="write DIR/index.html (living documentation), DIR/cucumber.json and DIR/steps.html",
+        help="write DIR/index.html (living documentation), DIR/cucumber.json, "
+        "DIR/messages.ndjson, DIR/junit.xml and DIR/steps.html",
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     directory = config.getoption("living_docs")
+    if directory:  # on every process: records what Cucumber Messages need of each step
+        config.pluginmanager.import_plugin("harness.reporting.living_docs_matches")
     if directory and not hasattr(config, "workerinput"):
         config.pluginmanager.register(LivingDocs(config, Path(directory)), "agentstore-living-docs")
 
@@ -235,6 +239,8 @@ class LivingDocs:
             glossary,
             glossary_render,
             living_docs_cucumber,
+            living_docs_junit,
+            living_docs_messages,
             living_docs_render,
         )
 
@@ -250,6 +256,10 @@ class LivingDocs:
         writers: dict[str, Callable[[], str]] = {
             "index.html": lambda: living_docs_render.render(report, glossary_href="steps.html"),
             "cucumber.json": lambda: json.dumps(living_docs_cucumber.render(report), indent=2),
+            "messages.ndjson": lambda: living_docs_messages.render(
+                report, self.config.rootpath, self.started, time.time()
+            ),
+            "junit.xml": lambda: living_docs_junit.render(report),
             "steps.html": lambda: glossary_render.html(
                 entries, back_href="index.html", errors=glossary.unreadable(self.config)
             ),
