@@ -158,7 +158,7 @@ def _(outcome: Outcome, target: Store, count: int) -> None:
     assert backup_workloads.whole_state(target) == outcome.before
     agents, _ = backup_workloads.counts(target)
     with Database(target.url) as database:
-        demo.seed(database, count, 1, seed=23)
+        demo.seed(database, count, executions=count, seed=23)
         with database.session() as session:
             assert records.count_agents(session) == agents + count
 
