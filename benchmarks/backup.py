@@ -45,7 +45,7 @@ AGENTS = 100
 
 def fill(url: str, executions: int) -> None:
     with Database(url) as database:
-        demo.seed(database, AGENTS, executions // AGENTS, seed=1)
+        demo.seed(database, AGENTS, executions=executions, seed=1)
 
 
 def conninfo(url: str) -> str:

@@ -120,7 +120,7 @@ def measure(database: Database, agent: int, size: int, rounds: int) -> dict[str,
 
 def seed_seconds(server: str, size: int) -> float:
     with postgres_database(server) as url, Database(url) as database:
-        return seconds(lambda: demo.seed(database, SEED_AGENTS, size // SEED_AGENTS, seed=1))
+        return seconds(lambda: demo.seed(database, SEED_AGENTS, executions=size, seed=1))
 
 
 def run(settings: Settings) -> list[Row]:

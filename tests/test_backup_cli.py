@@ -32,7 +32,7 @@ def test_every_command_ends_with_one_summary_line_and_is_quiet_otherwise(
 ) -> None:
     source = isolation.new("sqlite").url
     with Database(source) as database:
-        demo.seed(database, 2, 3, seed=1)
+        demo.seed(database, 2, executions=6, seed=1)
     runs = [
         ["backup", "--url", source, "--out", str(tmp_path / "b.zip")],
         ["restore", "--url", isolation.new("sqlite").url, "--input", str(tmp_path / "b.zip")],
@@ -52,7 +52,7 @@ def test_a_refused_restore_is_one_line_on_stderr_with_exit_code_1(
 ) -> None:
     source = isolation.new("sqlite").url
     with Database(source) as database:
-        demo.seed(database, 1, 1, seed=1)
+        demo.seed(database, 1, executions=1, seed=1)
     assert main(["backup", "--url", source, "--out", str(tmp_path / "b.zip")]) == 0
     capsys.readouterr()
     assert main(["restore", "--url", source, "--input", str(tmp_path / "b.zip")]) == 1

@@ -22,7 +22,7 @@ from support.backup import workloads as backup_workloads
 def seeded(isolation: Isolation, backend: str, seed: int = 7) -> str:
     url = isolation.new(backend).url
     with Database(url) as database:
-        demo.seed(database, 3, 5, seed=seed)
+        demo.seed(database, 3, executions=15, seed=seed)
     return url
 
 

@@ -194,7 +194,7 @@ def records(url: str) -> dict[str, Any]:
 def _store(isolation: Isolation, backend: str, agents: int, seed: int) -> str:
     url = isolation.new(backend).url
     with Database(url) as database:
-        demo.seed(database, agents, 2, seed=seed)
+        demo.seed(database, agents, executions=2 * agents, seed=seed)
     with open_memory(url) as memory:
         memory.store(f"aqe/fact-{seed}", {"seed": seed, "list": [1, "two"]}, partition="facts")
     return url

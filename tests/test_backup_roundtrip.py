@@ -19,7 +19,7 @@ from support.backup import workloads as backup_workloads
 def seeded(isolation: Isolation, backend: str, agents: int = 4, executions: int = 6) -> str:
     url = isolation.new(backend).url
     with Database(url) as database:
-        demo.seed(database, agents, executions, seed=7)
+        demo.seed(database, agents, executions=agents * executions, seed=7)
     return url
 
 

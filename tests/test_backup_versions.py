@@ -29,7 +29,7 @@ def test_a_backup_of_a_newer_postgresql_is_refused_by_an_older_target(
     backups.backup(newer_postgres.url, tmp_path / "newer.zip")
     target = isolation.new("postgres").url
     with Database(target) as database:
-        demo.seed(database, 1, 2, seed=6)
+        demo.seed(database, 1, executions=2, seed=6)
     before = backup_state.records(target)
     match = f"PostgreSQL {newer_postgres.major}, newer than"
     with pytest.raises(errors.BackupTooNew, match=match):

@@ -49,7 +49,7 @@ def test_seed_adds_reproducible_demo_records(tmp_path: Path) -> None:
     for name in ("a.db", "b.db"):
         url = f"sqlite:///{tmp_path / name}"
         main(["migrate", "up", "--url", url])
-        args = ["seed", "--url", url, "--agents", "3", "--executions", "2", "--seed", "7"]
+        args = ["seed", "--url", url, "--agents", "3", "--executions", "6", "--seed", "7"]
         assert main(args) == 0
         with Database(url) as database, database.session() as session:
             assert records.count_executions(session) == 6

@@ -85,6 +85,7 @@ def test_a_wrong_password_is_named_in_one_line_without_showing_either_password()
     assert "wrong-one" not in str(raised.value)
     assert done.returncode == 1
     assert "authentication failed for postgresql+psycopg://postgres:***@" in done.stdout
+    assert done.stderr == "agentstore: error: authentication failed: postgres\n"
     assert "right-one" not in done.stdout + done.stderr
     assert "wrong-one" not in done.stdout + done.stderr
 

@@ -101,7 +101,7 @@ def test_a_failed_import_leaves_the_id_sequences_where_they_were(
         backups.import_archive(target.url, tmp_path / "a.zip", force=True)
     assert fingerprint(target.url) == before
     with Database(target.url) as database:
-        demo.seed(database, 2, 1, seed=9)  # the next seed takes fresh ids
+        demo.seed(database, 2, executions=2, seed=9)  # the next seed takes fresh ids
         with database.session() as session:
             assert records.count_agents(session) == 7
 

@@ -40,8 +40,8 @@ def test_duplicate_name_message_is_one_line(db: Database) -> None:
 
 
 def test_seeding_twice_adds_more_agents(db: Database) -> None:
-    first = demo.seed(db, 2, 1, seed=3)
-    second = demo.seed(db, 2, 1, seed=3)
+    first = demo.seed(db, 2, executions=2, seed=3)
+    second = demo.seed(db, 2, executions=2, seed=3)
     assert len(set(first + second)) == 4
 
 

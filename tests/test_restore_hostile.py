@@ -30,7 +30,7 @@ from support.backup import state as backup_state
 def seeded(isolation: Isolation, backend: str, seed: int) -> str:
     url = isolation.new(backend).url
     with Database(url) as database:
-        demo.seed(database, 3, 4, seed=seed)
+        demo.seed(database, 3, executions=12, seed=seed)
     return url
 
 
@@ -62,7 +62,7 @@ def test_an_honest_backup_of_a_database_with_foreign_objects_carries_only_agents
     assert ("loot",) not in found["tables"]
     assert found["agents"] == hostile.fingerprint(source)["agents"]
     with Database(target) as database:  # no trigger rewrites the next agent
-        demo.seed(database, 1, 0, seed=9)
+        demo.seed(database, 1, executions=0, seed=9)
     assert "hijacked" not in {row[2] for row in hostile.fingerprint(target)["agents"]}
 
 

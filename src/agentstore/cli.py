@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
-from agentstore.commands import COMMANDS, failures
+from agentstore.commands import COMMANDS, failures, leftovers
 from agentstore.errors import AgentstoreError
 
 
@@ -51,14 +52,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     three are one line on stderr (secrets of ``--url`` withheld) and exit code 1.
     """
     args = argparse.Namespace()
+    fresh: list[Path] = []
     try:
         args = build_parser().parse_args(argv)
+        fresh = leftovers.missing_sqlite_files(args)
+        code = _run(args)
+    except UsageError as error:
+        code = _fail(str(error), args)
+    except KeyboardInterrupt:
+        print("agentstore: interrupted", file=sys.stderr)
+        code = 130
+    if code != 0:
+        leftovers.remove(fresh)  # a refused command leaves no SQLite file it created
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         return int(args.run(args) or 0)
     except (AgentstoreError, UsageError) as error:
         return _fail(str(error), args)
     except KeyboardInterrupt:
-        print("agentstore: interrupted", file=sys.stderr)
-        return 130
+        raise
     except Exception as error:
         known = failures.translate(error, args)
         if known is not None:

@@ -159,7 +159,7 @@ def _(outcome: Outcome, target: Store, count: int) -> None:
     expect(backup_workloads.whole_state(target), outcome.before, "the target as before:")
     agents, _ = backup_workloads.counts(target)
     with Database(target.url) as database:
-        demo.seed(database, count, 1, seed=23)
+        demo.seed(database, count, executions=count, seed=23)
         with database.session() as session:
             expect(records.count_agents(session), agents + count, "the target to hold agents:")
 

@@ -45,7 +45,7 @@ def newer_postgres() -> Iterator[NewerPostgres]:
         service = provisioner.spawn_postgres(folder)
         with Database(service.url) as database:
             database.upgrade("head")
-            demo.seed(database, 2, 3, seed=5)
+            demo.seed(database, 2, executions=6, seed=5)
         yield NewerPostgres(service.url, major, older)
     finally:
         provisioner.stop_all()

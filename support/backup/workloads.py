@@ -50,14 +50,8 @@ def seeded(isolation: Isolation, backend: str, agents: int, executions: int, see
     store = new_store(isolation, backend)
     if agents < 1:
         return store
-    per_agent, extra = divmod(executions, agents)
     with Database(store.url) as database:
-        demo.seed(database, agents, per_agent, seed=seed)
-        if extra:
-            with database.session() as session:
-                first = records.list_agents(session)[0]
-                for _ in range(extra):
-                    records.record_execution(session, first.id, "one more task")
+        demo.seed(database, agents, executions=executions, seed=seed)
     return store
 
 

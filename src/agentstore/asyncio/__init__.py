@@ -20,7 +20,15 @@ script, batches one transaction) and gives its connection back; a claim cancelle
 returns loses no job: the job's lease lapses and another worker claims it.
 """
 
-from agentstore.asyncio.opening import open_leases, open_memory, open_queue
-from agentstore.asyncio.protocol import AsyncMemoryStore
+from agentstore.asyncio.opening import Opening, open_leases, open_memory, open_queue
+from agentstore.asyncio.protocol import AsyncLeases, AsyncMemoryStore, AsyncQueue
 
-__all__ = ["AsyncMemoryStore", "open_leases", "open_memory", "open_queue"]
+__all__ = [
+    "AsyncLeases",
+    "AsyncMemoryStore",
+    "AsyncQueue",
+    "Opening",
+    "open_leases",
+    "open_memory",
+    "open_queue",
+]

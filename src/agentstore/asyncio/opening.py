@@ -1,26 +1,36 @@
 """``open_memory``, ``open_queue``, ``open_leases``: the async backend from the URL's scheme,
-like the sync ones (a ``redis+cluster://`` URL included)."""
+like the sync ones (a ``redis+cluster://`` URL included), typed by the protocols
+(``AsyncMemoryStore``, ``AsyncQueue``, ``AsyncLeases``) their stores follow."""
 
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
+from agentstore.asyncio.protocol import AsyncLeases, AsyncMemoryStore, AsyncQueue
 from agentstore.coordination.opening import _backoff
 from agentstore.coordination.validation import check_name
 from agentstore.memory.validation import check_namespace, check_prefix
 from agentstore.urls import backend_of
 
 
-class Opening:
-    """An opening store: ``await`` it for the store, or ``async with`` it to close it after."""
+class _Closable(Protocol):
+    async def close(self) -> None: ...
 
-    def __init__(self, opener: Callable[[], Awaitable[Any]]) -> None:
+
+T = TypeVar("T", bound=_Closable)
+
+
+class Opening(Generic[T]):
+    """An opening store of type ``T``: ``await`` it for the store, or ``async with`` it to
+    close it after."""
+
+    def __init__(self, opener: Callable[[], Awaitable[T]]) -> None:
         self._opener = opener
-        self._store: Any = None
+        self._store: T | None = None
 
-    def __await__(self) -> Generator[Any, None, Any]:
+    def __await__(self) -> Generator[Any, None, T]:
         return self._opener().__await__()
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self) -> T:
         self._store = await self._opener()
         return self._store
 
@@ -29,7 +39,7 @@ class Opening:
             await self._store.close()
 
 
-def open_memory(url: str, namespace: str = "aqe", prefix: str = "") -> Opening:
+def open_memory(url: str, namespace: str = "aqe", prefix: str = "") -> Opening[AsyncMemoryStore]:
     """Open the memory at ``url`` for asyncio: ``async with open_memory(url) as mem: ...``.
 
     The arguments, the checks and the errors are the sync ``agentstore.open_memory``'s:
@@ -48,7 +58,7 @@ def open_memory(url: str, namespace: str = "aqe", prefix: str = "") -> Opening:
     return Opening(lambda: open_sql(url, backend, namespace, prefix))
 
 
-def open_leases(url: str, *, prefix: str = "") -> Opening:
+def open_leases(url: str, *, prefix: str = "") -> Opening[AsyncLeases]:
     """Named leases with fencing tokens at ``url``, for asyncio (``async with`` or ``await``):
     the sync ``agentstore.open_leases``'s arguments, checks, errors and storage."""
     from agentstore.asyncio.leases import open_leases_now
@@ -65,7 +75,7 @@ def open_queue(
     prefix: str = "",
     backoff: float = 1.0,
     max_backoff: float = 300.0,
-) -> Opening:
+) -> Opening[AsyncQueue]:
     """The work queue ``name`` at ``url``, for asyncio (``async with`` or ``await``): the sync
     ``agentstore.open_queue``'s arguments, checks, errors and storage, so sync and async
     workers share one queue. Bad arguments fail at once; an unreachable server or a database

@@ -1,8 +1,11 @@
-"""``AsyncMemoryStore``: the sync ``MemoryStore`` protocol, every method a coroutine."""
+"""``AsyncMemoryStore``, ``AsyncQueue``, ``AsyncLeases``: the sync ``MemoryStore``, ``Queue``
+and ``Leases`` protocols, every method a coroutine (same names, arguments, errors)."""
 
 from collections.abc import Iterable, Mapping
-from typing import Protocol, Self, runtime_checkable
+from datetime import datetime
+from typing import Any, Protocol, Self, runtime_checkable
 
+from agentstore.coordination.protocol import Job, Lease
 from agentstore.memory.protocol import MemoryStats, StoreLifecycle
 from agentstore.values import JSON
 
@@ -87,6 +90,107 @@ class AsyncMemoryStore(Protocol):
 
     async def close(self) -> None:
         """Give back the store's connections; also done by leaving a ``with`` block."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+
+@runtime_checkable
+class AsyncQueue(Protocol):
+    """A durable work queue for asyncio programs: every job is done once, by the worker
+    holding its claim. It shares the sync ``Queue``'s storage: sync and async workers take
+    jobs from one queue."""
+
+    name: str
+
+    async def enqueue(
+        self,
+        payload: JSON,
+        max_attempts: int = 3,
+        run_at: datetime | float | None = None,
+        priority: int = 0,
+    ) -> str:
+        """Add a job and return its id; it is ready at ``run_at`` (a datetime, or seconds from
+        now; ``None``: at once), higher ``priority`` first, and dies after ``max_attempts``
+        claims. Raises ``InvalidValue`` for a payload JSON cannot hold exactly, ``InvalidInput``
+        for a bad number, ``BackendUnavailable`` when the server does not answer."""
+        ...
+
+    async def claim(self, worker: str, lease: float = 30.0) -> Job | None:
+        """Take the next ready job for ``lease`` seconds, or ``None`` when none is ready.
+
+        A job whose lease lapses is ready again for another worker. Raises ``InvalidName`` for
+        a bad worker name, ``BackendUnavailable`` when the server does not answer."""
+        ...
+
+    async def complete(self, job: Job, result: Any = None) -> None:
+        """Mark the claimed ``job`` done. Raises ``LeaseLost`` when this claim is no longer
+        the job's current one, ``UnknownJob`` for a job this queue never held."""
+        ...
+
+    async def fail(self, job: Job, error: str) -> None:
+        """Record a failed attempt: retried after a doubling backoff, kept as a dead letter
+        once its attempts are spent. Raises ``LeaseLost`` as ``complete`` does."""
+        ...
+
+    async def extend(self, job: Job, lease: float) -> None:
+        """Keep the claim on ``job`` for ``lease`` more seconds from now.
+
+        Raises ``LeaseLost`` as ``complete`` does."""
+        ...
+
+    async def dead_letters(self) -> list[Job]:
+        """The jobs that spent their attempts, each with its last ``error``."""
+        ...
+
+    async def requeue(self, job_id: str) -> None:
+        """Make the dead letter ``job_id`` ready again with fresh attempts.
+
+        Raises ``UnknownJob`` when no dead letter has that id."""
+        ...
+
+    async def stats(self) -> dict[str, int]:
+        """How many jobs are in each state (``ready``, ``delayed``, ``running``, ``done``,
+        ``dead``), every state named."""
+        ...
+
+    async def close(self) -> None:
+        """Give back the queue's connections; also done by leaving an ``async with`` block."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+
+@runtime_checkable
+class AsyncLeases(Protocol):
+    """Named leases with fencing tokens for asyncio programs: at most one holder per name at
+    a time, sync and async holders alike."""
+
+    async def acquire(self, name: str, owner: str, ttl: float) -> Lease | None:
+        """Hold ``name`` for ``ttl`` seconds, with a new, larger fencing token; ``None`` while
+        someone else holds it. Raises ``InvalidName``, ``InvalidInput`` for a bad ``ttl``,
+        ``BackendUnavailable`` when the server does not answer."""
+        ...
+
+    async def extend(self, lease: Lease, ttl: float) -> bool:
+        """Renew ``lease`` for ``ttl`` seconds from now; ``False`` when it was lost (lapsed or
+        taken by another holder), and then nothing changes."""
+        ...
+
+    async def release(self, lease: Lease) -> bool:
+        """Let ``lease`` go at once; ``False`` when it was no longer held by it."""
+        ...
+
+    async def holder(self, name: str) -> Lease | None:
+        """Who holds ``name`` now, or ``None``."""
+        ...
+
+    async def close(self) -> None:
+        """Give back the connections; also done by leaving an ``async with`` block."""
         ...
 
     async def __aenter__(self) -> Self: ...

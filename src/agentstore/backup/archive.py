@@ -119,10 +119,7 @@ def export(
         )
         archive.writestr(container.MANIFEST, manifest.to_json())
     progress.done()
-    summary.tables = len(saved)
-    summary.rows = manifest.rows
-    summary.bytes = os.path.getsize(out)
-    return summary.finish()
+    return summary.held(manifest, out)
 
 
 def _has_memory_table(connection: Connection) -> bool:
@@ -136,6 +133,10 @@ def _export_table(
     kinds = [kind for _, kind in columns]
     checksum = canonical.Checksum()
     chunk: list[bytes] = []
+    # Counted in the export's own transaction: the total of exactly the rows it reads.
+    total = int(connection.execute(select(func.count()).select_from(table)).scalar() or 0)
+    step = f"exporting {table.name}"
+    progress.count(step, 0, total)
     with archive.open(_member(table.name), "w", force_zip64=True) as stream:
         for row in tables.ordered_rows(connection, table):
             data = canonical.line(row, kinds)
@@ -144,8 +145,9 @@ def _export_table(
             if len(chunk) == BATCH:
                 stream.write(b"".join(chunk))
                 chunk.clear()
-                progress.show(f"exporting {table.name}: {checksum.rows:,} rows")
+                progress.count(step, checksum.rows, total)
         stream.write(b"".join(chunk))
+    progress.count(step, checksum.rows, total)
     return TableSummary(checksum.rows, checksum.hexdigest(), columns)
 
 
@@ -163,7 +165,7 @@ def _export_memory(
             file_sum.add(data)
             stream.write(data)
             contents.append(entry[:3])
-            progress.show(f"exporting memory: {file_sum.rows:,} entries")
+            progress.count("exporting memory", file_sum.rows, None, "entries")
     return {
         "namespace": namespace,
         "prefix": prefix,
@@ -237,10 +239,13 @@ def import_(
         finally:
             engine.dispose()
     progress.done()
-    summary.tables = len(manifest.tables)
-    summary.rows = manifest.rows
-    summary.bytes = sum(info.file_size for info in archive.infolist())
-    return summary.finish()
+    return summary.held(manifest, _file_of(archive))
+
+
+def _file_of(archive: zipfile.ZipFile) -> str:
+    """The path of the file ``archive`` was opened from (``container.open_backup`` opens paths)."""
+    assert archive.filename is not None
+    return archive.filename
 
 
 def _connected(engine: Engine, url: str) -> Connection:
@@ -387,7 +392,8 @@ def _load_table(
             checks.check(values, checksum.rows)
             write(values)
             if checksum.rows % BATCH == 0:
-                progress.show(f"importing {table.name}: {checksum.rows:,} rows")
+                progress.count(f"importing {table.name}", checksum.rows, expected.rows)
+    progress.count(f"importing {table.name}", checksum.rows, expected.rows)
     if (checksum.rows, checksum.hexdigest()) != (expected.rows, expected.checksum):
         raise BackupCorrupt(
             f"{where}: table {table.name} is damaged (its checksum differs from the manifest's); "

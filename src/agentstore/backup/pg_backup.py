@@ -153,10 +153,7 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
                     while chunk := dump.read(1 << 20):
                         member.write(chunk)
     progress.done()
-    summary.tables = len(tables)
-    summary.rows = sum(t.rows for t in tables.values())
-    summary.bytes = os.path.getsize(out)
-    return summary.finish()
+    return summary.held(manifest, out)
 
 
 def _revision(connection: psycopg.Connection[Any], url: str) -> str:
@@ -207,10 +204,8 @@ def restore(
             url, revision, manifest, where, force, (tools, dump, listing, data), progress
         )
     progress.done()
-    summary.tables = len(manifest.tables)
-    summary.rows = sum(t.rows for t in manifest.tables.values())
-    summary.bytes = archive.getinfo(DUMP).file_size
-    return summary.finish()
+    assert archive.filename is not None  # container.open_backup opens a path
+    return summary.held(manifest, archive.filename)
 
 
 def _table_of_contents(tools: Tools, dump: IO[bytes], where: str) -> list[pg_toc.Entry]:

@@ -117,10 +117,7 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
             archive.writestr(container.MANIFEST, manifest.to_json())
             archive.write(copy, FILE, compress_type=zipfile.ZIP_STORED)
     progress.done()
-    summary.tables = len(tables)
-    summary.rows = sum(t.rows for t in tables.values())
-    summary.bytes = os.path.getsize(out)
-    return summary.finish()
+    return summary.held(manifest, out)
 
 
 def _check(tables: dict[str, TableSummary], manifest: Manifest, where: str) -> None:
@@ -181,10 +178,8 @@ def restore(
             with closing(sqlite3.connect(target, timeout=30)) as live:
                 staged.backup(live)
     progress.done()
-    summary.tables = len(manifest.tables)
-    summary.rows = sum(t.rows for t in manifest.tables.values())
-    summary.bytes = archive.getinfo(FILE).file_size
-    return summary.finish()
+    assert archive.filename is not None  # container.open_backup opens a path
+    return summary.held(manifest, archive.filename)
 
 
 #: The storage classes each declared column type may hold (``null`` aside).

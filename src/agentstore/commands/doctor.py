@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 
 from agentstore import doctor
-from agentstore.errors import AgentstoreError
+from agentstore.errors import AgentstoreError, AuthenticationFailed
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if not any(value for _, value, _ in targets):
         defaults = {"postgres": DEFAULT_POSTGRES, "redis": DEFAULT_REDIS, "sqlite": ":memory:"}
         targets = [(name, defaults[name], check) for name, _, check in targets]
-    failed = []
+    failed: dict[str, list[str]] = {}
     for name, value, check in targets:
         if not value:
             continue
@@ -55,13 +55,21 @@ def run(args: argparse.Namespace) -> int:
             report = check(value)
         except AgentstoreError as error:
             print(f"{name:<9} FAIL  {error}")
-            failed.append(name)
+            failed.setdefault(_cause(error), []).append(name)
             continue
         print(f"{name:<9} ok    {report}")
         # A warning is advice about how the backend runs; it answers, so the check passes.
         for warning in report.warnings:
             print(f"{name:<9} warn  {warning}")
     if failed:
-        print(f"agentstore: error: unreachable: {', '.join(failed)}", file=sys.stderr)
+        causes = "; ".join(f"{cause}: {', '.join(names)}" for cause, names in failed.items())
+        print(f"agentstore: error: {causes}", file=sys.stderr)
         return 1
     return 0
+
+
+def _cause(error: AgentstoreError) -> str:
+    """The words the closing line gives a failed check: a refused login is no outage."""
+    if isinstance(error, AuthenticationFailed):
+        return "authentication failed"
+    return "unreachable"

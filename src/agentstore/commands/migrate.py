@@ -18,9 +18,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "'up' goes to the newest revision unless --to says otherwise; 'down' goes back one "
         "revision unless --to says otherwise ('--to base' removes every table).",
     )
-    parser.add_argument("action", choices=["up", "down", "current", "history"])
+    parser.add_argument(
+        "action",
+        choices=["up", "down", "current", "history"],
+        help="up: upgrade; down: downgrade; current: show the revision; history: list them all",
+    )
     parser.add_argument("--url", help="the database URL (not needed for 'history')")
-    parser.add_argument("--to", metavar="REV", help="the revision to move to")
+    parser.add_argument(
+        "--to",
+        metavar="REV",
+        help="the revision to move to (default: head for up, one back for down)",
+    )
     parser.set_defaults(run=run, parser=parser)
 
 

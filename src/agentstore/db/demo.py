@@ -7,6 +7,7 @@ so there is one idea of what a realistic agent looks like.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -106,23 +107,55 @@ BATCH = 5_000
 """Executions drawn at a time when seeding (one agent's stream in as one statement)."""
 
 
-def seed(database: Database, agents: int, executions: int, seed: int | None = None) -> list[str]:
-    """Add ``agents`` agents with ``executions`` executions each; returns the agents' names.
+def spread(agents: int, executions: int) -> list[int]:
+    """How ``executions`` in all are shared by ``agents`` agents: as evenly as whole numbers
+    allow, the first agents taking one more (40 over 3: 14, 13, 13)."""
+    if agents < 1:
+        if executions > 0:
+            raise ValueError(f"{executions} executions need at least one agent to belong to")
+        return []
+    each, extra = divmod(executions, agents)
+    return [each + 1 if index < extra else each for index in range(agents)]
 
-    Each agent's executions go in as one statement (``records.record_executions``: COPY on
-    PostgreSQL), drawn ``BATCH`` at a time as it reads them; all in one transaction.
+
+def seed(
+    database: Database,
+    agents: int,
+    *,
+    executions: int,
+    seed: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[str]:
+    """Add ``agents`` agents and ``executions`` executions IN ALL, spread over the agents by
+    :func:`spread` ("5 agents with 40 executions": 8 each); returns the agents' names.
+
+    The same ``seed`` gives the same records. ``progress`` is called with the number of
+    executions written so far, after every ``BATCH``. Each agent's executions go in as one
+    statement (``records.record_executions``: COPY on PostgreSQL); all in one transaction.
+    ``ValueError`` when there are executions but no agent.
     """
+    shares = spread(agents, executions)
     fake = faker(seed)
     names = []
+    written = 0
+
+    def drawn(count: int) -> list[dict[str, Any]]:
+        nonlocal written
+        batch = execution_batch(fake, count)
+        written += count
+        if progress is not None:
+            progress(written)
+        return batch
+
     try:
         with database.session() as session:
             # Numbering continues after the agents already there: seeding twice never collides.
             first = records.count_agents(session) + 1
-            for index in range(first, first + agents):
+            for index, share in enumerate(shares, start=first):
                 agent = records.create_agent(session, **agent_fields(fake, index))
                 names.append(agent.name)
-                sizes = [BATCH] * (executions // BATCH) + [executions % BATCH]
-                runs = itertools.chain.from_iterable(execution_batch(fake, n) for n in sizes)
+                sizes = [BATCH] * (share // BATCH) + [share % BATCH]
+                runs = itertools.chain.from_iterable(drawn(n) for n in sizes)
                 records.record_executions(session, agent.id, runs)
     finally:
         _pools.pop(id(fake), None)
