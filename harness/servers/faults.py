@@ -38,6 +38,7 @@ from harness.servers.ladder import (
     postgres_binaries,
     redis_binaries,
 )
+from harness.servers.pg_programs import PostgresPrograms, ProgramFailed
 
 START_TIMEOUT = 60.0
 ADMIN_TIMEOUT = 5
@@ -72,11 +73,6 @@ def wait_until(condition, what: str, timeout: float = START_TIMEOUT) -> None:
         raise TimeoutError(f"{what}: not within {timeout:g} s") from None
 
 
-def _root_prefix() -> list[str]:
-    """PostgreSQL refuses to run as root: run its tools as the ``postgres`` user then."""
-    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-
 def _start_reaper(directory: str, stop: list[str]) -> subprocess.Popen:
     """The ladder's watchdog, for a server this module restarted (it has a new process)."""
     return subprocess.Popen(
@@ -92,9 +88,9 @@ def _start_reaper(directory: str, stop: list[str]) -> subprocess.Popen:
 class ThrowawayPostgres:
     """A PostgreSQL server this run started, which may be stopped, cut and stalled."""
 
-    def __init__(self, url: str, bindir: Path) -> None:
+    def __init__(self, url: str, programs: PostgresPrograms) -> None:
         self.url = url
-        self.bindir = bindir
+        self.programs = programs
         with self.admin() as conn:
             self.data = Path(conn.execute("SHOW data_directory").fetchone()[0])
             # The spawn rung trades durability for speed (synchronous_commit=off): a hard stop
@@ -120,20 +116,14 @@ class ThrowawayPostgres:
             return False
         return True
 
-    def _pg_ctl(self, *args: str) -> None:
-        argv = [*_root_prefix(), str(self.bindir / "pg_ctl"), "-D", str(self.data), *args]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=START_TIMEOUT + 10)
-        if done.returncode != 0:
-            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise RuntimeError(f"pg_ctl {args[-1]} failed: {tail[0]}")
-
     def stop_hard(self) -> None:
         """Stop at once, as a crash would: no checkpoint, every client cut."""
-        self._pg_ctl("-m", "immediate", "-w", "stop")
+        self.programs.pg_ctl(self.data, "-m", "immediate", "-w", "stop")
 
     def start(self) -> None:
         """Start again on the same port and data (``restart`` reuses the recorded options)."""
-        self._pg_ctl("-l", str(self.log), "-w", "-t", str(int(START_TIMEOUT)), "restart")
+        restart = ("-l", str(self.log), "-w", "-t", str(int(START_TIMEOUT)), "restart")
+        self.programs.pg_ctl(self.data, *restart)
         wait_until(self.answers, "PostgreSQL answering after a restart")
 
     def terminate_clients(self) -> int:
@@ -174,7 +164,7 @@ class ThrowawayPostgres:
     def reset(self) -> None:
         """Running again, with no client (and so no lock) left from an earlier scenario."""
         if not self.answers():
-            with contextlib.suppress(RuntimeError):
+            with contextlib.suppress(ProgramFailed):
                 self.stop_hard()
             self.start()
         self.terminate_clients()
@@ -320,32 +310,35 @@ class FaultServers:
     def postgres(self) -> ThrowawayPostgres:
         """The throwaway PostgreSQL, started on first call, reset on every call."""
         if self._postgres is None:
-            self._postgres = self._spawn(
-                "postgres", postgres_binaries(), self._provisioner.spawn_postgres, ThrowawayPostgres
-            )
+            self._postgres = self._spawn("postgres", postgres_binaries(), self._start_postgres)
         self._postgres.reset()
         return self._postgres
 
     def redis(self) -> ThrowawayRedis:
         """The throwaway Redis, started on first call, reset on every call."""
         if self._redis is None:
-            self._redis = self._spawn(
-                "redis", redis_binaries(), self._provisioner.spawn_redis, ThrowawayRedis
-            )
+            self._redis = self._spawn("redis", redis_binaries(), self._start_redis)
         self._redis.reset()
         return self._redis
 
-    def _spawn(self, backend, binaries, spawn, kind):
+    def _start_postgres(self, bindir: Path) -> ThrowawayPostgres:
+        """Started by the ladder; stopped and restarted by the programs that started it."""
+        service, programs = self._provisioner.start_postgres(bindir)
+        return ThrowawayPostgres(str(service.url), programs)
+
+    def _start_redis(self, binary: Path) -> ThrowawayRedis:
+        return ThrowawayRedis(str(self._provisioner.spawn_redis(binary).url), binary)
+
+    def _spawn(self, backend, binaries, start):
+        """The server ``start`` makes from the first of ``binaries`` that starts one."""
         if backend in self._why:
             raise FaultServerUnavailable(self._why[backend])
         reasons = []
         for binary in binaries:
             try:
-                service = spawn(binary)
+                return start(binary)
             except RungUnavailable as why:
                 reasons.append(f"{binary}: {why}")
-                continue
-            return kind(service.url, binary)
         self._why[backend] = f"no throwaway {backend} server: " + (
             "; ".join(reasons) or "no server binaries on the machine or from pip"
         )

@@ -37,7 +37,7 @@ import tenacity
 from agentstore import doctor
 from agentstore.errors import AgentstoreError
 from agentstore.postgres_binaries import bindirs
-from harness.servers import as_root
+from harness.servers.pg_programs import PostgresPrograms, ProgramFailed
 
 RUNGS = ("env", "local", "spawn", "docker")
 ENV_VARS = {"postgres": "AGENTSTORE_TEST_POSTGRES_URL", "redis": "AGENTSTORE_TEST_REDIS_URL"}
@@ -100,13 +100,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _run(argv: list[str], what: str) -> None:
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=START_TIMEOUT)
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise RungUnavailable(f"{what} failed: {tail[0]}")
 
 
 def _start_reaper(directory: str, stop: list[str]) -> subprocess.Popen:
@@ -254,55 +247,44 @@ class Provisioner:
 
         With ``password``, TCP clients must give it (scram-sha-256); otherwise trust.
         """
-        try:
-            user = as_root.server_user()
-        except LookupError as why:
-            raise RungUnavailable(str(why)) from None
-        as_user = as_root.runuser(user)
+        return self.start_postgres(bindir, password)[0]
+
+    def start_postgres(
+        self, bindir: Path, password: str | None = None
+    ) -> tuple[Service, PostgresPrograms]:
+        """:meth:`spawn_postgres`, and the programs that run the server (to stop or restart
+        it as it was started)."""
         home = tempfile.mkdtemp(prefix="agentstore-pg-")
-        installed = bindir
-        if user:
-            as_root.give(user, home)
-            if not as_root.runnable_by(user, bindir / "initdb"):
-                bindir = as_root.copy_target(installed, Path(home) / "install")
+        try:
+            programs = PostgresPrograms.for_server(bindir, Path(home))
+        except LookupError as why:
+            shutil.rmtree(home, ignore_errors=True)
+            raise RungUnavailable(str(why)) from None
         data, port = f"{home}/data", free_port()
         auth = ["-A", "trust"]
         if password is not None:
             Path(f"{home}/pwfile").write_text(password)
-            if user:
-                as_root.give(user, f"{home}/pwfile")
+            programs.give(f"{home}/pwfile")
             auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={home}/pwfile"]
-        pg_ctl = [*as_user, str(bindir / "pg_ctl"), "-D", data]
-        stop = [*pg_ctl, "-m", "immediate", "-w", "stop"]
+        stop = programs.pg_ctl_argv(data, "-m", "immediate", "-w", "stop")
+        options = (
+            f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         with self._owned(home, stop):
-            if bindir != installed:
-                as_root.copy_for(user, installed, Path(home) / "install")
-            _run(
-                [
-                    *as_user,
-                    str(bindir / "initdb"),
-                    "-D",
-                    data,
-                    *auth,
-                    "-U",
-                    "postgres",
-                    "-E",
-                    "UTF8",
-                    "--no-sync",
-                ],
-                "initdb",
-            )
-            options = (
-                f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-            )
-            _run(
-                [*pg_ctl, "-l", f"{home}/server.log", "-w", "-t", "60", "-o", options, "start"],
-                "pg_ctl start",
-            )
+            programs.install()
+            try:
+                programs.run(
+                    "initdb", "-D", data, *auth, "-U", "postgres", "-E", "UTF8", "--no-sync"
+                )
+                programs.pg_ctl(
+                    data, "-l", f"{home}/server.log", "-w", "-t", "60", "-o", options, "start"
+                )
+            except ProgramFailed as why:
+                raise RungUnavailable(str(why)) from None
             login = "postgres" if password is None else f"postgres:{quote(password, safe='')}"
             url = f"postgresql+psycopg://{login}@127.0.0.1:{port}/postgres"
-            return self._answering("postgres", url, "spawn")
+            return self._answering("postgres", url, "spawn"), programs
 
     def spawn_redis(self, binary: Path) -> Service:
         """redis-server in the foreground of a child process, on a free port, keeping nothing."""

@@ -1,15 +1,18 @@
 """Events on Redis pub/sub: at-most-once, to whoever is subscribed at that moment.
 
 Channel ``c`` of a store with prefix ``P`` is ``P{ev:c}``: one hash tag per channel. On a
-Redis Cluster the events go by sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7): a channel
-lives on the master of its slot (and its replicas), so events spread over the masters as
-keys do, instead of every event being broadcast to every node. A subscriber that is not
-connected when an event is published never sees it: durable hand-offs belong on the work
-queue.
+Redis Cluster whose masters all have sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7) the
+events go by it: a channel lives on the master of its slot (and its replicas), so events
+spread over the masters as keys do, instead of every event being broadcast to every node.
+On a Redis 6 cluster (the oldest supported) they go by classic PUBLISH/SUBSCRIBE, which the
+cluster broadcasts to every node; which one is decided once, when the events are opened. A
+subscriber that is not connected when an event is published never sees it: durable
+hand-offs belong on the work queue.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +27,8 @@ from agentstore.memory.redis_cluster import UNAVAILABLE
 
 _CONFIRM_SECONDS = 5.0
 """How long ``subscribe`` waits for the server to confirm the subscription."""
+SHARDED_SINCE = 7
+"""The first major Redis version with sharded pub/sub."""
 
 
 class RedisSubscription(IterableSubscription):
@@ -55,8 +60,13 @@ class RedisEvents(Closing):
         self.url = url
         self.prefix = prefix
         self._redis = RedisScripts(url, {})
-        self._sharded = isinstance(self._redis.client, RedisCluster)
         self.unavailable = self._redis.unavailable
+        client = self._redis.client
+        try:
+            self._sharded = isinstance(client, RedisCluster) and sharded_pubsub(client)
+        except UNAVAILABLE as error:
+            self._redis.close()
+            raise self.unavailable(error) from error
 
     def _channel(self, channel: str) -> str:
         return f"{self.prefix}{{ev:{check_name(channel, 'channel')}}}"
@@ -98,6 +108,23 @@ class RedisEvents(Closing):
 
     def close(self) -> None:
         self._redis.close()
+
+
+def sharded_pubsub(client: RedisCluster) -> bool:
+    """True when every master of the cluster has sharded pub/sub (Redis 7 or later).
+
+    A version the server reports in a form not understood counts as without: classic pub/sub
+    works on every cluster.
+    """
+    replies = client.info("server", target_nodes=RedisCluster.PRIMARIES)
+    infos = replies.values() if "redis_version" not in replies else [replies]
+    return bool(infos) and all(_major(info.get("redis_version")) >= SHARDED_SINCE for info in infos)
+
+
+def _major(version: object) -> int:
+    """The major version of ``"7.0.15"`` (7); 0 when it is not such a text."""
+    found = re.match(r"(\d{1,4})\.", version) if isinstance(version, str) else None
+    return int(found.group(1)) if found else 0
 
 
 def _reader(get: Callable[..., Any]) -> Callable[[float | None], Any]:

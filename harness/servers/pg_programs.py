@@ -1,0 +1,86 @@
+"""The one place that runs PostgreSQL's programs (``initdb``, ``pg_ctl``) for a throwaway server.
+
+Not root: the programs run as they are, from the folder they were found in. Root: PostgreSQL
+refuses to run as root, so they run as a server user (:mod:`harness.servers.as_root`), from a
+folder that user can reach: the one found, or else a copy of its installation in the server's
+own folder (a checkout in a folder only root can enter hides the virtualenv's embedded
+PostgreSQL from that user). Starting, stopping and restarting a server all go through here, so
+whoever stops it runs the same programs, as the same user, as whoever started it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.servers import as_root
+
+TIMEOUT = 70.0
+"""Longest a program may run: ``pg_ctl -w -t 60`` and a little more."""
+
+
+class ProgramFailed(RuntimeError):
+    """A PostgreSQL program exited with an error; the message names it and its last line."""
+
+
+@dataclass(frozen=True)
+class PostgresPrograms:
+    """PostgreSQL's programs for one throwaway server living in ``home``."""
+
+    installed: Path
+    """The ``bin`` folder the programs were found in."""
+    home: Path
+    """The server's own folder (its data, its log, a copy of the programs if one is needed)."""
+    user: str | None
+    """The system user they run as: None unless we are root."""
+    bindir: Path
+    """The ``bin`` folder they run from: ``installed``, or its copy under ``home``."""
+
+    @classmethod
+    def for_server(cls, installed: Path, home: Path) -> PostgresPrograms:
+        """The programs of ``installed`` for a server in ``home``; as root, ``home`` is given
+        to the server user. Copies nothing yet (see :meth:`install`).
+
+        Raises LookupError, saying why, when root has no way to run them as another user.
+        """
+        user = as_root.server_user()
+        bindir = installed
+        if user:
+            as_root.give(user, home)
+            if not as_root.runnable_by(user, installed / "initdb"):
+                bindir = as_root.copy_target(installed, home / "install")
+        return cls(installed, home, user, bindir)
+
+    def install(self) -> None:
+        """Copy the installation where the server user reaches it, when that is needed."""
+        if self.user and self.bindir != self.installed and not self.bindir.exists():
+            as_root.copy_for(self.user, self.installed, self.home / "install")
+
+    def give(self, path: str | Path) -> None:
+        """Let the server user own ``path`` (a file it must read), when there is one."""
+        if self.user:
+            as_root.give(self.user, path)
+
+    def argv(self, program: str, *args: str) -> list[str]:
+        """The command line that runs ``program`` with ``args``, as the server user."""
+        return [*as_root.runuser(self.user), str(self.bindir / program), *args]
+
+    def pg_ctl_argv(self, data: str | Path, *args: str) -> list[str]:
+        """The command line of ``pg_ctl -D data args``."""
+        return self.argv("pg_ctl", "-D", str(data), *args)
+
+    def run(self, program: str, *args: str, what: str = "") -> None:
+        """Run ``program``; raise :class:`ProgramFailed` (``what failed: <last line>``)."""
+        self._run(self.argv(program, *args), what or program)
+
+    def pg_ctl(self, data: str | Path, *args: str) -> None:
+        """Run ``pg_ctl -D data args``; a failure names the action (``pg_ctl stop failed``)."""
+        self._run(self.pg_ctl_argv(data, *args), f"pg_ctl {args[-1]}")
+
+    @staticmethod
+    def _run(argv: list[str], what: str) -> None:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT)
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise ProgramFailed(f"{what} failed: {tail[0]}")
