@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol, Self, runtime_checkable
 
 from agentstore.memory.protocol import MemoryStats, StoreLifecycle
+from agentstore.urls import BackendURL
 from agentstore.values import JSON
 
 
@@ -97,7 +98,7 @@ class AsyncMemoryStore(Protocol):
 class AsyncStoreLifecycle:
     """What every async backend shares: ``async with``, and the sync stores' safe repr."""
 
-    url: str
+    url: BackendURL
     namespace: str
     prefix: str
 

@@ -55,7 +55,7 @@ from agentstore.errors import (
 )
 from agentstore.memory import open_memory
 from agentstore.migrations import runner
-from agentstore.urls import backend_of, manifest_source, redact, scrub
+from agentstore.urls import BackendURL, manifest_source, redact, scrub
 
 MEMORY = "memory.jsonl"
 BATCH = 2000
@@ -65,7 +65,7 @@ def _member(table: str) -> str:
     return f"tables/{table}.jsonl"
 
 
-def _engine(url: str, *, create: bool = False) -> Engine:
+def _engine(url: BackendURL, *, create: bool = False) -> Engine:
     """An engine on ``url``; a missing SQLite file is refused unless ``create`` (import)."""
     if not create:
         sqlite_file_must_exist(url)
@@ -76,7 +76,7 @@ def _engine(url: str, *, create: bool = False) -> Engine:
 
 
 def export(
-    url: str,
+    url: BackendURL,
     out: str | os.PathLike[str],
     *,
     namespace: str = "aqe",
@@ -84,7 +84,7 @@ def export(
     progress: Progress = QUIET,
 ) -> Summary:
     """Write every table and every live memory entry (``namespace``/``prefix``) to ``out``."""
-    backend = backend_of(url)
+    backend = url.backend
     summary = Summary("export", f"{redact(url)} -> {out}")
     saved: dict[str, TableSummary] = {}
     revision = None
@@ -150,7 +150,7 @@ def _export_table(
 
 
 def _export_memory(
-    archive: zipfile.ZipFile, url: str, namespace: str, prefix: str, progress: Progress
+    archive: zipfile.ZipFile, url: BackendURL, namespace: str, prefix: str, progress: Progress
 ) -> dict[str, Any]:
     file_sum = canonical.Checksum()
     contents = []
@@ -177,7 +177,7 @@ def _export_memory(
 
 
 def import_(
-    url: str,
+    url: BackendURL,
     archive: zipfile.ZipFile,
     manifest: Manifest,
     where: str,
@@ -195,7 +195,7 @@ def import_(
     if not isinstance(manifest.memory, dict):
         raise BackupCorrupt(f"{where} has a damaged manifest (its memory is not an object)")
     _check_tables(manifest, where)
-    backend = backend_of(url)
+    backend = url.backend
     summary = Summary("import", f"{where} -> {redact(url)}")
     memory = None
     if manifest.memory:
@@ -243,7 +243,7 @@ def import_(
     return summary.finish()
 
 
-def _connected(engine: Engine, url: str) -> Connection:
+def _connected(engine: Engine, url: BackendURL) -> Connection:
     """A connection, or ``BackendUnavailable`` in one line when the server cannot be reached."""
     try:
         return engine.connect()
@@ -253,7 +253,7 @@ def _connected(engine: Engine, url: str) -> Connection:
         ) from None
 
 
-def _failed(error: exc.DBAPIError, url: str) -> BackupError | BackendUnavailable:
+def _failed(error: exc.DBAPIError, url: BackendURL) -> BackupError | BackendUnavailable:
     """A database error part-way: everything was rolled back, told in one line."""
     message = f"({scrub(one_line(error.orig), url)}); nothing was changed"
     if error.connection_invalidated:
@@ -288,7 +288,9 @@ def _read_memory(archive: zipfile.ZipFile, manifest: Manifest, where: str) -> li
     return entries
 
 
-def _prepare_schema(connection: Connection, url: str, manifest: Manifest, where: str) -> None:
+def _prepare_schema(
+    connection: Connection, url: BackendURL, manifest: Manifest, where: str
+) -> None:
     """Bring a never-migrated, empty target to the archive's revision, in the import's own
     transaction (so a failed import leaves it never-migrated)."""
     current = tables.revision(connection)
@@ -310,7 +312,7 @@ def _prepare_schema(connection: Connection, url: str, manifest: Manifest, where:
     )
 
 
-def _refuse_non_empty(connection: Connection, url: str) -> None:
+def _refuse_non_empty(connection: Connection, url: BackendURL) -> None:
     occupied = tables.first_with_rows(connection, skip=tables.NOT_TABLES)
     if occupied:
         raise TargetNotEmpty(
@@ -321,7 +323,7 @@ def _refuse_non_empty(connection: Connection, url: str) -> None:
 
 def _import_tables(
     connection: Connection,
-    url: str,
+    url: BackendURL,
     archive: zipfile.ZipFile,
     manifest: Manifest,
     where: str,

@@ -35,7 +35,7 @@ from agentstore.memory.sql_postgres import PostgresDialect
 from agentstore.memory.sql_sqlite import SqliteDialect
 from agentstore.memory.sql_statements import TABLE, SqlDialect, build
 from agentstore.memory.validation import check_namespace, check_prefix, check_store, decode
-from agentstore.urls import redact
+from agentstore.urls import BackendURL, redact
 
 C = TABLE.c
 #: One checked entry: key, partition, JSON text, size in bytes, moment of expiry.
@@ -86,7 +86,7 @@ def write_sql(
     namespace: str,
     prefix: str,
     force: bool,
-    url: str,
+    url: BackendURL,
 ) -> None:
     """Replace the namespace's entries inside ``connection``'s open transaction, verified."""
     # Plain statements: an earlier streamed read leaves no server-side cursor option behind.
@@ -144,7 +144,9 @@ def write_sql(
 # Redis -----------------------------------------------------------------------------------
 
 
-def write_redis(url: str, entries: list[Checked], namespace: str, prefix: str, force: bool) -> None:
+def write_redis(
+    url: BackendURL, entries: list[Checked], namespace: str, prefix: str, force: bool
+) -> None:
     """Replace the store's entries in one MULTI/EXEC (retried if the store changed meanwhile)."""
     base, index = redis_scripts.layout(namespace, prefix)
     client = connect(url)

@@ -54,7 +54,7 @@ from agentstore.errors import (
     ToolsMismatch,
 )
 from agentstore.migrations import runner
-from agentstore.urls import libpq_url, manifest_source, redact
+from agentstore.urls import BackendURL, manifest_source, redact
 
 DUMP = "database.dump"
 APPLICATION = "agentstore-restore"
@@ -66,9 +66,9 @@ LOST_CONNECTION = (
 )
 
 
-def _connect(url: str) -> psycopg.Connection:
+def _connect(url: BackendURL) -> psycopg.Connection:
     try:
-        return psycopg.connect(libpq_url(url), connect_timeout=5, autocommit=True)
+        return psycopg.connect(url.libpq, connect_timeout=5, autocommit=True)
     except psycopg.OperationalError as error:
         if is_postgres_auth(error):
             raise authentication_failed(url) from None
@@ -76,9 +76,9 @@ def _connect(url: str) -> psycopg.Connection:
         raise BackendUnavailable(f"cannot reach {redact(url)}: {first}") from None
 
 
-def _client_env(url: str) -> tuple[str, dict[str, str]]:
+def _client_env(url: BackendURL) -> tuple[str, dict[str, str]]:
     """The connection string for the client programs, the password moved to the environment."""
-    params = conninfo_to_dict(libpq_url(url))
+    params = conninfo_to_dict(url.libpq)
     env = dict(os.environ)
     password = params.pop("password", None)
     if password:
@@ -100,7 +100,7 @@ def _first_error(stderr: str) -> str:
     return " ".join(lines[0].split())[:300] if lines else "no message"
 
 
-def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) -> Summary:
+def backup(url: BackendURL, out: str | os.PathLike[str], progress: Progress = QUIET) -> Summary:
     """Dump agentstore's tables of the database at ``url`` into the backup file ``out``."""
     summary = Summary("backup", f"{redact(url)} -> {out}")
     with _connect(url) as connection:
@@ -159,7 +159,7 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
     return summary.finish()
 
 
-def _revision(connection: psycopg.Connection[Any], url: str) -> str:
+def _revision(connection: psycopg.Connection[Any], url: BackendURL) -> str:
     """The source's schema revision; ``BackupError`` when it holds no agentstore schema."""
     row = None
     if "alembic_version" in pg_checks.public_tables(connection):
@@ -174,7 +174,7 @@ def _revision(connection: psycopg.Connection[Any], url: str) -> str:
 
 
 def restore(
-    url: str,
+    url: BackendURL,
     archive: zipfile.ZipFile,
     manifest: Manifest,
     where: str,
@@ -235,7 +235,7 @@ def _restore_tools(target_major: int, dumped_by: int, where: str) -> Tools:
     return tools
 
 
-def _refuse_non_empty(connection: psycopg.Connection[Any], url: str) -> None:
+def _refuse_non_empty(connection: psycopg.Connection[Any], url: BackendURL) -> None:
     for table in pg_checks.public_tables(connection):
         if table == known.BOOKKEEPING:
             continue
@@ -251,7 +251,7 @@ Source = tuple[Tools, IO[bytes], IO[bytes], dict[str, pg_toc.Entry]]
 
 
 def _restore_in_one_transaction(
-    url: str,
+    url: BackendURL,
     revision: str,
     manifest: Manifest,
     where: str,

@@ -17,7 +17,7 @@ from agentstore.db.failures import one_line
 from agentstore.memory.redis_backend import connect
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.memory.redis_replication import run_confirmed
-from agentstore.urls import redact
+from agentstore.urls import BackendURL, redact
 
 __all__ = ["RedisScripts", "connect"]
 
@@ -27,7 +27,7 @@ class RedisScripts:
 
     def __init__(
         self,
-        url: str,
+        url: BackendURL,
         sources: dict[str, str],
         replicas: int = 0,
         replica_timeout: float = 1.0,
