@@ -18,7 +18,7 @@ from agentstore.asyncio.connections import Connections, Entry
 from agentstore.asyncio.memory_sql import ALL, sql_engine
 from agentstore.coordination.sql_connections import _NAMED, CLOCKS
 from agentstore.db.failures import one_line, translate
-from agentstore.urls import BackendURL, redact, scrub
+from agentstore.urls import BackendURL, scrub
 
 
 class SqlCalls:
@@ -85,7 +85,7 @@ class SqlCalls:
         if not isinstance(error, exc.DBAPIError):
             return error
         return translate(error, self.url, self.connections.timeout) or errors.BackendUnavailable(
-            f"cannot reach {redact(self.url)}: {scrub(one_line(error.orig), self.url)}"
+            f"cannot reach {self.url.redacted}: {scrub(one_line(error.orig), self.url)}"
         )
 
     def _failure(self, error: Exception) -> Exception:
@@ -99,7 +99,7 @@ class SqlCalls:
         mapped = translate(wrapped, self.url, self.connections.timeout)
         if mapped is None and isinstance(wrapped, exc.OperationalError | exc.InterfaceError):
             mapped = errors.BackendUnavailable(
-                f"lost the connection to {redact(self.url)}: {one_line(error)}"
+                f"lost the connection to {self.url.redacted}: {one_line(error)}"
             )
         return mapped or error
 

@@ -55,7 +55,7 @@ from agentstore.errors import (
 )
 from agentstore.memory import open_memory
 from agentstore.migrations import runner
-from agentstore.urls import BackendURL, manifest_source, redact, scrub
+from agentstore.urls import BackendURL, manifest_source, scrub
 
 MEMORY = "memory.jsonl"
 BATCH = 2000
@@ -85,7 +85,7 @@ def export(
 ) -> Summary:
     """Write every table and every live memory entry (``namespace``/``prefix``) to ``out``."""
     backend = url.backend
-    summary = Summary("export", f"{redact(url)} -> {out}")
+    summary = Summary("export", f"{url.redacted} -> {out}")
     saved: dict[str, TableSummary] = {}
     revision = None
     has_memory = backend == "redis"
@@ -196,7 +196,7 @@ def import_(
         raise BackupCorrupt(f"{where} has a damaged manifest (its memory is not an object)")
     _check_tables(manifest, where)
     backend = url.backend
-    summary = Summary("import", f"{where} -> {redact(url)}")
+    summary = Summary("import", f"{where} -> {url.redacted}")
     memory = None
     if manifest.memory:
         memory = import_memory.check(
@@ -249,7 +249,7 @@ def _connected(engine: Engine, url: BackendURL) -> Connection:
         return engine.connect()
     except exc.DBAPIError as error:
         raise BackendUnavailable(
-            f"cannot reach {redact(url)}: {scrub(one_line(error.orig), url)}"
+            f"cannot reach {url.redacted}: {scrub(one_line(error.orig), url)}"
         ) from None
 
 
@@ -257,8 +257,8 @@ def _failed(error: exc.DBAPIError, url: BackendURL) -> BackupError | BackendUnav
     """A database error part-way: everything was rolled back, told in one line."""
     message = f"({scrub(one_line(error.orig), url)}); nothing was changed"
     if error.connection_invalidated:
-        return BackendUnavailable(f"lost {redact(url)} during the import {message}")
-    return BackupError(f"import into {redact(url)} failed {message}")
+        return BackendUnavailable(f"lost {url.redacted} during the import {message}")
+    return BackupError(f"import into {url.redacted} failed {message}")
 
 
 def _check_tables(manifest: Manifest, where: str) -> None:
@@ -307,7 +307,7 @@ def _prepare_schema(
             raise MigrationError(" ".join(str(error).split())) from None
         return
     raise BackupError(
-        f"{where} holds schema revision {wanted}, the target {redact(url)} is at "
+        f"{where} holds schema revision {wanted}, the target {url.redacted} is at "
         f"{current or 'none'}: bring the target to {wanted} first (agentstore migrate)"
     )
 
@@ -316,7 +316,7 @@ def _refuse_non_empty(connection: Connection, url: BackendURL) -> None:
     occupied = tables.first_with_rows(connection, skip=tables.NOT_TABLES)
     if occupied:
         raise TargetNotEmpty(
-            f"{redact(url)} already holds data ({occupied}): import into an empty database, "
+            f"{url.redacted} already holds data ({occupied}): import into an empty database, "
             "or add --force to replace it"
         )
 
@@ -354,7 +354,7 @@ def _import_tables(
         found = tables.summarize(connection, table, expected.columns)
         if (found.rows, found.checksum) != (expected.rows, expected.checksum):
             raise VerificationFailed(
-                f"import into {redact(url)}: table {table.name} came back with "
+                f"import into {url.redacted}: table {table.name} came back with "
                 f"{found.rows} rows (the archive holds {expected.rows}) or different "
                 "contents; nothing was changed"
             )

@@ -54,7 +54,7 @@ from agentstore.errors import (
     ToolsMismatch,
 )
 from agentstore.migrations import runner
-from agentstore.urls import BackendURL, manifest_source, redact
+from agentstore.urls import BackendURL, manifest_source
 
 DUMP = "database.dump"
 APPLICATION = "agentstore-restore"
@@ -73,7 +73,7 @@ def _connect(url: BackendURL) -> psycopg.Connection:
         if is_postgres_auth(error):
             raise authentication_failed(url) from None
         first = " ".join(str(error).strip().splitlines()[0].split()) if str(error) else ""
-        raise BackendUnavailable(f"cannot reach {redact(url)}: {first}") from None
+        raise BackendUnavailable(f"cannot reach {url.redacted}: {first}") from None
 
 
 def _client_env(url: BackendURL) -> tuple[str, dict[str, str]]:
@@ -102,7 +102,7 @@ def _first_error(stderr: str) -> str:
 
 def backup(url: BackendURL, out: str | os.PathLike[str], progress: Progress = QUIET) -> Summary:
     """Dump agentstore's tables of the database at ``url`` into the backup file ``out``."""
-    summary = Summary("backup", f"{redact(url)} -> {out}")
+    summary = Summary("backup", f"{url.redacted} -> {out}")
     with _connect(url) as connection:
         major = connection.info.server_version // 10000
         tools = tools_for(major, action="dump")
@@ -166,7 +166,7 @@ def _revision(connection: psycopg.Connection[Any], url: BackendURL) -> str:
         row = connection.execute("SELECT version_num FROM public.alembic_version").fetchone()
     if row is None:
         raise BackupError(
-            f"{redact(url)} holds no agentstore schema, so there is nothing to back up "
+            f"{url.redacted} holds no agentstore schema, so there is nothing to back up "
             "(run `agentstore migrate up` first)"
         )
     runner.check_target(row[0])
@@ -183,7 +183,7 @@ def restore(
     progress: Progress = QUIET,
 ) -> Summary:
     """Restore a PostgreSQL backup into ``url`` in one verified transaction."""
-    summary = Summary("restore", f"{where} -> {redact(url)}")
+    summary = Summary("restore", f"{where} -> {url.redacted}")
     revision = known.check_tables(set(manifest.tables), manifest.schema_revision, where)
     tables = known.tables_at(revision)
     with _connect(url) as probe:
@@ -242,7 +242,7 @@ def _refuse_non_empty(connection: psycopg.Connection[Any], url: BackendURL) -> N
         query = sql.SQL("SELECT EXISTS (SELECT 1 FROM public.{})").format(sql.Identifier(table))
         if pg_checks.one_row(connection, query)[0]:
             raise TargetNotEmpty(
-                f"{redact(url)} already holds data ({table}): restore into an empty database, "
+                f"{url.redacted} already holds data ({table}): restore into an empty database, "
                 "or add --force to replace it"
             )
 
@@ -260,7 +260,7 @@ def _restore_in_one_transaction(
     progress: Progress,
 ) -> None:
     engine = make_engine(url)
-    shown = redact(url)
+    shown = url.redacted
     try:
         with engine.connect() as connection:
             driver = connection.connection.driver_connection

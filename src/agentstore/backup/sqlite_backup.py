@@ -34,7 +34,7 @@ from agentstore.errors import (
     TargetNotEmpty,
     VerificationFailed,
 )
-from agentstore.urls import BackendURL, manifest_source, redact
+from agentstore.urls import BackendURL, manifest_source
 
 FILE = "database.sqlite"
 BOOKKEEPING = {"alembic_version"}
@@ -44,7 +44,7 @@ HASH_BATCH = 10_000
 def _path(url: BackendURL) -> Path:
     path = url.sqlite_path
     if path is None:
-        raise InvalidURL(f"a backup needs a SQLite file, not an in-memory database: {redact(url)}")
+        raise InvalidURL(f"a backup needs a SQLite file, not an in-memory database: {url.redacted}")
     return path
 
 
@@ -86,7 +86,7 @@ def backup(url: BackendURL, out: str | os.PathLike[str], progress: Progress = QU
     """Copy the SQLite database at ``url`` into the backup file ``out``."""
     source = _path(url)
     if not source.exists():
-        raise BackendUnavailable(f"the SQLite database {source} does not exist ({redact(url)})")
+        raise BackendUnavailable(f"the SQLite database {source} does not exist ({url.redacted})")
     summary = Summary("backup", f"{source} -> {out}")
     with children.scratch_folder("agentstore-backup-") as work:
         copy = Path(work) / FILE

@@ -18,7 +18,7 @@ from agentstore.coordination.protocol import Closing, IterableSubscription
 from agentstore.coordination.sql_connections import SqlConnections
 from agentstore.coordination.validation import check_event, check_name, decode
 from agentstore.db.failures import one_line
-from agentstore.urls import BackendURL, redact
+from agentstore.urls import BackendURL
 
 #: The largest payload NOTIFY carries, in bytes.
 MAX_PAYLOAD = 7999
@@ -42,7 +42,7 @@ class PostgresSubscription(IterableSubscription):
                     self._buffer.append(notify.payload)
             except psycopg.Error as error:
                 raise errors.BackendUnavailable(
-                    f"lost the connection to {redact(self._url)}: {one_line(error)}"
+                    f"lost the connection to {self._url.redacted}: {one_line(error)}"
                 ) from error
         return decode(self._buffer.popleft()) if self._buffer else None
 
@@ -78,7 +78,7 @@ class PostgresEvents(Closing):
             connection = psycopg.connect(self.url.libpq, autocommit=True, connect_timeout=5)
         except psycopg.Error as error:
             raise errors.BackendUnavailable(
-                f"cannot reach {redact(self.url)}: {one_line(error)}"
+                f"cannot reach {self.url.redacted}: {one_line(error)}"
             ) from error
         try:
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(name)))

@@ -21,7 +21,7 @@ from sqlalchemy import exc
 from agentstore import errors
 from agentstore.db.failures import one_line, translate
 from agentstore.db.sqlite_files import sqlite_file_must_exist
-from agentstore.urls import BackendURL, redact
+from agentstore.urls import BackendURL
 
 #: Each database's clock in epoch seconds, fixed for the statement (SQLite: milliseconds).
 CLOCKS = {
@@ -117,7 +117,7 @@ class SqlConnections:
         mapped = translate(wrapped, self.url, SQLITE_BUSY_TIMEOUT)
         if mapped is None and (lost or isinstance(wrapped, exc.OperationalError)):
             mapped = errors.BackendUnavailable(
-                f"lost the connection to {redact(self.url)}: {one_line(error)}"
+                f"lost the connection to {self.url.redacted}: {one_line(error)}"
             )
         return mapped or error
 

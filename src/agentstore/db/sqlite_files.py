@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agentstore.errors import BackendUnavailable
-from agentstore.urls import BackendURL, migrate_command, parse, redact
+from agentstore.urls import BackendURL, migrate_command, parse
 
 
 def sqlite_path(url: str | BackendURL) -> Path | None:
@@ -23,6 +23,6 @@ def sqlite_file_must_exist(url: BackendURL) -> None:
     path = url.sqlite_path
     if path is not None and not path.exists():
         raise BackendUnavailable(
-            f"the SQLite database {path} does not exist ({redact(url)}): "
+            f"the SQLite database {path} does not exist ({url.redacted}): "
             f"create it with `{migrate_command(url)}`"
         )

@@ -38,7 +38,7 @@ from agentstore.memory.validation import (
     refused_increment,
     unique_keys,
 )
-from agentstore.urls import BackendURL, parse, redact, scrub
+from agentstore.urls import BackendURL, parse, scrub
 
 _BATCH = 1000
 
@@ -96,7 +96,7 @@ def client_options(timeout: float, socket_timeout: float) -> dict[str, Any]:
 
 def unusable(url: BackendURL, exc: Exception) -> errors.InvalidURL:
     """A URL redis-py cannot read, told in one line."""
-    return errors.InvalidURL(f"not a usable Redis URL {redact(url)}: {scrub(one_line(exc), url)}")
+    return errors.InvalidURL(f"not a usable Redis URL {url.redacted}: {scrub(one_line(exc), url)}")
 
 
 def unreachable(url: BackendURL, exc: Exception) -> errors.BackendUnavailable:
@@ -106,14 +106,14 @@ def unreachable(url: BackendURL, exc: Exception) -> errors.BackendUnavailable:
     if is_redis_auth(exc):
         return authentication_failed(url)
     return errors.BackendUnavailable(
-        f"Redis at {redact(url)} is unreachable: {scrub(one_line(exc), url)}"
+        f"Redis at {url.redacted} is unreachable: {scrub(one_line(exc), url)}"
     )
 
 
 def stopped(url: BackendURL, exc: Exception) -> errors.BackendUnavailable:
     """A server that stopped answering an open store."""
     return errors.BackendUnavailable(
-        f"the Redis memory at {redact(url)} stopped answering: {scrub(one_line(exc), url)}"
+        f"the Redis memory at {url.redacted} stopped answering: {scrub(one_line(exc), url)}"
     )
 
 
@@ -183,7 +183,7 @@ class RedisMemory(StoreLifecycle):
 
     @property
     def _where(self) -> str:
-        return f"the Redis memory at {redact(self.url)}"
+        return f"the Redis memory at {self.url.redacted}"
 
     # -- the MemoryStore API ----------------------------------------------------------------
 

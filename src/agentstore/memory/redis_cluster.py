@@ -20,7 +20,7 @@ from redis.retry import Retry
 
 from agentstore import errors
 from agentstore.db.failures import one_line
-from agentstore.urls import BackendURL, parse, redact
+from agentstore.urls import BackendURL, parse
 
 SLOTS = 16384
 
@@ -79,7 +79,7 @@ def cluster_unreachable(url: BackendURL, exc: Exception) -> errors.BackendUnavai
     if is_redis_auth(exc):
         return authentication_failed(url)
     return errors.BackendUnavailable(
-        f"Redis Cluster at {redact(url)} is unreachable: {one_line(exc)}"
+        f"Redis Cluster at {url.redacted} is unreachable: {one_line(exc)}"
     )
 
 

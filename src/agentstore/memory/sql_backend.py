@@ -47,7 +47,7 @@ from agentstore.memory.validation import (
     refused_increment,
     unique_keys,
 )
-from agentstore.urls import BackendURL, migrate_command, redact, scrub
+from agentstore.urls import BackendURL, migrate_command, scrub
 
 log = logging.getLogger("agentstore.memory")
 
@@ -142,7 +142,7 @@ class SqlFailures:
                 log.debug("%s rolled back (SQLSTATE %s); attempt %d", self, code, attempt + 1)
                 return random.uniform(0.002, 0.01) * attempt
             raise errors.WriteConflict(
-                f"concurrent writers kept conflicting on the memory at {redact(self.url)}"
+                f"concurrent writers kept conflicting on the memory at {self.url.redacted}"
                 f" (SQLSTATE {code}); gave up after {attempt} attempts, nothing was written"
             ) from error
         safe = retry is Retry.ALWAYS or code in ENDED_BY_SERVER
@@ -183,7 +183,7 @@ class SqlFailures:
         translated = translate(error, self.url, self.wait_timeout)
         if translated is None and isinstance(error, exc.OperationalError | exc.InterfaceError):
             translated = errors.BackendUnavailable(
-                f"the {self._dialect.name} memory at {redact(self.url)} stopped answering:"
+                f"the {self._dialect.name} memory at {self.url.redacted} stopped answering:"
                 f" {scrub(one_line(getattr(error, 'orig', error)), self.url)}"
             )
         return translated
@@ -489,12 +489,12 @@ def has_memory_table(connection: Any) -> bool:
 def unreachable(error: exc.DBAPIError, url: BackendURL, timeout: float) -> errors.AgentstoreError:
     """Why a store could not open: the server did not answer (or the pool was full)."""
     return translate(error, url, timeout) or errors.BackendUnavailable(
-        f"cannot reach the memory database at {redact(url)}: {scrub(one_line(error.orig), url)}"
+        f"cannot reach the memory database at {url.redacted}: {scrub(one_line(error.orig), url)}"
     )
 
 
 def not_migrated(url: BackendURL) -> errors.SchemaNotMigrated:
     """A database with no memory table: never migrated."""
     return errors.SchemaNotMigrated(
-        f"{redact(url)} has no memory table yet: run `{migrate_command(url)}` first"
+        f"{url.redacted} has no memory table yet: run `{migrate_command(url)}` first"
     )
