@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, Self, runtime_checkable
 
-from agentstore.urls import BackendURL
+from agentstore.urls import BackendURL, redact
 from agentstore.values import JSON
 
 
@@ -137,6 +137,6 @@ class StoreLifecycle:
 
     def __repr__(self) -> str:
         return (
-            f"<{type(self).__name__} {self.url.redacted} "
+            f"<{type(self).__name__} {redact(self.url)} "
             f"namespace={self.namespace!r} prefix={self.prefix!r}>"
         )
