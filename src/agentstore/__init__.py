@@ -24,6 +24,8 @@ from agentstore.db import Database
 from agentstore.db.engine import PoolSettings, SqliteSettings
 from agentstore.doctor import BackendReport
 from agentstore.memory import MemoryStats, MemoryStore, open_memory
+from agentstore.urls import BackendURL
+from agentstore.urls import parse as parse_url
 from agentstore.values import JSON
 
 __version__ = "0.1.0"
@@ -32,6 +34,7 @@ __all__ = [
     "JSON",
     "AsyncMemoryStore",
     "BackendReport",
+    "BackendURL",
     "BatchReport",
     "Database",
     "Events",
@@ -54,4 +57,5 @@ __all__ = [
     "open_leases",
     "open_memory",
     "open_queue",
+    "parse_url",
 ]

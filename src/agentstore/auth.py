@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from agentstore.errors import AuthenticationFailed
-from agentstore.urls import redact
+from agentstore.urls import BackendURL, redact
 
 #: PostgreSQL's SQLSTATEs for a refused login: invalid authorization, wrong password.
 PG_AUTH_SQLSTATES = frozenset({"28000", "28P01"})
@@ -51,7 +51,7 @@ def is_redis_auth(error: BaseException) -> bool:
     return cause is not None and cause is not error and is_redis_auth(cause)
 
 
-def authentication_failed(url: str) -> AuthenticationFailed:
+def authentication_failed(url: str | BackendURL) -> AuthenticationFailed:
     """The one-line error for a refused login at ``url`` (the password never shown)."""
     return AuthenticationFailed(
         f"authentication failed for {redact(url)}: check the user and password"

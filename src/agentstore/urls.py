@@ -1,5 +1,8 @@
 """Backend URLs: which backend a URL names, its canonical form, and how to show it safely.
 
+A URL is read once, at the edge, by :func:`parse` into a :class:`BackendURL`: its backend,
+its redacted form, its secrets and its driver forms; nothing inside reads the string again,
+and ``InvalidURL`` is raised there alone.
 ``redis+cluster://host:port[,host:port...]`` names a Redis Cluster by any of its nodes.
 """
 
@@ -7,7 +10,8 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
@@ -36,14 +40,17 @@ _LABELS: dict[Backend, str] = {
 }
 
 
-def redact(url: str) -> str:
+def redact(url: str | BackendURL) -> str:
     """Return ``url`` with every secret replaced by ``***``, safe for messages and logs.
 
     The one parser for showing URLs: :func:`secret_spans` marks what may be a secret (a
     userinfo password, however parsers split a malformed URL, and the value of every query
     parameter whose name holds ``pass``, ``secret``, ``token`` or ``key``); each marked stretch
     is shown as ``***``. Nothing is decoded, so an invalid percent escape never raises.
+    A :class:`BackendURL` was redacted when it was read: its form is returned as it is.
     """
+    if isinstance(url, BackendURL):
+        return url.redacted
     if not isinstance(url, str):
         return "<not a URL>"
     shown, last = [], 0
@@ -135,11 +142,13 @@ def secret_spans(url: str) -> list[tuple[int, int]]:
     return merged
 
 
-def manifest_source(url: str) -> str:
+def manifest_source(url: str | BackendURL) -> str:
     """What a backup may say of its source: scheme, host(:port) and database, nothing more.
 
     No user, no password, no query; a part that may hold a secret is left out.
     """
+    if isinstance(url, BackendURL):
+        url = url.raw
     scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()
     if not sep or scheme not in _SCHEMES:
@@ -194,31 +203,18 @@ def secrets(url: str) -> set[str]:
     return found
 
 
-def check_escapes(url: str) -> None:
-    """``InvalidURL`` (the URL shown redacted) when a ``%`` is not followed by two hex digits
-    or stands for NUL: libpq refuses such a URL and would quote the password in its error."""
-    if _BAD_ESCAPE.search(url):
-        raise InvalidURL(
-            f"not a usable URL {redact(url)}: it holds a '%' that is not followed by two hex "
-            "digits (write a literal % as %25)"
-        )
-
-
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})|%00")
-
-
 #: How long a stretch of a password must be to count as quoted in a message.
 _QUOTE = 4
 
 
-def scrub(text: str, url: str) -> str:
+def scrub(text: str, url: str | BackendURL) -> str:
     """A driver's ``text`` about ``url``, or a neutral phrase if it may quote the password.
 
     Drivers quote what they could not read (a host, a port, a percent escape), and with a
     malformed URL that can be part of the password: any four characters of it in a row,
     anywhere in the text, and the text is withheld.
     """
-    for secret in secrets(url):
+    for secret in url.secrets if isinstance(url, BackendURL) else secrets(url):
         if secret in text or any(
             secret[i : i + _QUOTE] in text for i in range(len(secret) - _QUOTE + 1)
         ):
@@ -226,58 +222,9 @@ def scrub(text: str, url: str) -> str:
     return text
 
 
-def migrate_command(url: str) -> str:
+def migrate_command(url: str | BackendURL) -> str:
     """The command that creates agentstore's schema at ``url``, the password hidden."""
     return f"agentstore migrate up --url {redact(url)}"
-
-
-def backend_of(url: str) -> Backend:
-    """Name the backend a URL points at, or raise ``InvalidURL`` for an unknown scheme."""
-    if not isinstance(url, str) or "://" not in url:
-        raise InvalidURL(
-            f"{redact(str(url))!r} is not a backend URL; "
-            "for a SQLite file use sqlite:///<absolute path>"
-        )
-    scheme = url.split("://", 1)[0].lower()
-    try:
-        return _SCHEMES[scheme]
-    except KeyError:
-        known = ", ".join(f"{name}://" for name in _SCHEMES)
-        raise InvalidURL(
-            f"unsupported URL scheme {scheme!r} in {redact(url)} (expected one of: {known})"
-        ) from None
-
-
-def expect(url: str, *backends: Backend) -> Backend:
-    """Return the URL's backend, or raise ``InvalidURL`` when it is not one of ``backends``."""
-    found = backend_of(url)
-    if found not in backends:
-        wanted = " or ".join(_LABELS[b] for b in backends)
-        raise InvalidURL(f"expected a {wanted} URL, got a {_LABELS[found]} URL: {redact(url)}")
-    return found
-
-
-def sqlalchemy_url(url: str) -> str:
-    """Return the SQLAlchemy form of a SQL URL (PostgreSQL always through psycopg 3)."""
-    backend = expect(url, "postgres", "sqlite")
-    if backend == "postgres":
-        check_escapes(url)
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
-
-
-def sqlalchemy_async_url(url: str) -> str:
-    """Return the SQLAlchemy asyncio form of a SQL URL (psycopg's async side, aiosqlite)."""
-    if expect(url, "postgres", "sqlite") == "postgres":
-        return sqlalchemy_url(url)  # create_async_engine picks psycopg's async dialect itself
-    return "sqlite+aiosqlite://" + url.split("://", 1)[1]
-
-
-def libpq_url(url: str) -> str:
-    """Return a PostgreSQL URL that psycopg and the PostgreSQL tools (pg_dump...) accept."""
-    expect(url, "postgres")
-    check_escapes(url)
-    return "postgresql://" + url.split("://", 1)[1]
 
 
 def label(backend: Backend) -> str:
@@ -285,50 +232,194 @@ def label(backend: Backend) -> str:
     return _LABELS[backend]
 
 
-def with_database(url: str, database: str) -> str:
+def with_database(url: str | BackendURL, database: str) -> str:
     """The same PostgreSQL server's URL naming another database (parsed, never sliced)."""
     from sqlalchemy.engine import make_url
 
-    expect(url, "postgres")
-    return make_url(url).set(database=database).render_as_string(hide_password=False)
+    raw = parse(url, "postgres").raw
+    return make_url(raw).set(database=database).render_as_string(hide_password=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClusterAddress:
     """What a ``redis+cluster://`` URL names: any of the cluster's nodes, and how to log in."""
 
     nodes: tuple[tuple[str, int], ...]
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     ssl: bool = False
 
 
-def cluster_address(url: str) -> ClusterAddress:
-    """Read ``redis+cluster://[user[:password]@]host[:port][,host[:port]...][/0]``.
+@dataclass(frozen=True, slots=True, repr=False)
+class BackendURL:
+    """A backend URL read once (by :func:`parse`): everything the drivers and the messages
+    need of it. ``str()`` and ``repr()`` show it redacted; ``raw`` and the driver forms hold
+    the password, for the drivers alone."""
+
+    backend: Backend
+    redacted: str
+    secrets: frozenset[str]
+    raw: str
+    #: The SQLite file, or ``None`` (in-memory databases and other backends).
+    sqlite_path: Path | None = None
+    _sqlalchemy: str | None = None
+    _sqlalchemy_async: str | None = None
+    _libpq: str | None = None
+    _cluster: ClusterAddress | None = None
+
+    def __str__(self) -> str:
+        return self.redacted
+
+    def __repr__(self) -> str:
+        return f"BackendURL({self.redacted!r})"
+
+    @property
+    def scheme(self) -> str:
+        """The scheme, as written before ``://`` (lower case)."""
+        return self.raw.partition("://")[0].lower()
+
+    @property
+    def label(self) -> str:
+        """The backend's product name (``PostgreSQL``, ``Redis Cluster``...)."""
+        return _LABELS[self.backend]
+
+    @property
+    def sqlalchemy(self) -> str:
+        """The SQLAlchemy form of a SQL URL (PostgreSQL always through psycopg 3)."""
+        return self._form(self._sqlalchemy)
+
+    @property
+    def sqlalchemy_async(self) -> str:
+        """The SQLAlchemy asyncio form of a SQL URL (psycopg's async side, aiosqlite)."""
+        return self._form(self._sqlalchemy_async)
+
+    @property
+    def libpq(self) -> str:
+        """The form psycopg and the PostgreSQL tools (pg_dump...) accept."""
+        return self._form(self._libpq)
+
+    @property
+    def cluster(self) -> ClusterAddress:
+        """A Redis Cluster's nodes and login."""
+        if self._cluster is None:
+            raise TypeError(f"{self.redacted} is not a Redis Cluster URL")
+        return self._cluster
+
+    @property
+    def nodes(self) -> tuple[tuple[str, int], ...]:
+        """A Redis Cluster's nodes, as (host, port) pairs."""
+        return self.cluster.nodes
+
+    def _form(self, form: str | None) -> str:
+        # Asking a Redis URL for its SQL form is a bug: the opener's parse(url, ...) checks.
+        if form is None:
+            raise TypeError(f"{self.redacted} has no such form (a {self.label} URL)")
+        return form
+
+
+class _Unusable(Exception):
+    """Why a URL cannot be read (its message already redacted); :func:`parse` turns it into
+    ``InvalidURL``."""
+
+
+def parse(url: str | BackendURL, *backends: Backend) -> BackendURL:
+    """Read ``url`` once; ``backends``: the ones the caller accepts (any, if none).
+
+    The one place that raises ``InvalidURL``: an unknown scheme, another backend than
+    ``backends``, a bad percent escape, a URL SQLAlchemy cannot read, a bad cluster node.
+    A :class:`BackendURL` is returned as it is (only its backend checked).
+    """
+    try:
+        found = url if isinstance(url, BackendURL) else _read(url)
+        if backends and found.backend not in backends:
+            wanted = " or ".join(_LABELS[b] for b in backends)
+            raise _Unusable(f"expected a {wanted} URL, got a {found.label} URL: {found.redacted}")
+    except _Unusable as bad:
+        raise InvalidURL(str(bad)) from None
+    return found
+
+
+def _read(url: object) -> BackendURL:
+    if not isinstance(url, str) or "://" not in url:
+        raise _Unusable(
+            f"{redact(str(url))!r} is not a backend URL; "
+            "for a SQLite file use sqlite:///<absolute path>"
+        )
+    scheme, rest = url.split("://", 1)
+    backend = _SCHEMES.get(scheme.lower())
+    if backend is None:
+        known = ", ".join(f"{name}://" for name in _SCHEMES)
+        raise _Unusable(
+            f"unsupported URL scheme {scheme.lower()!r} in {redact(url)} (expected one of: {known})"
+        )
+    found = BackendURL(backend, redact(url), frozenset(secrets(url)), url)
+    if backend == "postgres":
+        if _BAD_ESCAPE.search(url):  # libpq would refuse it, quoting the password
+            raise _Unusable(
+                f"not a usable URL {found.redacted}: it holds a '%' that is not followed by two "
+                "hex digits (write a literal % as %25)"
+            )
+        sync = "postgresql+psycopg://" + rest
+        _sqlalchemy_database(sync, found)
+        # create_async_engine picks psycopg's async dialect itself
+        return replace(
+            found, _sqlalchemy=sync, _sqlalchemy_async=sync, _libpq="postgresql://" + rest
+        )
+    if backend == "sqlite":
+        path = _sqlite_file(_sqlalchemy_database(url, found))
+        aio = "sqlite+aiosqlite://" + rest
+        return replace(found, sqlite_path=path, _sqlalchemy=url, _sqlalchemy_async=aio)
+    if backend == "redis_cluster":
+        return replace(found, _cluster=_cluster(scheme, rest, found.redacted))
+    return found
+
+
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})|%00")
+
+
+def _sqlalchemy_database(target: str, found: BackendURL) -> str | None:
+    """The database SQLAlchemy reads in ``target``; ``_Unusable`` when it cannot read it."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(target).database
+    except (ArgumentError, ValueError) as error:  # a port that is no number, say
+        raise _Unusable(
+            f"not a usable database URL {found.redacted}: {scrub(str(error), found)}"
+        ) from None
+
+
+def _sqlite_file(database: str | None) -> Path | None:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _cluster(scheme: str, rest: str, shown: str) -> ClusterAddress:
+    """Read ``[user[:password]@]host[:port][,host[:port]...][/0]`` after the scheme.
 
     Any one node is enough to find the others; listing more lets a client start while one is
-    down. The port defaults to 6379; a cluster has only database 0. Raises ``InvalidURL``.
+    down. The port defaults to 6379; a cluster has only database 0.
     """
-    expect(url, "redis_cluster")
-    scheme, rest = url.split("://", 1)
     netloc, _, path = rest.partition("/")
     netloc = netloc.partition("?")[0]
     path = path.partition("?")[0]
     if path not in ("", "0"):
-        raise InvalidURL(f"a Redis Cluster has only database 0, not {path!r}: {redact(url)}")
+        raise _Unusable(f"a Redis Cluster has only database 0, not {path!r}: {shown}")
     userinfo, at, hosts = netloc.rpartition("@")
     username = password = None
     if at:
         user, colon, secret = userinfo.partition(":")
         username = unquote(user) or None
         password = unquote(secret) if colon else None
-    nodes = tuple(_host_port(part, url) for part in hosts.split(",") if part.strip())
+    nodes = tuple(_host_port(part, shown) for part in hosts.split(",") if part.strip())
     if not nodes:
-        raise InvalidURL(f"a Redis Cluster URL names no node: {redact(url)}")
+        raise _Unusable(f"a Redis Cluster URL names no node: {shown}")
     return ClusterAddress(nodes, username, password, scheme.lower().startswith("rediss"))
 
 
-def _host_port(text: str, url: str) -> tuple[str, int]:
+def _host_port(text: str, shown: str) -> tuple[str, int]:
     text = text.strip()
     if text.startswith("["):  # [::1]:7000
         host, _, port = text[1:].partition("]")
@@ -336,5 +427,38 @@ def _host_port(text: str, url: str) -> tuple[str, int]:
     else:
         host, _, port = text.partition(":")
     if not host or (port and not port.isdigit()) or not 0 < int(port or 6379) < 65536:
-        raise InvalidURL(f"not a host:port in a Redis Cluster URL: {text!r} in {redact(url)}")
+        raise _Unusable(f"not a host:port in a Redis Cluster URL: {text!r} in {shown}")
     return host, int(port or 6379)
+
+
+# Shorthands for callers that hold a string (the harness, tests, the CLI's checks).
+
+
+def backend_of(url: str | BackendURL) -> Backend:
+    """Name the backend a URL points at, or raise ``InvalidURL``."""
+    return parse(url).backend
+
+
+def expect(url: str | BackendURL, *backends: Backend) -> Backend:
+    """Return the URL's backend, or raise ``InvalidURL`` when it is not one of ``backends``."""
+    return parse(url, *backends).backend
+
+
+def sqlalchemy_url(url: str | BackendURL) -> str:
+    """Return the SQLAlchemy form of a SQL URL (PostgreSQL always through psycopg 3)."""
+    return parse(url, "postgres", "sqlite").sqlalchemy
+
+
+def sqlalchemy_async_url(url: str | BackendURL) -> str:
+    """Return the SQLAlchemy asyncio form of a SQL URL (psycopg's async side, aiosqlite)."""
+    return parse(url, "postgres", "sqlite").sqlalchemy_async
+
+
+def libpq_url(url: str | BackendURL) -> str:
+    """Return a PostgreSQL URL that psycopg and the PostgreSQL tools (pg_dump...) accept."""
+    return parse(url, "postgres").libpq
+
+
+def cluster_address(url: str | BackendURL) -> ClusterAddress:
+    """What a ``redis+cluster://`` URL names (raises ``InvalidURL``)."""
+    return parse(url, "redis_cluster").cluster

@@ -21,16 +21,16 @@ from agentstore.coordination.protocol import Lease
 from agentstore.coordination.validation import check_duration, check_name
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.memory.validation import check_prefix
-from agentstore.urls import backend_of
+from agentstore.urls import BackendURL
 
 
-async def open_leases_now(url: str, prefix: str = "") -> Any:
+async def open_leases_now(url: BackendURL, prefix: str = "") -> Any:
     """Open the leases at ``url`` (what ``open_leases`` awaits)."""
-    backend = backend_of(url)
+    backend = url.backend
     check_prefix(prefix)
     if backend in ("redis", "redis_cluster"):
         return RedisLeases(url, prefix, await connect(url))
-    calls = SqlCalls(url, backend, leases_sql._statements(SqlCalls.clock(backend)))
+    calls = SqlCalls(url, leases_sql._statements(SqlCalls.clock(backend)))
     await calls.check("probe")  # a database never migrated fails here, clearly
     return SqlLeases(url, prefix, calls)
 
@@ -38,7 +38,7 @@ async def open_leases_now(url: str, prefix: str = "") -> Any:
 class SqlLeases(AsyncClosing):
     """Async ``Leases`` on PostgreSQL or SQLite; ``prefix`` scopes the names."""
 
-    def __init__(self, url: str, prefix: str, calls: SqlCalls) -> None:
+    def __init__(self, url: BackendURL, prefix: str, calls: SqlCalls) -> None:
         self.url = url
         self.prefix = prefix
         self._run = calls
@@ -75,7 +75,7 @@ class SqlLeases(AsyncClosing):
 class RedisLeases(AsyncClosing):
     """Async ``Leases`` on Redis; every key it writes starts with ``prefix``."""
 
-    def __init__(self, url: str, prefix: str, client: Any) -> None:
+    def __init__(self, url: BackendURL, prefix: str, client: Any) -> None:
         self.url = url
         self.prefix = prefix
         self._run = AsyncRedisScripts(url, client, leases_redis._SCRIPTS)

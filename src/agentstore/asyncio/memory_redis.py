@@ -42,7 +42,7 @@ from agentstore.memory.validation import (
     refused_increment,
     unique_keys,
 )
-from agentstore.urls import backend_of
+from agentstore.urls import BackendURL
 
 #: Connections one store shares among all its coroutines (more wait for one, up to the
 #: socket timeout): a thousand coroutines need no thousand connections.
@@ -64,11 +64,13 @@ class _Pool(aioredis.BlockingConnectionPool):
         await super().ensure_connection(connection)
 
 
-async def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> aioredis.Redis:
+async def connect(
+    url: BackendURL, timeout: float = 3.0, socket_timeout: float = 30.0
+) -> aioredis.Redis:
     """An async client for ``url`` that has answered PING; errors as the sync ``connect``.
     A ``redis+cluster://`` URL gives redis-py's async cluster client, which answers the same
     commands (callers needing its own methods check ``isinstance(client, RedisCluster)``)."""
-    if backend_of(url) == "redis_cluster":
+    if url.backend == "redis_cluster":
         from agentstore.asyncio.redis_cluster import connect_cluster
 
         return cast(
@@ -77,7 +79,7 @@ async def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) 
     options = client_options(timeout, socket_timeout)
     try:
         pool = _Pool.from_url(
-            url, max_connections=MAX_CONNECTIONS, timeout=socket_timeout, **options
+            url.raw, max_connections=MAX_CONNECTIONS, timeout=socket_timeout, **options
         )
     except ValueError as exc:
         raise unusable_url(url, exc) from None
@@ -90,9 +92,9 @@ async def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) 
     return client
 
 
-async def open_redis(url: str, namespace: str, prefix: str) -> RedisMemory:
+async def open_redis(url: BackendURL, namespace: str, prefix: str) -> RedisMemory:
     """An async memory store on the Redis server (or Redis Cluster) at ``url``."""
-    if backend_of(url) == "redis_cluster":
+    if url.backend == "redis_cluster":
         redis_scripts.check_cluster_prefix(prefix)
     return RedisMemory(url, namespace, prefix, await connect(url))
 
@@ -100,11 +102,13 @@ async def open_redis(url: str, namespace: str, prefix: str) -> RedisMemory:
 class RedisMemory(AsyncStoreLifecycle):
     """An ``AsyncMemoryStore`` on Redis; every key it writes starts with ``prefix``."""
 
-    def __init__(self, url: str, namespace: str, prefix: str, client: aioredis.Redis) -> None:
+    def __init__(
+        self, url: BackendURL, namespace: str, prefix: str, client: aioredis.Redis
+    ) -> None:
         self.url = url
         self.namespace = namespace
         self.prefix = prefix
-        self._cluster = backend_of(url) == "redis_cluster"
+        self._cluster = url.backend == "redis_cluster"
         self._base, self._index = redis_scripts.layout(namespace, prefix)
         self._client = client
         register = client.register_script

@@ -47,7 +47,7 @@ from agentstore.memory.validation import (
     refused_increment,
     unique_keys,
 )
-from agentstore.urls import sqlalchemy_async_url
+from agentstore.urls import BackendURL
 
 #: What a statement hands back: nothing, its first row, all rows, or how many rows it changed.
 ONE, ALL, COUNT = "one", "all", "count"
@@ -158,35 +158,37 @@ class SqliteDriver:
         return not driver.in_transaction
 
 
-async def open_sql(url: str, backend: str, namespace: str, prefix: str) -> SqlMemory:
+async def open_sql(url: BackendURL, namespace: str, prefix: str) -> SqlMemory:
     """An async memory store in a migrated PostgreSQL database or SQLite file."""
-    engine, driver, limit, timeout, value_errors = sql_engine(url, backend)
+    engine, driver, limit, timeout, value_errors = sql_engine(url)
     await _check_schema(engine, url, timeout)
     return SqlMemory(url, engine, driver, value_errors, namespace, prefix, limit, timeout)
 
 
-def sql_engine(url: str, backend: str) -> tuple[AsyncEngine, Any, int, float, tuple[type, ...]]:
+def sql_engine(
+    url: BackendURL,
+) -> tuple[AsyncEngine, Any, int, float, tuple[type, ...]]:
     """The async engine for ``url``, its driver, the connection limit, the wait for a free
     connection and the driver errors that mean a value cannot take a change."""
-    if backend == "postgres":
+    if url.backend == "postgres":
         import psycopg
 
         from agentstore.memory.sql_postgres import DEFAULT_POOL as MEMORY_POOL
 
-        engine = create_async_engine(sqlalchemy_async_url(url), **postgres_options(MEMORY_POOL))
+        engine = create_async_engine(url.sqlalchemy_async, **postgres_options(MEMORY_POOL))
         limit = MEMORY_POOL.pool_size + MEMORY_POOL.max_overflow
         return engine, PostgresDriver(engine), limit, MEMORY_POOL.pool_timeout, (psycopg.DataError,)
     from agentstore.db.sqlite_files import sqlite_file_must_exist
     from agentstore.memory.sql_sqlite import SQLITE_CONNECTIONS
 
     sqlite_file_must_exist(url)
-    target, settings = sqlalchemy_async_url(url), SqliteSettings()
+    target, settings = url.sqlalchemy_async, SqliteSettings()
     engine = create_async_engine(target, connect_args={"timeout": settings.busy_timeout_ms / 1000})
     apply_sqlite_pragmas(engine.sync_engine, settings, in_memory=target.endswith(":///:memory:"))
     return engine, SqliteDriver(engine), SQLITE_CONNECTIONS, 30.0, ()
 
 
-async def _check_schema(engine: AsyncEngine, url: str, timeout: float) -> None:
+async def _check_schema(engine: AsyncEngine, url: BackendURL, timeout: float) -> None:
     """Fail early and clearly, as the sync store does: unreachable, or never migrated."""
     try:
         async with engine.connect() as connection:
@@ -204,7 +206,7 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
 
     def __init__(
         self,
-        url: str,
+        url: BackendURL,
         engine: AsyncEngine,
         driver: PostgresDriver | SqliteDriver,
         value_errors: tuple[type[BaseException], ...],

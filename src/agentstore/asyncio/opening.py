@@ -9,7 +9,7 @@ from agentstore.asyncio.protocol import AsyncLeases, AsyncMemoryStore, AsyncQueu
 from agentstore.coordination.opening import _backoff
 from agentstore.coordination.validation import check_name
 from agentstore.memory.validation import check_namespace, check_prefix
-from agentstore.urls import backend_of
+from agentstore.urls import BackendURL, parse
 
 
 class _Closable(Protocol):
@@ -39,37 +39,40 @@ class Opening(Generic[T]):
             await self._store.close()
 
 
-def open_memory(url: str, namespace: str = "aqe", prefix: str = "") -> Opening[AsyncMemoryStore]:
+def open_memory(
+    url: str | BackendURL, namespace: str = "aqe", prefix: str = ""
+) -> Opening[AsyncMemoryStore]:
     """Open the memory at ``url`` for asyncio: ``async with open_memory(url) as mem: ...``.
 
     The arguments, the checks and the errors are the sync ``agentstore.open_memory``'s:
     ``InvalidURL`` for an unknown scheme (at once), ``BackendUnavailable`` when the server
     does not answer and ``SchemaNotMigrated`` for a SQL database never migrated (on opening).
     """
-    backend = backend_of(url)
+    target = parse(url)
+    backend = target.backend
     check_namespace(namespace)
     check_prefix(prefix)
     if backend in ("redis", "redis_cluster"):
         from agentstore.asyncio.memory_redis import open_redis
 
-        return Opening(lambda: open_redis(url, namespace, prefix))
+        return Opening(lambda: open_redis(target, namespace, prefix))
     from agentstore.asyncio.memory_sql import open_sql
 
-    return Opening(lambda: open_sql(url, backend, namespace, prefix))
+    return Opening(lambda: open_sql(target, namespace, prefix))
 
 
-def open_leases(url: str, *, prefix: str = "") -> Opening[AsyncLeases]:
+def open_leases(url: str | BackendURL, *, prefix: str = "") -> Opening[AsyncLeases]:
     """Named leases with fencing tokens at ``url``, for asyncio (``async with`` or ``await``):
     the sync ``agentstore.open_leases``'s arguments, checks, errors and storage."""
     from agentstore.asyncio.leases import open_leases_now
 
-    backend_of(url)  # an unknown scheme fails at once, as for the memory
+    target = parse(url)  # a bad URL fails at once, as for the memory
     check_prefix(prefix)
-    return Opening(lambda: open_leases_now(url, prefix))
+    return Opening(lambda: open_leases_now(target, prefix))
 
 
 def open_queue(
-    url: str,
+    url: str | BackendURL,
     name: str,
     *,
     prefix: str = "",
@@ -80,14 +83,15 @@ def open_queue(
     ``agentstore.open_queue``'s arguments, checks, errors and storage, so sync and async
     workers share one queue. Bad arguments fail at once; an unreachable server or a database
     never migrated fails on opening."""
-    backend = backend_of(url)
+    target = parse(url)
+    backend = target.backend
     check_name(name)
     check_prefix(prefix)
     wait, longest = _backoff(backoff, "backoff"), _backoff(max_backoff, "max_backoff")
     if backend in ("redis", "redis_cluster"):
         from agentstore.asyncio.queue_redis import open_redis_queue
 
-        return Opening(lambda: open_redis_queue(url, name, prefix, wait, longest))
+        return Opening(lambda: open_redis_queue(target, name, prefix, wait, longest))
     from agentstore.asyncio.queue_sql import open_sql_queue
 
-    return Opening(lambda: open_sql_queue(url, backend, name, prefix, wait, longest))
+    return Opening(lambda: open_sql_queue(target, name, prefix, wait, longest))

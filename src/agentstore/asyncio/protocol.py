@@ -7,6 +7,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 from agentstore.coordination.protocol import Job, Lease
 from agentstore.memory.protocol import MemoryStats, StoreLifecycle
+from agentstore.urls import BackendURL
 from agentstore.values import JSON
 
 
@@ -201,7 +202,7 @@ class AsyncLeases(Protocol):
 class AsyncStoreLifecycle:
     """What every async backend shares: ``async with``, and the sync stores' safe repr."""
 
-    url: str
+    url: BackendURL
     namespace: str
     prefix: str
 

@@ -31,10 +31,11 @@ from agentstore.coordination.validation import (
     lost_reason,
 )
 from agentstore.coordination.validation import check_name as check_worker
+from agentstore.urls import BackendURL
 
 
 async def open_redis_queue(
-    url: str, name: str, prefix: str, backoff: float, max_backoff: float
+    url: BackendURL, name: str, prefix: str, backoff: float, max_backoff: float
 ) -> RedisQueue:
     """The queue ``name`` on the Redis server or cluster at ``url``."""
     scripts = AsyncRedisScripts(url, await connect(url), queue_redis._SCRIPTS)
@@ -46,7 +47,7 @@ class RedisQueue(AsyncClosing):
 
     def __init__(
         self,
-        url: str,
+        url: BackendURL,
         name: str,
         prefix: str,
         backoff: float,

@@ -29,16 +29,17 @@ from agentstore.coordination.validation import (
     encode_payload,
     lost_reason,
 )
+from agentstore.urls import BackendURL
 
 _Sync = queue_sql.SqlQueue
 
 
 async def open_sql_queue(
-    url: str, backend: str, name: str, prefix: str, backoff: float, max_backoff: float
+    url: BackendURL, name: str, prefix: str, backoff: float, max_backoff: float
 ) -> SqlQueue:
     """The queue ``name`` in a migrated database (``SchemaNotMigrated`` otherwise)."""
-    lock = CLAIM_LOCK if backend == "postgres" else ""
-    calls = SqlCalls(url, backend, queue_sql._statements(SqlCalls.clock(backend), lock))
+    lock = CLAIM_LOCK if url.backend == "postgres" else ""
+    calls = SqlCalls(url, queue_sql._statements(SqlCalls.clock(url.backend), lock))
     await calls.check("probe")
     return SqlQueue(url, name, prefix, backoff, max_backoff, calls)
 
@@ -47,7 +48,13 @@ class SqlQueue(AsyncClosing):
     """An async ``Queue`` on PostgreSQL or SQLite; ``prefix`` scopes its rows."""
 
     def __init__(
-        self, url: str, name: str, prefix: str, backoff: float, max_backoff: float, calls: SqlCalls
+        self,
+        url: BackendURL,
+        name: str,
+        prefix: str,
+        backoff: float,
+        max_backoff: float,
+        calls: SqlCalls,
     ) -> None:
         self.url = url
         self.name = name
@@ -58,7 +65,7 @@ class SqlQueue(AsyncClosing):
         self._scope = {"scope": prefix, "queue": name}
 
     def __repr__(self) -> str:
-        return f"<async {type(self).__name__} {self.name!r} at {self.url.split('://')[0]}>"
+        return f"<async {type(self).__name__} {self.name!r} at {self.url.scheme}>"
 
     # The sync queue's own parameter building: the same rows, the same checks.
     def _params(self, **values: Any) -> dict[str, Any]:

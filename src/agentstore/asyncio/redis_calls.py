@@ -13,12 +13,13 @@ import redis
 from agentstore import errors
 from agentstore.coordination.redis_calls import RedisScripts
 from agentstore.memory.redis_cluster import UNAVAILABLE
+from agentstore.urls import BackendURL
 
 
 class AsyncRedisScripts:
     """An async client and the scripts registered on it; every key a script touches is in KEYS."""
 
-    def __init__(self, url: str, client: Any, sources: dict[str, str]) -> None:
+    def __init__(self, url: BackendURL, client: Any, sources: dict[str, str]) -> None:
         self.url = url
         self.client = client
         self.scripts = {name: client.register_script(text) for name, text in sources.items()}

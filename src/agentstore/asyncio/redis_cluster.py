@@ -18,6 +18,7 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisClusterException
 
 from agentstore.memory.redis_cluster import RETRY, cluster_options, cluster_unreachable
+from agentstore.urls import BackendURL
 
 
 class SharedCluster(RedisCluster):
@@ -36,7 +37,7 @@ class SharedCluster(RedisCluster):
 
 
 async def connect_cluster(
-    url: str, timeout: float, socket_timeout: float, limit: int
+    url: BackendURL, timeout: float, socket_timeout: float, limit: int
 ) -> SharedCluster:
     """An async cluster client for ``url`` that has read the cluster's slot map, ``limit``
     commands in flight at most; the sync ``connect_cluster``'s errors (``InvalidURL``,

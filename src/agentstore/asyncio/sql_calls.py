@@ -18,16 +18,16 @@ from agentstore.asyncio.connections import Connections, Entry
 from agentstore.asyncio.memory_sql import ALL, sql_engine
 from agentstore.coordination.sql_connections import _NAMED, CLOCKS
 from agentstore.db.failures import one_line, translate
-from agentstore.urls import redact, scrub
+from agentstore.urls import BackendURL, scrub
 
 
 class SqlCalls:
     """Named statements on a PostgreSQL or SQLite database, run by name."""
 
-    def __init__(self, url: str, backend: str, statements: dict[str, str]) -> None:
+    def __init__(self, url: BackendURL, statements: dict[str, str]) -> None:
         self.url = url
-        engine, driver, limit, timeout, _ = sql_engine(url, backend)
-        if backend == "postgres":  # psycopg's named style; sqlite takes ``:name`` as written
+        engine, driver, limit, timeout, _ = sql_engine(url)
+        if url.backend == "postgres":  # psycopg's named style; sqlite takes ``:name`` as written
             statements = {k: _NAMED.sub(r"%(\1)s", v) for k, v in statements.items()}
         self._sql = statements
         self._engine = engine
@@ -85,7 +85,7 @@ class SqlCalls:
         if not isinstance(error, exc.DBAPIError):
             return error
         return translate(error, self.url, self.connections.timeout) or errors.BackendUnavailable(
-            f"cannot reach {redact(self.url)}: {scrub(one_line(error.orig), self.url)}"
+            f"cannot reach {self.url.redacted}: {scrub(one_line(error.orig), self.url)}"
         )
 
     def _failure(self, error: Exception) -> Exception:
@@ -99,7 +99,7 @@ class SqlCalls:
         mapped = translate(wrapped, self.url, self.connections.timeout)
         if mapped is None and isinstance(wrapped, exc.OperationalError | exc.InterfaceError):
             mapped = errors.BackendUnavailable(
-                f"lost the connection to {redact(self.url)}: {one_line(error)}"
+                f"lost the connection to {self.url.redacted}: {one_line(error)}"
             )
         return mapped or error
 

@@ -15,7 +15,7 @@ import os
 from agentstore.backup import archive, container, pg_backup, redis_scope, sqlite_backup
 from agentstore.backup.progress import QUIET, Progress, Summary
 from agentstore.errors import BackupError, InvalidOption
-from agentstore.urls import Backend, backend_of, label
+from agentstore.urls import Backend, BackendURL, label, parse
 
 __all__ = ["Progress", "Summary", "backup", "export", "import_archive", "restore"]
 
@@ -23,7 +23,7 @@ _KIND_BACKEND: dict[str, Backend] = {"postgres-dump": "postgres", "sqlite-file":
 
 
 def backup(
-    url: str,
+    url: str | BackendURL,
     out: str | os.PathLike[str],
     progress: Progress = QUIET,
     *,
@@ -34,7 +34,8 @@ def backup(
     memory ``namespace``/``prefix``, refused with ``BackupError`` when that memory is empty
     while the server holds memory under other names). A SQL backup keeps the whole database:
     ``namespace`` and ``prefix`` must keep their defaults there (``InvalidOption``)."""
-    backend = backend_of(url)
+    url = parse(url)
+    backend = url.backend
     if backend in ("postgres", "sqlite") and (namespace, prefix) != ("aqe", ""):
         raise InvalidOption(
             f"a {label(backend)} backup keeps the whole database: --prefix and --namespace "
@@ -51,11 +52,16 @@ def backup(
 
 
 def restore(
-    url: str, source: str | os.PathLike[str], *, force: bool = False, progress: Progress = QUIET
+    url: str | BackendURL,
+    source: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    progress: Progress = QUIET,
 ) -> Summary:
     """Restore the backup file ``source`` into ``url``; refuses a non-empty target unless
     ``force``; the target keeps its old content unless the new is complete and verified."""
-    backend = backend_of(url)
+    url = parse(url)
+    backend = url.backend
     where = str(source)
     files, manifest = container.open_backup(source)
     with files:
@@ -79,7 +85,7 @@ def restore(
 
 
 def export(
-    url: str,
+    url: str | BackendURL,
     out: str | os.PathLike[str],
     *,
     namespace: str = "aqe",
@@ -89,13 +95,14 @@ def export(
     """Write the portable archive of ``url`` (tables and live memory) to ``out``; on Redis,
     refused with ``BackupError`` (no file written) when the memory ``namespace``/``prefix`` is
     empty while the server holds memory under other names."""
-    if backend_of(url) in ("redis", "redis_cluster"):
+    url = parse(url)
+    if url.backend in ("redis", "redis_cluster"):
         redis_scope.check_holds_something(url, namespace, prefix)
     return archive.export(url, out, namespace=namespace, prefix=prefix, progress=progress)
 
 
 def import_archive(
-    url: str,
+    url: str | BackendURL,
     source: str | os.PathLike[str],
     *,
     force: bool = False,
@@ -106,5 +113,5 @@ def import_archive(
     files, manifest = container.open_backup(source)
     with files:
         return archive.import_(
-            url, files, manifest, str(source), force=force, prefix=prefix, progress=progress
+            parse(url), files, manifest, str(source), force=force, prefix=prefix, progress=progress
         )

@@ -55,7 +55,7 @@ from agentstore.errors import (
 )
 from agentstore.memory import open_memory
 from agentstore.migrations import runner
-from agentstore.urls import backend_of, manifest_source, redact, scrub
+from agentstore.urls import BackendURL, manifest_source, scrub
 
 MEMORY = "memory.jsonl"
 BATCH = 2000
@@ -65,7 +65,7 @@ def _member(table: str) -> str:
     return f"tables/{table}.jsonl"
 
 
-def _engine(url: str, *, create: bool = False) -> Engine:
+def _engine(url: BackendURL, *, create: bool = False) -> Engine:
     """An engine on ``url``; a missing SQLite file is refused unless ``create`` (import)."""
     if not create:
         sqlite_file_must_exist(url)
@@ -76,7 +76,7 @@ def _engine(url: str, *, create: bool = False) -> Engine:
 
 
 def export(
-    url: str,
+    url: BackendURL,
     out: str | os.PathLike[str],
     *,
     namespace: str = "aqe",
@@ -84,8 +84,8 @@ def export(
     progress: Progress = QUIET,
 ) -> Summary:
     """Write every table and every live memory entry (``namespace``/``prefix``) to ``out``."""
-    backend = backend_of(url)
-    summary = Summary("export", f"{redact(url)} -> {out}")
+    backend = url.backend
+    summary = Summary("export", f"{url.redacted} -> {out}")
     saved: dict[str, TableSummary] = {}
     revision = None
     has_memory = backend == "redis"
@@ -152,7 +152,7 @@ def _export_table(
 
 
 def _export_memory(
-    archive: zipfile.ZipFile, url: str, namespace: str, prefix: str, progress: Progress
+    archive: zipfile.ZipFile, url: BackendURL, namespace: str, prefix: str, progress: Progress
 ) -> dict[str, Any]:
     file_sum = canonical.Checksum()
     contents = []
@@ -179,7 +179,7 @@ def _export_memory(
 
 
 def import_(
-    url: str,
+    url: BackendURL,
     archive: zipfile.ZipFile,
     manifest: Manifest,
     where: str,
@@ -197,8 +197,8 @@ def import_(
     if not isinstance(manifest.memory, dict):
         raise BackupCorrupt(f"{where} has a damaged manifest (its memory is not an object)")
     _check_tables(manifest, where)
-    backend = backend_of(url)
-    summary = Summary("import", f"{where} -> {redact(url)}")
+    backend = url.backend
+    summary = Summary("import", f"{where} -> {url.redacted}")
     memory = None
     if manifest.memory:
         memory = import_memory.check(
@@ -248,22 +248,22 @@ def _file_of(archive: zipfile.ZipFile) -> str:
     return archive.filename
 
 
-def _connected(engine: Engine, url: str) -> Connection:
+def _connected(engine: Engine, url: BackendURL) -> Connection:
     """A connection, or ``BackendUnavailable`` in one line when the server cannot be reached."""
     try:
         return engine.connect()
     except exc.DBAPIError as error:
         raise BackendUnavailable(
-            f"cannot reach {redact(url)}: {scrub(one_line(error.orig), url)}"
+            f"cannot reach {url.redacted}: {scrub(one_line(error.orig), url)}"
         ) from None
 
 
-def _failed(error: exc.DBAPIError, url: str) -> BackupError | BackendUnavailable:
+def _failed(error: exc.DBAPIError, url: BackendURL) -> BackupError | BackendUnavailable:
     """A database error part-way: everything was rolled back, told in one line."""
     message = f"({scrub(one_line(error.orig), url)}); nothing was changed"
     if error.connection_invalidated:
-        return BackendUnavailable(f"lost {redact(url)} during the import {message}")
-    return BackupError(f"import into {redact(url)} failed {message}")
+        return BackendUnavailable(f"lost {url.redacted} during the import {message}")
+    return BackupError(f"import into {url.redacted} failed {message}")
 
 
 def _check_tables(manifest: Manifest, where: str) -> None:
@@ -293,7 +293,9 @@ def _read_memory(archive: zipfile.ZipFile, manifest: Manifest, where: str) -> li
     return entries
 
 
-def _prepare_schema(connection: Connection, url: str, manifest: Manifest, where: str) -> None:
+def _prepare_schema(
+    connection: Connection, url: BackendURL, manifest: Manifest, where: str
+) -> None:
     """Bring a never-migrated, empty target to the archive's revision, in the import's own
     transaction (so a failed import leaves it never-migrated)."""
     current = tables.revision(connection)
@@ -310,23 +312,23 @@ def _prepare_schema(connection: Connection, url: str, manifest: Manifest, where:
             raise MigrationError(" ".join(str(error).split())) from None
         return
     raise BackupError(
-        f"{where} holds schema revision {wanted}, the target {redact(url)} is at "
+        f"{where} holds schema revision {wanted}, the target {url.redacted} is at "
         f"{current or 'none'}: bring the target to {wanted} first (agentstore migrate)"
     )
 
 
-def _refuse_non_empty(connection: Connection, url: str) -> None:
+def _refuse_non_empty(connection: Connection, url: BackendURL) -> None:
     occupied = tables.first_with_rows(connection, skip=tables.NOT_TABLES)
     if occupied:
         raise TargetNotEmpty(
-            f"{redact(url)} already holds data ({occupied}): import into an empty database, "
+            f"{url.redacted} already holds data ({occupied}): import into an empty database, "
             "or add --force to replace it"
         )
 
 
 def _import_tables(
     connection: Connection,
-    url: str,
+    url: BackendURL,
     archive: zipfile.ZipFile,
     manifest: Manifest,
     where: str,
@@ -357,7 +359,7 @@ def _import_tables(
         found = tables.summarize(connection, table, expected.columns)
         if (found.rows, found.checksum) != (expected.rows, expected.checksum):
             raise VerificationFailed(
-                f"import into {redact(url)}: table {table.name} came back with "
+                f"import into {url.redacted}: table {table.name} came back with "
                 f"{found.rows} rows (the archive holds {expected.rows}) or different "
                 "contents; nothing was changed"
             )

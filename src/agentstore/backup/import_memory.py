@@ -35,7 +35,7 @@ from agentstore.memory.sql_postgres import PostgresDialect
 from agentstore.memory.sql_sqlite import SqliteDialect
 from agentstore.memory.sql_statements import TABLE, SqlDialect, build
 from agentstore.memory.validation import check_namespace, check_prefix, check_store, decode
-from agentstore.urls import redact
+from agentstore.urls import BackendURL
 
 C = TABLE.c
 #: One checked entry: key, partition, JSON text, size in bytes, moment of expiry.
@@ -86,7 +86,7 @@ def write_sql(
     namespace: str,
     prefix: str,
     force: bool,
-    url: str,
+    url: BackendURL,
 ) -> None:
     """Replace the namespace's entries inside ``connection``'s open transaction, verified."""
     # Plain statements: an earlier streamed read leaves no server-side cursor option behind.
@@ -99,7 +99,7 @@ def write_sql(
     live = or_(C.expires_at.is_(None), C.expires_at > dialect.now())
     if not force and connection.execute(select(func.count()).where(scope, live)).scalar():
         raise TargetNotEmpty(
-            f"{redact(url)} already holds memory under {namespace!r}: import into "
+            f"{url.redacted} already holds memory under {namespace!r}: import into "
             "an empty store, or add --force to replace it"
         )
     connection.execute(delete(TABLE).where(scope))
@@ -136,7 +136,7 @@ def write_sql(
     )
     if (found.rows, found.hexdigest()) != (expected.rows, expected.hexdigest()):
         raise VerificationFailed(
-            f"import into {redact(url)}: memory came back with {found.rows} entries "
+            f"import into {url.redacted}: memory came back with {found.rows} entries "
             f"(the archive holds {expected.rows}) or different values; nothing was changed"
         )
 
@@ -144,7 +144,9 @@ def write_sql(
 # Redis -----------------------------------------------------------------------------------
 
 
-def write_redis(url: str, entries: list[Checked], namespace: str, prefix: str, force: bool) -> None:
+def write_redis(
+    url: BackendURL, entries: list[Checked], namespace: str, prefix: str, force: bool
+) -> None:
     """Replace the store's entries in one MULTI/EXEC (retried if the store changed meanwhile)."""
     base, index = redis_scripts.layout(namespace, prefix)
     client = connect(url)
@@ -160,7 +162,7 @@ def write_redis(url: str, entries: list[Checked], namespace: str, prefix: str, f
                     values = pipe.mget([base + field for field in old]) if old else []
                     if not force and any(value is not None for value in values):
                         raise TargetNotEmpty(
-                            f"{redact(url)} already holds memory under {namespace!r}: import "
+                            f"{url.redacted} already holds memory under {namespace!r}: import "
                             "into an empty store, or add --force to replace it"
                         )
                     pipe.multi()
@@ -182,11 +184,11 @@ def write_redis(url: str, entries: list[Checked], namespace: str, prefix: str, f
                 except redis.WatchError:
                     continue
         raise BackendUnavailable(
-            f"the memory at {redact(url)} kept changing during the import; nothing was changed"
+            f"the memory at {url.redacted} kept changing during the import; nothing was changed"
         )
     except UNAVAILABLE as error:
         raise BackendUnavailable(
-            f"lost the Redis memory at {redact(url)} during the import ({error}); "
+            f"lost the Redis memory at {url.redacted} during the import ({error}); "
             "nothing was changed"
         ) from None
     finally:

@@ -54,7 +54,7 @@ from agentstore.errors import (
     ToolsMismatch,
 )
 from agentstore.migrations import runner
-from agentstore.urls import libpq_url, manifest_source, redact
+from agentstore.urls import BackendURL, manifest_source
 
 DUMP = "database.dump"
 APPLICATION = "agentstore-restore"
@@ -66,19 +66,19 @@ LOST_CONNECTION = (
 )
 
 
-def _connect(url: str) -> psycopg.Connection:
+def _connect(url: BackendURL) -> psycopg.Connection:
     try:
-        return psycopg.connect(libpq_url(url), connect_timeout=5, autocommit=True)
+        return psycopg.connect(url.libpq, connect_timeout=5, autocommit=True)
     except psycopg.OperationalError as error:
         if is_postgres_auth(error):
             raise authentication_failed(url) from None
         first = " ".join(str(error).strip().splitlines()[0].split()) if str(error) else ""
-        raise BackendUnavailable(f"cannot reach {redact(url)}: {first}") from None
+        raise BackendUnavailable(f"cannot reach {url.redacted}: {first}") from None
 
 
-def _client_env(url: str) -> tuple[str, dict[str, str]]:
+def _client_env(url: BackendURL) -> tuple[str, dict[str, str]]:
     """The connection string for the client programs, the password moved to the environment."""
-    params = conninfo_to_dict(libpq_url(url))
+    params = conninfo_to_dict(url.libpq)
     env = dict(os.environ)
     password = params.pop("password", None)
     if password:
@@ -100,9 +100,9 @@ def _first_error(stderr: str) -> str:
     return " ".join(lines[0].split())[:300] if lines else "no message"
 
 
-def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) -> Summary:
+def backup(url: BackendURL, out: str | os.PathLike[str], progress: Progress = QUIET) -> Summary:
     """Dump agentstore's tables of the database at ``url`` into the backup file ``out``."""
-    summary = Summary("backup", f"{redact(url)} -> {out}")
+    summary = Summary("backup", f"{url.redacted} -> {out}")
     with _connect(url) as connection:
         major = connection.info.server_version // 10000
         tools = tools_for(major, action="dump")
@@ -156,14 +156,14 @@ def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) ->
     return summary.held(manifest, out)
 
 
-def _revision(connection: psycopg.Connection[Any], url: str) -> str:
+def _revision(connection: psycopg.Connection[Any], url: BackendURL) -> str:
     """The source's schema revision; ``BackupError`` when it holds no agentstore schema."""
     row = None
     if "alembic_version" in pg_checks.public_tables(connection):
         row = connection.execute("SELECT version_num FROM public.alembic_version").fetchone()
     if row is None:
         raise BackupError(
-            f"{redact(url)} holds no agentstore schema, so there is nothing to back up "
+            f"{url.redacted} holds no agentstore schema, so there is nothing to back up "
             "(run `agentstore migrate up` first)"
         )
     runner.check_target(row[0])
@@ -171,7 +171,7 @@ def _revision(connection: psycopg.Connection[Any], url: str) -> str:
 
 
 def restore(
-    url: str,
+    url: BackendURL,
     archive: zipfile.ZipFile,
     manifest: Manifest,
     where: str,
@@ -180,7 +180,7 @@ def restore(
     progress: Progress = QUIET,
 ) -> Summary:
     """Restore a PostgreSQL backup into ``url`` in one verified transaction."""
-    summary = Summary("restore", f"{where} -> {redact(url)}")
+    summary = Summary("restore", f"{where} -> {url.redacted}")
     revision = known.check_tables(set(manifest.tables), manifest.schema_revision, where)
     tables = known.tables_at(revision)
     with _connect(url) as probe:
@@ -230,14 +230,14 @@ def _restore_tools(target_major: int, dumped_by: int, where: str) -> Tools:
     return tools
 
 
-def _refuse_non_empty(connection: psycopg.Connection[Any], url: str) -> None:
+def _refuse_non_empty(connection: psycopg.Connection[Any], url: BackendURL) -> None:
     for table in pg_checks.public_tables(connection):
         if table == known.BOOKKEEPING:
             continue
         query = sql.SQL("SELECT EXISTS (SELECT 1 FROM public.{})").format(sql.Identifier(table))
         if pg_checks.one_row(connection, query)[0]:
             raise TargetNotEmpty(
-                f"{redact(url)} already holds data ({table}): restore into an empty database, "
+                f"{url.redacted} already holds data ({table}): restore into an empty database, "
                 "or add --force to replace it"
             )
 
@@ -246,7 +246,7 @@ Source = tuple[Tools, IO[bytes], IO[bytes], dict[str, pg_toc.Entry]]
 
 
 def _restore_in_one_transaction(
-    url: str,
+    url: BackendURL,
     revision: str,
     manifest: Manifest,
     where: str,
@@ -255,7 +255,7 @@ def _restore_in_one_transaction(
     progress: Progress,
 ) -> None:
     engine = make_engine(url)
-    shown = redact(url)
+    shown = url.redacted
     try:
         with engine.connect() as connection:
             driver = connection.connection.driver_connection

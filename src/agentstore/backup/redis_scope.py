@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from agentstore.errors import BackupError
 from agentstore.memory.redis_scripts import SEPARATOR, layout
-from agentstore.urls import redact
+from agentstore.urls import BackendURL
 
 #: The most index hashes looked at: the scan stops there (a server rarely holds more stores).
 MAX_STORES = 1000
@@ -56,7 +56,7 @@ def stores(client: object) -> list[Store]:
     return sorted((s for s in found if s.entries), key=lambda s: (-s.entries, s.prefix))
 
 
-def check_holds_something(url: str, namespace: str, prefix: str) -> None:
+def check_holds_something(url: BackendURL, namespace: str, prefix: str) -> None:
     """``BackupError`` (one line) when the memory ``namespace``/``prefix`` at ``url`` is empty
     while the server holds agentstore memory under other names; nothing is written then."""
     from agentstore.memory.redis_backend import connect
@@ -75,7 +75,7 @@ def check_holds_something(url: str, namespace: str, prefix: str) -> None:
     shown = ", ".join(_describe(store, namespace) for store in others[:3])
     more = f" and {len(others) - 3} more" if len(others) > 3 else ""
     raise BackupError(
-        f"{redact(url)} holds no memory under namespace {namespace!r} and prefix {prefix!r}: "
+        f"{url.redacted} holds no memory under namespace {namespace!r} and prefix {prefix!r}: "
         f"it holds {shown}{more}; add {_option(others[0], namespace)}"
     )
 

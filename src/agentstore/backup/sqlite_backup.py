@@ -26,7 +26,6 @@ from pathlib import Path
 from agentstore.backup import children, container, known, portable_file
 from agentstore.backup.manifest import Manifest, TableSummary
 from agentstore.backup.progress import QUIET, Progress, Summary
-from agentstore.db.sqlite_files import sqlite_path
 from agentstore.errors import (
     BackendUnavailable,
     BackupCorrupt,
@@ -35,17 +34,17 @@ from agentstore.errors import (
     TargetNotEmpty,
     VerificationFailed,
 )
-from agentstore.urls import manifest_source, redact
+from agentstore.urls import BackendURL, manifest_source
 
 FILE = "database.sqlite"
 BOOKKEEPING = {"alembic_version"}
 HASH_BATCH = 10_000
 
 
-def _path(url: str) -> Path:
-    path = sqlite_path(url)
+def _path(url: BackendURL) -> Path:
+    path = url.sqlite_path
     if path is None:
-        raise InvalidURL(f"a backup needs a SQLite file, not an in-memory database: {redact(url)}")
+        raise InvalidURL(f"a backup needs a SQLite file, not an in-memory database: {url.redacted}")
     return path
 
 
@@ -83,11 +82,11 @@ def _revision(connection: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
-def backup(url: str, out: str | os.PathLike[str], progress: Progress = QUIET) -> Summary:
+def backup(url: BackendURL, out: str | os.PathLike[str], progress: Progress = QUIET) -> Summary:
     """Copy the SQLite database at ``url`` into the backup file ``out``."""
     source = _path(url)
     if not source.exists():
-        raise BackendUnavailable(f"the SQLite database {source} does not exist ({redact(url)})")
+        raise BackendUnavailable(f"the SQLite database {source} does not exist ({url.redacted})")
     summary = Summary("backup", f"{source} -> {out}")
     with children.scratch_folder("agentstore-backup-") as work:
         copy = Path(work) / FILE
@@ -142,7 +141,7 @@ def first_with_rows(connection: sqlite3.Connection) -> str | None:
 
 
 def restore(
-    url: str,
+    url: BackendURL,
     archive: zipfile.ZipFile,
     manifest: Manifest,
     where: str,

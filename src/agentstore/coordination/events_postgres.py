@@ -18,7 +18,7 @@ from agentstore.coordination.protocol import Closing, IterableSubscription
 from agentstore.coordination.sql_connections import SqlConnections
 from agentstore.coordination.validation import check_event, check_name, decode
 from agentstore.db.failures import one_line
-from agentstore.urls import libpq_url, redact
+from agentstore.urls import BackendURL
 
 #: The largest payload NOTIFY carries, in bytes.
 MAX_PAYLOAD = 7999
@@ -27,7 +27,7 @@ MAX_PAYLOAD = 7999
 class PostgresSubscription(IterableSubscription):
     """Notifications of one channel, read one at a time."""
 
-    def __init__(self, connection: Any, url: str) -> None:
+    def __init__(self, connection: Any, url: BackendURL) -> None:
         self._connection = connection
         self._url = url
         self._buffer: deque[str] = deque()
@@ -42,7 +42,7 @@ class PostgresSubscription(IterableSubscription):
                     self._buffer.append(notify.payload)
             except psycopg.Error as error:
                 raise errors.BackendUnavailable(
-                    f"lost the connection to {redact(self._url)}: {one_line(error)}"
+                    f"lost the connection to {self._url.redacted}: {one_line(error)}"
                 ) from error
         return decode(self._buffer.popleft()) if self._buffer else None
 
@@ -50,7 +50,7 @@ class PostgresSubscription(IterableSubscription):
 class PostgresEvents(Closing):
     """``Events`` on PostgreSQL; ``prefix`` keeps one store's channels from another's."""
 
-    def __init__(self, url: str, *, prefix: str = "") -> None:
+    def __init__(self, url: BackendURL, *, prefix: str = "") -> None:
         self.url = url
         self.prefix = prefix
         self._db = SqlConnections(url)
@@ -75,10 +75,10 @@ class PostgresEvents(Closing):
 
         name = self._channel(channel)
         try:
-            connection = psycopg.connect(libpq_url(self.url), autocommit=True, connect_timeout=5)
+            connection = psycopg.connect(self.url.libpq, autocommit=True, connect_timeout=5)
         except psycopg.Error as error:
             raise errors.BackendUnavailable(
-                f"cannot reach {redact(self.url)}: {one_line(error)}"
+                f"cannot reach {self.url.redacted}: {one_line(error)}"
             ) from error
         try:
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(name)))

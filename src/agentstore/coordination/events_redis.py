@@ -24,6 +24,7 @@ from agentstore.coordination.protocol import Closing, IterableSubscription
 from agentstore.coordination.redis_calls import RedisScripts
 from agentstore.coordination.validation import check_event, check_name, decode
 from agentstore.memory.redis_cluster import UNAVAILABLE
+from agentstore.urls import BackendURL
 
 _CONFIRM_SECONDS = 5.0
 """How long ``subscribe`` waits for the server to confirm the subscription."""
@@ -56,7 +57,7 @@ class RedisSubscription(IterableSubscription):
 class RedisEvents(Closing):
     """``Events`` on Redis or a Redis Cluster; every channel it uses starts with ``prefix``."""
 
-    def __init__(self, url: str, *, prefix: str = "") -> None:
+    def __init__(self, url: BackendURL, *, prefix: str = "") -> None:
         self.url = url
         self.prefix = prefix
         self._redis = RedisScripts(url, {})

@@ -25,6 +25,7 @@ from agentstore.coordination.protocol import Job, Queue
 from agentstore.coordination.validation import check_name
 from agentstore.db import Database, records
 from agentstore.memory.protocol import MemoryStore
+from agentstore.urls import BackendURL
 
 #: What an agent runs for a task: (task name, payload, shared memory or None) -> result.
 Handler = Callable[[str, Any, "MemoryStore | None"], Any]
@@ -58,7 +59,7 @@ class FleetCommander:
 
     def __init__(
         self,
-        queue_url: str,
+        queue_url: str | BackendURL,
         database: Database,
         *,
         memory: MemoryStore | None = None,

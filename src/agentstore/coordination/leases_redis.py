@@ -18,6 +18,7 @@ from agentstore.coordination.protocol import Closing, Lease
 from agentstore.coordination.redis_calls import RedisScripts
 from agentstore.coordination.validation import check_duration, check_name
 from agentstore.memory.redis_cluster import UNAVAILABLE
+from agentstore.urls import BackendURL
 
 _SCRIPTS = {
     # KEYS: holder, token. ARGV: owner, ttl ms. Returns the new token or false.
@@ -47,7 +48,7 @@ class RedisLeases(Closing):
     """``Leases`` on Redis; every key it writes starts with ``prefix``."""
 
     def __init__(
-        self, url: str, *, prefix: str = "", replicas: int = 0, replica_timeout: float = 1.0
+        self, url: BackendURL, *, prefix: str = "", replicas: int = 0, replica_timeout: float = 1.0
     ) -> None:
         self.url = url
         self.prefix = prefix

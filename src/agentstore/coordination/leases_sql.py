@@ -11,6 +11,7 @@ from __future__ import annotations
 from agentstore.coordination.protocol import Closing, Lease
 from agentstore.coordination.sql_connections import SqlConnections, row_count
 from agentstore.coordination.validation import check_duration, check_name
+from agentstore.urls import BackendURL
 
 _T = "coordination_leases"
 
@@ -35,7 +36,7 @@ def _statements(now: str) -> dict[str, str]:
 class SqlLeases(Closing):
     """``Leases`` on PostgreSQL or SQLite; ``prefix`` scopes the names."""
 
-    def __init__(self, url: str, *, prefix: str = "") -> None:
+    def __init__(self, url: BackendURL, *, prefix: str = "") -> None:
         self.url = url
         self.prefix = prefix
         self._db = SqlConnections(url)

@@ -9,11 +9,11 @@ from agentstore.coordination.protocol import Events, Leases, Queue
 from agentstore.coordination.validation import check_duration, check_name
 from agentstore.memory.opening import check_replicas
 from agentstore.memory.validation import check_prefix
-from agentstore.urls import backend_of
+from agentstore.urls import BackendURL, parse
 
 
 def open_queue(
-    url: str,
+    url: str | BackendURL,
     name: str,
     *,
     prefix: str = "",
@@ -34,7 +34,8 @@ def open_queue(
     every change wait, up to ``replica_timeout`` seconds, until ``n`` replicas have it, and
     raise ``WriteNotReplicated`` when fewer do; as for memory, it narrows the window.
     """
-    backend = backend_of(url)
+    target = parse(url)
+    backend = target.backend
     check_name(name)
     check_prefix(prefix)
     check_replicas(backend, replicas, replica_timeout)
@@ -43,7 +44,7 @@ def open_queue(
         from agentstore.coordination.queue_redis import RedisQueue
 
         return RedisQueue(
-            url,
+            target,
             name,
             prefix=prefix,
             backoff=wait,
@@ -54,10 +55,10 @@ def open_queue(
     if backend == "postgres":
         from agentstore.coordination.queue_postgres import open_postgres_queue
 
-        return open_postgres_queue(url, name, prefix=prefix, backoff=wait, max_backoff=longest)
+        return open_postgres_queue(target, name, prefix=prefix, backoff=wait, max_backoff=longest)
     from agentstore.coordination.queue_sqlite import open_sqlite_queue
 
-    return open_sqlite_queue(url, name, prefix=prefix, backoff=wait, max_backoff=longest)
+    return open_sqlite_queue(target, name, prefix=prefix, backoff=wait, max_backoff=longest)
 
 
 def _backoff(seconds: float, what: str) -> float:
@@ -66,7 +67,7 @@ def _backoff(seconds: float, what: str) -> float:
 
 
 def open_leases(
-    url: str, *, prefix: str = "", replicas: int = 0, replica_timeout: float = 1.0
+    url: str | BackendURL, *, prefix: str = "", replicas: int = 0, replica_timeout: float = 1.0
 ) -> Leases:
     """Named leases with fencing tokens at ``url``.
 
@@ -74,35 +75,39 @@ def open_leases(
     replica that takes over; ``replicas=n`` makes every change wait for ``n`` replicas (as
     ``open_queue``'s), so a token a replica confirmed is never given twice.
     """
-    backend = backend_of(url)
+    target = parse(url)
+    backend = target.backend
     check_prefix(prefix)
     check_replicas(backend, replicas, replica_timeout)
     if backend in ("redis", "redis_cluster"):
         from agentstore.coordination.leases_redis import RedisLeases
 
-        return RedisLeases(url, prefix=prefix, replicas=replicas, replica_timeout=replica_timeout)
+        return RedisLeases(
+            target, prefix=prefix, replicas=replicas, replica_timeout=replica_timeout
+        )
     from agentstore.coordination.leases_sql import SqlLeases
 
-    return SqlLeases(url, prefix=prefix)
+    return SqlLeases(target, prefix=prefix)
 
 
-def open_events(url: str, *, prefix: str = "") -> Events:
+def open_events(url: str | BackendURL, *, prefix: str = "") -> Events:
     """Publish/subscribe at ``url``: Redis pub/sub (sharded on a Redis Cluster) or PostgreSQL
     LISTEN/NOTIFY.
 
     Events are at-most-once: a subscriber that is not listening misses them. SQLite offers
     no events (``Unsupported``): the Personal Edition hands work over through the queue.
     """
-    backend = backend_of(url)
+    target = parse(url)
+    backend = target.backend
     check_prefix(prefix)
     if backend in ("redis", "redis_cluster"):
         from agentstore.coordination.events_redis import RedisEvents
 
-        return RedisEvents(url, prefix=prefix)
+        return RedisEvents(target, prefix=prefix)
     if backend == "postgres":
         from agentstore.coordination.events_postgres import PostgresEvents
 
-        return PostgresEvents(url, prefix=prefix)
+        return PostgresEvents(target, prefix=prefix)
     raise errors.Unsupported(
         "SQLite offers no events (no server to push them): hand work over through a queue"
     )

@@ -43,6 +43,7 @@ from agentstore.coordination.validation import (
     encode_payload,
     lost_reason,
 )
+from agentstore.urls import BackendURL
 
 _KEYS = ("ready", "delayed", "running", "dead", "jobs", "seq", "done")
 
@@ -221,7 +222,7 @@ class RedisQueue(Closing):
 
     def __init__(
         self,
-        url: str,
+        url: BackendURL,
         name: str,
         *,
         prefix: str = "",

@@ -31,6 +31,7 @@ from agentstore.coordination.validation import (
     encode_payload,
     lost_reason,
 )
+from agentstore.urls import BackendURL
 
 #: Claims in a row that may find only jobs to bury (lapsed on their last attempt) before
 #: ``claim`` gives up for this call and reports no job.
@@ -92,7 +93,7 @@ class SqlQueue(Closing):
 
     def __init__(
         self,
-        url: str,
+        url: BackendURL,
         name: str,
         *,
         lock: str,
@@ -112,7 +113,7 @@ class SqlQueue(Closing):
         self._db.run(self._sql["probe"], {})  # SchemaNotMigrated now rather than at first use
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name!r} at {self._db.url.split('://')[0]}>"
+        return f"<{type(self).__name__} {self.name!r} at {self._db.url.scheme}>"
 
     def _params(self, **values: Any) -> dict[str, Any]:
         values.update(self._scope)

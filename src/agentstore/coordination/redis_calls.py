@@ -17,7 +17,7 @@ from agentstore.db.failures import one_line
 from agentstore.memory.redis_backend import connect
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.memory.redis_replication import run_confirmed
-from agentstore.urls import redact
+from agentstore.urls import BackendURL
 
 __all__ = ["RedisScripts", "connect"]
 
@@ -27,7 +27,7 @@ class RedisScripts:
 
     def __init__(
         self,
-        url: str,
+        url: BackendURL,
         sources: dict[str, str],
         replicas: int = 0,
         replica_timeout: float = 1.0,
@@ -47,7 +47,7 @@ class RedisScripts:
         script = self.scripts[name]
         try:
             if self.replicas and name not in self.reads:
-                where = f"Redis at {redact(self.url)}"
+                where = f"Redis at {self.url.redacted}"
                 return run_confirmed(
                     self.client, script, keys, args, self.replicas, self.replica_timeout, where
                 )
@@ -60,7 +60,7 @@ class RedisScripts:
 
     def unavailable(self, error: Exception) -> errors.BackendUnavailable:
         return errors.BackendUnavailable(
-            f"Redis at {redact(self.url)} stopped answering: {one_line(error)}"
+            f"Redis at {self.url.redacted} stopped answering: {one_line(error)}"
         )
 
     def close(self) -> None:

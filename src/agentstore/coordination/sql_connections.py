@@ -20,8 +20,8 @@ from sqlalchemy import exc
 
 from agentstore import errors
 from agentstore.db.failures import one_line, translate
-from agentstore.db.sqlite_files import sqlite_file_must_exist, sqlite_path
-from agentstore.urls import backend_of, libpq_url, redact
+from agentstore.db.sqlite_files import sqlite_file_must_exist
+from agentstore.urls import BackendURL
 
 #: Each database's clock in epoch seconds, fixed for the statement (SQLite: milliseconds).
 CLOCKS = {
@@ -44,9 +44,9 @@ def row_count(cursor: Any) -> int:
 class SqlConnections:
     """The connections one coordination object keeps to a PostgreSQL or SQLite database."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: BackendURL) -> None:
         self.url = url
-        self.backend = backend_of(url)
+        self.backend = url.backend
         if self.backend == "sqlite":
             sqlite_file_must_exist(url)
         self._local = threading.local()
@@ -65,9 +65,9 @@ class SqlConnections:
         if self.backend == "postgres":
             import psycopg
 
-            connection = psycopg.connect(libpq_url(self.url), autocommit=True, connect_timeout=5)
+            connection = psycopg.connect(self.url.libpq, autocommit=True, connect_timeout=5)
         else:
-            path = sqlite_path(self.url)
+            path = self.url.sqlite_path
             connection = sqlite3.connect(
                 str(path) if path else ":memory:",
                 timeout=SQLITE_BUSY_TIMEOUT,
@@ -117,7 +117,7 @@ class SqlConnections:
         mapped = translate(wrapped, self.url, SQLITE_BUSY_TIMEOUT)
         if mapped is None and (lost or isinstance(wrapped, exc.OperationalError)):
             mapped = errors.BackendUnavailable(
-                f"lost the connection to {redact(self.url)}: {one_line(error)}"
+                f"lost the connection to {self.url.redacted}: {one_line(error)}"
             )
         return mapped or error
 

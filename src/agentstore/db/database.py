@@ -13,17 +13,22 @@ from agentstore.db.failures import translate
 from agentstore.db.sqlite_files import sqlite_file_must_exist
 from agentstore.errors import AgentstoreError
 from agentstore.migrations import runner
+from agentstore.urls import BackendURL, parse
 
 
 class Database:
     """A relational agentstore: ``Database("postgresql+psycopg://…")`` or ``("sqlite:///…")``."""
 
     def __init__(
-        self, url: str, *, pool: PoolSettings | None = None, sqlite: SqliteSettings | None = None
+        self,
+        url: str | BackendURL,
+        *,
+        pool: PoolSettings | None = None,
+        sqlite: SqliteSettings | None = None,
     ) -> None:
-        self.url = url
+        self.url = parse(url, "postgres", "sqlite")
         self.pool = pool or PoolSettings()
-        self.engine: Engine = make_engine(url, self.pool, sqlite)
+        self.engine: Engine = make_engine(self.url, self.pool, sqlite)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

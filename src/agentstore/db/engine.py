@@ -6,11 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-from agentstore.errors import InvalidURL
-from agentstore.urls import backend_of, redact, scrub, sqlalchemy_url
+from agentstore.urls import BackendURL, parse
 
 
 @dataclass(frozen=True)
@@ -37,7 +34,7 @@ class SqliteSettings:
 
 
 def make_engine(
-    url: str,
+    url: str | BackendURL,
     pool: PoolSettings | None = None,
     sqlite: SqliteSettings | None = None,
     *,
@@ -47,14 +44,9 @@ def make_engine(
 
     ``sqlite_pool`` sizes the pool of a SQLite file's engine (SQLAlchemy's defaults otherwise).
     """
-    target = sqlalchemy_url(url)
-    try:
-        make_url(target)
-    except (ArgumentError, ValueError) as error:  # a port that is no number, say
-        raise InvalidURL(
-            f"not a usable database URL {redact(url)}: {scrub(str(error), url)}"
-        ) from None
-    if backend_of(url) == "postgres":
+    parsed = parse(url, "postgres", "sqlite")
+    target = parsed.sqlalchemy
+    if parsed.backend == "postgres":
         return create_engine(target, **postgres_options(pool or PoolSettings()))
     sqlite = sqlite or SqliteSettings()
     sizes: dict[str, Any] = {}

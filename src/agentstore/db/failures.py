@@ -24,7 +24,7 @@ from agentstore.errors import (
     SchemaNotMigrated,
     WriteConflict,
 )
-from agentstore.urls import migrate_command, redact, scrub
+from agentstore.urls import BackendURL, migrate_command, redact, scrub
 
 #: The unique constraint that makes an agent's name its own (named by ``db.base``'s convention).
 AGENT_NAME_CONSTRAINT = "uq_agents_name"
@@ -90,7 +90,9 @@ def _never_migrated(error: exc.SQLAlchemyError) -> bool:
     return sqlite_code(error) == "SQLITE_ERROR" and "no such table" in str(_driver_error(error))
 
 
-def translate(error: exc.SQLAlchemyError, url: str, pool_timeout: float) -> AgentstoreError | None:
+def translate(
+    error: exc.SQLAlchemyError, url: str | BackendURL, pool_timeout: float
+) -> AgentstoreError | None:
     """The agentstore error ``error`` stands for, or ``None`` when it has no meaning here."""
     where = redact(url)
     if isinstance(error, exc.TimeoutError):

@@ -9,31 +9,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from agentstore.errors import BackendUnavailable
-from agentstore.urls import backend_of, migrate_command, redact
+from agentstore.urls import BackendURL, migrate_command, parse
 
 
-def sqlite_path(url: str) -> Path | None:
+def sqlite_path(url: str | BackendURL) -> Path | None:
     """The file a SQLite URL names; ``None`` for other backends and in-memory databases."""
-    if backend_of(url) != "sqlite":
-        return None
-    try:
-        database = make_url(url).database
-    except ArgumentError:
-        return None
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return Path(database)
+    return parse(url).sqlite_path
 
 
-def sqlite_file_must_exist(url: str) -> None:
+def sqlite_file_must_exist(url: BackendURL) -> None:
     """Raise ``BackendUnavailable`` when ``url`` names a SQLite file that does not exist."""
-    path = sqlite_path(url)
+    path = url.sqlite_path
     if path is not None and not path.exists():
         raise BackendUnavailable(
-            f"the SQLite database {path} does not exist ({redact(url)}): "
+            f"the SQLite database {path} does not exist ({url.redacted}): "
             f"create it with `{migrate_command(url)}`"
         )

@@ -4,11 +4,11 @@ from agentstore.db.engine import PoolSettings
 from agentstore.errors import InvalidInput
 from agentstore.memory.protocol import MemoryStore
 from agentstore.memory.validation import check_namespace, check_prefix
-from agentstore.urls import backend_of
+from agentstore.urls import BackendURL, parse
 
 
 def open_memory(
-    url: str,
+    url: str | BackendURL,
     namespace: str = "aqe",
     prefix: str = "",
     *,
@@ -17,7 +17,7 @@ def open_memory(
     replica_timeout: float = 1.0,
 ) -> MemoryStore:
     """Open the memory at ``url`` (``postgresql+psycopg://``, ``sqlite://``, ``redis://`` or
-    ``redis+cluster://host:port,...``).
+    ``redis+cluster://host:port,...``), a string or a :class:`agentstore.BackendURL`.
 
     ``namespace`` is the first segment every key carries (``aqe/...``); ``prefix`` scopes the
     store: a physical key prefix on Redis, a row scope on SQL, so many stores share a server.
@@ -33,21 +33,22 @@ def open_memory(
     up to ``replica_timeout`` seconds, until ``n`` replicas confirm it (Redis WAIT), and
     raise ``WriteNotReplicated`` when fewer do; it narrows the window, it does not close it.
     """
-    backend = backend_of(url)
+    target = parse(url)
+    backend = target.backend
     check_namespace(namespace)
     check_prefix(prefix)
     check_replicas(backend, replicas, replica_timeout)
     if backend in ("redis", "redis_cluster"):
         from agentstore.memory.redis_backend import RedisMemory
 
-        return RedisMemory(url, namespace, prefix, replicas, replica_timeout)
+        return RedisMemory(target, namespace, prefix, replicas, replica_timeout)
     if backend == "postgres":
         from agentstore.memory.sql_postgres import open_postgres
 
-        return open_postgres(url, namespace, prefix, pool)
+        return open_postgres(target, namespace, prefix, pool)
     from agentstore.memory.sql_sqlite import open_sqlite
 
-    return open_sqlite(url, namespace, prefix, pool)
+    return open_sqlite(target, namespace, prefix, pool)
 
 
 def check_replicas(backend: str, replicas: object, timeout: object) -> None:

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, Self, runtime_checkable
 
-from agentstore.urls import redact
+from agentstore.urls import BackendURL, redact
 from agentstore.values import JSON
 
 
@@ -122,7 +122,7 @@ class MemoryStore(Protocol):
 class StoreLifecycle:
     """What every backend shares: use as a context manager, and a repr without secrets."""
 
-    url: str
+    url: BackendURL
     namespace: str
     prefix: str
 

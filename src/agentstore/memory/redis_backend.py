@@ -38,7 +38,7 @@ from agentstore.memory.validation import (
     refused_increment,
     unique_keys,
 )
-from agentstore.urls import backend_of, redact, scrub
+from agentstore.urls import BackendURL, parse, scrub
 
 _BATCH = 1000
 
@@ -53,7 +53,9 @@ def _px(ttl: float | None) -> str:
     return "" if ttl is None else str(max(1, math.ceil(ttl * 1000)))
 
 
-def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> redis.Redis:
+def connect(
+    url: str | BackendURL, timeout: float = 3.0, socket_timeout: float = 30.0
+) -> redis.Redis:
     """A client for ``url`` that has answered PING (``timeout``: seconds to connect).
 
     Raises ``InvalidURL`` for a URL redis-py cannot read and ``BackendUnavailable`` (one line,
@@ -61,14 +63,15 @@ def connect(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> red
     does not have; the client is closed then, never leaked. A ``redis+cluster://`` URL
     gives redis-py's cluster client (:mod:`agentstore.memory.redis_cluster`).
     """
-    if backend_of(url) == "redis_cluster":
+    url = parse(url, "redis", "redis_cluster")
+    if url.backend == "redis_cluster":
         from agentstore.memory.redis_cluster import connect_cluster
 
         # The cluster client answers the same commands; callers that need its own
         # methods (slots, nodes) check isinstance(client, RedisCluster) first.
         return cast(redis.Redis, connect_cluster(url, timeout, socket_timeout))
     try:
-        client = redis.Redis.from_url(url, **client_options(timeout, socket_timeout))
+        client = redis.Redis.from_url(url.raw, **client_options(timeout, socket_timeout))
     except ValueError as exc:
         raise unusable(url, exc) from None
     try:
@@ -91,26 +94,26 @@ def client_options(timeout: float, socket_timeout: float) -> dict[str, Any]:
     }
 
 
-def unusable(url: str, exc: Exception) -> errors.InvalidURL:
+def unusable(url: BackendURL, exc: Exception) -> errors.InvalidURL:
     """A URL redis-py cannot read, told in one line."""
-    return errors.InvalidURL(f"not a usable Redis URL {redact(url)}: {scrub(one_line(exc), url)}")
+    return errors.InvalidURL(f"not a usable Redis URL {url.redacted}: {scrub(one_line(exc), url)}")
 
 
-def unreachable(url: str, exc: Exception) -> errors.BackendUnavailable:
+def unreachable(url: BackendURL, exc: Exception) -> errors.BackendUnavailable:
     """A server that did not answer (or refused the password) when the store opened."""
     from agentstore.auth import authentication_failed, is_redis_auth
 
     if is_redis_auth(exc):
         return authentication_failed(url)
     return errors.BackendUnavailable(
-        f"Redis at {redact(url)} is unreachable: {scrub(one_line(exc), url)}"
+        f"Redis at {url.redacted} is unreachable: {scrub(one_line(exc), url)}"
     )
 
 
-def stopped(url: str, exc: Exception) -> errors.BackendUnavailable:
+def stopped(url: BackendURL, exc: Exception) -> errors.BackendUnavailable:
     """A server that stopped answering an open store."""
     return errors.BackendUnavailable(
-        f"the Redis memory at {redact(url)} stopped answering: {scrub(one_line(exc), url)}"
+        f"the Redis memory at {url.redacted} stopped answering: {scrub(one_line(exc), url)}"
     )
 
 
@@ -119,7 +122,7 @@ class RedisMemory(StoreLifecycle):
 
     def __init__(
         self,
-        url: str,
+        url: BackendURL,
         namespace: str,
         prefix: str,
         replicas: int = 0,
@@ -130,7 +133,7 @@ class RedisMemory(StoreLifecycle):
         self.prefix = prefix
         self.replicas = replicas
         self.replica_timeout = replica_timeout
-        self._cluster = backend_of(url) == "redis_cluster"
+        self._cluster = url.backend == "redis_cluster"
         if self._cluster:
             redis_scripts.check_cluster_prefix(prefix)
         # One hash tag per store: Redis Cluster keeps all of its names in one slot (see
@@ -180,7 +183,7 @@ class RedisMemory(StoreLifecycle):
 
     @property
     def _where(self) -> str:
-        return f"the Redis memory at {redact(self.url)}"
+        return f"the Redis memory at {self.url.redacted}"
 
     # -- the MemoryStore API ----------------------------------------------------------------
 

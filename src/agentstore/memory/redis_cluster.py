@@ -20,7 +20,7 @@ from redis.retry import Retry
 
 from agentstore import errors
 from agentstore.db.failures import one_line
-from agentstore.urls import cluster_address, redact
+from agentstore.urls import BackendURL, parse
 
 SLOTS = 16384
 
@@ -33,12 +33,15 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
 """What a cluster raises while a node is gone or failing over: the backend is unavailable."""
 
 
-def connect_cluster(url: str, timeout: float = 3.0, socket_timeout: float = 30.0) -> RedisCluster:
+def connect_cluster(
+    url: str | BackendURL, timeout: float = 3.0, socket_timeout: float = 30.0
+) -> RedisCluster:
     """A cluster client for ``url`` that has read the cluster's slot map.
 
     Raises ``InvalidURL`` for a URL that names no usable node and ``BackendUnavailable`` (one
     line, password hidden) when no node answers or the cluster does not cover every slot.
     """
+    url = parse(url, "redis_cluster")
     options = cluster_options(url, timeout, socket_timeout)
     try:
         return RedisCluster(
@@ -54,10 +57,10 @@ def connect_cluster(url: str, timeout: float = 3.0, socket_timeout: float = 30.0
 RETRY = (ExponentialBackoff(cap=0.5, base=0.05), 3)
 
 
-def cluster_options(url: str, timeout: float, socket_timeout: float) -> dict[str, Any]:
+def cluster_options(url: BackendURL, timeout: float, socket_timeout: float) -> dict[str, Any]:
     """How every cluster client connects, sync or async (``agentstore.asyncio``): the nodes
     as (host, port) pairs under ``nodes``, then the client's keyword arguments."""
-    address = cluster_address(url)
+    address = url.cluster
     return {
         "nodes": address.nodes,
         "username": address.username,
@@ -69,14 +72,14 @@ def cluster_options(url: str, timeout: float, socket_timeout: float) -> dict[str
     }
 
 
-def cluster_unreachable(url: str, exc: Exception) -> errors.BackendUnavailable:
+def cluster_unreachable(url: BackendURL, exc: Exception) -> errors.BackendUnavailable:
     """No node answered, or the cluster does not cover every slot: one line, password hidden."""
     from agentstore.auth import authentication_failed, is_redis_auth
 
     if is_redis_auth(exc):
         return authentication_failed(url)
     return errors.BackendUnavailable(
-        f"Redis Cluster at {redact(url)} is unreachable: {one_line(exc)}"
+        f"Redis Cluster at {url.redacted} is unreachable: {one_line(exc)}"
     )
 
 

@@ -47,7 +47,7 @@ from agentstore.memory.validation import (
     refused_increment,
     unique_keys,
 )
-from agentstore.urls import migrate_command, redact, scrub
+from agentstore.urls import BackendURL, migrate_command, scrub
 
 log = logging.getLogger("agentstore.memory")
 
@@ -128,7 +128,7 @@ class SqlFailures:
     ``agentstore.asyncio``. Needs ``url``, ``wait_timeout``, ``_engine`` (its ``dialect``),
     ``_dialect`` (its ``name``) and ``_value_errors`` on the store."""
 
-    url: str
+    url: BackendURL
     wait_timeout: float
     _engine: Any
     _dialect: SqlDialect
@@ -142,7 +142,7 @@ class SqlFailures:
                 log.debug("%s rolled back (SQLSTATE %s); attempt %d", self, code, attempt + 1)
                 return random.uniform(0.002, 0.01) * attempt
             raise errors.WriteConflict(
-                f"concurrent writers kept conflicting on the memory at {redact(self.url)}"
+                f"concurrent writers kept conflicting on the memory at {self.url.redacted}"
                 f" (SQLSTATE {code}); gave up after {attempt} attempts, nothing was written"
             ) from error
         safe = retry is Retry.ALWAYS or code in ENDED_BY_SERVER
@@ -183,7 +183,7 @@ class SqlFailures:
         translated = translate(error, self.url, self.wait_timeout)
         if translated is None and isinstance(error, exc.OperationalError | exc.InterfaceError):
             translated = errors.BackendUnavailable(
-                f"the {self._dialect.name} memory at {redact(self.url)} stopped answering:"
+                f"the {self._dialect.name} memory at {self.url.redacted} stopped answering:"
                 f" {scrub(one_line(getattr(error, 'orig', error)), self.url)}"
             )
         return translated
@@ -194,7 +194,7 @@ class SqlMemory(SqlFailures, StoreLifecycle):
 
     def __init__(
         self,
-        url: str,
+        url: BackendURL,
         engine: Engine,
         dialect: SqlDialect,
         prepare: Callable[[Any], None],
@@ -468,7 +468,7 @@ def _live(rows: list[Any]) -> int:
     return sum(1 for expires_at, now in rows if expires_at is None or expires_at > now)
 
 
-def _check_schema(engine: Engine, url: str, timeout: float) -> None:
+def _check_schema(engine: Engine, url: BackendURL, timeout: float) -> None:
     """Fail early and clearly: an unreachable server, or a database never migrated."""
     try:
         with engine.connect() as connection:
@@ -486,15 +486,15 @@ def has_memory_table(connection: Any) -> bool:
     return bool(inspect(connection).has_table(TABLE.name))
 
 
-def unreachable(error: exc.DBAPIError, url: str, timeout: float) -> errors.AgentstoreError:
+def unreachable(error: exc.DBAPIError, url: BackendURL, timeout: float) -> errors.AgentstoreError:
     """Why a store could not open: the server did not answer (or the pool was full)."""
     return translate(error, url, timeout) or errors.BackendUnavailable(
-        f"cannot reach the memory database at {redact(url)}: {scrub(one_line(error.orig), url)}"
+        f"cannot reach the memory database at {url.redacted}: {scrub(one_line(error.orig), url)}"
     )
 
 
-def not_migrated(url: str) -> errors.SchemaNotMigrated:
+def not_migrated(url: BackendURL) -> errors.SchemaNotMigrated:
     """A database with no memory table: never migrated."""
     return errors.SchemaNotMigrated(
-        f"{redact(url)} has no memory table yet: run `{migrate_command(url)}` first"
+        f"{url.redacted} has no memory table yet: run `{migrate_command(url)}` first"
     )

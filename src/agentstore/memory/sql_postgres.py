@@ -27,6 +27,7 @@ from sqlalchemy.sql import ClauseElement
 from agentstore.db.engine import PoolSettings, make_engine
 from agentstore.memory.sql_backend import SqlMemory
 from agentstore.memory.sql_statements import Sql
+from agentstore.urls import BackendURL
 
 
 class PostgresDialect:
@@ -100,7 +101,7 @@ DEFAULT_POOL = PoolSettings(pool_size=10, max_overflow=0, pool_pre_ping=False, c
 
 
 def open_postgres(
-    url: str, namespace: str, prefix: str, pool: PoolSettings | None = None
+    url: BackendURL, namespace: str, prefix: str, pool: PoolSettings | None = None
 ) -> SqlMemory:
     """A memory store in a migrated PostgreSQL database."""
     pool = dataclasses.replace(pool or DEFAULT_POOL, pool_pre_ping=False)

@@ -26,6 +26,7 @@ from agentstore.db.engine import PoolSettings, make_engine
 from agentstore.db.sqlite_files import sqlite_file_must_exist
 from agentstore.memory.sql_backend import SqlMemory
 from agentstore.memory.sql_statements import Sql
+from agentstore.urls import BackendURL
 
 #: Connections one SQLite store keeps at most.
 SQLITE_CONNECTIONS = 8
@@ -104,7 +105,7 @@ def _transaction(_driver: Any, cursor: Any) -> Iterator[None]:
 
 
 def open_sqlite(
-    url: str, namespace: str, prefix: str, pool: PoolSettings | None = None
+    url: BackendURL, namespace: str, prefix: str, pool: PoolSettings | None = None
 ) -> SqlMemory:
     """A memory store in a migrated SQLite file (a missing file is refused, never created)."""
     sqlite_file_must_exist(url)
