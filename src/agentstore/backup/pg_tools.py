@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from functools import cache
 
 from agentstore import postgres_binaries
+from agentstore.backup import children
 from agentstore.errors import ToolsMismatch
 
 PROGRAMS = ("pg_dump", "pg_restore", "psql")
@@ -46,9 +46,8 @@ def candidate_dirs() -> list[str]:
 def version_of(program: str) -> int | None:
     """The major version a client program reports (``pg_dump (PostgreSQL) 15.2`` -> 15)."""
     try:
-        out = subprocess.run(
-            [program, "--version"], capture_output=True, text=True, timeout=10, check=False
-        ).stdout
+        # killed with us, like every child of a backup (a kill must leave no program behind)
+        out = children.run([program, "--version"]).stdout.decode(errors="replace")
     except OSError:
         return None
     found = re.search(r"\(PostgreSQL\)\s+(\d+)", out)

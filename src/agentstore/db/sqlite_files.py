@@ -18,8 +18,9 @@ def sqlite_path(url: str | BackendURL) -> Path | None:
     return parse(url).sqlite_path
 
 
-def sqlite_file_must_exist(url: BackendURL) -> None:
+def sqlite_file_must_exist(url: str | BackendURL) -> None:
     """Raise ``BackendUnavailable`` when ``url`` names a SQLite file that does not exist."""
+    url = parse(url)
     path = url.sqlite_path
     if path is not None and not path.exists():
         raise BackendUnavailable(
