@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agentstore import Database, errors, open_memory
 from agentstore import backup as backups
 from agentstore.db import demo, records
@@ -44,9 +46,13 @@ def new_store(isolation: Isolation, backend: str) -> Store:
 
 def seeded(isolation: Isolation, backend: str, agents: int, executions: int, seed: int = 11):
     """A store holding ``agents`` agents with ``executions`` executions in all (0 and 0: an
-    empty store; executions without an agent are refused in the scenario's words)."""
+    empty store; executions without an agent fail the scenario in one line, no traceback)."""
     if agents < 1 and executions > 0:
-        raise ValueError(f"{executions} executions need at least one agent to belong to")
+        pytest.fail(
+            f"a store cannot hold {executions} executions with {agents} agents: every execution"
+            " belongs to an agent (write at least 1 agent)",
+            pytrace=False,
+        )
     store = new_store(isolation, backend)
     if agents < 1:
         return store
