@@ -11,7 +11,7 @@ from pytest_bdd import given, parsers, then, when
 from agentstore import Database
 from agentstore.db import records
 from agentstore.migrations import runner
-from steps.parameter_types import TYPES
+from steps.parameter_types import TYPES, one_of
 from support.common.expect import expect, expect_that
 from support.common.outcomes import Outcome, attempt
 from support.records import factories
@@ -80,7 +80,10 @@ def _(db: Database) -> Outcome:
 
 
 @when(
-    parsers.parse('the database is {direction} to revision "{revision:Text}"', TYPES),
+    parsers.parse(
+        'the database is {direction:Direction} to revision "{revision:Text}"',
+        {**TYPES, "Direction": one_of(["upgraded", "downgraded"], "which way the schema moves")},
+    ),
     target_fixture="outcome",
 )
 def _(db: Database, direction: str, revision: str) -> Outcome:

@@ -14,7 +14,7 @@ from agentstore import backup as backups
 from agentstore.db import demo, records
 from agentstore.errors import AgentstoreError
 from harness.isolation.places import Isolation
-from steps.parameter_types import TYPES
+from steps.parameter_types import TYPES, one_of
 from support.backup import crafted, kills
 from support.backup import workloads as backup_workloads
 from support.backup.fingerprints import fingerprint
@@ -34,7 +34,7 @@ FLAWS: dict[str, tuple[str, str | None, Any]] = {
 
 
 def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+    return parsers.parse(text, {**TYPES, "Flaw": one_of(FLAWS, "what is wrong in it")})
 
 
 def _columns(path: Path, table: str) -> list[str]:
@@ -86,7 +86,7 @@ def _(isolation: Isolation, tmp_path: Path, agents: int) -> Path:
     return crafted.with_rows(path, "agents", rows)
 
 
-@given(_step("an archive holding {flaw}"), target_fixture="backup_file")
+@given(_step("an archive holding {flaw:Flaw}"), target_fixture="backup_file")
 def _(isolation: Isolation, tmp_path: Path, flaw: str) -> Path:
     """An archive of 2 agents with 4 executions, with the flaw the row names."""
     table, column, value = FLAWS[flaw]

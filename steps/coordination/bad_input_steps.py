@@ -7,14 +7,16 @@ from typing import Any
 from pytest_bdd import given, parsers, then, when
 
 from harness.isolation.places import Isolation
-from steps.parameter_types import TYPES
+from steps.parameter_types import TYPES, one_of
 from support.common.outcomes import Outcome
 from support.coordination import bad_inputs as bad
 from support.coordination.work import scenario_queue
 
+ATTEMPT = one_of(bad.ATTEMPTS, "one of the attempts a worker may try")
+
 
 def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+    return parsers.parse(text, {**TYPES, "Attempt": ATTEMPT})
 
 
 @given("a work queue with a task done, one running and one waiting", target_fixture="scene")
@@ -24,7 +26,7 @@ def _(isolation: Isolation, backend: str) -> bad.QueueScene:
     return bad.set_scene(place, lambda name: scenario_queue(isolation, place, name))
 
 
-@when(_step("a worker tries to {what}"), target_fixture="outcome")
+@when(_step("a worker tries to {what:Attempt}"), target_fixture="outcome")
 def _(scene: bad.QueueScene, what: str) -> Outcome:
     """The attempt (one of ``support.coordination.bad_inputs.ATTEMPTS``), state noted first."""
     scene.before = bad.snapshot(scene.queue), bad.snapshot(scene.other)

@@ -6,14 +6,16 @@ from typing import Any
 
 from pytest_bdd import parsers, then, when
 
-from steps.parameter_types import TYPES
+from steps.parameter_types import TYPES, one_of
 from support.common.expect import expect_that
 from support.memory import bad_inputs as memory_bad_inputs
 from support.memory.agents import Agent
 
+REFUSAL = one_of(memory_bad_inputs.ERRORS, "the kind of refusal")
+
 
 def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+    return parsers.parse(text, {**TYPES, "Refusal": REFUSAL})
 
 
 @when(
@@ -37,7 +39,7 @@ def _(agent: Agent, value: Any, key: Any, ttl: Any) -> memory_bad_inputs.Attempt
     return memory_bad_inputs.attempt(agent.memory, lambda memory: memory.store(key, value, ttl=ttl))
 
 
-@then(_step("the memory refuses it as {error}"))
+@then(_step("the memory refuses it as {error:Refusal}"))
 def _(outcome: memory_bad_inputs.Attempt, error: str) -> None:
     found = (
         "no refusal"
