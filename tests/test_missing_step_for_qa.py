@@ -3,6 +3,8 @@ that a QA engineer can act on (no fixture list, no traceback)."""
 
 from __future__ import annotations
 
+import json
+
 from spec_project import HarnessProject
 
 STEPS = '''\
@@ -48,12 +50,16 @@ Feature: Facts
 def test_a_value_no_earlier_step_gave_names_the_steps_that_give_it(pytester) -> None:
     project = HarnessProject(pytester, steps={"moving_steps": STEPS})
     project.feature("moving/moving.feature", WITHOUT_GIVER)
-    result = project.run()
+    result = project.run("--living-docs=reports")
     result.assert_outcomes(failed=1)
-    assert (
+    needs = (
         'Then "the moved facts are whole" (features/moving/moving.feature:4): this step needs '
-        "an earlier step such as 'When the source is moved'" in result.output
+        "an earlier step such as 'When the source is moved'"
     )
+    assert needs in result.output
+    report = json.loads((pytester.path / "reports" / "cucumber.json").read_text())
+    [then] = [s for s in report[0]["elements"][0]["steps"] if s["keyword"].strip() == "Then"]
+    assert then["result"]["error_message"] == needs, then["result"]
     assert "fixture 'moved' not found" not in result.output
     assert "available fixtures" not in result.output
     assert len(result.output) < 4000, result.output

@@ -29,6 +29,7 @@ from harness.collection.markers import item_backends
 from harness.reporting.living_docs_features import written_keyword
 from harness.reporting.living_docs_model import Result
 from harness.reporting.living_docs_results import build_report
+from harness.reporting.missing_step import needs_message
 
 PROPERTY = "agentstore_living_docs"
 STEP_RESULTS = pytest.StashKey[dict[int, dict]]()
@@ -89,7 +90,12 @@ def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func
 def pytest_bdd_step_error(
     request, feature, scenario, step, step_func, step_func_args, exception
 ) -> None:
-    _finish(request, scenario, step, status="failed", error=message_of(exception))
+    error = message_of(exception)
+    if isinstance(exception, pytest.FixtureLookupError) and exception.argname:
+        # the page says what the terminal says: the steps that give the value, no fixture list
+        where = f"{feature_uri(feature.filename, request.config.rootpath)}:{step.line_number}"
+        error = needs_message(step, exception.argname, where)
+    _finish(request, scenario, step, status="failed", error=error)
 
 
 @pytest.hookimpl(tryfirst=True)
