@@ -137,17 +137,16 @@ PASSWORDS = st.text(
 @settings(max_examples=300, deadline=None)
 @given(password=PASSWORDS, scheme=st.sampled_from(["postgresql", "redis", "redis+cluster"]))
 def test_the_shown_forms_never_hold_the_password(password, scheme):
+    def shown(secret: str) -> list[str]:
+        found = parse_url(f"{scheme}://ada:{quote(secret, safe='')}@db.example:7000/0")
+        cluster = repr(found.cluster) if scheme == "redis+cluster" else ""
+        return [found.redacted, str(found), repr(found), f"{found}", cluster]
+
     url = f"{scheme}://ada:{quote(password, safe='')}@db.example:7000/0"
-    assume(password not in f"{scheme}://ada:@db.example:7000/0")
     found = parse_url(url)
-    for shown in (
-        found.redacted,
-        str(found),
-        repr(found),
-        f"{found}",
-        repr(found.cluster) if scheme == "redis+cluster" else "",
-    ):
-        assert password not in shown and quote(password, safe="") not in shown
+    # What is shown does not depend on the password at all: the same as for another one
+    # (a plain "not in" would trip on a password such as "Fals" inside "ssl=False").
+    assert shown(password) == shown("an0ther-secret")
     assert password in found.secrets
 
 
