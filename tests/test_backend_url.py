@@ -219,3 +219,11 @@ def test_a_wrong_value_fails_at_once_as_the_string_does():
     with pytest.raises(errors.Unsupported):
         agentstore.open_events(value)
     assert isinstance(value, BackendURL)
+
+
+@pytest.mark.parametrize("secret", ["se/cret-pass", "pa?ss-word", "x@y/z?w-pass"])
+def test_a_cluster_password_holding_a_slash_or_question_mark_is_read_whole(secret):
+    """Review: ``redis+cluster://:se/cret@h:7000`` quoted "cret" in its error."""
+    found = parse_url(f"redis+cluster://:{secret}@h:7000")
+    assert found.cluster.password == secret
+    assert secret not in repr(found) and secret not in found.redacted

@@ -39,7 +39,7 @@ def planted(pytestconfig: pytest.Config) -> Iterator[sentinels.Sentinels]:
     yield found
     sentinels.remove(found)
     with sentinels._connect(found.postgres_url, sentinels.DEFAULT_DATABASE) as admin:
-        for name in (f"agentstore_test_{found.run_id}_left", f"stray_{found.tag}"):
+        for name in (f"agentstore_test_{found.run_id}_left", f"{found.table}_stray"):
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
             admin.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
     with sentinels._redis_in(found.redis_url, 2) as client:
@@ -51,6 +51,11 @@ def change_row(s: sentinels.Sentinels) -> None:
         conn.execute("UPDATE sentinel SET note = 'trampled'")
 
 
+def drop_database(s: sentinels.Sentinels) -> None:
+    with sentinels._connect(s.postgres_url, sentinels.DEFAULT_DATABASE) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(s.database)))
+
+
 def drop_default_table(s: sentinels.Sentinels) -> None:
     with sentinels._connect(s.postgres_url, sentinels.DEFAULT_DATABASE) as conn:
         conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(s.table)))
@@ -58,7 +63,8 @@ def drop_default_table(s: sentinels.Sentinels) -> None:
 
 def new_default_table(s: sentinels.Sentinels) -> None:
     with sentinels._connect(s.postgres_url, sentinels.DEFAULT_DATABASE) as conn:
-        conn.execute(sql.SQL("CREATE TABLE {} (x int)").format(sql.Identifier(f"stray_{s.tag}")))
+        # Named after this test's own sentinel: other runs on the server pass over it.
+        conn.execute(sql.SQL("CREATE TABLE {} (x int)").format(sql.Identifier(f"{s.table}_stray")))
 
 
 def leave_database(s: sentinels.Sentinels) -> None:
@@ -84,6 +90,7 @@ def leave_key(s: sentinels.Sentinels) -> None:
 
 TRAMPLES: dict[str, tuple[Callable[[sentinels.Sentinels], None], str]] = {
     "row": (change_row, "sentinel row in database"),
+    "whole database": (drop_database, "changed: [('gone: "),
     "default table": (drop_default_table, "in the default database is gone"),
     "new table": (new_default_table, "new tables in the default database"),
     "database": (leave_database, "databases of this run left behind"),

@@ -107,8 +107,11 @@ def problems(planted: Sentinels) -> Iterator[str]:
     """Each way the run trampled a sentinel or left something of its own behind."""
     run_id = planted.run_id
     if planted.postgres_url is not None:
-        with _connect(planted.postgres_url, planted.database) as conn:
-            notes = conn.execute("SELECT note FROM sentinel").fetchall()
+        try:
+            with _connect(planted.postgres_url, planted.database) as conn:
+                notes = conn.execute("SELECT note FROM sentinel").fetchall()
+        except psycopg.Error as error:
+            notes = [("gone: " + str(error).splitlines()[0],)]
         if notes != [(NOTE,)]:
             yield f"the sentinel row in database {planted.database} changed: {notes!r}"
         with _connect(planted.postgres_url, DEFAULT_DATABASE) as conn:
@@ -125,6 +128,7 @@ def problems(planted: Sentinels) -> Iterator[str]:
                 name
                 for name in _tables(conn) - planted.default_tables
                 if not name.split(".")[-1].startswith(SENTINEL_PREFIX)
+                or name.split(".")[-1].startswith(planted.table)
             }
             if new:
                 yield f"new tables in the default database: {', '.join(sorted(new))}"
@@ -150,7 +154,7 @@ def problems(planted: Sentinels) -> Iterator[str]:
 
 
 def remove(planted: Sentinels) -> None:
-    """Take the sentinels away again."""
+    """Take the sentinels away again (whatever of them is there)."""
     if planted.redis_url is not None:
         for db in range(planted.redis_databases):
             with _redis_in(planted.redis_url, db) as client:
@@ -184,7 +188,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if planted.postgres_url is None and planted.redis_url is None:
         return
     config.stash[PLANTED] = planted
-    plant(planted)
+    try:
+        plant(planted)
+    except BaseException:  # a half-planted run (Ctrl-C, a refused command) leaves nothing
+        remove(planted)
+        del config.stash[PLANTED]
+        raise
 
 
 @pytest.hookimpl(trylast=True)
@@ -192,6 +201,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     planted = config.stash.get(PLANTED, None)
     if planted is None:
+        return
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        # Teardowns cut short leave the run's own places: that is the interruption, not a leak.
+        remove(planted)
         return
     try:
         found = list(problems(planted))

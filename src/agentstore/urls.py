@@ -402,12 +402,12 @@ def _cluster(scheme: str, rest: str, shown: str) -> ClusterAddress:
     Any one node is enough to find the others; listing more lets a client start while one is
     down. The port defaults to 6379; a cluster has only database 0.
     """
-    netloc, _, path = rest.partition("/")
-    netloc = netloc.partition("?")[0]
-    path = path.partition("?")[0]
+    # The user and password first (up to the last "@"): a "/" or "?" in a password must not
+    # be read as the path or the query, which the errors below quote.
+    userinfo, at, after = rest.rpartition("@")
+    hosts, _, path = after.partition("?")[0].partition("/")
     if path not in ("", "0"):
         raise _Unusable(f"a Redis Cluster has only database 0, not {path!r}: {shown}")
-    userinfo, at, hosts = netloc.rpartition("@")
     username = password = None
     if at:
         user, colon, secret = userinfo.partition(":")

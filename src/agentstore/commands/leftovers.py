@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 from pathlib import Path
 
 from agentstore.db.sqlite_files import sqlite_path
@@ -33,8 +34,15 @@ def missing_sqlite_files(args: argparse.Namespace) -> list[Path]:
             path = sqlite_path(value) if "://" in value else Path(value)
         except AgentstoreError:  # not a URL we know: the command will say so
             continue
-        if path is not None and str(path) != ":memory:" and not path.exists():
-            missing.append(path)
+        if path is None or str(path) == ":memory:":
+            continue
+        # lexists: a link that is there (even dangling) is the user's, never ours to remove;
+        # an unreachable folder raises instead of answering, and the command will say so.
+        try:
+            if not os.path.lexists(path):
+                missing.append(path)
+        except OSError:
+            continue
     return missing
 
 
@@ -43,5 +51,5 @@ def remove(paths: list[Path]) -> None:
     for path in paths:
         for name in (path, *(path.with_name(path.name + end) for end in JOURNALS)):
             with contextlib.suppress(OSError):
-                if name.is_file():
+                if name.is_file() and not name.is_symlink():
                     name.unlink()
