@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from parse import with_pattern
+from pytest_bdd import parsers
 
 from agentstore import errors
 from support.backup import faults as backup_faults
@@ -142,3 +143,8 @@ TYPES = {
     "BackupRefusal": backup_refusal,
     "BackupFile": backup_file,
 }
+
+
+def phrase(text: str, **types: Any) -> Any:
+    """A step's phrase read with the project's parameter types, plus ``types`` of its own."""
+    return parsers.parse(text, {**TYPES, **types})

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from pytest_bdd import parsers, then
+from pytest_bdd import then
 
 from agentstore import errors
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.backup import state as backup_state
 from support.backup import workloads as backup_workloads
 from support.backup.servers import NewerPostgres
@@ -22,9 +21,7 @@ from support.common.expect import (
     shown,
 )
 
-
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 @then(_step("the restored store holds the same records, indexes and constraints"))

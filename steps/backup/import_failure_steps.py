@@ -7,14 +7,14 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, then, when
 
 from agentstore import Database
 from agentstore import backup as backups
 from agentstore.db import demo, records
 from agentstore.errors import AgentstoreError
 from harness.isolation.places import Isolation
-from steps.parameter_types import TYPES, one_of
+from steps.parameter_types import one_of, phrase
 from support.backup import crafted, kills
 from support.backup import workloads as backup_workloads
 from support.backup.fingerprints import fingerprint
@@ -34,7 +34,7 @@ FLAWS: dict[str, tuple[str, str | None, Any]] = {
 
 
 def _step(text: str) -> Any:
-    return parsers.parse(text, {**TYPES, "Flaw": one_of(FLAWS, "what is wrong in it")})
+    return phrase(text, Flaw=one_of(FLAWS, "what is wrong in it"))
 
 
 def _columns(path: Path, table: str) -> list[str]:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from pytest import MonkeyPatch
-from pytest_bdd import given, parsers, when
+from pytest_bdd import given, when
 
 from agentstore import backup as backups
 from agentstore import open_memory
 from agentstore.backup import pg_tools
 from harness.isolation.places import Isolation
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.backup import faults as backup_faults
 from support.backup import hostile as backup_hostile
 from support.backup import state as backup_state
@@ -21,9 +20,7 @@ from support.backup import workloads as backup_workloads
 from support.backup.servers import NewerPostgres
 from support.backup.workloads import Outcome, Store
 
-
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 @when(_step("the store is backed up and restored into an empty store"), target_fixture="restored")

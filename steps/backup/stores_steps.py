@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
-from pytest_bdd import given, parsers
+from pytest_bdd import given
 
 from agentstore import backup as backups
 from harness.isolation.places import Isolation
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.backup import workloads as backup_workloads
 from support.backup.servers import NewerPostgres
 from support.backup.workloads import Store
 
-
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 @given(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, then, when
 
 from harness.isolation.places import Isolation
-from steps.parameter_types import TYPES, one_of
+from steps.parameter_types import one_of, phrase
 from support.common.outcomes import Outcome
 from support.coordination import bad_inputs as bad
 from support.coordination.work import scenario_queue
@@ -16,7 +16,7 @@ ATTEMPT = one_of(bad.ATTEMPTS, "one of the attempts a worker may try")
 
 
 def _step(text: str) -> Any:
-    return parsers.parse(text, {**TYPES, "Attempt": ATTEMPT})
+    return phrase(text, Attempt=ATTEMPT)
 
 
 @given("a work queue with a task done, one running and one waiting", target_fixture="scene")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
-from typing import Any
 
 import pytest
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, then, when
 
 from agentstore import (
     open_events,
@@ -15,13 +14,11 @@ from agentstore import (
 from agentstore.coordination import Events
 from agentstore.coordination.protocol import Subscription
 from harness.isolation.places import Isolation
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.common.expect import expect
 from support.common.outcomes import Outcome, attempt
 
-
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 @pytest.fixture

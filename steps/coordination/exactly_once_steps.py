@@ -4,16 +4,15 @@ may be killed, cancelled or cut off."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, then, when
 
 from agentstore import (
     Job,
     errors,
 )
 from harness.isolation.places import Isolation
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.common.expect import expect, expect_that, shown
 from support.common.outcomes import attempt
 from support.coordination import bad_inputs as bad
@@ -22,9 +21,7 @@ from support.coordination.cancelling import cancel_claim_mid_call
 from support.coordination.effects import EffectLog, new_effect_log
 from support.coordination.work import LEASE, SHORT_LEASE, Work, scenario_queue
 
-
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 @given(_step("a work queue holding {count:d} tasks"), target_fixture="work")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, then, when
 
 from agentstore import (
     Database,
@@ -12,13 +10,11 @@ from agentstore import (
     open_memory,
 )
 from harness.isolation.places import Isolation
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.common.expect import expect, expect_that, shown
 from support.coordination import fleet as fleets
 
-
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 @given(

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
 
 import pytest
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, then, when
 
 from agentstore import (
     Lease,
@@ -15,7 +14,7 @@ from agentstore import (
 )
 from agentstore.coordination import Leases
 from harness.isolation.places import Isolation
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.api import binding as api_binding
 from support.common.expect import expect, expect_that, shown
 from support.common.outcomes import Outcome, attempt
@@ -25,8 +24,7 @@ from support.coordination.cancelling import LeasesFacade
 LEASE_TIMES = {"0 seconds": 0, "-5 seconds": -5, "ever": math.inf, "NaN seconds": math.nan}
 
 
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 @pytest.fixture

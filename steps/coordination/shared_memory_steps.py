@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, then, when
 
 from agentstore import (
     Database,
@@ -14,13 +13,11 @@ from agentstore import (
 )
 from agentstore.db import records
 from harness.isolation.places import Isolated, Isolation
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.common.expect import expect, expect_that, shown
 from support.coordination import shared_memory as shared
 
-
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 @given("a shared board in the memory", target_fixture="board")

@@ -6,11 +6,11 @@ import random
 from typing import Any
 
 import pytest
-from pytest_bdd import parsers, then, when
+from pytest_bdd import then, when
 
 from harness.isolation.places import Isolation
 from harness.servers.faults_plugin import FaultPlace
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.common.expect import expect, expect_that, shown
 from support.faults import calls as fault_calls
 from support.faults import queue as fault_queue
@@ -18,9 +18,7 @@ from support.faults import workload as fault_workload
 from support.faults.calls import CallOutcome, ThreadedCalls
 from support.memory.agents import Agent
 
-
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 # -- When: the agents' calls ----------------------------------------------------------------

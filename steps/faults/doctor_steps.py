@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, then, when
 
 from harness.servers.faults_plugin import FaultPlace
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.common.expect import expect, expect_that, shown
 from support.faults import calls as fault_calls
 from support.faults.calls import DoctorRun
 
-
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 @given(_step("a server that may fail"))

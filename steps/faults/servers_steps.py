@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pytest_bdd import given, parsers, when
+from pytest_bdd import given, when
 
 from agentstore.errors import BackendUnavailable
 from harness.isolation.places import Isolated, Isolation
 from harness.servers.faults import sqlite_write_lock_held
 from harness.servers.faults_plugin import FaultPlace
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.faults import calls as fault_calls
 from support.faults import queue as fault_queue
 from support.faults import workload as fault_workload
@@ -33,8 +33,7 @@ def _agent(place: FaultPlace, isolation: Isolation, query: str = "") -> Agent:
     return Agent(Isolated(place.backend, place.url, place.prefix), memory)
 
 
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 # -- Given ----------------------------------------------------------------------------------

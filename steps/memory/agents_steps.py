@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, then, when
 
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.common.exact import assert_exact
 from support.common.expect import expect, expect_that, shown
 from support.memory import agents as memory_agents
 from support.memory import concurrency as memory_concurrency
 from support.memory.agents import Agent, Memories
 
-
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 @when(_step('{agents:d} agents in separate {kind:Kind} each add 1 to "{key}" {times:d} times'))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_bdd import parsers, then, when
+from pytest_bdd import then, when
 
-from steps.parameter_types import TYPES, one_of
+from steps.parameter_types import one_of, phrase
 from support.common.expect import expect_that
 from support.memory import bad_inputs as memory_bad_inputs
 from support.memory.agents import Agent
@@ -15,7 +15,7 @@ REFUSAL = one_of(memory_bad_inputs.ERRORS, "the kind of refusal")
 
 
 def _step(text: str) -> Any:
-    return parsers.parse(text, {**TYPES, "Refusal": REFUSAL})
+    return phrase(text, Refusal=REFUSAL)
 
 
 @when(

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from pytest_bdd import parsers, then, when
+from pytest_bdd import then, when
 
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.common.expect import expect, expect_between, expect_that, shown
 from support.memory import agents as memory_agents
 from support.memory.agents import Agent
 from support.underneath import keys as memory_inspect
 
-
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 @then(_step('the memory reports between {low:g} and {high:g} seconds left for "{key}"'))

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pytest_bdd import then, when
 
-from pytest_bdd import parsers, then, when
-
-from steps.parameter_types import TYPES, names
+from steps.parameter_types import names, phrase
 from support.common.expect import expect, shown
 from support.memory import agents as memory_agents
 from support.memory.agents import Agent
 
-
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 @when(_step('the agent clears partition "{partition}"'), target_fixture="outcome")

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, then, when
 
 from harness.isolation.places import Isolation
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.memory import recovery as memory_faults
 from support.memory.agents import Agent, Memories
 
-
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 @given(_step("an agent whose memory holds {count:d} open connections"), target_fixture="agent")

@@ -6,10 +6,10 @@ import time
 from typing import Any
 
 import pytest
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, then, when
 
 from harness.isolation.places import Isolation
-from steps.parameter_types import TYPES
+from steps.parameter_types import phrase
 from support.common.exact import assert_exact
 from support.common.expect import expect, expect_that, shown
 from support.memory import agents as memory_agents
@@ -22,8 +22,7 @@ def memories(isolation: Isolation) -> Memories:
     return Memories(isolation)
 
 
-def _step(text: str) -> Any:
-    return parsers.parse(text, TYPES)
+_step = phrase
 
 
 # -- Given ----------------------------------------------------------------------------------
