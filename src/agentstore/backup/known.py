@@ -1,7 +1,7 @@
 """agentstore's own schema at each revision: what a backup may carry, nothing else.
 
-Found by running the packaged migrations into a scratch SQLite file (the history is the same
-on every backend), once per revision and process. For SQLite files the whole shape is
+Found by running the packaged migrations into a scratch in-memory SQLite database (the history
+is the same on every backend), once per revision and process. For SQLite files the whole shape is
 compared: every table, index, trigger and view by name, and every column's name, declared
 type, NOT NULL and key position (the text of the ``CREATE`` statements is not compared: it
 varies with the library that wrote it).
@@ -10,10 +10,7 @@ varies with the library that wrote it).
 from __future__ import annotations
 
 import sqlite3
-import tempfile
-from contextlib import closing
 from functools import cache
-from pathlib import Path
 
 from sqlalchemy import inspect
 
@@ -40,16 +37,21 @@ def sqlite_shape_at(revision: str) -> Shape:
 @cache
 def _at(revision: str) -> tuple[frozenset[str], Shape]:
     runner.check_target(revision)
-    with tempfile.TemporaryDirectory(prefix="agentstore-schema-") as folder:
-        path = Path(folder) / "schema.sqlite"
-        engine = make_engine(f"sqlite:///{path}")
+    # An in-memory database (SQLAlchemy keeps one connection per thread for it): nothing on
+    # disk, so a process killed here leaves no scratch folder behind.
+    engine = make_engine("sqlite://")
+    try:
+        runner.upgrade(engine, revision)
+        names = inspect(engine).get_table_names()
+        raw = engine.raw_connection()
         try:
-            runner.upgrade(engine, revision)
-            names = inspect(engine).get_table_names()
+            driver = raw.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            shape = sqlite_shape(driver)
         finally:
-            engine.dispose()
-        with closing(sqlite3.connect(path)) as connection:
-            shape = sqlite_shape(connection)
+            raw.close()
+    finally:
+        engine.dispose()
     return frozenset(names), shape
 
 
