@@ -281,7 +281,7 @@ class LivingDocs:
         root = Path(self.config.rootpath).resolve()
         shard = Shard(
             str(root),
-            str(features_dir(self.config).resolve().relative_to(root)),
+            os.path.relpath(features_dir(self.config).resolve(), root),
             self.started,
             time.time(),
             [r for r in self.results.values() if is_scenario(r)],

@@ -74,9 +74,13 @@ def load_steps(root: Path) -> None:
     """Import the step modules the root conftest registers: the NDJSON lists their definitions."""
     tree = ast.parse((root / "conftest.py").read_text(encoding="utf-8"))
     plugins: list[str] = next(
-        ast.literal_eval(node.value)
-        for node in tree.body
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "pytest_plugins"
+        (
+            ast.literal_eval(node.value)
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            and getattr(node.targets[0], "id", None) == "pytest_plugins"
+        ),
+        [],
     )
     sys.path.insert(0, str(root))
     for name in plugins:
