@@ -2,8 +2,8 @@
 
 Writes ``index.html`` (one self-contained page: every feature, scenario and step with its result
 per backend), ``cucumber.json`` (for tools that read Cucumber's format), ``messages.ndjson``
-(Cucumber Messages), ``junit.xml`` (for CI dashboards) and ``steps.html`` (the step glossary
-the page links to).
+(Cucumber Messages), ``junit.xml`` (for CI dashboards), ``steps.html`` (the step glossary
+the page links to) and ``results.json`` (what ``harness.reporting.merge`` joins across shards).
 
 It works under pytest-xdist: pytest-bdd's own reporting lives in worker memory, so each worker
 records what its scenarios did and ships it to the controller in the teardown report's
@@ -272,6 +272,22 @@ class LivingDocs:
         }
         for name, write in writers.items():
             (self.directory / name).write_text(write(), encoding="utf-8")
+        self.write_results()
+
+    def write_results(self) -> None:
+        """``results.json``: what ``python -m harness.reporting.merge`` needs of this shard."""
+        from harness.reporting.merge import RESULTS, Shard
+
+        root = Path(self.config.rootpath).resolve()
+        shard = Shard(
+            str(root),
+            os.path.relpath(features_dir(self.config).resolve(), root),
+            self.started,
+            time.time(),
+            [r for r in self.results.values() if is_scenario(r)],
+            self.collect_errors,
+        )
+        (self.directory / RESULTS).write_text(shard.dumps(), encoding="utf-8")
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         page = (self.directory / "index.html").resolve()
