@@ -4,8 +4,10 @@ replica waits."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pytest
 from pytest_bdd import given, parsers, then, when
 
 from agentstore import MemoryStore, errors
@@ -13,8 +15,16 @@ from agentstore.coordination import Leases, Queue
 from harness.isolation.places import Isolation
 from harness.servers.redis_cluster import ThrowawayCluster
 from support.cluster import stores as cluster_memory
-from support.cluster.stores import Outage
+from support.cluster.stores import Outage, SpareClusters
 from support.common.expect import expect, expect_refused, expect_says, expect_that, shown
+
+
+@pytest.fixture(scope="session")
+def spare_clusters() -> Iterator[SpareClusters]:
+    """This worker's failover clusters, each formed while the scenario before runs."""
+    spares = SpareClusters()
+    yield spares
+    spares.close()
 
 
 @dataclass
@@ -84,8 +94,8 @@ def _(spread: Counter[str], fleet: Fleet, masters: int) -> None:
 
 
 @given("an agent with a memory on a cluster of its own", target_fixture="cluster_agent")
-def _(isolation: Isolation) -> ClusterAgent:
-    own = cluster_memory.own_cluster(isolation)
+def _(isolation: Isolation, spare_clusters: SpareClusters) -> ClusterAgent:
+    own = cluster_memory.own_cluster(isolation, spare_clusters)
     memory = isolation.closing(cluster_memory.open_agent_memory(own.url, "agent:"))
     return ClusterAgent(own.url, "agent:", memory, own)
 
@@ -96,8 +106,8 @@ def _(isolation: Isolation) -> ClusterAgent:
     ),
     target_fixture="cluster_agent",
 )
-def _(isolation: Isolation, n: int) -> ClusterAgent:
-    own = cluster_memory.own_cluster(isolation)
+def _(isolation: Isolation, spare_clusters: SpareClusters, n: int) -> ClusterAgent:
+    own = cluster_memory.own_cluster(isolation, spare_clusters)
     memory = isolation.closing(cluster_memory.open_agent_memory(own.url, "agent:", replicas=n))
     return ClusterAgent(own.url, "agent:", memory, own)
 
@@ -199,15 +209,15 @@ class ClusterQueue:
     parsers.parse("a work queue on a cluster of its own, each change waiting for {n:d} replica"),
     target_fixture="cluster_queue",
 )
-def _(isolation: Isolation, n: int) -> ClusterQueue:
-    own = cluster_memory.own_cluster(isolation)
+def _(isolation: Isolation, spare_clusters: SpareClusters, n: int) -> ClusterQueue:
+    own = cluster_memory.own_cluster(isolation, spare_clusters)
     queue = isolation.closing(cluster_memory.open_agent_queue(own.url, "queue:", replicas=n))
     return ClusterQueue(own.url, "queue:", queue, own)
 
 
 @given("a work queue on a cluster of its own", target_fixture="cluster_queue")
-def _(isolation: Isolation) -> ClusterQueue:
-    own = cluster_memory.own_cluster(isolation)
+def _(isolation: Isolation, spare_clusters: SpareClusters) -> ClusterQueue:
+    own = cluster_memory.own_cluster(isolation, spare_clusters)
     queue = isolation.closing(cluster_memory.open_agent_queue(own.url, "queue:"))
     return ClusterQueue(own.url, "queue:", queue, own)
 
@@ -287,15 +297,15 @@ class ClusterLeases:
     parsers.parse("leases on a cluster of their own, each change waiting for {n:d} replica"),
     target_fixture="cluster_leases",
 )
-def _(isolation: Isolation, n: int) -> ClusterLeases:
-    own = cluster_memory.own_cluster(isolation)
+def _(isolation: Isolation, spare_clusters: SpareClusters, n: int) -> ClusterLeases:
+    own = cluster_memory.own_cluster(isolation, spare_clusters)
     leases = isolation.closing(cluster_memory.open_agent_leases(own.url, "lease:", replicas=n))
     return ClusterLeases(own.url, "lease:", leases, own, [])
 
 
 @given("leases on a cluster of their own", target_fixture="cluster_leases")
-def _(isolation: Isolation) -> ClusterLeases:
-    own = cluster_memory.own_cluster(isolation)
+def _(isolation: Isolation, spare_clusters: SpareClusters) -> ClusterLeases:
+    own = cluster_memory.own_cluster(isolation, spare_clusters)
     leases = isolation.closing(cluster_memory.open_agent_leases(own.url, "lease:"))
     return ClusterLeases(own.url, "lease:", leases, own, [])
 

@@ -55,7 +55,7 @@ Feature: An import that fails or is stopped changes nothing
     @backends:postgres,sqlite,redis @slow
     Scenario: an import killed at 10 random moments leaves the target as it was or complete
       Given a target store with records and memory of its own
-      And an archive that takes about a second to import
+      And an archive of thousands of records and facts
       When the import is killed at 10 random moments
       Then after each kill the target holds what it held before or the whole archive
       And no partial file is left behind

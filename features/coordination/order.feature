@@ -13,9 +13,9 @@ Feature: Tasks are claimed by priority, and delayed tasks wait for their time
 
   Rule: a delayed task waits for its time
 
-    Scenario: a task delayed by 2 seconds is not claimed before its time
-      Given a work queue holding the task "send reminder" delayed by 2 seconds
+    Scenario: a task delayed by 1 second is not claimed before its time
+      Given a work queue holding the task "send reminder" delayed by 1 second
       Then the queue counts 1 task delayed and none ready
       And no worker can claim a task yet
-      When 2 seconds have passed
+      When 1 second has passed
       Then a worker claims "send reminder"

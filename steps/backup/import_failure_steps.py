@@ -111,9 +111,9 @@ def _() -> None:
     return None
 
 
-@given(_step("an archive that takes about a second to import"), target_fixture="big")
+@given(_step("an archive of thousands of records and facts"), target_fixture="big")
 def _(isolation: Isolation, backend: str, tmp_path: Path) -> tuple[Path, Store]:
-    """About 15,000 records and 200 facts (Redis: 30,000 facts), and a target of its own."""
+    """About 6,000 records and 200 facts (Redis: 12,000 facts), and a target of its own."""
     return kills.big_archive(isolation, tmp_path, backend)
 
 

@@ -64,7 +64,7 @@ def _(work: Work) -> list[Any]:
     return claimed
 
 
-@when(_step("{delay:Duration} have passed"))
+@when(_step("{delay:Duration} has passed"))
 def _(delay: float) -> None:
     """Waits that long, and a little more (the server's clock decides, not this one)."""
     time.sleep(delay + 0.1)

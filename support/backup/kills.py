@@ -7,14 +7,18 @@ command started (``pg_restore``, ``pg_dump``) may outlive it.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
 import subprocess
 import sys
+import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Protocol
 
 from agentstore import backup as backups
 from agentstore import open_memory
@@ -33,8 +37,112 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "agentstore.cli", *args]
 
 
-def _command(url: str, path: Path, prefix: str) -> list[str]:
-    return cli("import", "--force", "--url", url, "--input", str(path), "--prefix", prefix)
+def _arguments(url: str, path: Path, prefix: str) -> list[str]:
+    return ["import", "--force", "--url", url, "--input", str(path), "--prefix", prefix]
+
+
+class Killable(Protocol):
+    """A started command, as :func:`kill_loop` handles it (a ``subprocess.Popen`` is one)."""
+
+    pid: int
+
+    def send_signal(self, sig: int, /) -> None: ...
+    def kill(self) -> None: ...
+    def wait(self) -> int: ...
+
+
+_FORKER = textwrap.dedent(
+    """
+    import json, os, sys
+    from agentstore import cli
+    print("ready", flush=True)
+    for line in sys.stdin:
+        pid = os.fork()
+        if pid == 0:
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            code = 1
+            try:
+                code = cli.main(json.loads(line))
+            finally:
+                os._exit(code)
+        print(pid, flush=True)
+        sys.stdin.readline()  # reaped only when asked: till then its pid stays its own
+        print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+    """
+)
+
+
+class Forked:
+    """One ``agentstore`` command a :class:`Forker` started: a process of its own."""
+
+    def __init__(self, pid: int, orders: IO[str], answers: IO[str]) -> None:
+        self.pid = pid
+        self._orders, self._answers = orders, answers
+
+    def send_signal(self, sig: int, /) -> None:
+        os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def wait(self) -> int:
+        """Its exit code (negative: the signal that ended it), once the forker reaped it."""
+        self._orders.write("wait\n")
+        self._orders.flush()
+        return int(self._answers.readline())
+
+
+class Forker:
+    """A process that loaded the CLI once and forks each ``agentstore`` command from there.
+
+    The child runs the CLI's ``main`` as ``python -m agentstore.cli`` would, in a process of
+    its own that no other command ran in; only the second of loading Python and the CLI's
+    modules is spent once instead of before every run, so each kill lands in the command's
+    own work rather than in the interpreter's start.
+    """
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _FORKER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._orders, self._answers = self._process.stdin, self._process.stdout
+        ready = self._answers.readline().strip()
+        if ready != "ready":
+            raise RuntimeError(f"the CLI forker did not start: {ready!r}")
+
+    def start(self, arguments: list[str]) -> Forked:
+        """Start ``agentstore ARGUMENTS`` in a forked process."""
+        self._orders.write(json.dumps(arguments) + "\n")
+        self._orders.flush()
+        return Forked(int(self._answers.readline()), self._orders, self._answers)
+
+    def timed(self, arguments: list[str]) -> float:
+        """Run ``agentstore ARGUMENTS`` to its end (it must succeed); its seconds."""
+        started = time.monotonic()
+        code = self.start(arguments).wait()
+        assert code == 0, f"agentstore {' '.join(arguments[:1])} exited {code}"
+        return time.monotonic() - started
+
+    def close(self) -> None:
+        self._orders.close()
+        self._process.wait(timeout=30)
+        self._answers.close()
+
+
+@contextmanager
+def forker() -> Iterator[Forker]:
+    """A :class:`Forker`, stopped when the block ends."""
+    started = Forker()
+    try:
+        yield started
+    finally:
+        started.close()
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> float:
@@ -125,6 +233,7 @@ def kill_loop(
     earliest: float = 0.2,
     budget: float = BUDGET,
     aim: str | None = None,
+    start: Callable[[], Killable] | None = None,
 ) -> int:
     """Start ``command`` up to ``times`` times and SIGKILL it at a random moment of its
     ``full`` uncut duration; then check its children die within 2 s and call ``after``.
@@ -133,8 +242,9 @@ def kill_loop(
     unseen between the listing and the kill, and the children are stopped too: one that dies
     then was killed by the kernel with its parent, not by finishing its work or by a broken
     pipe. With ``aim`` (a program name) every second kill comes as soon as the command has
-    started that program, so some kills surely find it running. Returns how many kills
-    were made.
+    started that program, so some kills surely find it running. ``start`` starts the
+    command another way than a new ``subprocess.Popen`` (a :class:`Forker`'s). Returns how
+    many kills were made.
     """
     randomly = random.Random(seed)
     deadline = time.monotonic() + budget
@@ -142,8 +252,12 @@ def kill_loop(
     for _ in range(times):
         if time.monotonic() > deadline:
             break
-        process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+        process: Killable = (
+            start()
+            if start is not None
+            else subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+            )
         )
         moment = randomly.uniform(earliest, max(earliest, full))
         if aim and made % 2:
@@ -170,15 +284,23 @@ def _files(folder: Path) -> list[str]:
     )
 
 
+#: The big archive: agents and executions (and 200 facts), or facts alone for Redis. Its
+#: import takes about half a second here once the CLI is loaded (a forked import): long
+#: enough that ten random moments fall in each of its stages, from reading to committing.
+BIG_RECORDS = (150, 6000)
+BIG_FACTS = 12000
+
+
 def big_archive(isolation: Isolation, tmp_path: Path, backend: str) -> tuple[Path, Store]:
-    """An archive that takes about a second to import, and a target holding data of its own."""
+    """An archive of thousands of records and facts, and a target holding data of its own."""
     if backend == "redis":
         source = backup_workloads.new_store(isolation, "redis")
         with open_memory(source.url, "aqe", source.prefix) as memory:
-            memory.store_many({f"aqe/fact-{i}": {"n": i, "text": "x" * 50} for i in range(30000)})
+            facts = {f"aqe/fact-{i}": {"n": i, "text": "x" * 50} for i in range(BIG_FACTS)}
+            memory.store_many(facts)
         target = backup_workloads.new_store(isolation, "redis")
     else:
-        source = backup_workloads.seeded(isolation, "sqlite", 300, 15000)
+        source = backup_workloads.seeded(isolation, "sqlite", *BIG_RECORDS)
         backup_workloads.remember(source, {f"aqe/new-{i}": None for i in range(200)})
         target = backup_workloads.seeded(isolation, backend, 4, 8, seed=8)
     backups.export(source.url, tmp_path / "big.zip", prefix=source.prefix)
@@ -191,28 +313,34 @@ def kill_at_random_moments(
 ) -> list[str]:
     """Kill ``times`` imports of ``archive`` into ``target``; "old" or "new" for each kill.
 
-    Raises ``AssertionError`` when a kill left anything else, or left a file behind.
+    Each import is forked from a process that loaded the CLI once (:class:`Forker`), so the
+    random moment falls in the import's own work. Raises ``AssertionError`` when a kill left
+    anything else, or left a file behind.
     """
     old_file = tmp_path / "old.zip"
     backups.export(target.url, old_file, prefix=target.prefix)
     # The old state as an import leaves it (ids restart after the highest): the reference.
     backups.import_archive(target.url, old_file, force=True, prefix=target.prefix)
     old = fingerprint(target.url, target.prefix)
-    command = _command(target.url, archive, target.prefix)
-    full = timed(command)
-    new = fingerprint(target.url, target.prefix)
-    assert new != old
-    backups.import_archive(target.url, old_file, force=True, prefix=target.prefix)
-    files = _files(tmp_path)
-    outcomes = []
+    arguments = _arguments(target.url, archive, target.prefix)
+    outcomes: list[str] = []
+    with forker() as commands:
+        full = commands.timed(arguments)
+        new = fingerprint(target.url, target.prefix)
+        assert new != old
+        backups.import_archive(target.url, old_file, force=True, prefix=target.prefix)
+        files = _files(tmp_path)
 
-    def check() -> None:
-        found = fingerprint(target.url, target.prefix)
-        expect_that(found in (old, new), "the target as before or as the archive", "it half-way")
-        outcomes.append("new" if found == new else "old")
-        if found == new:
-            backups.import_archive(target.url, old_file, force=True, prefix=target.prefix)
-        expect(_files(tmp_path), files, "after a killed import, the files to be")
+        def check() -> None:
+            found = fingerprint(target.url, target.prefix)
+            expect_that(
+                found in (old, new), "the target as before or as the archive", "it half-way"
+            )
+            outcomes.append("new" if found == new else "old")
+            if found == new:
+                backups.import_archive(target.url, old_file, force=True, prefix=target.prefix)
+            expect(_files(tmp_path), files, "after a killed import, the files to be")
 
-    kill_loop(command, full, times, seed, check)
+        start = lambda: commands.start(arguments)  # noqa: E731
+        kill_loop([], full, times, seed, check, earliest=0.02, start=start)
     return outcomes

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import create_engine, inspect
-from sqlalchemy.pool import NullPool
 
 from agentstore import Database, open_memory
 from agentstore.backup import memory_io
@@ -20,7 +19,9 @@ from support.underneath import sql as inspect_db
 
 def structure(url: str) -> dict[str, Any]:
     """Every table's indexes, unique and foreign-key constraints, by name."""
-    engine = create_engine(sqlalchemy_url(url), poolclass=NullPool)
+    # One pooled connection for all of it: a new one per reflection query (NullPool) made a
+    # fingerprint take ~0.6 s on PostgreSQL, once after every kill of the kill loops.
+    engine = create_engine(sqlalchemy_url(url), pool_size=1)
     try:
         found = inspect(engine)
         return {

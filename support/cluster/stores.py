@@ -12,7 +12,9 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -31,14 +33,57 @@ FAILOVER_NODE_TIMEOUT_MS = 2000
 """A master silent this long is failed over: short, as this cluster is the scenario's alone."""
 
 
-def own_cluster(isolation: Isolation) -> ThrowawayCluster:
-    """A 3+3 cluster for this scenario alone (it will be faulted), stopped when it ends."""
+Formed = tuple[Provisioner, ThrowawayCluster]
+
+
+class SpareClusters:
+    """One worker's clusters for the failover scenarios, each formed one scenario ahead.
+
+    Forming a cluster is mostly waiting (~3 s of nodes meeting and replicas syncing), so while
+    one scenario faults its cluster, the next one's forms on a thread of its own. Each cluster
+    still serves one scenario only and is stopped when that scenario ends.
+    """
+
+    def __init__(self) -> None:
+        self._former = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluster-former")
+        self._next: Future[Formed] | None = None
+
+    @staticmethod
+    def form(binary: Path) -> Formed:
+        provisioner = Provisioner()
+        try:
+            cluster = spawn_cluster(provisioner, binary, node_timeout_ms=FAILOVER_NODE_TIMEOUT_MS)
+        except BaseException:
+            provisioner.stop_all()
+            raise
+        return provisioner, cluster
+
+    def take(self, binary: Path) -> Formed:
+        """A formed cluster no scenario has used; the next one starts forming."""
+        ready = self._next or self._former.submit(self.form, binary)
+        self._next = self._former.submit(self.form, binary)
+        return ready.result()
+
+    def close(self) -> None:
+        """Stop the cluster formed ahead that no scenario took."""
+        if self._next is not None:
+            with contextlib.suppress(Exception):
+                self._next.result()[0].stop_all()
+        self._former.shutdown(wait=True)
+
+
+def own_cluster(isolation: Isolation, spares: SpareClusters | None = None) -> ThrowawayCluster:
+    """A 3+3 cluster for this scenario alone (it will be faulted), stopped when it ends;
+    taken from ``spares`` if given, else formed now."""
     binaries = cluster_binaries()
     if not binaries:
         pytest.skip("no redis-server with redis-cli to start a cluster of the scenario's own")
-    provisioner = Provisioner()
+    if spares is None:
+        provisioner, cluster = SpareClusters.form(binaries[0])
+    else:
+        provisioner, cluster = spares.take(binaries[0])
     isolation.closing(provisioner, lambda owner: owner.stop_all())
-    return spawn_cluster(provisioner, binaries[0], node_timeout_ms=FAILOVER_NODE_TIMEOUT_MS)
+    return cluster
 
 
 def scope(n: int) -> str:
