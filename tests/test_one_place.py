@@ -1,0 +1,32 @@
+"""Things written in one place, checked by reading the code: ``InvalidURL`` is raised by
+``agentstore.urls`` alone, and the harness knows nothing of agentstore."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _calls(tree: ast.AST, name: str) -> list[int]:
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == name)
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == name)
+        )
+    ]
+
+
+def test_invalid_url_is_made_in_urls_alone() -> None:
+    package = ROOT / "src" / "agentstore"
+    elsewhere = [
+        f"{path.relative_to(package)}:{line}"
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "urls.py" or path.parent != package
+        for line in _calls(ast.parse(path.read_text()), "InvalidURL")
+    ]
+    assert elsewhere == [], f"InvalidURL made outside agentstore.urls: {elsewhere}"
