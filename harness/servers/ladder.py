@@ -274,9 +274,12 @@ class Provisioner:
         with self._owned(home, stop):
             programs.install()
             try:
-                programs.run(
-                    "initdb", "-D", data, *auth, "-U", "postgres", "-E", "UTF8", "--no-sync"
-                )
+                try:
+                    programs.run(
+                        "initdb", "-D", data, *auth, "-U", "postgres", "-E", "UTF8", "--no-sync"
+                    )
+                finally:  # initdb has read the password: it stays in no file while we run
+                    Path(f"{home}/pwfile").unlink(missing_ok=True)
                 programs.pg_ctl(
                     data, "-l", f"{home}/server.log", "-w", "-t", "60", "-o", options, "start"
                 )

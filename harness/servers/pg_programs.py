@@ -21,7 +21,8 @@ TIMEOUT = 70.0
 
 
 class ProgramFailed(RuntimeError):
-    """A PostgreSQL program exited with an error; the message names it and its last line."""
+    """A PostgreSQL program exited with an error, or hung past its time; the message names it
+    and its last line (or how long it was given)."""
 
 
 @dataclass(frozen=True)
@@ -70,17 +71,20 @@ class PostgresPrograms:
         """The command line of ``pg_ctl -D data args``."""
         return self.argv("pg_ctl", "-D", str(data), *args)
 
-    def run(self, program: str, *args: str, what: str = "") -> None:
+    def run(self, program: str, *args: str, what: str = "", timeout: float = TIMEOUT) -> None:
         """Run ``program``; raise :class:`ProgramFailed` (``what failed: <last line>``)."""
-        self._run(self.argv(program, *args), what or program)
+        self._run(self.argv(program, *args), what or program, timeout)
 
     def pg_ctl(self, data: str | Path, *args: str) -> None:
         """Run ``pg_ctl -D data args``; a failure names the action (``pg_ctl stop failed``)."""
         self._run(self.pg_ctl_argv(data, *args), f"pg_ctl {args[-1]}")
 
     @staticmethod
-    def _run(argv: list[str], what: str) -> None:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT)
+    def _run(argv: list[str], what: str, timeout: float = TIMEOUT) -> None:
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:  # killed: a hung program is a failure like another
+            raise ProgramFailed(f"{what} failed: no answer within {timeout:g} s") from None
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
             raise ProgramFailed(f"{what} failed: {tail[0]}")
