@@ -17,7 +17,7 @@ from test_services import run_suite, unreachable, wait_until
 from agentstore import doctor
 from agentstore.memory.redis_cluster import connect_cluster
 from harness.backends import canonical
-from harness.isolation.redis_cluster_keys import delete_prefixed_cluster
+from harness.isolation.redis_keys import delete_prefixed
 from harness.servers import redis_cluster
 from harness.servers.ladder import Provisioner, free_port
 from harness.servers.plugin import SERVICES
@@ -141,7 +141,7 @@ def test_cleanup_deletes_the_prefix_on_every_master_and_nothing_else(shared_clus
             client.set(key, "1", ex=300)
         spread = {client.get_node_from_key(key).name for key in ours}
         assert len(spread) == 3, spread  # the check below really visits every master
-        assert delete_prefixed_cluster(shared_cluster, prefix) == len(ours)
+        assert delete_prefixed(shared_cluster, prefix) == len(ours)
         assert not any(client.exists(key) for key in ours)
         assert all(client.exists(key) for key in theirs)
     finally:

@@ -30,3 +30,26 @@ def test_invalid_url_is_made_in_urls_alone() -> None:
         for line in _calls(ast.parse(path.read_text()), "InvalidURL")
     ]
     assert elsewhere == [], f"InvalidURL made outside agentstore.urls: {elsewhere}"
+
+
+def _imports(tree: ast.AST) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def test_no_harness_module_imports_agentstore() -> None:
+    """The harness provisions servers, isolates scenarios and reports; what it needs of the
+    domain comes through hooks the root conftest provides, or it asks the drivers itself."""
+    harness = ROOT / "harness"
+    offending = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for path in sorted(harness.rglob("*.py"))
+        for line, module in _imports(ast.parse(path.read_text()))
+        if module == "agentstore" or module.startswith("agentstore.")
+    ]
+    assert offending == [], "harness modules import agentstore:\n" + "\n".join(offending)

