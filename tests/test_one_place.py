@@ -53,3 +53,27 @@ def test_no_harness_module_imports_agentstore() -> None:
         if module == "agentstore" or module.startswith("agentstore.")
     ]
     assert offending == [], "harness modules import agentstore:\n" + "\n".join(offending)
+
+
+def test_harness_modules_import_one_way() -> None:
+    """No circle among harness modules (counting imports inside functions too)."""
+    modules = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts): path
+        for path in (ROOT / "harness").rglob("*.py")
+    }
+    graph = {
+        name: {m for _, m in _imports(ast.parse(path.read_text())) if m in modules}
+        for name, path in modules.items()
+    }
+    circles = []
+
+    def walk(name: str, trail: list[str]) -> None:
+        for imported in sorted(graph[name]):
+            if imported in trail:
+                circles.append(" -> ".join([*trail[trail.index(imported) :], imported]))
+            elif len(trail) < len(graph):
+                walk(imported, [*trail, imported])
+
+    for name in sorted(graph):
+        walk(name, [name])
+    assert circles == [], "harness modules import each other:\n" + "\n".join(sorted(set(circles)))
