@@ -18,7 +18,7 @@ from agentstore import doctor
 from agentstore.memory.redis_cluster import connect_cluster
 from harness.backends import canonical
 from harness.isolation.redis_keys import delete_prefixed
-from harness.servers import redis_cluster
+from harness.servers import redis_cluster, redis_scan
 from harness.servers.ladder import Provisioner, free_port
 from harness.servers.plugin import SERVICES
 
@@ -166,12 +166,12 @@ def test_minus_m_redis_cluster_runs_only_the_cluster_rows_and_leaves_no_key(shar
         line for line in ran if "redis_cluster" not in line.split()[0]
     ]
     run_id = done.stdout.split("agentstore run id: ")[1].split()[0]
-    with connect_cluster(shared_cluster) as client:
-        left = [
-            name
-            for node in client.get_primaries()
-            for name in node.redis_connection.scan_iter(match=f"*agentstore_test:{run_id}:*")
-        ]
+    left = [
+        found.name
+        for found in redis_scan.scan(
+            shared_cluster, redis_scan.holding(f"agentstore_test:{run_id}:")
+        )
+    ]
     assert left == [], f"{len(left)} keys left behind, e.g. {left[:3]}"
 
 

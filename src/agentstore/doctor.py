@@ -1,6 +1,7 @@
 """Health checks: does a backend answer, and which version is it?
 
-Used by ``agentstore doctor`` and by the test harness to decide whether a server is usable.
+Used by ``agentstore doctor`` (the test harness asks its servers with the drivers alone,
+``harness/servers/probes.py``).
 Every check is bounded by a connect timeout, so an unreachable host fails fast, never hangs.
 """
 
