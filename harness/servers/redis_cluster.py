@@ -96,7 +96,7 @@ def provision(provisioner: Provisioner, only: str | None = None) -> Service:
 
 
 def answering(url: str, rung: str) -> Service:
-    """The service at ``url`` as the doctor sees it (state ok, every slot covered)."""
+    """The service at ``url``, once it answers whole (state ok, every slot covered)."""
     report = probes.cluster(url, timeout=2.0)
     return Service(BACKEND, rung, url, report.version, f"{report.where} ({report.details})")
 
