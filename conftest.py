@@ -12,7 +12,7 @@ pytest_plugins = [
     "harness.collection.markers",
     "harness.isolation.plugin",
     "harness.isolation.sentinels",
-    "harness.reporting.glossary",
+    "harness.reporting.glossary_plugin",
     "harness.reporting.missing_step",
     "harness.reporting.living_docs",
     "support.records.schema",

@@ -32,7 +32,7 @@ from benchmarks.common import (
     row,
 )
 from benchmarks.memory import RawRedis, jobs
-from harness.isolation.redis_cluster_keys import delete_prefixed_cluster
+from harness.isolation.redis_keys import delete_prefixed
 from harness.servers.ladder import Provisioner
 from harness.servers.redis_cluster import cluster_binaries, spawn_cluster
 from support.cluster.stores import masters_keeping, scope
@@ -97,7 +97,7 @@ def cluster_place(given: str | None) -> Iterator[tuple[str, str]]:
     try:
         yield given, prefix
     finally:
-        delete_prefixed_cluster(given, prefix)
+        delete_prefixed(given, prefix)
         if provisioner is not None:
             provisioner.stop_all()
 

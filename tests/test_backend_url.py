@@ -19,6 +19,7 @@ import agentstore
 from agentstore import BackendURL, errors, open_leases, open_memory, open_queue, parse_url
 from agentstore.asyncio import open_memory as open_async_memory
 from agentstore.asyncio import open_queue as open_async_queue
+from agentstore.urls import parse, sqlite_file, unusable
 from harness.isolation.places import Isolated, Isolation
 
 
@@ -227,3 +228,19 @@ def test_a_cluster_password_holding_a_slash_or_question_mark_is_read_whole(secre
     found = parse_url(f"redis+cluster://:{secret}@h:7000")
     assert found.cluster.password == secret
     assert secret not in repr(found) and secret not in found.redacted
+
+
+def test_an_in_memory_database_where_a_file_is_needed_is_an_invalid_url() -> None:
+    with pytest.raises(errors.InvalidURL, match=r"^a backup needs a SQLite file, not an in-memory"):
+        sqlite_file(parse("sqlite://"), "a backup")
+    assert sqlite_file(parse("sqlite:////tmp/a.db"), "a backup").name == "a.db"
+
+
+def test_a_url_its_driver_cannot_use_is_named_without_its_password() -> None:
+    url = "redis://u:hunter22@host:6379/0"
+    error = unusable(url, "redis", "bad port near 'hunter22@host'")
+    assert str(error).startswith("not a usable Redis URL redis://u:***@host:6379/0: ")
+    assert "hunter22" not in str(error)
+    assert (
+        str(unusable(url, "postgres")) == "not a usable PostgreSQL URL: redis://u:***@host:6379/0"
+    )

@@ -3,6 +3,8 @@ exist, and refused, leaves no file there (not even an empty one) and no journal 
 
 from __future__ import annotations
 
+import argparse
+import os
 import zipfile
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 
 from agentstore import Database
 from agentstore.cli import main
+from agentstore.commands import leftovers
 from agentstore.db import demo
 
 
@@ -92,3 +95,30 @@ def test_a_file_that_was_there_before_is_kept(tmp_path: Path) -> None:
         main(["seed", "--url", f"sqlite:///{present}", "--agents", "1", "--executions", "1"]) == 1
     )
     assert present.exists()
+
+
+def test_an_old_journal_beside_a_missing_database_stays(tmp_path: Path) -> None:
+    """Only the files that were not there are noted: a journal left from before is kept."""
+    database, journal = tmp_path / "agents.db", tmp_path / "agents.db-journal"
+    journal.write_bytes(b"old journal")
+    fresh = leftovers.missing_sqlite_files(argparse.Namespace(url=f"sqlite:///{database}"))
+    database.write_bytes(b"")  # what a failed command created
+    (tmp_path / "agents.db-wal").write_bytes(b"")
+    leftovers.remove(fresh)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["agents.db-journal"]
+    assert journal.read_bytes() == b"old journal"
+
+
+def test_only_the_very_file_seen_created_is_removed(tmp_path: Path) -> None:
+    """A file put in place of the one seen created (another inode) is someone else's."""
+    database = tmp_path / "agents.db"
+    fresh = leftovers.missing_sqlite_files(argparse.Namespace(url=f"sqlite:///{database}"))
+    database.write_bytes(b"")
+    seen = leftovers.created(fresh)
+    other = tmp_path / "other.db"
+    other.write_bytes(b"someone else's")
+    os.replace(other, database)  # another process's file, created while ours still existed
+    leftovers.remove_created(seen)
+    assert database.read_bytes() == b"someone else's"
+    leftovers.remove_created(leftovers.created(fresh))
+    assert not database.exists()

@@ -17,8 +17,8 @@ from test_services import run_suite, unreachable, wait_until
 from agentstore import doctor
 from agentstore.memory.redis_cluster import connect_cluster
 from harness.backends import canonical
-from harness.isolation.redis_cluster_keys import delete_prefixed_cluster
-from harness.servers import redis_cluster
+from harness.isolation.redis_keys import delete_prefixed
+from harness.servers import redis_cluster, redis_scan
 from harness.servers.ladder import Provisioner, free_port
 from harness.servers.plugin import SERVICES
 
@@ -141,7 +141,7 @@ def test_cleanup_deletes_the_prefix_on_every_master_and_nothing_else(shared_clus
             client.set(key, "1", ex=300)
         spread = {client.get_node_from_key(key).name for key in ours}
         assert len(spread) == 3, spread  # the check below really visits every master
-        assert delete_prefixed_cluster(shared_cluster, prefix) == len(ours)
+        assert delete_prefixed(shared_cluster, prefix) == len(ours)
         assert not any(client.exists(key) for key in ours)
         assert all(client.exists(key) for key in theirs)
     finally:
@@ -166,12 +166,12 @@ def test_minus_m_redis_cluster_runs_only_the_cluster_rows_and_leaves_no_key(shar
         line for line in ran if "redis_cluster" not in line.split()[0]
     ]
     run_id = done.stdout.split("agentstore run id: ")[1].split()[0]
-    with connect_cluster(shared_cluster) as client:
-        left = [
-            name
-            for node in client.get_primaries()
-            for name in node.redis_connection.scan_iter(match=f"*agentstore_test:{run_id}:*")
-        ]
+    left = [
+        found.name
+        for found in redis_scan.scan(
+            shared_cluster, redis_scan.holding(f"agentstore_test:{run_id}:")
+        )
+    ]
     assert left == [], f"{len(left)} keys left behind, e.g. {left[:3]}"
 
 

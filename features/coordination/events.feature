@@ -1,12 +1,8 @@
 Feature: Agents tell each other what happened, at most once
-  Agents publish events on named channels and others subscribe to them. Rules:
-    - a subscriber receives, in order, every event published while it listens;
-    - events are at most once: one published while nobody listens is lost, so a hand-off
-      that must not be lost goes on a work queue instead;
-    - the Personal Edition (SQLite) offers no events, and says to use a work queue.
+  Agents publish events on named channels and others subscribe to them.
 
   @backends:postgres,redis,redis_cluster
-  Rule: a subscriber receives every event published while it listens
+  Rule: a subscriber receives, in order, every event published while it listens
 
     Scenario: a listening agent receives 3 events in the order they were published
       Given an agent listening on the channel "builds"
@@ -14,7 +10,7 @@ Feature: Agents tell each other what happened, at most once
       Then the listening agent receives "build 1 is green", "build 2 is red", "build 3 is green"
 
   @backends:postgres,redis,redis_cluster
-  Rule: an event published while nobody listens is lost
+  Rule: events are at most once: one published while nobody listens is lost, so a hand-off that must not be lost goes on a work queue
 
     Scenario: an agent that starts listening late misses what came before
       Given an agent that publishes "build 1 is green" on "builds" while nobody listens
@@ -22,7 +18,7 @@ Feature: Agents tell each other what happened, at most once
       Then nothing reaches the listening agent
 
   @backends:sqlite
-  Rule: the Personal Edition offers no events and points to the work queue
+  Rule: the Personal Edition (SQLite) offers no events, and points to the work queue
 
     Scenario: asking for events on the Personal Edition is refused
       When an agent asks for events

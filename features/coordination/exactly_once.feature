@@ -1,10 +1,6 @@
 @backends:postgres,sqlite,redis,redis_cluster
 Feature: Every task is done exactly once
-  Agents share work through a queue. Rules:
-    - every task is done exactly once, however many workers drain the queue, in threads or processes;
-    - a worker that dies mid-task loses its task to another once its lease lapses, and its late word is refused;
-    - when the server drops every connection mid-run, workers recover and still do every task once;
-    - a claim cancelled before it returns (asyncio only) loses no task: its lease lapses and another worker does it.
+  Agents share work through a queue.
 
   Rule: every task is done exactly once, however many workers drain the queue
 
@@ -21,7 +17,7 @@ Feature: Every task is done exactly once
       Then every one of the 500 tasks was done exactly once
       And the queue counts 500 tasks done
 
-  Rule: a worker that dies mid-task loses its task once its lease lapses
+  Rule: a worker that dies mid-task loses its task to another once its lease lapses, and its late word is refused
 
     Scenario: the task of a worker killed mid-task is taken over and done once
       Given a work queue holding 20 tasks
@@ -46,7 +42,7 @@ Feature: Every task is done exactly once
       Then every one of the 100 tasks was done exactly once
 
   @backends:postgres
-  Rule: workers recover when the server drops their connections
+  Rule: when the server drops every connection mid-run, workers recover and still do every task once
 
     @slow
     Scenario: workers recover from dropped connections and still do every task once

@@ -1,14 +1,11 @@
 @backends:postgres,sqlite,redis,redis_cluster
 Feature: The fleet commander shares a batch out by capability
-  The commander puts a batch of tasks in front of agents with different capabilities. Rules:
-    - an agent only ever does tasks it is capable of, and every execution is recorded against it;
-    - the agents share intermediate results through the memory;
-    - the commander reports when the batch is done, and which tasks died.
+  The commander puts a batch of tasks in front of agents with different capabilities.
 
   Background:
     Given the agent "translator" who can "translate" and the agent "summariser" who can "summarise"
 
-  Rule: each agent does only what it is capable of, and every execution is recorded
+  Rule: each agent does only what it is capable of, every execution is recorded, and the agents share their intermediate results through the memory
 
     Scenario: a batch is done by capability, every execution recorded
       When the commander dispatches 6 "translate" tasks and 4 "summarise" tasks
@@ -17,7 +14,7 @@ Feature: The fleet commander shares a batch out by capability
       And the commander reports all 10 tasks done and none dead
       And the shared memory holds 10 intermediate results
 
-  Rule: the commander reports which tasks died
+  Rule: the commander reports when the batch is done, and which tasks died
 
     Scenario: a task that fails every time is reported dead
       When the commander dispatches 3 "summarise" tasks and the "summarise" task "summarise the void" that always fails

@@ -1,12 +1,8 @@
 @backends:postgres,sqlite,redis,redis_cluster
 Feature: One agent at a time holds a lease
-  A lease gives one agent a resource for a while. Rules:
-    - at most one agent holds a lease at a time, however many race for it;
-    - a holder whose lease expired cannot extend or release the next holder's lease;
-    - every holder gets a larger fencing token than the one before, so a resource that checks
-      tokens refuses a stale holder's late write.
+  A lease gives one agent a resource for a while.
 
-  Rule: only one agent holds a lease at a time
+  Rule: at most one agent holds a lease at a time, however many race for it
 
     Scenario: of 16 agents racing for a lease, exactly one gets it
       Given a set of leases
@@ -22,7 +18,7 @@ Feature: One agent at a time holds a lease
       Then both are refused
       And "bob" still holds "nightly-report"
 
-  Rule: fencing tokens only increase
+  Rule: every holder gets a larger fencing token than the one before, so a stale holder's late write is refused
 
     Scenario: tokens increase across releases and expiries
       Given a set of leases

@@ -1,8 +1,5 @@
 Feature: Agents coordinate through the shared memory
-  Agents post to a shared board in the memory while they work. Rules:
-    - many agents posting at full speed lose no update;
-    - a session's shared state is gone for every agent once its time to live runs out;
-    - a read-through cache on Redis in front of the database serves repeat reads and stays correct.
+  Agents post to a shared board in the memory while they work.
 
   @backends:postgres,sqlite,redis,redis_cluster
   Rule: agents posting at full speed lose no update
@@ -14,7 +11,7 @@ Feature: Agents coordinate through the shared memory
       And the board counted 1000 updates
 
   @backends:postgres,sqlite,redis,redis_cluster
-  Rule: a session's shared state expires with its time to live
+  Rule: a session's shared state is gone for every agent once its time to live runs out
 
     Scenario: the session's shared state is gone for every agent once it expires
       Given agents sharing the session state "aqe/session/42" for 1 second
@@ -22,7 +19,7 @@ Feature: Agents coordinate through the shared memory
       Then no agent finds "aqe/session/42"
 
   @postgres @redis
-  Rule: a read-through cache serves repeat reads and stays correct
+  Rule: a read-through cache on Redis in front of the database serves repeat reads and stays correct
 
     Scenario: repeated reads of a record are served by the cache
       Given the agent "ada" recorded with the role "planner", read through a cache

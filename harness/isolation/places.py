@@ -2,8 +2,8 @@
 
 - PostgreSQL: per worker, a template database prepared once; per scenario, a database cloned
   from it (``CREATE DATABASE ... TEMPLATE``, ``postgres_cloner.py``), dropped afterwards.
-- Redis: per scenario, a fresh key prefix; its keys are deleted afterwards (``redis_keys.py``).
-- Redis Cluster: the same, its keys deleted on every master (``redis_cluster_keys.py``).
+- Redis, Redis Cluster: per scenario, a fresh key prefix; its keys are deleted afterwards, on
+  every master (``redis_keys.py``).
 - SQLite: per scenario, a fresh file in the scenario's temporary folder (kept by pytest).
 
 Names carry the run id and the worker, so parallel workers and parallel runs on one server
@@ -25,7 +25,6 @@ from typing import TypeVar
 import pytest
 from sqlalchemy.engine import make_url
 
-from harness.isolation.redis_cluster_keys import delete_prefixed_cluster
 from harness.isolation.redis_keys import delete_prefixed
 from harness.servers.ladder import Service
 from harness.servers.plugin import RUN_ID, SERVICES, worker_name
@@ -82,12 +81,9 @@ class Isolation:
             url = cloner.clone(migrated)
             name = make_url(url).database
             self._cleanups.append(lambda: cloner.drop(name))
-        elif backend == "redis":
+        elif backend in ("redis", "redis_cluster"):
             url = service.url
             self._cleanups.append(lambda: delete_prefixed(url, prefix))
-        elif backend == "redis_cluster":
-            url = service.url
-            self._cleanups.append(lambda: delete_prefixed_cluster(url, prefix))
         else:
             path = self.tmp_path / f"agentstore-{n}.db"
             if migrated:

@@ -11,7 +11,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import psycopg
 from psycopg import sql
 
-from agentstore.urls import libpq_url, with_database
+from harness.servers.drivers import libpq, with_database
 from harness.servers.plugin import worker_name
 
 _counter = itertools.count(1)
@@ -49,9 +49,7 @@ class PostgresCloner:
 
     def _execute(self, statement: sql.Composable) -> None:
         if self._conn is None:
-            self._conn = psycopg.connect(
-                libpq_url(self.server_url), autocommit=True, connect_timeout=5
-            )
+            self._conn = psycopg.connect(libpq(self.server_url), autocommit=True, connect_timeout=5)
         self._conn.execute(statement)
 
     def _create(self, name: str | None, template: str) -> str:

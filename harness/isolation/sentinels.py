@@ -24,7 +24,7 @@ import pytest
 import redis
 from psycopg import sql
 
-from agentstore.urls import libpq_url, with_database
+from harness.servers.drivers import libpq, with_database
 from harness.servers.plugin import RUN_ID, SERVICES
 
 DEFAULT_DATABASE = "postgres"
@@ -62,7 +62,7 @@ class Sentinels:
 
 
 def _connect(url: str, database: str, autocommit: bool = True) -> psycopg.Connection:
-    return psycopg.connect(libpq_url(with_database(url, database)), autocommit=autocommit)
+    return psycopg.connect(libpq(with_database(url, database)), autocommit=autocommit)
 
 
 def _tables(conn: psycopg.Connection) -> set[str]:

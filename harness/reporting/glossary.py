@@ -273,25 +273,3 @@ def unreadable(config: pytest.Config) -> list[tuple[str, str]]:
 def module_doc(module: str) -> str:
     found = sys.modules.get(module)
     return (inspect.getdoc(found) or "").split("\n\n")[0] if found else ""
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("agentstore-docs")
-    group.addoption(
-        "--steps-glossary",
-        action="store_true",
-        default=False,
-        help="print every step phrase (type, parameters, docstring, an example) by domain; "
-        "run no tests",
-    )
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_cmdline_main(config: pytest.Config) -> int | None:
-    if not config.getoption("steps_glossary"):
-        return None
-    from harness.reporting.glossary_render import text
-
-    errors = unreadable(config)
-    sys.stdout.write(text(collect(config), errors))
-    return 1 if errors else 0

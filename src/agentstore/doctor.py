@@ -1,6 +1,7 @@
 """Health checks: does a backend answer, and which version is it?
 
-Used by ``agentstore doctor`` and by the test harness to decide whether a server is usable.
+Used by ``agentstore doctor`` (the test harness asks its servers with the drivers alone,
+``harness/servers/probes.py``).
 Every check is bounded by a connect timeout, so an unreachable host fails fast, never hangs.
 """
 
@@ -17,7 +18,7 @@ from sqlalchemy.exc import ArgumentError
 
 from agentstore.auth import authentication_failed, is_postgres_auth
 from agentstore.db import sqlite_files
-from agentstore.errors import AuthenticationFailed, BackendUnavailable, InvalidURL
+from agentstore.errors import AuthenticationFailed, BackendUnavailable
 from agentstore.urls import (
     Backend,
     backend_of,
@@ -27,6 +28,7 @@ from agentstore.urls import (
     redact,
     scrub,
     sqlalchemy_url,
+    unusable,
 )
 
 if TYPE_CHECKING:
@@ -80,7 +82,7 @@ def postgres_connect_args(url: str) -> dict[str, Any]:
     try:
         parsed = make_url(sqlalchemy_url(url))
     except (ArgumentError, ValueError):  # a port that is no number, say
-        raise InvalidURL(f"not a usable PostgreSQL URL: {redact(url)}") from None
+        raise unusable(url, "postgres") from None
     args: dict[str, Any] = {
         "host": parsed.host,
         "port": parsed.port,
@@ -114,9 +116,7 @@ def check_postgres(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendReport:
             f"PostgreSQL at {redact(url)} is unreachable: {scrub(_first_line(error), url)}"
         ) from None
     except ValueError as error:  # a port psycopg cannot read, say
-        raise InvalidURL(
-            f"not a usable PostgreSQL URL {redact(url)}: {scrub(_first_line(error), url)}"
-        ) from None
+        raise unusable(url, "postgres", _first_line(error)) from None
     version = str(row[0]) if row else "unknown"
     revision = str(found[0]) if found else None
     return BackendReport(

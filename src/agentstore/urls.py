@@ -2,7 +2,8 @@
 
 A URL is read once, at the edge, by :func:`parse` into a :class:`BackendURL`: its backend,
 its redacted form, its secrets and its driver forms; nothing inside reads the string again,
-and ``InvalidURL`` is raised there alone.
+and ``InvalidURL`` is raised there alone (:func:`unusable` builds it for a driver that cannot
+use a URL that reads well).
 ``redis+cluster://host:port[,host:port...]`` names a Redis Cluster by any of its nodes.
 """
 
@@ -220,6 +221,24 @@ def scrub(text: str, url: str | BackendURL) -> str:
         ):
             return "(details withheld: they may quote the password)"
     return text
+
+
+def unusable(url: str | BackendURL, backend: Backend, reason: str | None = None) -> InvalidURL:
+    """The ``InvalidURL`` for a URL that reads well but that its driver cannot use: the URL
+    redacted and, with ``reason`` (the driver's words, one line), why; secrets scrubbed."""
+    if reason is None:
+        return InvalidURL(f"not a usable {_LABELS[backend]} URL: {redact(url)}")
+    return InvalidURL(f"not a usable {_LABELS[backend]} URL {redact(url)}: {scrub(reason, url)}")
+
+
+def sqlite_file(url: BackendURL, needed_by: str) -> Path:
+    """The file a SQLite URL names; ``InvalidURL`` for an in-memory database, which
+    ``needed_by`` (say, "a backup") cannot use."""
+    if url.sqlite_path is None:
+        raise InvalidURL(
+            f"{needed_by} needs a SQLite file, not an in-memory database: {url.redacted}"
+        )
+    return url.sqlite_path
 
 
 def migrate_command(url: str | BackendURL) -> str:

@@ -165,14 +165,6 @@ def _(workload: fault_workload.Workload, isolation: Isolation, fault_place: Faul
     fault_workload.check_counters(workload, auditor)
 
 
-@then(_step("every one of the {count:d} tasks was completed exactly once"))
-def _(tally: fault_queue.Tally, tasks: int, count: int) -> None:
-    """Counted apart from the server, only where ``complete()`` returned: none missing, none
-    twice; the queue itself counts every task done and nothing left."""
-    expect(tasks, count, "tasks in the queue:")
-    fault_queue.check_exactly_once(tally, count)
-
-
 @then(_step("the queue counts every task done and none left waiting"))
 def _(fault_place: FaultPlace, tasks: int) -> None:
     """The queue's own counts, read after the agents stopped."""

@@ -21,9 +21,8 @@ import pytest
 
 from agentstore import MemoryStore, errors, open_leases, open_memory, open_queue
 from agentstore.coordination import Lease, Leases, Queue
-from agentstore.memory.patterns import redis_literal
-from agentstore.memory.redis_cluster import connect_cluster
 from harness.isolation.places import Isolation
+from harness.servers import redis_scan
 from harness.servers.ladder import Provisioner
 from harness.servers.redis_cluster import ThrowawayCluster, cluster_binaries, spawn_cluster
 from support.common.expect import expect_that, shown
@@ -94,21 +93,15 @@ def scope(n: int) -> str:
 def masters_keeping(url: str, prefix: str, scopes: list[str]) -> dict[str, Counter[str]]:
     """For each scope under ``prefix``: how many of its names each master keeps.
 
-    Every master is scanned on its own (SCAN sees one node) for names holding the prefix,
+    Every master is scanned (:mod:`harness.servers.redis_scan`) for names holding the prefix,
     wherever the store's layout puts it (hash tags put a brace in front).
     """
     kept: dict[str, Counter[str]] = {s: Counter() for s in scopes}
-    client = connect_cluster(url)
-    try:
-        for node in client.get_primaries():
-            server = node.redis_connection
-            for name in server.scan_iter(match="*" + redis_literal(prefix) + "*", count=1000):
-                text = name.decode(errors="replace")
-                for s in scopes:
-                    if prefix + s in text:
-                        kept[s][node.name] += 1
-    finally:
-        client.close()
+    for found in redis_scan.scan(url, redis_scan.holding(prefix)):
+        text = found.name.decode(errors="replace")
+        for s in scopes:
+            if prefix + s in text:
+                kept[s][found.master] += 1
     return kept
 
 

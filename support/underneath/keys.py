@@ -8,15 +8,13 @@ the API answers (the API never returns an expired entry at all).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import redis
 from sqlalchemy import create_engine, text
 
-from agentstore.memory.patterns import redis_literal
-from agentstore.memory.redis_cluster import connect_cluster
 from agentstore.urls import sqlalchemy_url
 from harness.isolation.places import Isolated
+from harness.servers import redis_scan
 
 MEMORY_TABLE = "memory_entries"
 """Where the SQL backends keep memory entries (a lock on it stalls every memory call)."""
@@ -39,21 +37,12 @@ def physically_stored(place: Isolated, key: str, scope: str = "") -> bool:
     return count > 0
 
 
-@contextmanager
-def _redis_servers(place: Isolated, prefix: str) -> Iterator[list[tuple[redis.Redis, str]]]:
-    """Each server to scan with the MATCH pattern for names under ``prefix``: the one Redis,
-    or every master of a cluster (a SCAN sees one node), where a store's hash tag may put a
-    brace before the prefix."""
-    if place.backend == "redis":
-        with redis.Redis.from_url(place.url) as client:
-            yield [(client, redis_literal(prefix) + "*")]
-        return
-    cluster = connect_cluster(place.url)
-    try:
-        match = "*" + redis_literal(prefix) + "*"
-        yield [(node.redis_connection, match) for node in cluster.get_primaries()]
-    finally:
-        cluster.close()
+def _names(place: Isolated, prefix: str) -> Iterator[tuple[redis.Redis, bytes]]:
+    """Each Redis name under ``prefix`` (on a cluster: every master's, where a store's hash
+    tag may put a brace before it), with a client of the node that keeps it."""
+    patterns = redis_scan.under(prefix) if place.backend == "redis" else redis_scan.holding(prefix)
+    for found in redis_scan.scan(place.url, patterns):
+        yield found.server, found.name
 
 
 def _redis_traces(place: Isolated, prefix: str, key: str) -> int:
@@ -63,20 +52,16 @@ def _redis_traces(place: Isolated, prefix: str, key: str) -> int:
     can only make a "nothing is left" check stricter, never let a leftover through."""
     wanted = key.encode()
     traces = 0
-    with _redis_servers(place, prefix) as servers:
-        for client, match in servers:
-            for name in client.scan_iter(match=match, count=1000):
-                kind = client.type(name)
-                if kind == b"string":
-                    traces += name.endswith(wanted)
-                elif kind == b"hash":
-                    traces += client.hexists(name, key)
-                elif kind == b"set":
-                    traces += client.sismember(name, key)
-                elif kind != b"none":  # expired between SCAN and TYPE
-                    raise AssertionError(
-                        f"unexpected Redis {kind.decode()} {name!r} under {prefix!r}"
-                    )
+    for client, name in _names(place, prefix):
+        kind = client.type(name)
+        if kind == b"string":
+            traces += name.endswith(wanted)
+        elif kind == b"hash":
+            traces += client.hexists(name, key)
+        elif kind == b"set":
+            traces += client.sismember(name, key)
+        elif kind != b"none":  # expired between SCAN and TYPE
+            raise AssertionError(f"unexpected Redis {kind.decode()} {name!r} under {prefix!r}")
     return traces
 
 
@@ -84,12 +69,7 @@ def everything_stored(place: Isolated) -> list[str]:
     """Every memory entry in the place's whole database or file, whoever stored it, under any
     prefix; on Redis (one server shared by prefix) every name under the place's prefix."""
     if place.backend in ("redis", "redis_cluster"):
-        with _redis_servers(place, place.prefix) as servers:
-            return sorted(
-                name.decode()
-                for client, match in servers
-                for name in client.scan_iter(match=match, count=1000)
-            )
+        return sorted(name.decode() for _, name in _names(place, place.prefix))
     engine = create_engine(sqlalchemy_url(place.url))
     try:
         with engine.connect() as connection:

@@ -30,11 +30,10 @@ from agentstore.errors import (
     BackendUnavailable,
     BackupCorrupt,
     BackupError,
-    InvalidURL,
     TargetNotEmpty,
     VerificationFailed,
 )
-from agentstore.urls import BackendURL, manifest_source
+from agentstore.urls import BackendURL, manifest_source, sqlite_file
 
 FILE = "database.sqlite"
 BOOKKEEPING = {"alembic_version"}
@@ -42,10 +41,7 @@ HASH_BATCH = 10_000
 
 
 def _path(url: BackendURL) -> Path:
-    path = url.sqlite_path
-    if path is None:
-        raise InvalidURL(f"a backup needs a SQLite file, not an in-memory database: {url.redacted}")
-    return path
+    return sqlite_file(url, "a backup")
 
 
 def _tables(connection: sqlite3.Connection) -> list[str]:

@@ -3,8 +3,10 @@
 Opening a SQLite file that is not there creates an empty one. A command that fails after
 that (a damaged archive to import, a seed refused for want of a schema) would leave an
 empty file where there was none, and the next command would find a "database" there. The
-CLI notes which SQLite files its options name that do not exist yet, and removes those that
-exist once the command has failed (with SQLite's journal files beside them).
+CLI notes which SQLite files its options name that do not exist yet (each journal file
+beside them on its own: an old journal that was there stays), and once the command has failed
+removes those that exist, each only as the very file (``st_dev``, ``st_ino``) it saw created:
+a file put there by someone else meanwhile is not ours to remove.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import stat
 from pathlib import Path
 
 from agentstore.db.sqlite_files import sqlite_path
@@ -24,7 +27,8 @@ JOURNALS = ("-journal", "-wal", "-shm")
 
 
 def missing_sqlite_files(args: argparse.Namespace) -> list[Path]:
-    """The SQLite files the command's options name that do not exist (yet)."""
+    """The SQLite files the command's options name, and the journal files beside them, that
+    do not exist (yet)."""
     missing = []
     for option in OPTIONS:
         value = getattr(args, option, None)
@@ -39,17 +43,42 @@ def missing_sqlite_files(args: argparse.Namespace) -> list[Path]:
         # lexists: a link that is there (even dangling) is the user's, never ours to remove;
         # an unreachable folder raises instead of answering, and the command will say so.
         try:
-            if not os.path.lexists(path):
-                missing.append(path)
+            if os.path.lexists(path):
+                continue
+            missing.append(path)
+            missing += [
+                journal
+                for journal in (path.with_name(path.name + end) for end in JOURNALS)
+                if not os.path.lexists(journal)
+            ]
         except OSError:
             continue
     return missing
 
 
-def remove(paths: list[Path]) -> None:
-    """Remove each of ``paths`` and its journal files, where they exist now."""
+Identity = tuple[int, int]
+
+
+def created(paths: list[Path]) -> dict[Path, Identity]:
+    """Which of ``paths`` (noted missing) exist now as plain files, and as which file."""
+    seen = {}
     for path in paths:
-        for name in (path, *(path.with_name(path.name + end) for end in JOURNALS)):
-            with contextlib.suppress(OSError):
-                if name.is_file() and not name.is_symlink():
-                    name.unlink()
+        with contextlib.suppress(OSError):
+            found = os.lstat(path)
+            if stat.S_ISREG(found.st_mode):
+                seen[path] = (found.st_dev, found.st_ino)
+    return seen
+
+
+def remove_created(seen: dict[Path, Identity]) -> None:
+    """Remove each file of ``seen`` that is still the very file seen (device and inode)."""
+    for path, identity in seen.items():
+        with contextlib.suppress(OSError):
+            now = os.lstat(path)
+            if (now.st_dev, now.st_ino) == identity and stat.S_ISREG(now.st_mode):
+                path.unlink()
+
+
+def remove(paths: list[Path]) -> None:
+    """Remove each of ``paths`` (noted missing before the command) that a command created."""
+    remove_created(created(paths))

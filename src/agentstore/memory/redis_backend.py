@@ -96,7 +96,9 @@ def client_options(timeout: float, socket_timeout: float) -> dict[str, Any]:
 
 def unusable(url: BackendURL, exc: Exception) -> errors.InvalidURL:
     """A URL redis-py cannot read, told in one line."""
-    return errors.InvalidURL(f"not a usable Redis URL {url.redacted}: {scrub(one_line(exc), url)}")
+    from agentstore import urls
+
+    return urls.unusable(url, "redis", one_line(exc))
 
 
 def unreachable(url: BackendURL, exc: Exception) -> errors.BackendUnavailable:

@@ -1,0 +1,69 @@
+"""Scan every master for key names: the one place that does it, for the harness and support/.
+
+A SCAN sees one node only, so on a Redis Cluster each master is scanned on its own; on a
+single Redis the one server is its only master. A store keeps its keys in one hash slot, so a
+name may start with the hash tag's ``{`` before the prefix: :func:`holding` matches a prefix
+anywhere in a name, :func:`under` at its start, with or without the brace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+import redis
+
+from harness.servers.drivers import connect_cluster, connect_redis, is_cluster
+
+_SPECIAL = set("*?[]\\")
+
+
+def literal(text: str) -> str:
+    """``text`` as a Redis MATCH pattern that matches exactly itself."""
+    return "".join("\\" + c if c in _SPECIAL else c for c in text)
+
+
+def holding(prefix: str) -> list[str]:
+    """MATCH patterns for names that hold ``prefix`` anywhere."""
+    return ["*" + literal(prefix) + "*"]
+
+
+def under(prefix: str) -> list[str]:
+    """MATCH patterns for names under ``prefix`` (or ``{prefix``: a hash tag's brace)."""
+    return [literal(prefix) + "*", literal("{" + prefix) + "*"]
+
+
+class Found(NamedTuple):
+    """A name, and the master keeping it (its ``host:port`` and a client of that node only)."""
+
+    master: str
+    server: redis.Redis
+    name: bytes
+
+
+def scan(url: str, patterns: Sequence[str], timeout: float = 5.0) -> Iterator[Found]:
+    """Every name on every master of ``url`` matching one of ``patterns`` (a name once); the
+    connection is closed when the iteration ends."""
+    if not is_cluster(url):
+        client = connect_redis(url, timeout)
+        options = client.connection_pool.connection_kwargs
+        try:
+            yield from _scan_one(f"{options.get('host')}:{options.get('port')}", client, patterns)
+        finally:
+            client.close()
+        return
+    cluster = connect_cluster(url, timeout)
+    try:
+        for node in cluster.get_primaries():
+            yield from _scan_one(node.name, node.redis_connection, patterns)
+    finally:
+        cluster.close()
+
+
+def _scan_one(master: str, server: redis.Redis, patterns: Sequence[str]) -> Iterator[Found]:
+    seen: set[bytes] = set()
+    for match in patterns:
+        for name in server.scan_iter(match=match, count=1000):
+            if name not in seen:
+                seen.add(name)
+                yield Found(master, server, name)
