@@ -80,6 +80,11 @@ td.passed { background: #dafbe1; }
 td.failed { background: #ffebe9; color: #82071e; font-weight: 600; }
 td.skipped { background: #fff8c5; } td.not-run { color: var(--idle); }
 table.matrix { width: 100%; background: #fff; }
+table.coverage { background: #fff; }
+table.coverage tr.total th, table.coverage tr.total td { border-top: 2px solid #8c959f; }
+.cov-bar { display: inline-block; width: 80px; height: 9px; background: #eaeef2;
+           border-radius: 4px; vertical-align: middle; }
+.cov-bar span { display: block; height: 100%; background: var(--ok); border-radius: 4px; }
 table.matrix tr.feature-line th { background: #eaeef2; font-size: 14px; }
 table.matrix tr.feature-line th a { color: #1f2328; }
 table.matrix td.rule-name { padding-left: 22px; }

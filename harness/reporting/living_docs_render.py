@@ -14,6 +14,8 @@ import re
 from html import escape
 
 from harness.backends import TITLES
+from harness.reporting.coverage_section import BEGIN as COVERAGE_BEGIN
+from harness.reporting.coverage_section import END as COVERAGE_END
 from harness.reporting.living_docs_assets import CSS, SCRIPT
 from harness.reporting.living_docs_model import (
     ANY,
@@ -526,7 +528,7 @@ wall time {seconds(report.wall_seconds)}, time in scenarios {seconds(report.test
 generated {when}.{skipped_note}
 <a href="{escape(glossary_href)}">Step glossary</a></div></header>
 <main>{toolbar_html(report)}{errors}{matrix_html(report, shown)}{not_run_html(report)}
-<h2>Features</h2>
+{COVERAGE_BEGIN}{COVERAGE_END}<h2>Features</h2>
 {"".join(feature_html(i, f) for i, f in shown)}</main>
 <script>{SCRIPT}</script></body></html>
 """
