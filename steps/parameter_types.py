@@ -18,6 +18,7 @@ from pytest_bdd import parsers
 from agentstore import errors
 from support.backup import faults as backup_faults
 from support.backup import hostile as backup_hostile
+from support.common.outcomes import REFUSALS
 from support.memory.bad_inputs import NAMED
 
 
@@ -30,6 +31,30 @@ def one_of(values: Iterable[str], doc: str, convert: Callable[[str], Any] = str)
     @with_pattern("|".join(re.escape(value) for value in ordered))
     def parse_value(value: str) -> Any:
         return convert(value)
+
+    parse_value.__doc__ = doc
+    parse_value.allowed = allowed  # type: ignore[attr-defined]
+    return parse_value
+
+
+def one_of_templates(templates: Iterable[str], doc: str) -> Any:
+    """Like ``one_of``, for values with a field of their own: ``the name "{name}" is taken``
+    matches ``the name "ada" is taken``. A quoted field takes any words, a bare one one word."""
+    allowed = list(templates)
+
+    def pattern(template: str) -> str:
+        out = ""
+        for literal, field in re.findall(r"([^{]*)(\{\w+\})?", template):
+            out += re.escape(literal)
+            if field:
+                out += '[^"]+' if literal.endswith('"') else r"\w+"
+        return out
+
+    ordered = sorted(allowed, key=len, reverse=True)
+
+    @with_pattern("|".join(pattern(template) for template in ordered))
+    def parse_value(value: str) -> str:
+        return value
 
     parse_value.__doc__ = doc
     parse_value.allowed = allowed  # type: ignore[attr-defined]
@@ -96,6 +121,18 @@ def facts(value: str) -> int:
     return int(value.split(" ")[0])
 
 
+@with_pattern(r"\d+(?:\.\d+)*")
+def version(value: str) -> tuple[int, ...]:
+    """A version number: 14, 3.35, 6.2."""
+    return tuple(int(part) for part in value.split("."))
+
+
+refusal_reason = one_of_templates(
+    (refusal.reason for refusal in REFUSALS),
+    "Why a request is refused; a quoted {field} takes the value the scenario names.",
+)
+
+
 # Why a backup move was refused, as readers say it -> the error class it stands for.
 BACKUP_REFUSALS = {
     "the backup is damaged": errors.BackupCorrupt,
@@ -139,6 +176,8 @@ TYPES = {
     "Kind": kind,
     "Duration": duration,
     "Facts": facts,
+    "Version": version,
+    "RefusalReason": refusal_reason,
     "BackupMove": backup_move,
     "BackupRefusal": backup_refusal,
     "BackupFile": backup_file,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from harness.isolation.places import Isolated, Isolation
+from steps.parameter_types import phrase
 from support.common.expect import expect, expect_that, shown
 from support.platform import probe
 from support.underneath import keys as memory_inspect
@@ -30,11 +31,10 @@ def _(place: Isolated) -> tuple[int, ...]:
     return probe.server_version(place)
 
 
-@then(parsers.parse("the backend answers with version {minimum} or newer"))
-def _(version: tuple[int, ...], minimum: str) -> None:
-    wanted = tuple(int(part) for part in minimum.split("."))
-    found = ".".join(map(str, version))
-    expect_that(version >= wanted, f"version {minimum} or newer", f"version {found}")
+@then(phrase("the backend answers with version {minimum:Version} or newer"))
+def _(version: tuple[int, ...], minimum: tuple[int, ...]) -> None:
+    wanted, found = (".".join(map(str, v)) for v in (minimum, version))
+    expect_that(version >= minimum, f"version {wanted} or newer", f"version {found}")
 
 
 @when(parsers.parse('the first scenario records the fact "{fact}"'))

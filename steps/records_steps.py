@@ -310,7 +310,7 @@ def _(db: Database, outcome: Outcome, name: str) -> None:
         )
 
 
-@then(parsers.parse("the request is refused because {reason}"))
+@then(parsers.parse("the request is refused because {reason:RefusalReason}", TYPES))
 def _(outcome: Outcome, reason: str) -> None:
     refused_because(outcome, reason)
 

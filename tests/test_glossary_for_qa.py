@@ -102,3 +102,30 @@ def test_a_regular_expression_reads_as_a_phrase() -> None:
         "name": "any words, between double quotes",
         "light": 'one of: "red", "green"',
     }
+
+
+def test_no_parameter_is_left_as_bare_any_words(entries) -> None:
+    """Free text is always quoted ("any words, between double quotes"); a bare parameter has a
+    form or a list of values."""
+    bare = [(e.phrase, p.name) for e in entries for p in e.parameters if p.kind == "any words"]
+    assert bare == []
+
+
+def step_matching(entries, phrase: str):
+    [entry] = [e for e in entries if e.phrase == phrase]
+    return entry.context.parser
+
+
+def test_a_refusal_reason_lease_time_and_version_take_only_their_values(entries) -> None:
+    refused = step_matching(entries, "the request is refused because {reason}")
+    assert refused.is_matching('the request is refused because the name "ada b" is taken')
+    assert refused.is_matching("the request is refused because the queue name is not usable")
+    assert not refused.is_matching("the request is refused because it felt like it")
+    lease = step_matching(entries, '"{owner}" asks for the lease "{name}" for {ttl}')
+    assert lease.parse_arguments('"ada" asks for the lease "x" for -5 seconds')["ttl"] == -5
+    assert not lease.is_matching('"ada" asks for the lease "x" for 5 seconds')
+    version = step_matching(entries, "the backend answers with version {minimum} or newer")
+    assert version.parse_arguments("the backend answers with version 3.35 or newer") == {
+        "minimum": (3, 35)
+    }
+    assert not version.is_matching("the backend answers with version three or newer")

@@ -14,7 +14,7 @@ from agentstore import (
 )
 from agentstore.coordination import Leases
 from harness.isolation.places import Isolation
-from steps.parameter_types import phrase
+from steps.parameter_types import one_of, phrase
 from support.api import binding as api_binding
 from support.common.expect import expect, expect_that, shown
 from support.common.outcomes import Outcome, attempt
@@ -22,6 +22,7 @@ from support.coordination import workloads
 from support.coordination.cancelling import LeasesFacade
 
 LEASE_TIMES = {"0 seconds": 0, "-5 seconds": -5, "ever": math.inf, "NaN seconds": math.nan}
+lease_time = one_of(LEASE_TIMES, "A lease time no lease can have.", LEASE_TIMES.get)
 
 
 _step = phrase
@@ -106,10 +107,15 @@ def _(ledger: workloads.FencedLedger, stale: Lease, value: str) -> None:
     ledger.write(stale, value)
 
 
-@when(_step('"{owner:Text}" asks for the lease "{name:Text}" for {ttl}'), target_fixture="outcome")
-def _(leases: Leases, owner: str, name: str, ttl: str) -> Outcome:
-    """A lease for one of: 0 seconds, -5 seconds, ever, NaN seconds."""
-    return attempt(lambda: leases.acquire(name, owner, LEASE_TIMES[ttl]))
+@when(
+    _step(
+        '"{owner:Text}" asks for the lease "{name:Text}" for {ttl:LeaseTime}', LeaseTime=lease_time
+    ),
+    target_fixture="outcome",
+)
+def _(leases: Leases, owner: str, name: str, ttl: float) -> Outcome:
+    """A lease for a time no lease can have."""
+    return attempt(lambda: leases.acquire(name, owner, ttl))
 
 
 @then(_step('only one of the agents holds "{name:Text}"'))
