@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,6 +109,25 @@ def _(db: Database) -> str | None:
     return migration_checks.up_down_up(db)
 
 
+@when(
+    parsers.parse(
+        'the operator runs "agentstore migrate {action:MigrateAction}" on the database',
+        {"MigrateAction": one_of(["up", "down", "current"], "What agentstore migrate does.")},
+    ),
+    target_fixture="command_run",
+)
+def _(db: Database, action: str) -> subprocess.CompletedProcess[str]:
+    """The command line, in a process of its own, pointed at the scenario's database."""
+    command = [sys.executable, "-m", "agentstore.cli", "migrate", action, "--url", db.url.raw]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def command_output(run: subprocess.CompletedProcess[str]) -> str:
+    """What the command printed, after checking it ended well."""
+    expect(run.returncode, 0, f"the command's exit status (it said {run.stderr.strip()!r}):")
+    return run.stdout.strip()
+
+
 # Then -----------------------------------------------------------------------------------------
 
 
@@ -202,3 +223,28 @@ def _(editions: dict[str, Database]) -> None:
 def _(editions: dict[str, Database]) -> None:
     postgres, sqlite = (inspect_db.portable_schema(editions[b]) for b in ("postgres", "sqlite"))
     expect(sqlite, postgres, "the schema on SQLite as on PostgreSQL:")
+
+
+@then(
+    parsers.parse(
+        'the command moved the database from "{before:Text}" to the newest revision', TYPES
+    )
+)
+def _(db: Database, command_run: subprocess.CompletedProcess[str], before: str) -> None:
+    said = command_output(command_run)
+    expect_that(
+        said.endswith(f": {before} -> {runner.head()}"),
+        f"a line ending {before} -> {runner.head()}",
+        repr(said),
+    )
+    expect(db.current_revision(), runner.head(), "the database at revision")
+
+
+@then("the command answers with the newest revision")
+def _(command_run: subprocess.CompletedProcess[str]) -> None:
+    expect(command_output(command_run), runner.head(), "the command's answer")
+
+
+@then(parsers.parse('the command answers "{answer:Text}"', TYPES))
+def _(command_run: subprocess.CompletedProcess[str], answer: str) -> None:
+    expect(command_output(command_run), answer, "the command's answer")

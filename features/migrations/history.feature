@@ -47,3 +47,23 @@ Feature: The schema evolves through one linear history of revisions
       Given an empty database
       When the database is upgraded to the newest revision
       Then comparing the schema with the models finds no difference
+
+  Rule: an operator moves the schema from the command line and is told where it stands
+
+    @backends:postgres,sqlite
+    Scenario: "agentstore migrate up" brings an empty database to the newest revision
+      Given an empty database
+      When the operator runs "agentstore migrate up" on the database
+      Then the command moved the database from "base" to the newest revision
+
+    @backends:postgres,sqlite
+    Scenario: "agentstore migrate current" names the revision a store is at
+      Given an agent store
+      When the operator runs "agentstore migrate current" on the database
+      Then the command answers with the newest revision
+
+    @backends:postgres,sqlite
+    Scenario: "agentstore migrate current" says when a database was never migrated
+      Given an empty database
+      When the operator runs "agentstore migrate current" on the database
+      Then the command answers "none (never migrated)"
