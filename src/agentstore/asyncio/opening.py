@@ -1,11 +1,12 @@
-"""``open_memory``, ``open_queue``, ``open_leases``: the async backend from the URL's scheme,
-like the sync ones (a ``redis+cluster://`` URL included), typed by the protocols
-(``AsyncMemoryStore``, ``AsyncQueue``, ``AsyncLeases``) their stores follow."""
+"""``open_memory``, ``open_queue``, ``open_leases``, ``open_events``: the async backend from the
+URL's scheme, like the sync ones (a ``redis+cluster://`` URL included), typed by the protocols
+(``AsyncMemoryStore``, ``AsyncQueue``, ``AsyncLeases``, ``AsyncEvents``) their stores follow."""
 
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, Generic, Protocol, TypeVar
 
-from agentstore.asyncio.protocol import AsyncLeases, AsyncMemoryStore, AsyncQueue
+from agentstore import errors
+from agentstore.asyncio.protocol import AsyncEvents, AsyncLeases, AsyncMemoryStore, AsyncQueue
 from agentstore.coordination.opening import _backoff
 from agentstore.coordination.validation import check_name
 from agentstore.memory.validation import check_namespace, check_prefix
@@ -95,3 +96,26 @@ def open_queue(
     from agentstore.asyncio.queue_sql import open_sql_queue
 
     return Opening(lambda: open_sql_queue(target, name, prefix, wait, longest))
+
+
+def open_events(url: str | BackendURL, *, prefix: str = "") -> Opening[AsyncEvents]:
+    """Publish/subscribe at ``url`` for asyncio (``async with`` or ``await``): the sync
+    ``agentstore.open_events``' arguments, checks, errors and channels, so sync and async
+    programs hear each other. SQLite offers no events (``Unsupported``, at once)."""
+    target = parse(url)
+    backend = target.backend
+    check_prefix(prefix)
+    if backend in ("redis", "redis_cluster"):
+        from agentstore.asyncio.events_redis import open_redis_events
+
+        return Opening(lambda: open_redis_events(target, prefix))
+    if backend == "postgres":
+        from agentstore.asyncio.events_postgres import PostgresEvents
+
+        async def opened() -> AsyncEvents:
+            return PostgresEvents(target, prefix=prefix)
+
+        return Opening(opened)
+    raise errors.Unsupported(
+        "SQLite offers no events (no server to push them): hand work over through a queue"
+    )

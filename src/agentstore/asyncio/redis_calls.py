@@ -11,7 +11,7 @@ from typing import Any
 import redis
 
 from agentstore import errors
-from agentstore.coordination.redis_calls import RedisScripts
+from agentstore.coordination.redis_calls import unavailable
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.urls import BackendURL
 
@@ -36,7 +36,7 @@ class AsyncRedisScripts:
             raise self.unavailable(error) from error
 
     def unavailable(self, error: Exception) -> errors.BackendUnavailable:
-        return RedisScripts.unavailable(self, error)  # type: ignore[arg-type]
+        return unavailable(self.url, error)
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -19,7 +19,7 @@ from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.memory.redis_replication import run_confirmed
 from agentstore.urls import BackendURL
 
-__all__ = ["RedisScripts", "connect"]
+__all__ = ["RedisScripts", "connect", "unavailable"]
 
 
 class RedisScripts:
@@ -59,12 +59,16 @@ class RedisScripts:
             raise self.unavailable(error) from error
 
     def unavailable(self, error: Exception) -> errors.BackendUnavailable:
-        return errors.BackendUnavailable(
-            f"Redis at {self.url.redacted} stopped answering: {one_line(error)}"
-        )
+        return unavailable(self.url, error)
 
     def close(self) -> None:
         self.client.close()
+
+
+def unavailable(url: BackendURL, error: Exception) -> errors.BackendUnavailable:
+    """A Redis server (or a cluster failing over) that did not answer, in one line."""
+    text = f"Redis at {url.redacted} stopped answering: {one_line(error)}"
+    return errors.BackendUnavailable(text)
 
 
 #: Lua: the server's clock in milliseconds (TIME is allowed in scripts since Redis 5).
