@@ -18,9 +18,9 @@ from agentstore import errors
 from agentstore.asyncio.memory_redis import connect
 from agentstore.asyncio.protocol import AsyncClosing, AsyncIterableSubscription
 from agentstore.coordination.events_redis import all_sharded, channel_key, confirmation, next_event
-from agentstore.coordination.operations import arun
 from agentstore.coordination.redis_calls import unavailable
 from agentstore.coordination.validation import check_event
+from agentstore.driving import run_async
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.urls import BackendURL
 
@@ -50,7 +50,7 @@ class RedisSubscription(AsyncIterableSubscription):
     async def next(self, timeout: float | None = None) -> Any | None:
         """The next event, or ``None`` when none came within ``timeout`` seconds."""
         try:
-            return await arun(next_event(timeout), self._read)
+            return await run_async(next_event(timeout), self._read)
         except UNAVAILABLE as error:
             raise unavailable(self._url, error) from error
 
@@ -93,7 +93,7 @@ class RedisEvents(AsyncClosing):
             else:
                 await pubsub.subscribe(key)
                 read = _reader(pubsub.get_message)
-            await arun(confirmation(), read)
+            await run_async(confirmation(), read)
             yield RedisSubscription(read, self.url)
         except UNAVAILABLE as error:
             raise self.unavailable(error) from error

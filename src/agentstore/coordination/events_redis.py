@@ -21,10 +21,10 @@ from typing import Any
 from redis.cluster import RedisCluster
 
 from agentstore import errors
-from agentstore.coordination.operations import Operation, run
 from agentstore.coordination.protocol import Closing, IterableSubscription
 from agentstore.coordination.redis_calls import RedisScripts, unavailable
 from agentstore.coordination.validation import check_event, check_name, decode
+from agentstore.driving import Operation, run
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.urls import BackendURL
 
@@ -109,7 +109,7 @@ def channel_key(prefix: str, channel: str) -> str:
     return f"{prefix}{{ev:{check_name(channel, 'channel')}}}"
 
 
-def confirmation() -> Operation[float, None]:
+def confirmation() -> Operation[None]:
     """Wait for the server to confirm a subscription: events published after ``subscribe``
     returns are then certain to arrive. Yields how long to wait for the next message."""
     while (reply := (yield _CONFIRM_SECONDS)) is not None:
@@ -117,7 +117,7 @@ def confirmation() -> Operation[float, None]:
             return
 
 
-def next_event(timeout: float | None) -> Operation[float | None, Any]:
+def next_event(timeout: float | None) -> Operation[Any]:
     """The next event within ``timeout`` seconds (``None``: as long as it takes), or ``None``.
 
     Yields how long the next read may wait; receives the message read (or ``None``).
