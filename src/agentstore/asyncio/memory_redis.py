@@ -121,9 +121,7 @@ class RedisMemory(RedisDriving, AsyncMemory):
         """EVALSHA straight away; the script is loaded only when the server does not know it."""
         script, keys, args = self._scripts[request.name], request.keys, request.args
         if request.write and self.replicas:
-            return await run_confirmed(
-                self._client, script, keys, args, self.replicas, self.replica_timeout, self._where
-            )
+            return await run_confirmed(self._client, script, keys, args, *self._wait)
         try:
             return await self._client.evalsha(script.sha, len(keys), *keys, *args)
         except redis.exceptions.NoScriptError:
@@ -132,14 +130,7 @@ class RedisMemory(RedisDriving, AsyncMemory):
     async def _batch(self, request: ScriptBatch) -> Any:
         script = self._scripts[request.name]
         if self._cluster or self.replicas:  # the cluster pipeline refuses scripts
-            return await run_batch(
-                self._client,
-                script,
-                request.calls,
-                self.replicas,
-                self.replica_timeout,
-                self._where,
-            )
+            return await run_batch(self._client, script, request.calls, *self._wait)
         # All or nothing (one MULTI/EXEC), cancelled half-way or not.
         async with self._client.pipeline(transaction=True) as pipe:
             for keys, args in request.calls:

@@ -9,8 +9,8 @@ from agentstore.asyncio.protocol import AsyncLeases, AsyncMemoryStore, AsyncQueu
 from agentstore.coordination.opening import _backoff
 from agentstore.coordination.validation import check_name
 from agentstore.db.engine import PoolSettings
-from agentstore.memory.opening import check_replicas
-from agentstore.memory.validation import check_namespace, check_prefix
+from agentstore.memory.opening import checked
+from agentstore.memory.validation import check_prefix
 from agentstore.urls import BackendURL, parse
 
 
@@ -59,12 +59,8 @@ def open_memory(
     to ``replica_timeout`` seconds for ``n`` replicas (``WriteNotReplicated`` when fewer
     confirm), as on the sync API.
     """
-    target = parse(url)
-    backend = target.backend
-    check_namespace(namespace)
-    check_prefix(prefix)
-    check_replicas(backend, replicas, replica_timeout)
-    if backend in ("redis", "redis_cluster"):
+    target = checked(url, namespace, prefix, replicas, replica_timeout)
+    if target.backend in ("redis", "redis_cluster"):
         from agentstore.asyncio.memory_redis import open_redis
 
         return Opening(lambda: open_redis(target, namespace, prefix, replicas, replica_timeout))

@@ -123,8 +123,9 @@ class RedisDriving:
         self._scripts = {name: register(source) for name, source in SCRIPTS.items()}
 
     @property
-    def _where(self) -> str:
-        return f"the Redis memory at {self.url.redacted}"
+    def _wait(self) -> tuple[int, float, str]:
+        """How many replicas a write waits for, how long, and where it is told to be."""
+        return self.replicas, self.replica_timeout, f"the Redis memory at {self.url.redacted}"
 
 
 class RedisMemory(RedisDriving, Memory):
@@ -169,9 +170,7 @@ class RedisMemory(RedisDriving, Memory):
         restart or SCRIPT FLUSH). With ``replicas``, a write then waits for them."""
         script, keys, args = self._scripts[request.name], request.keys, request.args
         if request.write and self.replicas:
-            return run_confirmed(
-                self._client, script, keys, args, self.replicas, self.replica_timeout, self._where
-            )
+            return run_confirmed(self._client, script, keys, args, *self._wait)
         try:
             return self._client.evalsha(script.sha, len(keys), *keys, *args)
         except redis.exceptions.NoScriptError:
@@ -180,14 +179,7 @@ class RedisMemory(RedisDriving, Memory):
     def _batch(self, request: ScriptBatch) -> Any:
         script = self._scripts[request.name]
         if self._cluster or self.replicas:  # on the slot's master, WAIT on its connection
-            return run_batch(
-                self._client,
-                script,
-                request.calls,
-                self.replicas,
-                self.replica_timeout,
-                self._where,
-            )
+            return run_batch(self._client, script, request.calls, *self._wait)
         # All or nothing at any size: the chunks (each one short script) run inside one
         # MULTI/EXEC, so no reader sees part of the batch and a connection lost before
         # EXEC leaves nothing written.
