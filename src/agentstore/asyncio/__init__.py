@@ -2,8 +2,9 @@
 
 ``redis.asyncio`` for Redis, psycopg's async connections (through SQLAlchemy's asyncio
 extension) for PostgreSQL, and aiosqlite for SQLite. Every method has the sync name, the sync
-arguments and raises the sync errors; validation, patterns, SQL statements and Redis scripts
-are the sync package's own, imported, so the two cannot drift apart::
+arguments and raises the sync errors; the memory's operations (``agentstore.driving``:
+generators that yield statements and scripts) are the sync stores' own, only awaited, so the
+two cannot drift apart::
 
     from agentstore.asyncio import open_memory
 

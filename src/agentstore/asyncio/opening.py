@@ -9,7 +9,9 @@ from agentstore import errors
 from agentstore.asyncio.protocol import AsyncEvents, AsyncLeases, AsyncMemoryStore, AsyncQueue
 from agentstore.coordination.opening import _backoff
 from agentstore.coordination.validation import check_name
-from agentstore.memory.validation import check_namespace, check_prefix
+from agentstore.db.engine import PoolSettings
+from agentstore.memory.opening import checked
+from agentstore.memory.validation import check_prefix
 from agentstore.urls import BackendURL, parse
 
 
@@ -41,25 +43,31 @@ class Opening(Generic[T]):
 
 
 def open_memory(
-    url: str | BackendURL, namespace: str = "aqe", prefix: str = ""
+    url: str | BackendURL,
+    namespace: str = "aqe",
+    prefix: str = "",
+    *,
+    pool: PoolSettings | None = None,
+    replicas: int = 0,
+    replica_timeout: float = 1.0,
 ) -> Opening[AsyncMemoryStore]:
     """Open the memory at ``url`` for asyncio: ``async with open_memory(url) as mem: ...``.
 
     The arguments, the checks and the errors are the sync ``agentstore.open_memory``'s:
     ``InvalidURL`` for an unknown scheme (at once), ``BackendUnavailable`` when the server
     does not answer and ``SchemaNotMigrated`` for a SQL database never migrated (on opening).
+    ``pool`` sizes a SQL store's connections; ``replicas=n`` makes every Redis write wait up
+    to ``replica_timeout`` seconds for ``n`` replicas (``WriteNotReplicated`` when fewer
+    confirm), as on the sync API.
     """
-    target = parse(url)
-    backend = target.backend
-    check_namespace(namespace)
-    check_prefix(prefix)
-    if backend in ("redis", "redis_cluster"):
+    target = checked(url, namespace, prefix, replicas, replica_timeout)
+    if target.backend in ("redis", "redis_cluster"):
         from agentstore.asyncio.memory_redis import open_redis
 
-        return Opening(lambda: open_redis(target, namespace, prefix))
+        return Opening(lambda: open_redis(target, namespace, prefix, replicas, replica_timeout))
     from agentstore.asyncio.memory_sql import open_sql
 
-    return Opening(lambda: open_sql(target, namespace, prefix))
+    return Opening(lambda: open_sql(target, namespace, prefix, pool))
 
 
 def open_leases(url: str | BackendURL, *, prefix: str = "") -> Opening[AsyncLeases]:
