@@ -26,12 +26,17 @@ from agentstore.urls import BackendURL
 T = TypeVar("T")
 
 
-async def open_leases_now(url: BackendURL, prefix: str = "") -> Any:
+async def open_leases_now(
+    url: BackendURL, prefix: str = "", replicas: int = 0, replica_timeout: float = 1.0
+) -> Any:
     """Open the leases at ``url`` (what ``open_leases`` awaits)."""
     backend = url.backend
     check_prefix(prefix)
     if backend in ("redis", "redis_cluster"):
-        return RedisLeases(url, prefix, await connect(url))
+        scripts = AsyncRedisScripts(
+            url, await connect(url), leases_redis._SCRIPTS, replicas, replica_timeout
+        )
+        return RedisLeases(url, prefix, scripts)
     calls = SqlCalls(url, leases_sql._statements(SqlCalls.clock(backend)))
     await calls.check("probe")  # a database never migrated fails here, clearly
     return SqlLeases(url, prefix, calls)
@@ -84,11 +89,11 @@ class SqlLeases(AsyncLeasesShell):
 class RedisLeases(AsyncLeasesShell):
     """Async ``Leases`` on Redis; every key it writes starts with ``prefix``."""
 
-    def __init__(self, url: BackendURL, prefix: str, client: Any) -> None:
+    def __init__(self, url: BackendURL, prefix: str, scripts: AsyncRedisScripts) -> None:
         self.url = url
         self.prefix = prefix
         self._ops = leases_redis.RedisLeaseOperations(prefix)
-        self._scripts = AsyncRedisScripts(url, client, leases_redis._SCRIPTS)
+        self._scripts = scripts
 
     async def _perform(self, request: Script | Command) -> Any:
         if isinstance(request, Script):

@@ -7,8 +7,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from agentstore import errors
 from agentstore.asyncio.protocol import AsyncEvents, AsyncLeases, AsyncMemoryStore, AsyncQueue
-from agentstore.coordination.opening import _backoff
-from agentstore.coordination.validation import check_name
+from agentstore.coordination.opening import checked_leases, checked_queue
 from agentstore.db.engine import PoolSettings
 from agentstore.memory.opening import checked
 from agentstore.memory.validation import check_prefix
@@ -70,14 +69,16 @@ def open_memory(
     return Opening(lambda: open_sql(target, namespace, prefix, pool))
 
 
-def open_leases(url: str | BackendURL, *, prefix: str = "") -> Opening[AsyncLeases]:
+def open_leases(
+    url: str | BackendURL, *, prefix: str = "", replicas: int = 0, replica_timeout: float = 1.0
+) -> Opening[AsyncLeases]:
     """Named leases with fencing tokens at ``url``, for asyncio (``async with`` or ``await``):
-    the sync ``agentstore.open_leases``'s arguments, checks, errors and storage."""
+    the sync ``agentstore.open_leases``'s arguments (``replicas=`` included), checks, errors
+    and storage."""
     from agentstore.asyncio.leases import open_leases_now
 
-    target = parse(url)  # a bad URL fails at once, as for the memory
-    check_prefix(prefix)
-    return Opening(lambda: open_leases_now(target, prefix))
+    target = checked_leases(url, prefix, replicas, replica_timeout)  # bad arguments fail now
+    return Opening(lambda: open_leases_now(target, prefix, replicas, replica_timeout))
 
 
 def open_queue(
@@ -87,20 +88,22 @@ def open_queue(
     prefix: str = "",
     backoff: float = 1.0,
     max_backoff: float = 300.0,
+    replicas: int = 0,
+    replica_timeout: float = 1.0,
 ) -> Opening[AsyncQueue]:
     """The work queue ``name`` at ``url``, for asyncio (``async with`` or ``await``): the sync
-    ``agentstore.open_queue``'s arguments, checks, errors and storage, so sync and async
-    workers share one queue. Bad arguments fail at once; an unreachable server or a database
-    never migrated fails on opening."""
-    target = parse(url)
-    backend = target.backend
-    check_name(name)
-    check_prefix(prefix)
-    wait, longest = _backoff(backoff, "backoff"), _backoff(max_backoff, "max_backoff")
-    if backend in ("redis", "redis_cluster"):
+    ``agentstore.open_queue``'s arguments (``replicas=`` included), checks, errors and
+    storage, so sync and async workers share one queue. Bad arguments fail at once; an
+    unreachable server or a database never migrated fails on opening."""
+    target, wait, longest = checked_queue(
+        url, name, prefix, backoff, max_backoff, replicas, replica_timeout
+    )
+    if target.backend in ("redis", "redis_cluster"):
         from agentstore.asyncio.queue_redis import open_redis_queue
 
-        return Opening(lambda: open_redis_queue(target, name, prefix, wait, longest))
+        return Opening(
+            lambda: open_redis_queue(target, name, prefix, wait, longest, replicas, replica_timeout)
+        )
     from agentstore.asyncio.queue_sql import open_sql_queue
 
     return Opening(lambda: open_sql_queue(target, name, prefix, wait, longest))

@@ -19,11 +19,21 @@ from agentstore.urls import BackendURL
 
 
 async def open_redis_queue(
-    url: BackendURL, name: str, prefix: str, backoff: float, max_backoff: float
+    url: BackendURL,
+    name: str,
+    prefix: str,
+    backoff: float,
+    max_backoff: float,
+    replicas: int = 0,
+    replica_timeout: float = 1.0,
 ) -> RedisQueue:
-    """The queue ``name`` on the Redis server or cluster at ``url``."""
+    """The queue ``name`` on the Redis server or cluster at ``url``; with ``replicas``, every
+    change waits for that many replicas, as the sync queue's."""
     ops = queue_redis.RedisQueueOperations(name, prefix, backoff, max_backoff)
-    scripts = AsyncRedisScripts(url, await connect(url), queue_redis._SCRIPTS)
+    client = await connect(url)
+    scripts = AsyncRedisScripts(
+        url, client, queue_redis._SCRIPTS, replicas, replica_timeout, queue_redis._READS
+    )
     return RedisQueue(url, ops, scripts)
 
 
