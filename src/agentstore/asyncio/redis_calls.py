@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
+
 from agentstore.asyncio.redis_replication import run_confirmed
 from agentstore.coordination.redis_calls import Scripts
 from agentstore.memory.redis_cluster import UNAVAILABLE
@@ -25,7 +27,10 @@ class AsyncRedisScripts(Scripts):
                 return await run_confirmed(
                     self.client, script, keys, args, self.replicas, self.replica_timeout, where
                 )
-            return await script(keys=keys, args=args)  # EVALSHA, else load it
+            try:
+                return await self.client.evalsha(script.sha, len(keys), *keys, *args)
+            except redis.exceptions.NoScriptError:
+                return await script(keys=keys, args=args)
         except UNAVAILABLE as error:
             raise self.unavailable(error) from error
 

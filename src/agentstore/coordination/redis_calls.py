@@ -1,5 +1,4 @@
-"""Running the coordination Lua scripts on Redis: EVALSHA first (redis-py's ``Script`` loads
-a script the server does not know), failures in one line.
+"""Running the coordination Lua scripts on Redis: EVALSHA first, failures in one line.
 
 With ``replicas`` each script is followed by WAIT on the same connection (see
 :mod:`agentstore.memory.redis_replication`): the call returns once that many replicas have
@@ -9,6 +8,8 @@ its writes, or raises ``WriteNotReplicated``.
 from __future__ import annotations
 
 from typing import Any
+
+import redis
 
 from agentstore import errors
 from agentstore.db.failures import one_line
@@ -70,7 +71,10 @@ class RedisScripts(Scripts):
                 return run_confirmed(
                     self.client, script, keys, args, self.replicas, self.replica_timeout, where
                 )
-            return script(keys=keys, args=args)  # redis-py's Script: EVALSHA, else load it
+            try:  # EVALSHA first: redis-py's Script() costs an import per call
+                return self.client.evalsha(script.sha, len(keys), *keys, *args)
+            except redis.exceptions.NoScriptError:
+                return script(keys=keys, args=args)
         except UNAVAILABLE as error:  # a cluster failing over, too
             raise self.unavailable(error) from error
 
