@@ -158,6 +158,11 @@ def test_finishing_twice_unknown_or_foreign_jobs_changes_nothing(
         (lambda: queue.fail(theirs, "x"), errors.UnknownJob, "belongs to queue 'other'"),
         (lambda: queue.requeue("987654"), errors.UnknownJob, "no dead letter"),
         (lambda: queue.requeue("not-an-id"), errors.UnknownJob, "no dead letter"),
+        (
+            lambda: queue.requeue("12\u00b2"),
+            errors.UnknownJob,
+            "no dead letter",
+        ),  # a digit int() refuses
         (lambda: queue.requeue(done.id), errors.UnknownJob, "no dead letter"),
     ]
     for call, kind, message in cases:

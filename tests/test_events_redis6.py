@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from agentstore import open_events
+from agentstore.asyncio import open_events as open_async_events
 from agentstore.coordination.events_redis import sharded_pubsub
 from agentstore.memory.redis_cluster import connect_cluster
 from harness.servers.ladder import Provisioner
@@ -50,3 +51,18 @@ def test_an_event_published_on_a_redis_6_cluster_is_heard(cluster, channel):
     ):
         publisher.publish(channel, {"status": "green", "channel": channel})
         assert sub.next(5) == {"status": "green", "channel": channel}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("channel", ["builds", "deploys", "alerts"])
+async def test_asyncio_events_on_a_redis_6_cluster_are_heard_by_sync_subscribers(cluster, channel):
+    """The async events decide as the sync ones (classic pub/sub here): they hear each other."""
+    async with open_async_events(cluster.url, prefix="redis6:") as publisher:
+        assert not publisher._sharded
+        with open_events(cluster.url, prefix="redis6:") as sync, sync.subscribe(channel) as sub:
+            await publisher.publish(channel, {"status": "green", "channel": channel})
+            assert sub.next(5) == {"status": "green", "channel": channel}
+        async with publisher.subscribe(channel) as heard:
+            with open_events(cluster.url, prefix="redis6:") as sync:
+                sync.publish(channel, "back")
+            assert await heard.next(5) == "back"

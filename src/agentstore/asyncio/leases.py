@@ -1,5 +1,5 @@
-"""Named leases with fencing tokens for asyncio: the sync ``agentstore.coordination`` leases'
-own statements, scripts, key layout and checks, awaited on the drivers' async clients.
+"""Named leases with fencing tokens for asyncio: the sync leases' own operations, statements,
+scripts and key layout (``agentstore.coordination``), awaited on the drivers' async clients.
 
 Sync and async holders of one name exclude each other: both write the same rows and keys.
 Each call is one atomic statement or script, so a call cancelled half-way either took the
@@ -9,103 +9,99 @@ connection back.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from agentstore.asyncio.memory_redis import connect
-from agentstore.asyncio.memory_sql import ALL, COUNT
 from agentstore.asyncio.protocol import AsyncClosing
 from agentstore.asyncio.redis_calls import AsyncRedisScripts
 from agentstore.asyncio.sql_calls import SqlCalls
 from agentstore.coordination import leases_redis, leases_sql
+from agentstore.coordination.leases_shell import LeaseOperations
 from agentstore.coordination.protocol import Lease
-from agentstore.coordination.validation import check_duration, check_name
+from agentstore.driving import Command, Operation, Script, Statement, run_async
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.memory.validation import check_prefix
 from agentstore.urls import BackendURL
 
+T = TypeVar("T")
 
-async def open_leases_now(url: BackendURL, prefix: str = "") -> Any:
+
+async def open_leases_now(
+    url: BackendURL, prefix: str = "", replicas: int = 0, replica_timeout: float = 1.0
+) -> Any:
     """Open the leases at ``url`` (what ``open_leases`` awaits)."""
     backend = url.backend
     check_prefix(prefix)
     if backend in ("redis", "redis_cluster"):
-        return RedisLeases(url, prefix, await connect(url))
+        scripts = AsyncRedisScripts(
+            url, await connect(url), leases_redis._SCRIPTS, replicas, replica_timeout
+        )
+        return RedisLeases(url, prefix, scripts)
     calls = SqlCalls(url, leases_sql._statements(SqlCalls.clock(backend)))
     await calls.check("probe")  # a database never migrated fails here, clearly
     return SqlLeases(url, prefix, calls)
 
 
-class SqlLeases(AsyncClosing):
+class AsyncLeasesShell(AsyncClosing):
+    """Async ``Leases``: each method awaits its operation through ``_perform``."""
+
+    _ops: LeaseOperations
+
+    async def _perform(self, request: Any) -> Any:  # pragma: no cover - backends override it
+        raise NotImplementedError
+
+    async def _run(self, operation: Operation[T]) -> T:
+        return await run_async(operation, self._perform)
+
+    async def acquire(self, name: str, owner: str, ttl: float) -> Lease | None:
+        """Hold ``name`` for ``ttl`` seconds, or ``None`` while someone else holds it."""
+        return await self._run(self._ops.acquire(name, owner, ttl))
+
+    async def extend(self, lease: Lease, ttl: float) -> bool:
+        """Hold the lease ``ttl`` more seconds from now; ``False`` if it is no longer held."""
+        return await self._run(self._ops.extend(lease, ttl))
+
+    async def release(self, lease: Lease) -> bool:
+        """Give the lease up; ``False`` if this holder had already lost it."""
+        return await self._run(self._ops.release(lease))
+
+    async def holder(self, name: str) -> Lease | None:
+        """Who holds ``name`` now, or ``None``."""
+        return await self._run(self._ops.holder(name))
+
+
+class SqlLeases(AsyncLeasesShell):
     """Async ``Leases`` on PostgreSQL or SQLite; ``prefix`` scopes the names."""
 
     def __init__(self, url: BackendURL, prefix: str, calls: SqlCalls) -> None:
         self.url = url
         self.prefix = prefix
-        self._run = calls
+        self._ops = leases_sql.SqlLeaseOperations(prefix)
+        self._calls = calls
 
-    async def acquire(self, name: str, owner: str, ttl: float) -> Lease | None:
-        params = {
-            "scope": self.prefix,
-            "name": check_name(name, "lease"),
-            "owner": check_name(owner, "owner"),
-            "ttl": check_duration(ttl, "lease TTL"),
-        }
-        rows = await self._run("acquire", params, ALL)
-        return Lease(name, owner, int(rows[0][0])) if rows else None
-
-    def _held(self, lease: Lease, **values: object) -> dict[str, object]:
-        return leases_sql.SqlLeases._held(self, lease, **values)  # type: ignore[arg-type]
-
-    async def extend(self, lease: Lease, ttl: float) -> bool:
-        params = self._held(lease, ttl=check_duration(ttl, "lease TTL"))
-        return bool(await self._run("extend", params, COUNT))
-
-    async def release(self, lease: Lease) -> bool:
-        return bool(await self._run("release", self._held(lease), COUNT))
-
-    async def holder(self, name: str) -> Lease | None:
-        params = {"scope": self.prefix, "name": check_name(name, "lease")}
-        rows = await self._run("holder", params, ALL)
-        return Lease(name, rows[0][0], int(rows[0][1])) if rows else None
+    async def _perform(self, request: Statement) -> Any:
+        return await self._calls(request.sql, request.params, request.fetch or "all")
 
     async def close(self) -> None:
-        await self._run.close()
+        await self._calls.close()
 
 
-class RedisLeases(AsyncClosing):
+class RedisLeases(AsyncLeasesShell):
     """Async ``Leases`` on Redis; every key it writes starts with ``prefix``."""
 
-    def __init__(self, url: BackendURL, prefix: str, client: Any) -> None:
+    def __init__(self, url: BackendURL, prefix: str, scripts: AsyncRedisScripts) -> None:
         self.url = url
         self.prefix = prefix
-        self._run = AsyncRedisScripts(url, client, leases_redis._SCRIPTS)
+        self._ops = leases_redis.RedisLeaseOperations(prefix)
+        self._scripts = scripts
 
-    def _keys(self, name: str) -> list[str]:
-        # The sync leases' own layout: sync and async holders must meet on the same keys.
-        return leases_redis.RedisLeases._keys(self, name)  # type: ignore[arg-type]
-
-    async def acquire(self, name: str, owner: str, ttl: float) -> Lease | None:
-        keys = self._keys(check_name(name, "lease"))
-        ms = leases_redis._ms(check_duration(ttl, "lease TTL"))
-        token = await self._run("acquire", keys, [check_name(owner, "owner"), ms])
-        return Lease(name, owner, int(token)) if token else None
-
-    async def extend(self, lease: Lease, ttl: float) -> bool:
-        ms = leases_redis._ms(check_duration(ttl, "lease TTL"))
-        args = [lease.owner, str(lease.token), ms]
-        return bool(await self._run("extend", self._keys(lease.name)[:1], args))
-
-    async def release(self, lease: Lease) -> bool:
-        args = [lease.owner, str(lease.token)]
-        return bool(await self._run("release", self._keys(lease.name)[:1], args))
-
-    async def holder(self, name: str) -> Lease | None:
-        key = self._keys(check_name(name, "lease"))[0]
+    async def _perform(self, request: Script | Command) -> Any:
+        if isinstance(request, Script):
+            return await self._scripts(request.name, request.keys, request.args)
         try:
-            owner, token = await self._run.client.hmget(key, "owner", "token")
+            return await getattr(self._scripts.client, request.name)(*request.args)
         except UNAVAILABLE as error:
-            raise self._run.unavailable(error) from error
-        return Lease(name, owner.decode(), int(token)) if owner and token else None
+            raise self._scripts.unavailable(error) from error
 
     async def close(self) -> None:
-        await self._run.close()
+        await self._scripts.close()

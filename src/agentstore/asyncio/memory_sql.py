@@ -12,45 +12,28 @@ leaves the row as it was or as asked (never half of it), and its connection is s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
-from typing import Any
+import dataclasses
+from typing import Any, TypeVar
 
 from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from agentstore import errors
 from agentstore.asyncio.connections import Connections, Entry, SharedReaders
-from agentstore.asyncio.protocol import AsyncStoreLifecycle
-from agentstore.db.engine import SqliteSettings, apply_sqlite_pragmas, postgres_options
-from agentstore.memory import patterns
-from agentstore.memory.protocol import MemoryStats
-from agentstore.memory.sql_backend import (
-    Retry,
-    SqlFailures,
-    _by_key,
-    _live,
-    has_memory_table,
-    not_migrated,
-    unreachable,
+from agentstore.asyncio.memory_shell import AsyncMemory
+from agentstore.db.engine import (
+    PoolSettings,
+    SqliteSettings,
+    apply_sqlite_pragmas,
+    postgres_options,
 )
-from agentstore.memory.sql_statements import Sql, SqlDialect, Statements, build
-from agentstore.memory.validation import (
-    can_match,
-    canonical,
-    check_increment,
-    check_key,
-    check_partition,
-    check_store,
-    check_ttl,
-    decode,
-    encode_sized,
-    refused_increment,
-    unique_keys,
-)
+from agentstore.driving import ALL, COUNT, ONE, Batch, Operation, Retry, Statement, run_async
+from agentstore.memory.sql_backend import SqlFailures, has_memory_table, not_migrated, unreachable
+from agentstore.memory.sql_operations import SqlOperations
+from agentstore.memory.sql_statements import Sql, SqlDialect
 from agentstore.urls import BackendURL
 
-#: What a statement hands back: nothing, its first row, all rows, or how many rows it changed.
-ONE, ALL, COUNT = "one", "all", "count"
+__all__ = ["ALL", "COUNT", "ONE", "SqlMemory", "open_sql", "sql_engine"]
+T = TypeVar("T")
 
 
 class PostgresDriver:
@@ -158,34 +141,42 @@ class SqliteDriver:
         return not driver.in_transaction
 
 
-async def open_sql(url: BackendURL, namespace: str, prefix: str) -> SqlMemory:
-    """An async memory store in a migrated PostgreSQL database or SQLite file."""
-    engine, driver, limit, timeout, value_errors = sql_engine(url)
+async def open_sql(
+    url: BackendURL, namespace: str, prefix: str, pool: PoolSettings | None = None
+) -> SqlMemory:
+    """An async memory store in a migrated PostgreSQL database or SQLite file; ``pool`` as
+    for the sync store (its size caps the connections, its timeout the wait for one)."""
+    engine, driver, limit, timeout, value_errors = sql_engine(url, pool)
     await _check_schema(engine, url, timeout)
     return SqlMemory(url, engine, driver, value_errors, namespace, prefix, limit, timeout)
 
 
 def sql_engine(
-    url: BackendURL,
+    url: BackendURL, pool: PoolSettings | None = None
 ) -> tuple[AsyncEngine, Any, int, float, tuple[type, ...]]:
     """The async engine for ``url``, its driver, the connection limit, the wait for a free
-    connection and the driver errors that mean a value cannot take a change."""
+    connection and the driver errors that mean a value cannot take a change; ``pool`` as
+    for the sync store, its defaults the sync store's."""
     if url.backend == "postgres":
         import psycopg
 
-        from agentstore.memory.sql_postgres import DEFAULT_POOL as MEMORY_POOL
+        from agentstore.memory.sql_postgres import DEFAULT_POOL
 
-        engine = create_async_engine(url.sqlalchemy_async, **postgres_options(MEMORY_POOL))
-        limit = MEMORY_POOL.pool_size + MEMORY_POOL.max_overflow
-        return engine, PostgresDriver(engine), limit, MEMORY_POOL.pool_timeout, (psycopg.DataError,)
+        pool = dataclasses.replace(pool or DEFAULT_POOL, pool_pre_ping=False)
+        engine = create_async_engine(url.sqlalchemy_async, **postgres_options(pool))
+        limit = pool.pool_size + pool.max_overflow
+        return engine, PostgresDriver(engine), limit, pool.pool_timeout, (psycopg.DataError,)
     from agentstore.db.sqlite_files import sqlite_file_must_exist
     from agentstore.memory.sql_sqlite import SQLITE_CONNECTIONS
 
     sqlite_file_must_exist(url)
+    limit, timeout = SQLITE_CONNECTIONS, 30.0
+    if pool is not None:
+        limit, timeout = pool.pool_size + pool.max_overflow, pool.pool_timeout
     target, settings = url.sqlalchemy_async, SqliteSettings()
     engine = create_async_engine(target, connect_args={"timeout": settings.busy_timeout_ms / 1000})
     apply_sqlite_pragmas(engine.sync_engine, settings, in_memory=target.endswith(":///:memory:"))
-    return engine, SqliteDriver(engine), SQLITE_CONNECTIONS, 30.0, ()
+    return engine, SqliteDriver(engine), limit, timeout, ()
 
 
 async def _check_schema(engine: AsyncEngine, url: BackendURL, timeout: float) -> None:
@@ -201,8 +192,9 @@ async def _check_schema(engine: AsyncEngine, url: BackendURL, timeout: float) ->
         raise not_migrated(url)
 
 
-class SqlMemory(SqlFailures, AsyncStoreLifecycle):
-    """An ``AsyncMemoryStore`` on PostgreSQL or SQLite; ``prefix`` scopes its rows."""
+class SqlMemory(SqlFailures, AsyncMemory):
+    """An ``AsyncMemoryStore`` on PostgreSQL or SQLite; ``prefix`` scopes its rows. The
+    operations are the sync store's (:class:`SqlOperations`); this class awaits them."""
 
     def __init__(
         self,
@@ -222,8 +214,7 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
         self._driver = driver
         self._dialect = driver.dialect
         self._value_errors = value_errors
-        self._scope = patterns.prefix_to_like(namespace + "/")
-        self._sql: Statements = build(driver.dialect)
+        self._ops = SqlOperations(driver.dialect, namespace, prefix)
         self.wait_timeout = timeout
         self._connections = Connections(
             engine, driver.prepare, limit=limit, timeout=timeout, stale=driver.stale
@@ -234,19 +225,19 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
             else None
         )
 
-    # -- plumbing ---------------------------------------------------------------------------
+    async def _run(self, operation: Operation[T]) -> T:
+        return await run_async(operation, self._perform)
 
-    def _params(self, **params: Any) -> dict[str, Any]:
-        params["p_prefix"] = self.prefix
-        params["p_namespace"] = self._scope
-        return params
+    async def _perform(self, request: Statement | Batch) -> Any:
+        if isinstance(request, Batch):
+            upsert = request.sql
+            return await self._batch(upsert, [upsert.args(row) for row in request.rows])
+        if request.read and self._readers is not None:
+            return await self._read(request.sql, request.params, request.fetch)
+        return await self._statement(request.sql, request.params, request.fetch, request.retry)
 
-    async def _run(
-        self,
-        sql: Sql,
-        params: dict[str, Any],
-        fetch: str | None = None,
-        retry: Retry = Retry.ALWAYS,
+    async def _statement(
+        self, sql: Sql, params: dict[str, Any], fetch: str | None, retry: Retry
     ) -> Any:
         """Run one statement on an idle connection, and give the connection back; a failure
         is retried, or raised, exactly as the sync store decides (``SqlFailures``)."""
@@ -282,11 +273,10 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
             self._connections.give(entry)
             return
 
-    async def _read(self, sql: Sql, params: dict[str, Any], fetch: str) -> Any:
-        """Run a read: on a shared reader where the driver has them, else as any statement."""
+    async def _read(self, sql: Sql, params: dict[str, Any], fetch: str | None) -> Any:
+        """Run a read on a shared reader."""
         readers = self._readers
-        if readers is None:
-            return await self._run(sql, params, fetch)
+        assert readers is not None, "only drivers with shared readers read on them"
         attempt = 0
         while True:
             driver = await readers.pick()
@@ -323,156 +313,6 @@ class SqlMemory(SqlFailures, AsyncStoreLifecycle):
             self._connections.give(entry)
         else:
             await self._connections.discard(entry)
-
-    def _row(
-        self, key: str, text: str, size: int, ttl: float | None, partition: str
-    ) -> dict[str, Any]:
-        return {
-            "p_prefix": self.prefix,
-            "p_key": key,
-            "p_partition": partition,
-            "p_value": text,
-            "p_size": size,
-            "p_ttl": ttl,
-        }
-
-    # -- the MemoryStore API, as coroutines -------------------------------------------------
-
-    async def store(
-        self, key: str, value: Any, ttl: float | None = None, partition: str = "default"
-    ) -> None:
-        text, size, ttl = check_store(key, value, ttl, partition, self.namespace)
-        await self._run(self._sql.upsert, self._row(key, text, size, ttl, partition))
-
-    async def store_many(
-        self, mapping: Mapping[str, Any], ttl: float | None = None, partition: str = "default"
-    ) -> None:
-        ttl = check_ttl(ttl)
-        check_partition(partition)
-        rows = [
-            self._row(check_key(key, self.namespace), *encode_sized(value), ttl, partition)
-            for key, value in mapping.items()
-        ]
-        if not rows:
-            return
-        # One lock order for every writer (sorted keys), as the sync store.
-        rows.sort(key=_by_key)
-        upsert = self._sql.upsert
-        await self._batch(upsert, [upsert.args(row) for row in rows])
-
-    async def retrieve(self, key: str, default: Any = None) -> Any:
-        check_key(key, self.namespace)
-        row = await self._read(self._sql.get, {"p_prefix": self.prefix, "p_key": key}, ONE)
-        return default if row is None else decode(row[0])
-
-    async def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:
-        wanted = unique_keys(keys, self.namespace)
-        if not wanted:
-            return {}
-        rows = await self._read(
-            self._sql.get_many,
-            {"p_prefix": self.prefix, "p_keys": self._dialect.keys_param(wanted)},
-            ALL,
-        )
-        return {key: decode(text) for key, text in rows}
-
-    async def delete(self, key: str) -> bool:
-        check_key(key, self.namespace)
-        rows = await self._run(self._sql.delete, {"p_prefix": self.prefix, "p_key": key}, ALL)
-        return _live(rows) == 1
-
-    async def exists(self, key: str) -> bool:
-        check_key(key, self.namespace)
-        row = await self._read(self._sql.exists, {"p_prefix": self.prefix, "p_key": key}, ONE)
-        return row is not None
-
-    async def ttl(self, key: str) -> float | None:
-        check_key(key, self.namespace)
-        row = await self._read(self._sql.ttl_left, {"p_prefix": self.prefix, "p_key": key}, ONE)
-        if row is None:
-            raise KeyError(key)
-        return None if row[0] is None else max(float(row[0]), 0.0)
-
-    async def search(self, pattern: str) -> dict[str, Any]:
-        if not can_match(pattern, "search pattern"):
-            return {}
-        rows = await self._read(
-            self._sql.search, self._params(p_pattern=patterns.glob_to_like(pattern)), ALL
-        )
-        return {key: decode(text) for key, text in sorted(rows)}
-
-    async def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
-        if not can_match(prefix, "key prefix"):
-            return []
-        scoped = patterns.scoped_prefix(self.namespace, prefix)
-        if scoped is None:
-            return []
-        params = self._params(p_pattern=patterns.prefix_to_like(scoped))
-        if partition is None:
-            rows = await self._read(self._sql.list_keys, params, ALL)
-        else:
-            params["p_partition"] = check_partition(partition)
-            rows = await self._read(self._sql.list_partition_keys, params, ALL)
-        # Sorted here, by code point: database collations differ, Python's order does not.
-        return sorted(row[0] for row in rows)
-
-    async def clear_partition(self, partition: str) -> int:
-        rows = await self._run(
-            self._sql.clear_partition, self._params(p_partition=check_partition(partition)), ALL
-        )
-        return _live(rows)
-
-    async def stats(self) -> MemoryStats:
-        rows = await self._read(self._sql.stats, self._params(), ALL)
-        partitions = {name: int(count) for name, count, _ in sorted(rows)}
-        return MemoryStats(
-            keys=sum(partitions.values()),
-            bytes=sum(int(size) for _, _, size in rows),
-            partitions=partitions,
-        )
-
-    async def increment(self, key: str, by: int = 1) -> int:
-        check_key(key, self.namespace)
-        check_increment(by)
-        start = str(by)
-        params = {
-            "p_prefix": self.prefix,
-            "p_key": key,
-            "p_start": start,
-            "p_size": len(start),
-            "p_by": by,
-        }
-        try:
-            row = await self._run(self._sql.increment, params, ONE, Retry.IF_NEVER_RAN)
-        except errors.InvalidValue:  # PostgreSQL's bigint overflowed: nothing changed
-            row = None
-        if row is None:
-            raise refused_increment(key, by, await self.retrieve(key)) from None
-        return int(row[0])
-
-    async def compare_and_set(
-        self, key: str, expected: Any, new: Any, ttl: float | None = None
-    ) -> bool:
-        check_key(key, self.namespace)
-        wanted = canonical(expected)
-        params = self._row(key, *encode_sized(new), check_ttl(ttl), "default")
-        del params["p_partition"]  # a swap keeps the key's partition
-        if expected is None:  # absent, expired or holding null: one atomic statement
-            row = await self._run(self._sql.cas_insert, params, ONE, Retry.IF_NEVER_RAN)
-            return row is not None
-        key_params = {"p_prefix": self.prefix, "p_key": key}
-        while True:
-            row = await self._read(self._sql.get, key_params, ONE)
-            if row is None or (row[0] != wanted and canonical(decode(row[0])) != wanted):
-                return False
-            # As the sync store: swap only if the exact text read is still there.
-            params["p_expected"] = row[0]
-            swapped = await self._run(self._sql.cas_update, params, ONE, Retry.IF_NEVER_RAN)
-            if swapped is not None:
-                return True
-
-    async def cleanup_expired(self) -> int:
-        return max(int(await self._run(self._sql.cleanup, self._params(), COUNT)), 0)
 
     async def close(self) -> None:
         if self._readers is not None:

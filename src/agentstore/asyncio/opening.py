@@ -1,14 +1,16 @@
-"""``open_memory``, ``open_queue``, ``open_leases``: the async backend from the URL's scheme,
-like the sync ones (a ``redis+cluster://`` URL included), typed by the protocols
-(``AsyncMemoryStore``, ``AsyncQueue``, ``AsyncLeases``) their stores follow."""
+"""``open_memory``, ``open_queue``, ``open_leases``, ``open_events``: the async backend from the
+URL's scheme, like the sync ones (a ``redis+cluster://`` URL included), typed by the protocols
+(``AsyncMemoryStore``, ``AsyncQueue``, ``AsyncLeases``, ``AsyncEvents``) their stores follow."""
 
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, Generic, Protocol, TypeVar
 
-from agentstore.asyncio.protocol import AsyncLeases, AsyncMemoryStore, AsyncQueue
-from agentstore.coordination.opening import _backoff
-from agentstore.coordination.validation import check_name
-from agentstore.memory.validation import check_namespace, check_prefix
+from agentstore import errors
+from agentstore.asyncio.protocol import AsyncEvents, AsyncLeases, AsyncMemoryStore, AsyncQueue
+from agentstore.coordination.opening import checked_leases, checked_queue
+from agentstore.db.engine import PoolSettings
+from agentstore.memory.opening import checked
+from agentstore.memory.validation import check_prefix
 from agentstore.urls import BackendURL, parse
 
 
@@ -40,35 +42,43 @@ class Opening(Generic[T]):
 
 
 def open_memory(
-    url: str | BackendURL, namespace: str = "aqe", prefix: str = ""
+    url: str | BackendURL,
+    namespace: str = "aqe",
+    prefix: str = "",
+    *,
+    pool: PoolSettings | None = None,
+    replicas: int = 0,
+    replica_timeout: float = 1.0,
 ) -> Opening[AsyncMemoryStore]:
     """Open the memory at ``url`` for asyncio: ``async with open_memory(url) as mem: ...``.
 
     The arguments, the checks and the errors are the sync ``agentstore.open_memory``'s:
     ``InvalidURL`` for an unknown scheme (at once), ``BackendUnavailable`` when the server
     does not answer and ``SchemaNotMigrated`` for a SQL database never migrated (on opening).
+    ``pool`` sizes a SQL store's connections; ``replicas=n`` makes every Redis write wait up
+    to ``replica_timeout`` seconds for ``n`` replicas (``WriteNotReplicated`` when fewer
+    confirm), as on the sync API.
     """
-    target = parse(url)
-    backend = target.backend
-    check_namespace(namespace)
-    check_prefix(prefix)
-    if backend in ("redis", "redis_cluster"):
+    target = checked(url, namespace, prefix, replicas, replica_timeout)
+    if target.backend in ("redis", "redis_cluster"):
         from agentstore.asyncio.memory_redis import open_redis
 
-        return Opening(lambda: open_redis(target, namespace, prefix))
+        return Opening(lambda: open_redis(target, namespace, prefix, replicas, replica_timeout))
     from agentstore.asyncio.memory_sql import open_sql
 
-    return Opening(lambda: open_sql(target, namespace, prefix))
+    return Opening(lambda: open_sql(target, namespace, prefix, pool))
 
 
-def open_leases(url: str | BackendURL, *, prefix: str = "") -> Opening[AsyncLeases]:
+def open_leases(
+    url: str | BackendURL, *, prefix: str = "", replicas: int = 0, replica_timeout: float = 1.0
+) -> Opening[AsyncLeases]:
     """Named leases with fencing tokens at ``url``, for asyncio (``async with`` or ``await``):
-    the sync ``agentstore.open_leases``'s arguments, checks, errors and storage."""
+    the sync ``agentstore.open_leases``'s arguments (``replicas=`` included), checks, errors
+    and storage."""
     from agentstore.asyncio.leases import open_leases_now
 
-    target = parse(url)  # a bad URL fails at once, as for the memory
-    check_prefix(prefix)
-    return Opening(lambda: open_leases_now(target, prefix))
+    target = checked_leases(url, prefix, replicas, replica_timeout)  # bad arguments fail now
+    return Opening(lambda: open_leases_now(target, prefix, replicas, replica_timeout))
 
 
 def open_queue(
@@ -78,20 +88,45 @@ def open_queue(
     prefix: str = "",
     backoff: float = 1.0,
     max_backoff: float = 300.0,
+    replicas: int = 0,
+    replica_timeout: float = 1.0,
 ) -> Opening[AsyncQueue]:
     """The work queue ``name`` at ``url``, for asyncio (``async with`` or ``await``): the sync
-    ``agentstore.open_queue``'s arguments, checks, errors and storage, so sync and async
-    workers share one queue. Bad arguments fail at once; an unreachable server or a database
-    never migrated fails on opening."""
-    target = parse(url)
-    backend = target.backend
-    check_name(name)
-    check_prefix(prefix)
-    wait, longest = _backoff(backoff, "backoff"), _backoff(max_backoff, "max_backoff")
-    if backend in ("redis", "redis_cluster"):
+    ``agentstore.open_queue``'s arguments (``replicas=`` included), checks, errors and
+    storage, so sync and async workers share one queue. Bad arguments fail at once; an
+    unreachable server or a database never migrated fails on opening."""
+    target, wait, longest = checked_queue(
+        url, name, prefix, backoff, max_backoff, replicas, replica_timeout
+    )
+    if target.backend in ("redis", "redis_cluster"):
         from agentstore.asyncio.queue_redis import open_redis_queue
 
-        return Opening(lambda: open_redis_queue(target, name, prefix, wait, longest))
+        return Opening(
+            lambda: open_redis_queue(target, name, prefix, wait, longest, replicas, replica_timeout)
+        )
     from agentstore.asyncio.queue_sql import open_sql_queue
 
     return Opening(lambda: open_sql_queue(target, name, prefix, wait, longest))
+
+
+def open_events(url: str | BackendURL, *, prefix: str = "") -> Opening[AsyncEvents]:
+    """Publish/subscribe at ``url`` for asyncio (``async with`` or ``await``): the sync
+    ``agentstore.open_events``' arguments, checks, errors and channels, so sync and async
+    programs hear each other. SQLite offers no events (``Unsupported``, at once)."""
+    target = parse(url)
+    backend = target.backend
+    check_prefix(prefix)
+    if backend in ("redis", "redis_cluster"):
+        from agentstore.asyncio.events_redis import open_redis_events
+
+        return Opening(lambda: open_redis_events(target, prefix))
+    if backend == "postgres":
+        from agentstore.asyncio.events_postgres import PostgresEvents
+
+        async def opened() -> AsyncEvents:
+            return PostgresEvents(target, prefix=prefix)
+
+        return Opening(opened)
+    raise errors.Unsupported(
+        "SQLite offers no events (no server to push them): hand work over through a queue"
+    )

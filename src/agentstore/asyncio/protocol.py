@@ -1,7 +1,9 @@
-"""``AsyncMemoryStore``, ``AsyncQueue``, ``AsyncLeases``: the sync ``MemoryStore``, ``Queue``
-and ``Leases`` protocols, every method a coroutine (same names, arguments, errors)."""
+"""``AsyncMemoryStore``, ``AsyncQueue``, ``AsyncLeases``, ``AsyncEvents``: the sync
+``MemoryStore``, ``Queue``, ``Leases`` and ``Events`` protocols, every method a coroutine (same
+names, arguments, errors)."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol, Self, runtime_checkable
 
@@ -197,6 +199,67 @@ class AsyncLeases(Protocol):
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(self, *exc: object) -> None: ...
+
+
+class AsyncSubscription(Protocol):
+    """Events published on one channel after the subscription began, one at a time.
+
+    ``async for event in subscription`` waits for each next event for as long as it takes;
+    leave the loop with ``break``. ``await next(timeout)`` waits at most ``timeout`` seconds.
+    """
+
+    async def next(self, timeout: float | None = None) -> JSON:
+        """The next event, or ``None`` when none came within ``timeout`` seconds (``None``:
+        wait as long as it takes). Raises ``BackendUnavailable`` when the connection is lost."""
+        ...
+
+    def __aiter__(self) -> AsyncIterator[JSON]:
+        """Every next event, waiting for each as long as it takes (leave with ``break``)."""
+        ...
+
+
+@runtime_checkable
+class AsyncEvents(Protocol):
+    """At-most-once publish/subscribe for asyncio programs, on the sync ``Events``' channels:
+    a sync subscriber hears what an async publisher sends, and back."""
+
+    async def publish(self, channel: str, payload: JSON) -> None:
+        """Send ``payload`` to whoever listens on ``channel`` now; nobody keeps it for later.
+
+        Raises ``InvalidName``, ``InvalidValue`` (a payload JSON cannot hold exactly, or on
+        PostgreSQL one over 7999 bytes), ``BackendUnavailable``."""
+        ...
+
+    def subscribe(self, channel: str) -> AbstractAsyncContextManager[AsyncSubscription]:
+        """Listen on ``channel`` from now until the ``async with`` block ends.
+
+        Raises ``InvalidName``, ``BackendUnavailable``."""
+        ...
+
+    async def close(self) -> None:
+        """Give back the connections; also done by leaving an ``async with`` block."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+
+class AsyncIterableSubscription:
+    """``async for event in subscription``, for every subscription class that defines ``next``."""
+
+    async def next(self, timeout: float | None = None) -> JSON:  # pragma: no cover
+        raise NotImplementedError
+
+    async def __aiter__(self) -> AsyncIterator[JSON]:
+        """Every next event, waiting for each as long as it takes (leave with ``break``).
+
+        Raises ``BackendUnavailable`` when the connection is lost.
+        """
+        while True:
+            event = await self.next(None)
+            if event is not None:  # without a timeout only an event ends the wait
+                yield event
 
 
 class AsyncStoreLifecycle:

@@ -10,33 +10,29 @@ from typing import Any
 
 import redis
 
-from agentstore import errors
-from agentstore.coordination.redis_calls import RedisScripts
+from agentstore.asyncio.redis_replication import run_confirmed
+from agentstore.coordination.redis_calls import Scripts
 from agentstore.memory.redis_cluster import UNAVAILABLE
-from agentstore.urls import BackendURL
 
 
-class AsyncRedisScripts:
+class AsyncRedisScripts(Scripts):
     """An async client and the scripts registered on it; every key a script touches is in KEYS."""
 
-    def __init__(self, url: BackendURL, client: Any, sources: dict[str, str]) -> None:
-        self.url = url
-        self.client = client
-        self.scripts = {name: client.register_script(text) for name, text in sources.items()}
-
     async def __call__(self, name: str, keys: list[str], args: list[Any]) -> Any:
-        """Run script ``name`` on the server, atomically."""
+        """Run script ``name`` on the server, atomically; with ``replicas``, a script that
+        writes then waits for them (``WriteNotReplicated`` when fewer confirm in time)."""
         script = self.scripts[name]
         try:
+            if where := self.confirmed(name):
+                return await run_confirmed(
+                    self.client, script, keys, args, self.replicas, self.replica_timeout, where
+                )
             try:
                 return await self.client.evalsha(script.sha, len(keys), *keys, *args)
             except redis.exceptions.NoScriptError:
                 return await script(keys=keys, args=args)
         except UNAVAILABLE as error:
             raise self.unavailable(error) from error
-
-    def unavailable(self, error: Exception) -> errors.BackendUnavailable:
-        return RedisScripts.unavailable(self, error)  # type: ignore[arg-type]
 
     async def close(self) -> None:
         await self.client.aclose()

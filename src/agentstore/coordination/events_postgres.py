@@ -11,7 +11,7 @@ import hashlib
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentstore import errors
 from agentstore.coordination.protocol import Closing, IterableSubscription
@@ -19,6 +19,9 @@ from agentstore.coordination.sql_connections import SqlConnections
 from agentstore.coordination.validation import check_event, check_name, decode
 from agentstore.db.failures import one_line
 from agentstore.urls import BackendURL
+
+if TYPE_CHECKING:
+    from psycopg.sql import Composed
 
 #: The largest payload NOTIFY carries, in bytes.
 MAX_PAYLOAD = 7999
@@ -41,9 +44,7 @@ class PostgresSubscription(IterableSubscription):
                 for notify in self._connection.notifies(timeout=timeout, stop_after=1):
                     self._buffer.append(notify.payload)
             except psycopg.Error as error:
-                raise errors.BackendUnavailable(
-                    f"lost the connection to {self._url.redacted}: {one_line(error)}"
-                ) from error
+                raise lost(self._url, error) from error
         return decode(self._buffer.popleft()) if self._buffer else None
 
 
@@ -54,34 +55,24 @@ class PostgresEvents(Closing):
         self.url = url
         self.prefix = prefix
         self._db = SqlConnections(url)
-        self._notify = self._db.statement("SELECT pg_notify(:channel, :payload)")
-
-    def _channel(self, channel: str) -> str:
-        digest = hashlib.sha1(f"{self.prefix}\x1f{check_name(channel, 'channel')}".encode())
-        return "agentstore_" + digest.hexdigest()
+        self._notify = self._db.statement(NOTIFY)
 
     def publish(self, channel: str, payload: Any) -> None:
         """Send ``payload`` to every subscriber listening now (nobody keeps it for later)."""
-        name, text = self._channel(channel), check_event(payload)
-        if len(text.encode()) > MAX_PAYLOAD:
-            raise errors.InvalidValue(f"an event on PostgreSQL holds at most {MAX_PAYLOAD} bytes")
-        self._db.run(self._notify, {"channel": name, "payload": text})
+        self._db.run(self._notify, notice(self.prefix, channel, payload))
 
     @contextmanager
     def subscribe(self, channel: str) -> Iterator[PostgresSubscription]:
         """Listen on ``channel`` from now until the block ends."""
         import psycopg
-        from psycopg import sql
 
-        name = self._channel(channel)
+        statement = listen(self.prefix, channel)
         try:
             connection = psycopg.connect(self.url.libpq, autocommit=True, connect_timeout=5)
         except psycopg.Error as error:
-            raise errors.BackendUnavailable(
-                f"cannot reach {self.url.redacted}: {one_line(error)}"
-            ) from error
+            raise unreachable(self.url, error) from error
         try:
-            connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(name)))
+            connection.execute(statement)
             yield PostgresSubscription(connection, self.url)
         finally:
             with suppress(Exception):
@@ -89,3 +80,36 @@ class PostgresEvents(Closing):
 
     def close(self) -> None:
         self._db.close()
+
+
+#: Publishes ``payload`` on ``channel`` (the parameters :func:`notice` gives).
+NOTIFY = "SELECT pg_notify(:channel, :payload)"
+
+
+def channel_name(prefix: str, channel: str) -> str:
+    """The PostgreSQL channel of ``channel`` in the store with ``prefix``."""
+    digest = hashlib.sha1(f"{prefix}\x1f{check_name(channel, 'channel')}".encode())
+    return "agentstore_" + digest.hexdigest()
+
+
+def notice(prefix: str, channel: str, payload: Any) -> dict[str, str]:
+    """The parameters of :data:`NOTIFY`, the payload checked (at most :data:`MAX_PAYLOAD`)."""
+    name, text = channel_name(prefix, channel), check_event(payload)
+    if len(text.encode()) > MAX_PAYLOAD:
+        raise errors.InvalidValue(f"an event on PostgreSQL holds at most {MAX_PAYLOAD} bytes")
+    return {"channel": name, "payload": text}
+
+
+def listen(prefix: str, channel: str) -> Composed:
+    """The LISTEN statement for ``channel``."""
+    from psycopg import sql
+
+    return sql.SQL("LISTEN {}").format(sql.Identifier(channel_name(prefix, channel)))
+
+
+def unreachable(url: BackendURL, error: Exception) -> errors.BackendUnavailable:
+    return errors.BackendUnavailable(f"cannot reach {url.redacted}: {one_line(error)}")
+
+
+def lost(url: BackendURL, error: Exception) -> errors.BackendUnavailable:
+    return errors.BackendUnavailable(f"lost the connection to {url.redacted}: {one_line(error)}")

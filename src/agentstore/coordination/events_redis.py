@@ -20,9 +20,11 @@ from typing import Any
 
 from redis.cluster import RedisCluster
 
+from agentstore import errors
 from agentstore.coordination.protocol import Closing, IterableSubscription
-from agentstore.coordination.redis_calls import RedisScripts
+from agentstore.coordination.redis_calls import RedisScripts, unavailable
 from agentstore.coordination.validation import check_event, check_name, decode
+from agentstore.driving import Operation, run
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.urls import BackendURL
 
@@ -41,17 +43,10 @@ class RedisSubscription(IterableSubscription):
 
     def next(self, timeout: float | None = None) -> Any | None:
         """The next event, or ``None`` when none came within ``timeout`` seconds."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                message = self._read(left)
-            except UNAVAILABLE as error:
-                raise self._events.unavailable(error) from error
-            if message is not None and message["type"] in ("message", "smessage"):
-                return decode(message["data"].decode())
-            if deadline is not None and time.monotonic() >= deadline:
-                return None
+        try:
+            return run(next_event(timeout), self._read)
+        except UNAVAILABLE as error:
+            raise self._events.unavailable(error) from error
 
 
 class RedisEvents(Closing):
@@ -61,7 +56,6 @@ class RedisEvents(Closing):
         self.url = url
         self.prefix = prefix
         self._redis = RedisScripts(url, {})
-        self.unavailable = self._redis.unavailable
         client = self._redis.client
         try:
             self._sharded = isinstance(client, RedisCluster) and sharded_pubsub(client)
@@ -70,7 +64,10 @@ class RedisEvents(Closing):
             raise self.unavailable(error) from error
 
     def _channel(self, channel: str) -> str:
-        return f"{self.prefix}{{ev:{check_name(channel, 'channel')}}}"
+        return channel_key(self.prefix, channel)
+
+    def unavailable(self, error: Exception) -> errors.BackendUnavailable:
+        return unavailable(self.url, error)
 
     def publish(self, channel: str, payload: Any) -> None:
         """Send ``payload`` to every subscriber listening now (nobody keeps it for later)."""
@@ -96,11 +93,7 @@ class RedisEvents(Closing):
             else:
                 pubsub.subscribe(key)
                 read = _reader(pubsub.get_message)
-            # Wait for the server's confirmation: events published after subscribe()
-            # returns are then certain to arrive.
-            while (reply := read(_CONFIRM_SECONDS)) is not None:
-                if reply["type"] in ("subscribe", "ssubscribe"):
-                    break
+            run(confirmation(), read)
             yield RedisSubscription(read, self)
         except UNAVAILABLE as error:
             raise self.unavailable(error) from error
@@ -111,13 +104,46 @@ class RedisEvents(Closing):
         self._redis.close()
 
 
+def channel_key(prefix: str, channel: str) -> str:
+    """The Redis channel of ``channel`` in the store with ``prefix``: one hash tag each."""
+    return f"{prefix}{{ev:{check_name(channel, 'channel')}}}"
+
+
+def confirmation() -> Operation[None]:
+    """Wait for the server to confirm a subscription: events published after ``subscribe``
+    returns are then certain to arrive. Yields how long to wait for the next message."""
+    while (reply := (yield _CONFIRM_SECONDS)) is not None:
+        if reply["type"] in ("subscribe", "ssubscribe"):
+            return
+
+
+def next_event(timeout: float | None) -> Operation[Any]:
+    """The next event within ``timeout`` seconds (``None``: as long as it takes), or ``None``.
+
+    Yields how long the next read may wait; receives the message read (or ``None``).
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        message = yield left
+        if message is not None and message["type"] in ("message", "smessage"):
+            return decode(message["data"].decode())
+        if deadline is not None and time.monotonic() >= deadline:
+            return None
+
+
 def sharded_pubsub(client: RedisCluster) -> bool:
-    """True when every master of the cluster has sharded pub/sub (Redis 7 or later).
+    """True when every master of the cluster has sharded pub/sub (Redis 7 or later)."""
+    return all_sharded(client.info("server", target_nodes=RedisCluster.PRIMARIES))
+
+
+def all_sharded(replies: dict[str, Any]) -> bool:
+    """True when every master's ``INFO server`` reply (``replies``, by node, or one reply)
+    names Redis 7 or later.
 
     A version the server reports in a form not understood counts as without: classic pub/sub
     works on every cluster.
     """
-    replies = client.info("server", target_nodes=RedisCluster.PRIMARIES)
     infos = replies.values() if "redis_version" not in replies else [replies]
     return bool(infos) and all(_major(info.get("redis_version")) >= SHARDED_SINCE for info in infos)
 

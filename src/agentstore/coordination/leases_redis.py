@@ -13,10 +13,13 @@ replica confirmed is not given twice.
 from __future__ import annotations
 
 import math
+from typing import Any
 
-from agentstore.coordination.protocol import Closing, Lease
+from agentstore.coordination.leases_shell import LeasesShell
+from agentstore.coordination.protocol import Lease
 from agentstore.coordination.redis_calls import RedisScripts
 from agentstore.coordination.validation import check_duration, check_name
+from agentstore.driving import Command, Operation, Script
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.urls import BackendURL
 
@@ -44,7 +47,40 @@ return redis.call('DEL', KEYS[1])
 }
 
 
-class RedisLeases(Closing):
+class RedisLeaseOperations:
+    """The leases' operations on Redis; every key they write starts with ``prefix``."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def _keys(self, name: str) -> list[str]:
+        tag = f"{self.prefix}{{lease:{name}}}:"
+        return [tag + "holder", tag + "token"]
+
+    def acquire(self, name: str, owner: str, ttl: float) -> Operation[Lease | None]:
+        keys = self._keys(check_name(name, "lease"))
+        ms = _ms(check_duration(ttl, "lease TTL"))
+        token = yield Script("acquire", keys, [check_name(owner, "owner"), ms], write=True)
+        return Lease(name, owner, int(token)) if token else None
+
+    def extend(self, lease: Lease, ttl: float) -> Operation[bool]:
+        ms = _ms(check_duration(ttl, "lease TTL"))
+        args = [lease.owner, str(lease.token), ms]
+        return bool((yield Script("extend", self._keys(lease.name)[:1], args, write=True)))
+
+    def release(self, lease: Lease) -> Operation[bool]:
+        args = [lease.owner, str(lease.token)]
+        return bool((yield Script("release", self._keys(lease.name)[:1], args, write=True)))
+
+    def holder(self, name: str) -> Operation[Lease | None]:
+        key = self._keys(check_name(name, "lease"))[0]
+        owner, token = yield Command("hmget", (key, "owner", "token"))
+        if not (owner and token):
+            return None
+        return Lease(name, owner.decode() if isinstance(owner, bytes) else owner, int(token))
+
+
+class RedisLeases(LeasesShell):
     """``Leases`` on Redis; every key it writes starts with ``prefix``."""
 
     def __init__(
@@ -52,43 +88,19 @@ class RedisLeases(Closing):
     ) -> None:
         self.url = url
         self.prefix = prefix
-        self._run = RedisScripts(url, _SCRIPTS, replicas, replica_timeout)
+        self._ops = RedisLeaseOperations(prefix)
+        self._scripts = RedisScripts(url, _SCRIPTS, replicas, replica_timeout)
 
-    def _keys(self, name: str) -> list[str]:
-        tag = f"{self.prefix}{{lease:{name}}}:"
-        return [tag + "holder", tag + "token"]
-
-    def acquire(self, name: str, owner: str, ttl: float) -> Lease | None:
-        """Hold ``name`` for ``ttl`` seconds, or ``None`` while someone else holds it."""
-        keys = self._keys(check_name(name, "lease"))
-        ms = _ms(check_duration(ttl, "lease TTL"))
-        token = self._run("acquire", keys, [check_name(owner, "owner"), ms])
-        return Lease(name, owner, int(token)) if token else None
-
-    def extend(self, lease: Lease, ttl: float) -> bool:
-        """Hold the lease ``ttl`` more seconds from now; ``False`` if it is no longer held."""
-        ms = _ms(check_duration(ttl, "lease TTL"))
-        args = [lease.owner, str(lease.token), ms]
-        return bool(self._run("extend", self._keys(lease.name)[:1], args))
-
-    def release(self, lease: Lease) -> bool:
-        """Give the lease up; ``False`` if this holder had already lost it."""
-        args = [lease.owner, str(lease.token)]
-        return bool(self._run("release", self._keys(lease.name)[:1], args))
-
-    def holder(self, name: str) -> Lease | None:
-        """Who holds ``name`` now, or ``None``."""
-        key = self._keys(check_name(name, "lease"))[0]
+    def _perform(self, request: Script | Command) -> Any:
+        if isinstance(request, Script):
+            return self._scripts(request.name, request.keys, request.args)
         try:
-            owner, token = self._run.client.hmget(key, "owner", "token")
+            return getattr(self._scripts.client, request.name)(*request.args)
         except UNAVAILABLE as error:
-            raise self._run.unavailable(error) from error
-        if not (owner and token):
-            return None
-        return Lease(name, owner.decode() if isinstance(owner, bytes) else owner, int(token))
+            raise self._scripts.unavailable(error) from error
 
     def close(self) -> None:
-        self._run.close()
+        self._scripts.close()
 
 
 def _ms(seconds: float) -> int:

@@ -8,9 +8,13 @@ the current, unexpired holder succeeds.
 
 from __future__ import annotations
 
-from agentstore.coordination.protocol import Closing, Lease
-from agentstore.coordination.sql_connections import SqlConnections, row_count
+from typing import Any
+
+from agentstore.coordination.leases_shell import LeasesShell
+from agentstore.coordination.protocol import Lease
+from agentstore.coordination.sql_connections import SqlConnections, fetch_all, row_count
 from agentstore.coordination.validation import check_duration, check_name
+from agentstore.driving import ALL, COUNT, Operation, Statement
 from agentstore.urls import BackendURL
 
 _T = "coordination_leases"
@@ -33,25 +37,20 @@ def _statements(now: str) -> dict[str, str]:
     }
 
 
-class SqlLeases(Closing):
-    """``Leases`` on PostgreSQL or SQLite; ``prefix`` scopes the names."""
+class SqlLeaseOperations:
+    """The leases' operations on PostgreSQL or SQLite; ``prefix`` scopes the names."""
 
-    def __init__(self, url: BackendURL, *, prefix: str = "") -> None:
-        self.url = url
+    def __init__(self, prefix: str) -> None:
         self.prefix = prefix
-        self._db = SqlConnections(url)
-        self._sql = {k: self._db.statement(v) for k, v in _statements(self._db.now).items()}
-        self._db.run(self._sql["probe"], {})
 
-    def acquire(self, name: str, owner: str, ttl: float) -> Lease | None:
-        """Hold ``name`` for ``ttl`` seconds, or ``None`` while someone else holds it."""
+    def acquire(self, name: str, owner: str, ttl: float) -> Operation[Lease | None]:
         params = {
             "scope": self.prefix,
             "name": check_name(name, "lease"),
             "owner": check_name(owner, "owner"),
             "ttl": check_duration(ttl, "lease TTL"),
         }
-        rows = self._db.run(self._sql["acquire"], params)
+        rows = yield Statement("acquire", params, ALL)
         return Lease(name, owner, int(rows[0][0])) if rows else None
 
     def _held(self, lease: Lease, **values: object) -> dict[str, object]:
@@ -63,20 +62,33 @@ class SqlLeases(Closing):
             **values,
         }
 
-    def extend(self, lease: Lease, ttl: float) -> bool:
-        """Hold the lease ``ttl`` more seconds from now; ``False`` if it is no longer held."""
+    def extend(self, lease: Lease, ttl: float) -> Operation[bool]:
         params = self._held(lease, ttl=check_duration(ttl, "lease TTL"))
-        return bool(self._db.run(self._sql["extend"], params, row_count))
+        return bool((yield Statement("extend", params, COUNT)))
 
-    def release(self, lease: Lease) -> bool:
-        """Give the lease up; ``False`` if this holder had already lost it."""
-        return bool(self._db.run(self._sql["release"], self._held(lease), row_count))
+    def release(self, lease: Lease) -> Operation[bool]:
+        return bool((yield Statement("release", self._held(lease), COUNT)))
 
-    def holder(self, name: str) -> Lease | None:
-        """Who holds ``name`` now, or ``None``."""
+    def holder(self, name: str) -> Operation[Lease | None]:
         params = {"scope": self.prefix, "name": check_name(name, "lease")}
-        rows = self._db.run(self._sql["holder"], params)
+        rows = yield Statement("holder", params, ALL)
         return Lease(name, rows[0][0], int(rows[0][1])) if rows else None
+
+
+class SqlLeases(LeasesShell):
+    """``Leases`` on PostgreSQL or SQLite; ``prefix`` scopes the names."""
+
+    def __init__(self, url: BackendURL, *, prefix: str = "") -> None:
+        self.url = url
+        self.prefix = prefix
+        self._ops = SqlLeaseOperations(prefix)
+        self._db = SqlConnections(url)
+        self._sql = {k: self._db.statement(v) for k, v in _statements(self._db.now).items()}
+        self._db.run(self._sql["probe"], {})
+
+    def _perform(self, request: Statement) -> Any:
+        fetch = row_count if request.fetch == COUNT else fetch_all
+        return self._db.run(self._sql[request.sql], request.params, fetch)
 
     def close(self) -> None:
         self._db.close()

@@ -34,12 +34,10 @@ def open_queue(
     every change wait, up to ``replica_timeout`` seconds, until ``n`` replicas have it, and
     raise ``WriteNotReplicated`` when fewer do; as for memory, it narrows the window.
     """
-    target = parse(url)
+    target, wait, longest = checked_queue(
+        url, name, prefix, backoff, max_backoff, replicas, replica_timeout
+    )
     backend = target.backend
-    check_name(name)
-    check_prefix(prefix)
-    check_replicas(backend, replicas, replica_timeout)
-    wait, longest = _backoff(backoff, "backoff"), _backoff(max_backoff, "max_backoff")
     if backend in ("redis", "redis_cluster"):
         from agentstore.coordination.queue_redis import RedisQueue
 
@@ -61,6 +59,34 @@ def open_queue(
     return open_sqlite_queue(target, name, prefix=prefix, backoff=wait, max_backoff=longest)
 
 
+def checked_queue(
+    url: str | BackendURL,
+    name: str,
+    prefix: str,
+    backoff: float,
+    max_backoff: float,
+    replicas: int,
+    replica_timeout: float,
+) -> tuple[BackendURL, float, float]:
+    """``open_queue``'s arguments checked, for the sync and the asyncio opener: the URL, the
+    backoff and the longest backoff."""
+    target = parse(url)
+    check_name(name)
+    check_prefix(prefix)
+    check_replicas(target.backend, replicas, replica_timeout)
+    return target, _backoff(backoff, "backoff"), _backoff(max_backoff, "max_backoff")
+
+
+def checked_leases(
+    url: str | BackendURL, prefix: str, replicas: int, replica_timeout: float
+) -> BackendURL:
+    """``open_leases``' arguments checked, for the sync and the asyncio opener."""
+    target = parse(url)
+    check_prefix(prefix)
+    check_replicas(target.backend, replicas, replica_timeout)
+    return target
+
+
 def _backoff(seconds: float, what: str) -> float:
     # Zero is allowed: retry at once.
     return 0.0 if seconds == 0 and not isinstance(seconds, bool) else check_duration(seconds, what)
@@ -75,11 +101,8 @@ def open_leases(
     replica that takes over; ``replicas=n`` makes every change wait for ``n`` replicas (as
     ``open_queue``'s), so a token a replica confirmed is never given twice.
     """
-    target = parse(url)
-    backend = target.backend
-    check_prefix(prefix)
-    check_replicas(backend, replicas, replica_timeout)
-    if backend in ("redis", "redis_cluster"):
+    target = checked_leases(url, prefix, replicas, replica_timeout)
+    if target.backend in ("redis", "redis_cluster"):
         from agentstore.coordination.leases_redis import RedisLeases
 
         return RedisLeases(

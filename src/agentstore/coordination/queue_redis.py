@@ -30,7 +30,8 @@ from datetime import datetime
 from typing import Any
 
 from agentstore import errors
-from agentstore.coordination.protocol import STATES, Closing, Job
+from agentstore.coordination.protocol import STATES, Job
+from agentstore.coordination.queue_shell import QueueOperations, QueueShell
 from agentstore.coordination.redis_calls import NOW_MS, RedisScripts
 from agentstore.coordination.validation import (
     NewJob,
@@ -41,8 +42,10 @@ from agentstore.coordination.validation import (
     check_new_job,
     decode,
     encode_payload,
+    job_number,
     lost_reason,
 )
+from agentstore.driving import Operation, Script
 from agentstore.urls import BackendURL
 
 _KEYS = ("ready", "delayed", "running", "dead", "jobs", "seq", "done")
@@ -217,7 +220,75 @@ def _ms(seconds: float) -> int:
     return max(1, math.ceil(seconds * 1000))
 
 
-class RedisQueue(Closing):
+class RedisQueueOperations(QueueOperations):
+    """The queue's operations on Redis: one script each, on the queue's keys."""
+
+    def __init__(self, name: str, prefix: str, backoff: float, max_backoff: float) -> None:
+        super().__init__(name, prefix, backoff, max_backoff)
+        self._keys = queue_keys(prefix, name)
+
+    def _call(self, script: str, *args: Any) -> Script:
+        return Script(script, self._keys, list(args), write=script not in _READS)
+
+    def enqueue(
+        self, payload: Any, max_attempts: int, run_at: datetime | float | None, priority: int
+    ) -> Operation[str]:
+        job = check_new_job(payload, max_attempts, run_at, priority)
+        return str((yield self._call("enqueue", *enqueue_args(job))))
+
+    def claim(self, worker: str, lease: float) -> Operation[Job | None]:
+        check_name(worker, "worker")
+        lease = check_duration(lease, "claim lease")
+        token = secrets.token_hex(16)
+        found = yield self._call("claim", token, worker, _ms(lease))
+        if not found:
+            return None
+        job_id, payload, attempts, max_attempts = found
+        payload = decode(payload.decode())
+        return Job(job_id.decode(), self.name, payload, attempts, token, max_attempts)
+
+    def _finish(self, action: str, job: Job, *args: Any) -> Operation[None]:
+        check_job(job, self.name)
+        answer = yield self._call(action, job.id, job.token, *args)
+        if answer[0] == b"ok":
+            return
+        if answer[0] == b"unknown":
+            raise errors.UnknownJob(f"queue {self.name!r} holds no job {job.id}")
+        state, same = answer[1].decode(), bool(answer[2])
+        raise errors.LeaseLost(lost_reason(self.name, job, action, state, same))
+
+    def complete(self, job: Job, result: Any) -> Operation[None]:
+        return self._finish("complete", job, encode_payload(result, "job result"))
+
+    def fail(self, job: Job, error: str | BaseException) -> Operation[None]:
+        text = check_error(error)
+        return self._finish("fail", job, text, max(0, math.ceil(self.backoff_for(job) * 1000)))
+
+    def extend(self, job: Job, lease: float) -> Operation[None]:
+        return self._finish("extend", job, _ms(check_duration(lease, "claim lease")))
+
+    def dead_letters(self) -> Operation[list[Job]]:
+        flat = yield self._call("dead_letters")
+        letters = []
+        for job_id, raw in zip(flat[::2], flat[1::2], strict=True):
+            job = json.loads(raw)
+            payload = decode(job["p"])
+            letters.append(
+                Job(job_id.decode(), self.name, payload, job["a"], "", job["m"], job.get("e"))
+            )
+        return letters
+
+    def requeue(self, job_id: str) -> Operation[None]:
+        number = job_number(job_id)
+        if number is None or not (yield self._call("requeue", str(number))):
+            raise errors.UnknownJob(f"queue {self.name!r} holds no dead letter {job_id}")
+
+    def stats(self) -> Operation[dict[str, int]]:
+        counts = yield self._call("stats")
+        return dict(zip(STATES, (int(n) for n in counts), strict=True))
+
+
+class RedisQueue(QueueShell):
     """A ``Queue`` on Redis; every key it writes starts with ``prefix``."""
 
     def __init__(
@@ -231,92 +302,20 @@ class RedisQueue(Closing):
         replicas: int = 0,
         replica_timeout: float = 1.0,
     ) -> None:
+        self._ops = RedisQueueOperations(name, prefix, backoff, max_backoff)
         self.url = url
-        self.name = check_name(name)
+        self.name = name
         self.prefix = prefix
-        self.backoff = backoff
-        self.max_backoff = max_backoff
-        self._keys = queue_keys(prefix, name)
-        self._run = RedisScripts(url, _SCRIPTS, replicas, replica_timeout, reads=_READS)
+        self._scripts = RedisScripts(url, _SCRIPTS, replicas, replica_timeout, reads=_READS)
 
     def __repr__(self) -> str:
         return f"<RedisQueue {self.name!r}>"
 
-    def _call(self, script: str, *args: Any) -> Any:
-        return self._run(script, self._keys, list(args))
-
-    def enqueue(
-        self,
-        payload: Any,
-        max_attempts: int = 3,
-        run_at: datetime | float | None = None,
-        priority: int = 0,
-    ) -> str:
-        """Add a job; returns its id. ``run_at``: a datetime, or seconds from now."""
-        job = check_new_job(payload, max_attempts, run_at, priority)
-        return str(self._call("enqueue", *enqueue_args(job)))
-
-    def claim(self, worker: str, lease: float = 30.0) -> Job | None:
-        """The next claimable job, now held by ``worker`` for ``lease`` seconds, or ``None``."""
-        check_name(worker, "worker")
-        lease = check_duration(lease, "claim lease")
-        token = secrets.token_hex(16)
-        found = self._call("claim", token, worker, _ms(lease))
-        if not found:
-            return None
-        job_id, payload, attempts, max_attempts = found
-        payload = decode(payload.decode())
-        return Job(job_id.decode(), self.name, payload, attempts, token, max_attempts)
-
-    def _finish(self, action: str, job: Job, *args: Any) -> list[Any]:
-        check_job(job, self.name)
-        answer = self._call(action, job.id, job.token, *args)
-        if answer[0] == b"ok":
-            return list(answer)
-        if answer[0] == b"unknown":
-            raise errors.UnknownJob(f"queue {self.name!r} holds no job {job.id}")
-        state, same = answer[1].decode(), bool(answer[2])
-        raise errors.LeaseLost(lost_reason(self.name, job, action, state, same))
-
-    def complete(self, job: Job, result: Any = None) -> None:
-        """Mark the claimed job done; ``LeaseLost`` if this claim no longer holds it."""
-        text = encode_payload(result, "job result")
-        self._finish("complete", job, text)
-
-    def fail(self, job: Job, error: str | BaseException) -> None:
-        """Retry the job after a backoff, or bury it once it used ``max_attempts``."""
-        text = check_error(error)
-        backoff = min(self.max_backoff, self.backoff * 2 ** max(0, job.attempts - 1))
-        self._finish("fail", job, text, max(0, math.ceil(backoff * 1000)))
-
-    def extend(self, job: Job, lease: float) -> None:
-        """Hold the job ``lease`` more seconds from now; ``LeaseLost`` if it was lost."""
-        self._finish("extend", job, _ms(check_duration(lease, "claim lease")))
-
-    def dead_letters(self) -> list[Job]:
-        """The jobs that used every attempt, oldest first, each with its last error."""
-        flat = self._call("dead_letters")
-        letters = []
-        for job_id, raw in zip(flat[::2], flat[1::2], strict=True):
-            job = json.loads(raw)
-            payload = decode(job["p"])
-            letters.append(
-                Job(job_id.decode(), self.name, payload, job["a"], "", job["m"], job.get("e"))
-            )
-        return letters
-
-    def requeue(self, job_id: str) -> None:
-        """Make a dead letter ready again with its attempts counted from zero."""
-        text = str(job_id)
-        if not text.isdigit() or not self._call("requeue", text):
-            raise errors.UnknownJob(f"queue {self.name!r} holds no dead letter {job_id}")
-
-    def stats(self) -> dict[str, int]:
-        """How many jobs are in each state: ready, delayed, running, done, dead."""
-        return dict(zip(STATES, (int(n) for n in self._call("stats")), strict=True))
+    def _perform(self, request: Script) -> Any:
+        return self._scripts(request.name, request.keys, request.args)
 
     def close(self) -> None:
-        self._run.close()
+        self._scripts.close()
 
 
 def enqueue_args(job: NewJob) -> list[Any]:

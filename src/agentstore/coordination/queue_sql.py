@@ -18,8 +18,9 @@ from datetime import datetime
 from typing import Any
 
 from agentstore import errors
-from agentstore.coordination.protocol import STATES, Closing, Job
-from agentstore.coordination.sql_connections import SqlConnections, row_count
+from agentstore.coordination.protocol import STATES, Job
+from agentstore.coordination.queue_shell import QueueOperations, QueueShell
+from agentstore.coordination.sql_connections import SqlConnections, fetch_all, row_count
 from agentstore.coordination.validation import (
     NewJob,
     check_duration,
@@ -29,8 +30,10 @@ from agentstore.coordination.validation import (
     check_new_job,
     decode,
     encode_payload,
+    job_number,
     lost_reason,
 )
+from agentstore.driving import ALL, COUNT, Operation, Statement
 from agentstore.urls import BackendURL
 
 #: Claims in a row that may find only jobs to bury (lapsed on their last attempt) before
@@ -88,7 +91,95 @@ def _statements(now: str, lock: str) -> dict[str, str]:
     }
 
 
-class SqlQueue(Closing):
+class SqlQueueOperations(QueueOperations):
+    """The queue's operations on PostgreSQL or SQLite: statements by name, rows scoped by
+    ``prefix`` and the queue's name."""
+
+    def __init__(self, name: str, prefix: str, backoff: float, max_backoff: float) -> None:
+        super().__init__(name, prefix, backoff, max_backoff)
+        self._scope = {"scope": prefix, "queue": name}
+
+    def _params(self, **values: Any) -> dict[str, Any]:
+        values.update(self._scope)
+        return values
+
+    def enqueue(
+        self, payload: Any, max_attempts: int, run_at: datetime | float | None, priority: int
+    ) -> Operation[str]:
+        job = check_new_job(payload, max_attempts, run_at, priority)
+        statement, params = enqueue_statement(job, self._scope)
+        rows = yield Statement(statement, params, ALL)
+        return str(rows[0][0])
+
+    def claim(self, worker: str, lease: float) -> Operation[Job | None]:
+        params = self._params(
+            worker=check_name(worker, "worker"),
+            lease=check_duration(lease, "claim lease"),
+        )
+        for _ in range(_BURIALS_PER_CLAIM):
+            params["token"] = token = secrets.token_hex(16)
+            rows = yield Statement("claim", params, ALL)
+            if not rows:
+                return None
+            job_id, state, payload, attempts, max_attempts, _error = rows[0]
+            if state == "running":
+                return Job(str(job_id), self.name, decode(payload), attempts, token, max_attempts)
+        return None
+
+    def complete(self, job: Job, result: Any) -> Operation[None]:
+        check_job(job, self.name)
+        params = self._held(job, result=encode_payload(result, "job result"))
+        if not (yield Statement("complete", params, COUNT)):
+            raise (yield from self._why_not(job, "complete"))
+
+    def fail(self, job: Job, error: str | BaseException) -> Operation[None]:
+        check_job(job, self.name)
+        params = self._held(job, error=check_error(error), backoff=self.backoff_for(job))
+        if not (yield Statement("fail", params, ALL)):
+            raise (yield from self._why_not(job, "fail"))
+
+    def extend(self, job: Job, lease: float) -> Operation[None]:
+        check_job(job, self.name)
+        params = self._held(job, lease=check_duration(lease, "claim lease"))
+        if not (yield Statement("extend", params, COUNT)):
+            raise (yield from self._why_not(job, "extend"))
+
+    def _held(self, job: Job, **values: Any) -> dict[str, Any]:
+        return self._params(id=_row_id(job.id, self.name), token=job.token, **values)
+
+    def _why_not(self, job: Job, action: str) -> Operation[errors.CoordinationError]:
+        """Why a finishing statement matched no row: read the job once and say so."""
+        params = {"id": _row_id(job.id, self.name), "scope": self.prefix}
+        rows = yield Statement("find", params, ALL)
+        if not rows or rows[0][0] != self.name:
+            return errors.UnknownJob(f"queue {self.name!r} holds no job {job.id}")
+        _queue, state, token = rows[0]
+        return errors.LeaseLost(lost_reason(self.name, job, action, state, token == job.token))
+
+    def dead_letters(self) -> Operation[list[Job]]:
+        rows = yield Statement("dead", self._params(), ALL)
+        return [
+            Job(str(i), self.name, decode(payload), attempts, "", max_attempts, error)
+            for i, payload, attempts, max_attempts, error in rows
+        ]
+
+    def requeue(self, job_id: str) -> Operation[None]:
+        number = job_number(job_id)
+        if number is None or not (yield Statement("requeue", self._params(id=number), COUNT)):
+            raise errors.UnknownJob(f"queue {self.name!r} holds no dead letter {job_id}")
+
+    def stats(self) -> Operation[dict[str, int]]:
+        counts = dict.fromkeys(STATES, 0)
+        for state, count in (yield Statement("stats", self._params(), ALL)):
+            counts[state] = count
+        return counts
+
+
+#: How the sync driver reads a statement's cursor, by what the operation asks for.
+_FETCH = {ALL: fetch_all, COUNT: row_count}
+
+
+class SqlQueue(QueueShell):
     """A ``Queue`` on PostgreSQL or SQLite; ``prefix`` scopes its rows."""
 
     def __init__(
@@ -101,117 +192,20 @@ class SqlQueue(Closing):
         backoff: float = 1.0,
         max_backoff: float = 300.0,
     ) -> None:
+        self._ops = SqlQueueOperations(name, prefix, backoff, max_backoff)
         self.url = url
-        self.name = check_name(name)
+        self.name = name
         self.prefix = prefix
-        self.backoff = backoff
-        self.max_backoff = max_backoff
         self._db = SqlConnections(url)
         statements = _statements(self._db.now, lock)
         self._sql = {key: self._db.statement(text) for key, text in statements.items()}
-        self._scope = {"scope": prefix, "queue": name}
         self._db.run(self._sql["probe"], {})  # SchemaNotMigrated now rather than at first use
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} at {self._db.url.scheme}>"
 
-    def _params(self, **values: Any) -> dict[str, Any]:
-        values.update(self._scope)
-        return values
-
-    # -- producing ------------------------------------------------------------------------
-
-    def enqueue(
-        self,
-        payload: Any,
-        max_attempts: int = 3,
-        run_at: datetime | float | None = None,
-        priority: int = 0,
-    ) -> str:
-        """Add a job; returns its id. ``run_at``: a datetime, or seconds from now."""
-        statement, params = enqueue_statement(
-            check_new_job(payload, max_attempts, run_at, priority), self._scope
-        )
-        return str(self._db.run(self._sql[statement], params)[0][0])
-
-    # -- working ----------------------------------------------------------------------------
-
-    def claim(self, worker: str, lease: float = 30.0) -> Job | None:
-        """The next claimable job, now held by ``worker`` for ``lease`` seconds, or ``None``."""
-        params = self._params(
-            worker=check_name(worker, "worker"),
-            lease=check_duration(lease, "claim lease"),
-        )
-        for _ in range(_BURIALS_PER_CLAIM):
-            params["token"] = token = secrets.token_hex(16)
-            rows = self._db.run(self._sql["claim"], params)
-            if not rows:
-                return None
-            job_id, state, payload, attempts, max_attempts, _error = rows[0]
-            if state == "running":
-                return Job(str(job_id), self.name, decode(payload), attempts, token, max_attempts)
-        return None
-
-    def complete(self, job: Job, result: Any = None) -> None:
-        """Mark the claimed job done; ``LeaseLost`` if this claim no longer holds it."""
-        check_job(job, self.name)
-        params = self._held(job, result=encode_payload(result, "job result"))
-        if not self._db.run(self._sql["complete"], params, row_count):
-            raise self._why_not(job, "complete")
-
-    def fail(self, job: Job, error: str | BaseException) -> None:
-        """Give the job back to be retried after a backoff, or bury it as a dead letter once
-        it has used ``max_attempts``; ``LeaseLost`` if this claim no longer holds it."""
-        check_job(job, self.name)
-        backoff = min(self.max_backoff, self.backoff * 2 ** max(0, job.attempts - 1))
-        params = self._held(job, error=check_error(error), backoff=float(backoff))
-        if not self._db.run(self._sql["fail"], params):
-            raise self._why_not(job, "fail")
-
-    def extend(self, job: Job, lease: float) -> None:
-        """Hold the job ``lease`` more seconds from now; ``LeaseLost`` if it was lost."""
-        check_job(job, self.name)
-        params = self._held(job, lease=check_duration(lease, "claim lease"))
-        if not self._db.run(self._sql["extend"], params, row_count):
-            raise self._why_not(job, "extend")
-
-    def _held(self, job: Job, **values: Any) -> dict[str, Any]:
-        return self._params(id=_row_id(job.id, self.name), token=job.token, **values)
-
-    def _why_not(self, job: Job, action: str) -> errors.CoordinationError:
-        """Why a finishing statement matched no row: read the job once and say so."""
-        params = {"id": _row_id(job.id, self.name), "scope": self.prefix}
-        rows = self._db.run(self._sql["find"], params)
-        if not rows or rows[0][0] != self.name:
-            return errors.UnknownJob(f"queue {self.name!r} holds no job {job.id}")
-        _queue, state, token = rows[0]
-        return errors.LeaseLost(lost_reason(self.name, job, action, state, token == job.token))
-
-    # -- dead letters and stats -------------------------------------------------------------
-
-    def dead_letters(self) -> list[Job]:
-        """The jobs that used every attempt, oldest first, each with its last error."""
-        rows = self._db.run(self._sql["dead"], self._params())
-        return [
-            Job(str(i), self.name, decode(payload), attempts, "", max_attempts, error)
-            for i, payload, attempts, max_attempts, error in rows
-        ]
-
-    def requeue(self, job_id: str) -> None:
-        """Make a dead letter ready again with its attempts counted from zero."""
-        text = str(job_id)
-        known = text.isdigit() and len(text) <= 18
-        if not known or not self._db.run(
-            self._sql["requeue"], self._params(id=int(text)), row_count
-        ):
-            raise errors.UnknownJob(f"queue {self.name!r} holds no dead letter {job_id}")
-
-    def stats(self) -> dict[str, int]:
-        """How many jobs are in each state: ready, delayed, running, done, dead."""
-        counts = dict.fromkeys(STATES, 0)
-        for state, count in self._db.run(self._sql["stats"], self._params()):
-            counts[state] = count
-        return counts
+    def _perform(self, request: Statement) -> Any:
+        return self._db.run(self._sql[request.sql], request.params, _FETCH[request.fetch or ALL])
 
     def close(self) -> None:
         self._db.close()
@@ -219,10 +213,10 @@ class SqlQueue(Closing):
 
 def _row_id(job_id: object, queue: str) -> int:
     """A job id as the table keys it; an id this queue could never have given is unknown."""
-    text = str(job_id)
-    if not text.isdigit() or len(text) > 18:
+    number = job_number(job_id)
+    if number is None:
         raise errors.UnknownJob(f"queue {queue!r} holds no job {job_id!r}")
-    return int(text)
+    return number
 
 
 def enqueue_statement(job: NewJob, scope: dict[str, Any]) -> tuple[str, dict[str, Any]]:

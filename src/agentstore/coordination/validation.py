@@ -210,3 +210,10 @@ def check_event(payload: Any) -> str:
     if payload is None:
         raise InvalidValue("an event needs a payload (None means 'no event' to a subscriber)")
     return encode_payload(payload, "event")
+
+
+def job_number(job_id: object) -> int | None:
+    """A job id as the queues number their jobs (at most 18 digits), or ``None`` for an id
+    no queue could have given (every queue then answers ``UnknownJob``)."""
+    text = str(job_id)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None

@@ -33,11 +33,8 @@ def open_memory(
     up to ``replica_timeout`` seconds, until ``n`` replicas confirm it (Redis WAIT), and
     raise ``WriteNotReplicated`` when fewer do; it narrows the window, it does not close it.
     """
-    target = parse(url)
+    target = checked(url, namespace, prefix, replicas, replica_timeout)
     backend = target.backend
-    check_namespace(namespace)
-    check_prefix(prefix)
-    check_replicas(backend, replicas, replica_timeout)
     if backend in ("redis", "redis_cluster"):
         from agentstore.memory.redis_backend import RedisMemory
 
@@ -49,6 +46,17 @@ def open_memory(
     from agentstore.memory.sql_sqlite import open_sqlite
 
     return open_sqlite(target, namespace, prefix, pool)
+
+
+def checked(
+    url: str | BackendURL, namespace: str, prefix: str, replicas: int, replica_timeout: float
+) -> BackendURL:
+    """``url`` read, and the other arguments of ``open_memory`` (sync or asyncio) checked."""
+    target = parse(url)
+    check_namespace(namespace)
+    check_prefix(prefix)
+    check_replicas(target.backend, replicas, replica_timeout)
+    return target
 
 
 def check_replicas(backend: str, replicas: object, timeout: object) -> None:

@@ -38,7 +38,7 @@ def run_confirmed(
     On a cluster both go to the master of the keys' slot; after a failover moved it, the
     cluster client reads the new map and the call is tried once more.
     """
-    wait = ["WAIT", replicas, max(1, round(timeout * 1000))]
+    wait = wait_command(replicas, timeout)
     for attempt in range(3):
         node = _slot_client(client, keys[0])
         pipe = node.pipeline(transaction=False)
@@ -59,10 +59,7 @@ def run_confirmed(
                 client.nodes_manager.initialize()
             continue
         if int(confirmed) < replicas:
-            raise errors.WriteNotReplicated(
-                f"a write to {where} was confirmed by {confirmed} of {replicas} replicas within "
-                f"{timeout:g}s: it is on the master but may be lost if the master fails now"
-            )
+            raise unconfirmed(where, confirmed, replicas, timeout)
         return result
     raise errors.BackendUnavailable(f"{where} refused the script twice")
 
@@ -91,7 +88,7 @@ def run_batch(
             pipe.evalsha(script.sha, len(keys), *keys, *args)
         pipe.execute_command("EXEC")
         if replicas:
-            pipe.execute_command("WAIT", replicas, max(1, round(timeout * 1000)))
+            pipe.execute_command(*wait_command(replicas, timeout))
         try:
             replies = pipe.execute()
         except (redis.ConnectionError, redis.TimeoutError):
@@ -105,13 +102,24 @@ def run_batch(
             continue
         results = replies[len(calls) + 1]
         if replicas and int(replies[-1]) < replicas:
-            raise errors.WriteNotReplicated(
-                f"a write to {where} was confirmed by {replies[-1]} of {replicas} replicas "
-                f"within {timeout:g}s: it is on the master but may be lost if the master "
-                "fails now"
-            )
+            raise unconfirmed(where, replies[-1], replicas, timeout)
         return list(results)
     raise errors.BackendUnavailable(f"{where} moved its slot twice during one batch")
+
+
+def unconfirmed(
+    where: str, confirmed: object, replicas: int, timeout: float
+) -> errors.WriteNotReplicated:
+    """A write fewer replicas than asked confirmed in time (shared with asyncio)."""
+    return errors.WriteNotReplicated(
+        f"a write to {where} was confirmed by {confirmed} of {replicas} replicas within "
+        f"{timeout:g}s: it is on the master but may be lost if the master fails now"
+    )
+
+
+def wait_command(replicas: int, timeout: float) -> tuple[str, int, int]:
+    """``WAIT replicas milliseconds`` (at least 1 ms: 0 would wait for ever)."""
+    return ("WAIT", replicas, max(1, round(timeout * 1000)))
 
 
 def _slot_client(client: redis.Redis | RedisCluster, key: str) -> redis.Redis:

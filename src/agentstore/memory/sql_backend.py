@@ -1,4 +1,5 @@
-"""The SQL memory backend, one class for PostgreSQL and SQLite.
+"""The SQL memory backend, one class for PostgreSQL and SQLite: the blocking driver of the
+operations in :mod:`sql_operations` (which the asyncio store drives too).
 
 Statements come from :mod:`sql_statements` (SQLAlchemy Core, compiled once per store) and
 run on driver connections from the engine's own pool (SQLAlchemy's ``QueuePool``, with a
@@ -17,44 +18,26 @@ are retried a bounded number of times with a short random pause.
 
 from __future__ import annotations
 
-import enum
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
-from operator import attrgetter, methodcaller
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event, exc, inspect
 from sqlalchemy.pool import Pool, PoolProxiedConnection
 
 from agentstore import errors
 from agentstore.db.failures import CONFLICTS, one_line, sqlstate, translate
-from agentstore.memory import patterns
-from agentstore.memory.protocol import MemoryStats, StoreLifecycle
-from agentstore.memory.sql_statements import TABLE, Sql, SqlDialect, Statements, build
-from agentstore.memory.validation import (
-    can_match,
-    canonical,
-    check_increment,
-    check_key,
-    check_partition,
-    check_store,
-    check_ttl,
-    decode,
-    encode_sized,
-    refused_increment,
-    unique_keys,
-)
+from agentstore.driving import ALL, ONE, Batch, Operation, Retry, Statement, run
+from agentstore.memory.shell import Memory
+from agentstore.memory.sql_operations import SqlOperations
+from agentstore.memory.sql_statements import TABLE, Sql, SqlDialect
 from agentstore.urls import BackendURL, migrate_command, scrub
 
 log = logging.getLogger("agentstore.memory")
-
-#: What ``_run`` hands back from the cursor.
-_ONE = methodcaller("fetchone")
-_ALL = methodcaller("fetchall")
-_COUNT = attrgetter("rowcount")
+T = TypeVar("T")
 
 #: The server ended the session itself (administrator command, crash, shutdown): it said so
 #: before it read any further statement, so what we sent never ran.
@@ -64,16 +47,6 @@ CONFLICT_ATTEMPTS = 8
 #: How many fresh connections a call that met a dropped one may try.
 RECONNECT_ATTEMPTS = 3
 _CURSOR = "agentstore.cursor"
-
-
-class Retry(enum.Enum):
-    """When a statement that met a dropped connection may run again on a fresh one."""
-
-    #: Reads and writes whose repetition leaves the same state (upserts, deletes).
-    ALWAYS = "always"
-    #: Writes that must not run twice (increment): only when the server said it had ended
-    #: the session before it read the statement.
-    IF_NEVER_RAN = "if never ran"
 
 
 class Idle:
@@ -189,8 +162,9 @@ class SqlFailures:
         return translated
 
 
-class SqlMemory(SqlFailures, StoreLifecycle):
-    """A ``MemoryStore`` on PostgreSQL or SQLite; ``prefix`` scopes its rows."""
+class SqlMemory(SqlFailures, Memory):
+    """A ``MemoryStore`` on PostgreSQL or SQLite; ``prefix`` scopes its rows. The operations
+    are :class:`SqlOperations` (shared with asyncio); this class is their blocking driver."""
 
     def __init__(
         self,
@@ -214,37 +188,36 @@ class SqlMemory(SqlFailures, StoreLifecycle):
         self._dialect = dialect
         self._transaction = transaction
         self._value_errors = integrity_errors
-        self._scope = patterns.prefix_to_like(namespace + "/")
         _watch(engine, prepare, stale)
         _check_schema(engine, url, wait_timeout)
-        self._sql: Statements = build(dialect)
+        self._ops = SqlOperations(dialect, namespace, prefix)
 
-    # -- plumbing ---------------------------------------------------------------------------
+    def _run(self, operation: Operation[T]) -> T:
+        return run(operation, self._perform)
 
-    def _params(self, **params: Any) -> dict[str, Any]:
-        params["p_prefix"] = self.prefix
-        params["p_namespace"] = self._scope
-        return params
-
-    def _run(
-        self,
-        sql: Sql,
-        params: dict[str, Any],
-        fetch: Callable[[Any], Any] | None = None,
-        retry: Retry = Retry.ALWAYS,
-    ) -> Any:
+    def _perform(self, request: Statement | Batch) -> Any:
         """Run one statement on a pooled connection: the hot path, kept free of extra layers."""
+        if isinstance(request, Batch):
+            return self._batch(request.sql, request.rows)
+        sql, fetch = request.sql, request.fetch
         attempt = 0
         while True:
             connection = None
             try:
                 connection = self._connections.take()
                 cursor = _cursor(connection)
-                cursor.execute(sql.text, sql.args(params))
-                result = None if fetch is None else fetch(cursor)
+                cursor.execute(sql.text, sql.args(request.params))
+                if fetch is None:
+                    result = None
+                elif fetch == ONE:
+                    result = cursor.fetchone()
+                elif fetch == ALL:
+                    result = cursor.fetchall()
+                else:
+                    result = cursor.rowcount
             except Exception as error:
                 attempt += 1
-                self._recover(connection, error, attempt, retry)
+                self._recover(connection, error, attempt, request.retry)
                 continue
             self._connections.give(connection)
             return result
@@ -282,160 +255,9 @@ class SqlMemory(SqlFailures, StoreLifecycle):
                 self._connections.give(connection)
         time.sleep(self._verdict(error, lost, attempt, retry))
 
-    # -- the MemoryStore API ----------------------------------------------------------------
-
-    def store(
-        self, key: str, value: Any, ttl: float | None = None, partition: str = "default"
-    ) -> None:
-        text, size, ttl = check_store(key, value, ttl, partition, self.namespace)
-        self._run(self._sql.upsert, self._row(key, text, size, ttl, partition))
-
-    def _row(
-        self, key: str, text: str, size: int, ttl: float | None, partition: str
-    ) -> dict[str, Any]:
-        return {
-            "p_prefix": self.prefix,
-            "p_key": key,
-            "p_partition": partition,
-            "p_value": text,
-            "p_size": size,
-            "p_ttl": ttl,
-        }
-
-    def store_many(
-        self, mapping: Mapping[str, Any], ttl: float | None = None, partition: str = "default"
-    ) -> None:
-        ttl = check_ttl(ttl)
-        check_partition(partition)
-        rows = [
-            self._row(check_key(key, self.namespace), *encode_sized(value), ttl, partition)
-            for key, value in mapping.items()
-        ]
-        if not rows:
-            return
-        # One lock order for every writer (sorted keys): two batches over the same keys wait
-        # for each other instead of deadlocking.
-        rows.sort(key=_by_key)
-        self._batch(self._sql.upsert, rows)
-
-    def retrieve(self, key: str, default: Any = None) -> Any:
-        check_key(key, self.namespace)
-        row = self._run(self._sql.get, {"p_prefix": self.prefix, "p_key": key}, _ONE)
-        return default if row is None else decode(row[0])
-
-    def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:
-        wanted = unique_keys(keys, self.namespace)
-        if not wanted:
-            return {}
-        rows = self._run(
-            self._sql.get_many,
-            {"p_prefix": self.prefix, "p_keys": self._dialect.keys_param(wanted)},
-            _ALL,
-        )
-        return {key: decode(text) for key, text in rows}
-
-    def delete(self, key: str) -> bool:
-        check_key(key, self.namespace)
-        rows = self._run(self._sql.delete, {"p_prefix": self.prefix, "p_key": key}, _ALL)
-        return _live(rows) == 1
-
-    def exists(self, key: str) -> bool:
-        check_key(key, self.namespace)
-        row = self._run(self._sql.exists, {"p_prefix": self.prefix, "p_key": key}, _ONE)
-        return row is not None
-
-    def ttl(self, key: str) -> float | None:
-        check_key(key, self.namespace)
-        row = self._run(self._sql.ttl_left, {"p_prefix": self.prefix, "p_key": key}, _ONE)
-        if row is None:
-            raise KeyError(key)
-        return None if row[0] is None else max(float(row[0]), 0.0)
-
-    def search(self, pattern: str) -> dict[str, Any]:
-        if not can_match(pattern, "search pattern"):
-            return {}
-        rows = self._run(
-            self._sql.search, self._params(p_pattern=patterns.glob_to_like(pattern)), _ALL
-        )
-        return {key: decode(text) for key, text in sorted(rows)}
-
-    def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
-        if not can_match(prefix, "key prefix"):
-            return []
-        scoped = patterns.scoped_prefix(self.namespace, prefix)
-        if scoped is None:
-            return []
-        params = self._params(p_pattern=patterns.prefix_to_like(scoped))
-        if partition is None:
-            rows = self._run(self._sql.list_keys, params, _ALL)
-        else:
-            params["p_partition"] = check_partition(partition)
-            rows = self._run(self._sql.list_partition_keys, params, _ALL)
-        # Sorted here, by code point: database collations differ, Python's order does not.
-        return sorted(row[0] for row in rows)
-
-    def clear_partition(self, partition: str) -> int:
-        rows = self._run(
-            self._sql.clear_partition, self._params(p_partition=check_partition(partition)), _ALL
-        )
-        return _live(rows)
-
-    def stats(self) -> MemoryStats:
-        rows = self._run(self._sql.stats, self._params(), _ALL)
-        partitions = {name: int(count) for name, count, _ in sorted(rows)}
-        return MemoryStats(
-            keys=sum(partitions.values()),
-            bytes=sum(int(size) for _, _, size in rows),
-            partitions=partitions,
-        )
-
-    def increment(self, key: str, by: int = 1) -> int:
-        check_key(key, self.namespace)
-        check_increment(by)
-        start = str(by)
-        params = {
-            "p_prefix": self.prefix,
-            "p_key": key,
-            "p_start": start,
-            "p_size": len(start),
-            "p_by": by,
-        }
-        try:
-            row = self._run(self._sql.increment, params, _ONE, Retry.IF_NEVER_RAN)
-        except errors.InvalidValue:  # PostgreSQL's bigint overflowed: nothing changed
-            row = None
-        if row is None:
-            raise refused_increment(key, by, self.retrieve(key)) from None
-        return int(row[0])
-
-    def compare_and_set(self, key: str, expected: Any, new: Any, ttl: float | None = None) -> bool:
-        check_key(key, self.namespace)
-        wanted = canonical(expected)
-        params = self._row(key, *encode_sized(new), check_ttl(ttl), "default")
-        del params["p_partition"]  # a swap keeps the key's partition
-        if expected is None:  # absent, expired or holding null: one atomic statement
-            return self._run(self._sql.cas_insert, params, _ONE, Retry.IF_NEVER_RAN) is not None
-        key_params = {"p_prefix": self.prefix, "p_key": key}
-        while True:
-            row = self._run(self._sql.get, key_params, _ONE)
-            if row is None or (row[0] != wanted and canonical(decode(row[0])) != wanted):
-                return False
-            # Swap only if the exact text read is still there; if another writer got in
-            # between, read again (each lap means someone else's write succeeded).
-            params["p_expected"] = row[0]
-            if self._run(self._sql.cas_update, params, _ONE, Retry.IF_NEVER_RAN) is not None:
-                return True
-
-    def cleanup_expired(self) -> int:
-        return max(int(self._run(self._sql.cleanup, self._params(), _COUNT)), 0)
-
     def close(self) -> None:
         self._connections.close()
         self._engine.dispose()
-
-
-def _by_key(row: dict[str, Any]) -> str:
-    return str(row["p_key"])
 
 
 def _watch(
@@ -461,11 +283,6 @@ def _cursor(connection: PoolProxiedConnection) -> Any:
     if kept is None or kept[0] is not driver:
         kept = connection.info[_CURSOR] = (driver, driver.cursor())
     return kept[1]
-
-
-def _live(rows: list[Any]) -> int:
-    """How many deleted rows, given as (expires_at, now), were still live."""
-    return sum(1 for expires_at, now in rows if expires_at is None or expires_at > now)
 
 
 def _check_schema(engine: Engine, url: BackendURL, timeout: float) -> None:
