@@ -45,9 +45,9 @@ class PostgresDriver:
     @staticmethod
     def stale(driver: Any) -> bool:
         """The sync store's test: did the server already end this idle connection?"""
-        from agentstore.memory.sql_postgres import _stale
+        from agentstore.memory.sql_postgres import ended_by_server
 
-        return _stale(driver)
+        return ended_by_server(driver)
 
     def __init__(self, engine: AsyncEngine) -> None:
         from agentstore.memory.sql_postgres import PostgresDialect
