@@ -10,7 +10,7 @@ an operation through a driver's ``perform``, so every operation is written once:
 
     def retrieve(self, key: str) -> Operation[Any]:
         check_key(key, self.namespace)
-        row = yield Statement(self.sql.get, {"p_key": key}, ONE, read=True)
+        row = yield Read(self.sql.get, {"p_key": key}, ONE)
         return None if row is None else decode(row[0])
 
     value = run(ops.retrieve("aqe/k"), driver.perform)              # sync
@@ -57,6 +57,13 @@ class Statement:
     fetch: str | None = None
     retry: Retry = Retry.ALWAYS
     read: bool = False
+
+
+@dataclass(slots=True)
+class Read(Statement):
+    """A :class:`Statement` that only reads: ``Read(sql, params, ONE)``."""
+
+    read: bool = True
 
 
 @dataclass(slots=True)
@@ -107,9 +114,14 @@ class Scan:
     count: int = 1000
 
 
-def run(operation: Operation[T], perform: Callable[[Any], Any]) -> T:
+def run(
+    operation: Operation[T],
+    perform: Callable[[Any], Any],
+    translate: Callable[[Exception], Exception] | None = None,
+) -> T:
     """Walk ``operation`` to its answer, each request through the blocking ``perform``; a
-    failure of ``perform`` is thrown into the operation, which may catch it."""
+    failure of ``perform`` (as ``translate`` says what it means, when given) is thrown into
+    the operation, which may catch it."""
     send = operation.send
     try:
         request = send(None)
@@ -117,7 +129,7 @@ def run(operation: Operation[T], perform: Callable[[Any], Any]) -> T:
             try:
                 result = perform(request)
             except Exception as error:
-                failure: Exception | None = error
+                failure: Exception | None = error if translate is None else translate(error)
             else:
                 request = send(result)
                 continue
@@ -128,8 +140,14 @@ def run(operation: Operation[T], perform: Callable[[Any], Any]) -> T:
         return cast(T, end.value)
 
 
-async def run_async(operation: Operation[T], perform: Callable[[Any], Awaitable[Any]]) -> T:
-    """:func:`run` for asyncio: each request through the awaitable ``perform``."""
+async def run_async(
+    operation: Operation[T],
+    perform: Callable[[Any], Awaitable[Any]],
+    translate: Callable[[Exception], Exception] | None = None,
+) -> T:
+    """:func:`run` for asyncio: each request through ``perform``, which returns an awaitable
+    (a plain function handing back the driver's own coroutine saves a frame per request);
+    ``translate``, when given, says what a failure means before the operation sees it."""
     send = operation.send
     try:
         request = send(None)
@@ -137,7 +155,7 @@ async def run_async(operation: Operation[T], perform: Callable[[Any], Awaitable[
             try:
                 result = await perform(request)
             except Exception as error:
-                failure: Exception | None = error
+                failure: Exception | None = error if translate is None else translate(error)
             else:
                 request = send(result)
                 continue

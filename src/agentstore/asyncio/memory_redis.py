@@ -8,21 +8,20 @@ redis-py drops the connection a cancelled reply was pending on and puts it back 
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+from collections.abc import Awaitable
+from typing import Any, cast
 
 import redis
 import redis.asyncio as aioredis
 
 from agentstore.asyncio.memory_shell import AsyncMemory
 from agentstore.asyncio.redis_replication import run_batch, run_confirmed
-from agentstore.driving import Command, Operation, Scan, Script, ScriptBatch, run_async
+from agentstore.driving import Command, Scan, Script, ScriptBatch
 from agentstore.memory import redis_scripts
 from agentstore.memory.redis_backend import RedisDriving, client_options, stopped, unreachable
 from agentstore.memory.redis_backend import unusable as unusable_url
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.urls import BackendURL
-
-T = TypeVar("T")
 
 #: Connections one store shares among all its coroutines (more wait for one, up to the
 #: socket timeout): a thousand coroutines need no thousand connections.
@@ -100,22 +99,27 @@ class RedisMemory(RedisDriving, AsyncMemory):
     ) -> None:
         self._keep(url, namespace, prefix, client, replicas, replica_timeout)
 
-    async def _run(self, operation: Operation[T]) -> T:
-        return await run_async(operation, self._perform)
-
-    async def _perform(self, request: Command | Script | ScriptBatch | Scan) -> Any:
-        try:
-            if isinstance(request, Command):
-                return await getattr(self._client, request.name)(*request.args)
-            if isinstance(request, Script):
-                return await self._script(request)
-            if isinstance(request, Scan):
-                return await self._client.hscan(
+    def _perform(self, request: Command | Script | ScriptBatch | Scan) -> Awaitable[Any]:
+        if isinstance(request, Command):
+            return cast(Awaitable[Any], getattr(self._client, request.name)(*request.args))
+        if isinstance(request, Script):
+            return self._script(request)
+        if isinstance(request, Scan):
+            return cast(
+                Awaitable[Any],
+                self._client.hscan(
                     request.key, request.cursor, match=request.match, count=request.count
-                )
-            return await self._batch(request)
-        except _LOST as exc:
-            raise stopped(self.url, exc) from exc
+                ),
+            )
+        return self._batch(request)
+
+    def _meaning(self, error: Exception) -> Exception:
+        """A server (or a cluster failing over) that cannot answer: ``BackendUnavailable``."""
+        if not isinstance(error, _LOST):
+            return error
+        failure = stopped(self.url, error)
+        failure.__cause__ = error  # as ``raise ... from error``
+        return failure
 
     async def _script(self, request: Script) -> Any:
         """EVALSHA straight away; the script is loaded only when the server does not know it."""

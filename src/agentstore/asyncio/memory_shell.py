@@ -5,69 +5,73 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
 
 from agentstore.asyncio.protocol import AsyncStoreLifecycle
-from agentstore.driving import Operation
+from agentstore.driving import run_async
 from agentstore.memory.protocol import MemoryStats
 from agentstore.memory.shell import MemoryOperations
 
-T = TypeVar("T")
-
 
 class AsyncMemory(AsyncStoreLifecycle):
-    """An ``AsyncMemoryStore``: ``_ops`` says what each call does, ``_run`` drives it."""
+    """An ``AsyncMemoryStore``: ``_ops`` says what each call does; ``_perform`` gives the
+    awaitable of each request it makes, ``_meaning`` what a failure means (the driver)."""
 
     _ops: MemoryOperations
-
-    async def _run(self, operation: Operation[T]) -> T:
-        raise NotImplementedError
+    _perform: Callable[[Any], Awaitable[Any]]
+    _meaning: Callable[[Exception], Exception] | None = None
 
     async def store(
         self, key: str, value: Any, ttl: float | None = None, partition: str = "default"
     ) -> None:
-        return await self._run(self._ops.store(key, value, ttl, partition))
+        return await run_async(
+            self._ops.store(key, value, ttl, partition), self._perform, self._meaning
+        )
 
     async def store_many(
         self, mapping: Mapping[str, Any], ttl: float | None = None, partition: str = "default"
     ) -> None:
-        return await self._run(self._ops.store_many(mapping, ttl, partition))
+        return await run_async(
+            self._ops.store_many(mapping, ttl, partition), self._perform, self._meaning
+        )
 
     async def retrieve(self, key: str, default: Any = None) -> Any:
-        return await self._run(self._ops.retrieve(key, default))
+        return await run_async(self._ops.retrieve(key, default), self._perform, self._meaning)
 
     async def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:
-        return await self._run(self._ops.retrieve_many(keys))
+        return await run_async(self._ops.retrieve_many(keys), self._perform, self._meaning)
 
     async def delete(self, key: str) -> bool:
-        return await self._run(self._ops.delete(key))
+        return await run_async(self._ops.delete(key), self._perform, self._meaning)
 
     async def exists(self, key: str) -> bool:
-        return await self._run(self._ops.exists(key))
+        return await run_async(self._ops.exists(key), self._perform, self._meaning)
 
     async def ttl(self, key: str) -> float | None:
-        return await self._run(self._ops.ttl(key))
+        return await run_async(self._ops.ttl(key), self._perform, self._meaning)
 
     async def search(self, pattern: str) -> dict[str, Any]:
-        return await self._run(self._ops.search(pattern))
+        return await run_async(self._ops.search(pattern), self._perform, self._meaning)
 
     async def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
-        return await self._run(self._ops.list_keys(prefix, partition))
+        return await run_async(self._ops.list_keys(prefix, partition), self._perform, self._meaning)
 
     async def clear_partition(self, partition: str) -> int:
-        return await self._run(self._ops.clear_partition(partition))
+        return await run_async(self._ops.clear_partition(partition), self._perform, self._meaning)
 
     async def stats(self) -> MemoryStats:
-        return await self._run(self._ops.stats())
+        return await run_async(self._ops.stats(), self._perform, self._meaning)
 
     async def increment(self, key: str, by: int = 1) -> int:
-        return await self._run(self._ops.increment(key, by))
+        return await run_async(self._ops.increment(key, by), self._perform, self._meaning)
 
     async def compare_and_set(
         self, key: str, expected: Any, new: Any, ttl: float | None = None
     ) -> bool:
-        return await self._run(self._ops.compare_and_set(key, expected, new, ttl))
+        return await run_async(
+            self._ops.compare_and_set(key, expected, new, ttl), self._perform, self._meaning
+        )
 
     async def cleanup_expired(self) -> int:
-        return await self._run(self._ops.cleanup_expired())
+        return await run_async(self._ops.cleanup_expired(), self._perform, self._meaning)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from typing import Any, TypeVar
+from collections.abc import Awaitable
+from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -26,14 +27,13 @@ from agentstore.db.engine import (
     apply_sqlite_pragmas,
     postgres_options,
 )
-from agentstore.driving import ALL, COUNT, ONE, Batch, Operation, Retry, Statement, run_async
+from agentstore.driving import ALL, COUNT, ONE, Batch, Retry, Statement
 from agentstore.memory.sql_backend import SqlFailures, has_memory_table, not_migrated, unreachable
 from agentstore.memory.sql_operations import SqlOperations
 from agentstore.memory.sql_statements import Sql, SqlDialect
 from agentstore.urls import BackendURL
 
 __all__ = ["ALL", "COUNT", "ONE", "SqlMemory", "open_sql", "sql_engine"]
-T = TypeVar("T")
 
 
 class PostgresDriver:
@@ -45,9 +45,9 @@ class PostgresDriver:
     @staticmethod
     def stale(driver: Any) -> bool:
         """The sync store's test: did the server already end this idle connection?"""
-        from agentstore.memory.sql_postgres import _stale
+        from agentstore.memory.sql_postgres import ended_by_server
 
-        return _stale(driver)
+        return ended_by_server(driver)
 
     def __init__(self, engine: AsyncEngine) -> None:
         from agentstore.memory.sql_postgres import PostgresDialect
@@ -225,16 +225,13 @@ class SqlMemory(SqlFailures, AsyncMemory):
             else None
         )
 
-    async def _run(self, operation: Operation[T]) -> T:
-        return await run_async(operation, self._perform)
-
-    async def _perform(self, request: Statement | Batch) -> Any:
+    def _perform(self, request: Statement | Batch) -> Awaitable[Any]:
         if isinstance(request, Batch):
             upsert = request.sql
-            return await self._batch(upsert, [upsert.args(row) for row in request.rows])
+            return self._batch(upsert, [upsert.args(row) for row in request.rows])
         if request.read and self._readers is not None:
-            return await self._read(request.sql, request.params, request.fetch)
-        return await self._statement(request.sql, request.params, request.fetch, request.retry)
+            return self._read(request.sql, request.params, request.fetch)
+        return self._statement(request.sql, request.params, request.fetch, request.retry)
 
     async def _statement(
         self, sql: Sql, params: dict[str, Any], fetch: str | None, retry: Retry

@@ -11,21 +11,19 @@ at a time. ``store_many`` is all or nothing at any size (one MULTI/EXEC). See
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import redis
 
 from agentstore import errors
 from agentstore.db.failures import one_line
-from agentstore.driving import Command, Operation, Scan, Script, ScriptBatch, run
+from agentstore.driving import Command, Scan, Script, ScriptBatch
 from agentstore.memory import redis_scripts
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.memory.redis_operations import SCRIPTS, RedisOperations
 from agentstore.memory.redis_replication import run_batch, run_confirmed
 from agentstore.memory.shell import Memory, MemoryOperations
 from agentstore.urls import BackendURL, parse, scrub
-
-T = TypeVar("T")
 
 
 def connect(
@@ -148,9 +146,6 @@ class RedisMemory(RedisDriving, Memory):
         if url.backend == "redis_cluster":
             redis_scripts.check_cluster_prefix(prefix)
         self._keep(url, namespace, prefix, connect(url), replicas, replica_timeout)
-
-    def _run(self, operation: Operation[T]) -> T:
-        return run(operation, self._perform)
 
     def _perform(self, request: Command | Script | ScriptBatch | Scan) -> Any:
         try:

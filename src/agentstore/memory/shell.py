@@ -2,18 +2,16 @@
 (:mod:`sql_operations`, :mod:`redis_operations`) and hands it to the store's driver.
 
 ``agentstore.asyncio.memory_shell`` is the same shell with ``await``: the operations, and so
-the behaviour, are the ones both APIs share; the backends differ only in ``_run``.
+the behaviour, are the ones both APIs share; the backends differ only in ``_perform``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
 
-from agentstore.driving import Operation
+from agentstore.driving import Operation, run
 from agentstore.memory.protocol import MemoryStats, StoreLifecycle
-
-T = TypeVar("T")
 
 
 class MemoryOperations(Protocol):
@@ -53,55 +51,54 @@ class MemoryOperations(Protocol):
 
 
 class Memory(StoreLifecycle):
-    """A ``MemoryStore``: ``_ops`` says what each call does, ``_run`` drives it (blocking)."""
+    """A ``MemoryStore``: ``_ops`` says what each call does; ``_perform`` runs each request
+    it makes, blocking (the backend's driver)."""
 
     _ops: MemoryOperations
-
-    def _run(self, operation: Operation[T]) -> T:
-        raise NotImplementedError
+    _perform: Callable[[Any], Any]
 
     def store(
         self, key: str, value: Any, ttl: float | None = None, partition: str = "default"
     ) -> None:
-        return self._run(self._ops.store(key, value, ttl, partition))
+        return run(self._ops.store(key, value, ttl, partition), self._perform)
 
     def store_many(
         self, mapping: Mapping[str, Any], ttl: float | None = None, partition: str = "default"
     ) -> None:
-        return self._run(self._ops.store_many(mapping, ttl, partition))
+        return run(self._ops.store_many(mapping, ttl, partition), self._perform)
 
     def retrieve(self, key: str, default: Any = None) -> Any:
-        return self._run(self._ops.retrieve(key, default))
+        return run(self._ops.retrieve(key, default), self._perform)
 
     def retrieve_many(self, keys: Iterable[str]) -> dict[str, Any]:
-        return self._run(self._ops.retrieve_many(keys))
+        return run(self._ops.retrieve_many(keys), self._perform)
 
     def delete(self, key: str) -> bool:
-        return self._run(self._ops.delete(key))
+        return run(self._ops.delete(key), self._perform)
 
     def exists(self, key: str) -> bool:
-        return self._run(self._ops.exists(key))
+        return run(self._ops.exists(key), self._perform)
 
     def ttl(self, key: str) -> float | None:
-        return self._run(self._ops.ttl(key))
+        return run(self._ops.ttl(key), self._perform)
 
     def search(self, pattern: str) -> dict[str, Any]:
-        return self._run(self._ops.search(pattern))
+        return run(self._ops.search(pattern), self._perform)
 
     def list_keys(self, prefix: str = "", partition: str | None = None) -> list[str]:
-        return self._run(self._ops.list_keys(prefix, partition))
+        return run(self._ops.list_keys(prefix, partition), self._perform)
 
     def clear_partition(self, partition: str) -> int:
-        return self._run(self._ops.clear_partition(partition))
+        return run(self._ops.clear_partition(partition), self._perform)
 
     def stats(self) -> MemoryStats:
-        return self._run(self._ops.stats())
+        return run(self._ops.stats(), self._perform)
 
     def increment(self, key: str, by: int = 1) -> int:
-        return self._run(self._ops.increment(key, by))
+        return run(self._ops.increment(key, by), self._perform)
 
     def compare_and_set(self, key: str, expected: Any, new: Any, ttl: float | None = None) -> bool:
-        return self._run(self._ops.compare_and_set(key, expected, new, ttl))
+        return run(self._ops.compare_and_set(key, expected, new, ttl), self._perform)
 
     def cleanup_expired(self) -> int:
-        return self._run(self._ops.cleanup_expired())
+        return run(self._ops.cleanup_expired(), self._perform)

@@ -23,22 +23,20 @@ import random
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Engine, event, exc, inspect
 from sqlalchemy.pool import Pool, PoolProxiedConnection
 
 from agentstore import errors
 from agentstore.db.failures import CONFLICTS, one_line, sqlstate, translate
-from agentstore.driving import ALL, ONE, Batch, Operation, Retry, Statement, run
+from agentstore.driving import ALL, ONE, Batch, Retry, Statement
 from agentstore.memory.shell import Memory
 from agentstore.memory.sql_operations import SqlOperations
 from agentstore.memory.sql_statements import TABLE, Sql, SqlDialect
 from agentstore.urls import BackendURL, migrate_command, scrub
 
 log = logging.getLogger("agentstore.memory")
-T = TypeVar("T")
-
 #: The server ended the session itself (administrator command, crash, shutdown): it said so
 #: before it read any further statement, so what we sent never ran.
 ENDED_BY_SERVER = frozenset({"57P01", "57P02", "57P03"})
@@ -191,9 +189,6 @@ class SqlMemory(SqlFailures, Memory):
         _watch(engine, prepare, stale)
         _check_schema(engine, url, wait_timeout)
         self._ops = SqlOperations(dialect, namespace, prefix)
-
-    def _run(self, operation: Operation[T]) -> T:
-        return run(operation, self._perform)
 
     def _perform(self, request: Statement | Batch) -> Any:
         """Run one statement on a pooled connection: the hot path, kept free of extra layers."""

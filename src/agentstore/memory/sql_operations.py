@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from agentstore import errors
-from agentstore.driving import ALL, COUNT, ONE, Batch, Operation, Retry, Statement
+from agentstore.driving import ALL, COUNT, ONE, Batch, Operation, Read, Retry, Statement
 from agentstore.memory import patterns
 from agentstore.memory.protocol import MemoryStats
 from agentstore.memory.sql_statements import SqlDialect, Statements, build
@@ -82,7 +82,7 @@ class SqlOperations:
     def retrieve(self, key: str, default: Any) -> Operation[Any]:
         check_key(key, self.namespace)
         params = {"p_prefix": self.prefix, "p_key": key}
-        row = yield Statement(self._sql.get, params, ONE, read=True)
+        row = yield Read(self._sql.get, params, ONE)
         return default if row is None else decode(row[0])
 
     def retrieve_many(self, keys: Iterable[str]) -> Operation[dict[str, Any]]:
@@ -90,7 +90,7 @@ class SqlOperations:
         if not wanted:
             return {}
         params = {"p_prefix": self.prefix, "p_keys": self._dialect.keys_param(wanted)}
-        rows = yield Statement(self._sql.get_many, params, ALL, read=True)
+        rows = yield Read(self._sql.get_many, params, ALL)
         return {key: decode(text) for key, text in rows}
 
     def delete(self, key: str) -> Operation[bool]:
@@ -101,13 +101,13 @@ class SqlOperations:
     def exists(self, key: str) -> Operation[bool]:
         check_key(key, self.namespace)
         params = {"p_prefix": self.prefix, "p_key": key}
-        row = yield Statement(self._sql.exists, params, ONE, read=True)
+        row = yield Read(self._sql.exists, params, ONE)
         return row is not None
 
     def ttl(self, key: str) -> Operation[float | None]:
         check_key(key, self.namespace)
         params = {"p_prefix": self.prefix, "p_key": key}
-        row = yield Statement(self._sql.ttl_left, params, ONE, read=True)
+        row = yield Read(self._sql.ttl_left, params, ONE)
         if row is None:
             raise KeyError(key)
         return None if row[0] is None else max(float(row[0]), 0.0)
@@ -116,7 +116,7 @@ class SqlOperations:
         if not can_match(pattern, "search pattern"):
             return {}
         params = self._params(p_pattern=patterns.glob_to_like(pattern))
-        rows = yield Statement(self._sql.search, params, ALL, read=True)
+        rows = yield Read(self._sql.search, params, ALL)
         return {key: decode(text) for key, text in sorted(rows)}
 
     def list_keys(self, prefix: str, partition: str | None) -> Operation[list[str]]:
@@ -130,7 +130,7 @@ class SqlOperations:
         if partition is not None:
             params["p_partition"] = check_partition(partition)
             sql = self._sql.list_partition_keys
-        rows = yield Statement(sql, params, ALL, read=True)
+        rows = yield Read(sql, params, ALL)
         # Sorted here, by code point: database collations differ, Python's order does not.
         return sorted(row[0] for row in rows)
 
@@ -140,7 +140,7 @@ class SqlOperations:
         return _live(rows)
 
     def stats(self) -> Operation[MemoryStats]:
-        rows = yield Statement(self._sql.stats, self._params(), ALL, read=True)
+        rows = yield Read(self._sql.stats, self._params(), ALL)
         partitions = {name: int(count) for name, count, _ in sorted(rows)}
         return MemoryStats(
             keys=sum(partitions.values()),
@@ -179,7 +179,7 @@ class SqlOperations:
             return row is not None
         key_params = {"p_prefix": self.prefix, "p_key": key}
         while True:
-            row = yield Statement(self._sql.get, key_params, ONE, read=True)
+            row = yield Read(self._sql.get, key_params, ONE)
             if row is None or (row[0] != wanted and canonical(decode(row[0])) != wanted):
                 return False
             # Swap only if the exact text read is still there; if another writer got in

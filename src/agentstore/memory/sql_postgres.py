@@ -77,7 +77,7 @@ def _prepare(driver: Any) -> None:
     driver.autocommit = True
 
 
-def _stale(driver: Any) -> bool:
+def ended_by_server(driver: Any) -> bool:
     """Whether the server already spoke on this idle connection, which it only does to end
     it ("terminating connection ..."), or closed it: a poll of the socket, no round trip."""
     if driver.closed or driver.broken:
@@ -96,7 +96,7 @@ def _transaction(driver: Any, _cursor: Any) -> Iterator[None]:
 
 
 #: SQLAlchemy's QueuePool holds a store's connections: at most 10, a thread beyond waits up to
-#: pool_timeout. No pre-ping round trip: ``_stale`` checks a connection at checkout.
+#: pool_timeout. No pre-ping round trip: ``ended_by_server`` checks a connection at checkout.
 DEFAULT_POOL = PoolSettings(pool_size=10, max_overflow=0, pool_pre_ping=False, connect_timeout=3)
 
 
@@ -116,5 +116,5 @@ def open_postgres(
         namespace,
         prefix,
         wait_timeout=pool.pool_timeout,
-        stale=_stale,
+        stale=ended_by_server,
     )
