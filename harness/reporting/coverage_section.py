@@ -48,7 +48,7 @@ CAPABILITIES = (
         "features/faults (doctor), features/backup (the CLI in a process)",
     ),
     Capability("asyncio", ("asyncio/",), "the --api=async pass over memory and coordination"),
-    Capability("shared", ("__init__.py", "errors.py", "values.py"), "every feature"),
+    Capability("shared", ("__init__.py", "errors.py", "values.py", "driving.py"), "every feature"),
 )
 
 
