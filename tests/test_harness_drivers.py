@@ -1,15 +1,22 @@
-"""The harness's own drivers: secrets never shown, probes that give up in their time."""
+"""The harness's own drivers: secrets never shown, probes that give up in their time, and
+the keys of a scenario deleted without opening a connection again."""
 
 from __future__ import annotations
 
+import os
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
+import redis
 
-from harness.servers import probes
-from harness.servers.drivers import hidden, shown
+from harness.isolation import redis_keys
+from harness.servers import probes, redis_scan
+from harness.servers.drivers import connect_redis, hidden, shown
+
+REDIS = os.environ.get("AGENTSTORE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.mark.parametrize(
@@ -61,3 +68,32 @@ def test_a_malformed_redis_url_is_silent_not_a_crash() -> None:
     with pytest.raises(probes.Silent, match=r"Redis at .* is unreachable") as raised:
         probes.redis_server("redis://:s3cret@127.0.0.1:notaport/0", timeout=2.0)
     assert "s3cret" not in str(raised.value)
+
+
+def _connections(admin: redis.Redis, name: str) -> int:
+    return sum(c.get("name") == name for c in admin.client_list())
+
+
+def test_deleting_a_prefix_leaves_no_connection_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    name = f"harness-{uuid.uuid4().hex[:8]}"
+    prefix = f"t:{name}:"
+    opened: list[redis.Redis] = []
+
+    def recorded(url: str, timeout: float = 5.0) -> redis.Redis:
+        opened.append(connect_redis(url, timeout))  # kept: the garbage collector closes nothing
+        return opened[-1]
+
+    monkeypatch.setattr(redis_scan, "connect_redis", recorded)
+    admin = connect_redis(REDIS)
+    try:
+        admin.ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {shown(REDIS)}")
+    with admin:
+        admin.mset({f"{prefix}{i}": i for i in range(3)} | {f"t:{name}-other": 1})
+        url = REDIS + ("&" if "?" in REDIS else "?") + f"client_name={name}"
+        assert redis_keys.delete_prefixed(url, prefix) == 3
+        assert [k for k in admin.scan_iter(match=f"t:{name}*")] == [f"t:{name}-other".encode()]
+        admin.delete(f"t:{name}-other")
+        assert len(opened) == 1
+        assert _connections(admin, name) == 0
