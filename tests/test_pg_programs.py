@@ -13,17 +13,32 @@ from harness.servers.ladder import Provisioner, postgres_binaries
 from harness.servers.pg_programs import PostgresPrograms, ProgramFailed
 
 
-def test_a_hung_program_fails_as_the_module_says_and_is_stopped(tmp_path: Path) -> None:
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_hung_program_fails_as_the_module_says_and_all_it_started_is_stopped(
+    tmp_path: Path,
+) -> None:
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    hung = bindir / "initdb"
-    hung.write_text("#!/bin/sh\nsleep 30\n")
+    hung = bindir / "initdb"  # like initdb and its ``postgres --boot``, or runuser and initdb
+    hung.write_text(f"#!/bin/sh\nsleep 30 &\necho $$ $! > {tmp_path}/pids\nwait\n")
     hung.chmod(0o755)
     programs = PostgresPrograms(bindir, tmp_path, None, bindir)
     started = time.monotonic()
     with pytest.raises(ProgramFailed, match=r"initdb failed: no answer within 0.5 s"):
         programs.run("initdb", timeout=0.5)
     assert time.monotonic() - started < 10
+    pids = [int(p) for p in (tmp_path / "pids").read_text().split()]
+    deadline = time.monotonic() + 5
+    while any(map(_alive, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p for p in pids if _alive(p)] == []
 
 
 @pytest.mark.skipif(not postgres_binaries(), reason="needs initdb and pg_ctl")

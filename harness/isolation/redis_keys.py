@@ -14,20 +14,19 @@ BATCH = 500
 
 
 def delete_prefixed(url: str, prefix: str) -> int:
-    """Delete every key under ``prefix`` (or ``{prefix``), on every master; returns how many."""
+    """Delete every key under ``prefix`` (or ``{prefix``), on every master; returns how many.
+    Every batch is unlinked while the master's connection is open (none is opened again)."""
     deleted = 0
-    batches: dict[str, list[bytes]] = {}
-    servers = {}
-    for found in redis_scan.scan(url, redis_scan.under(prefix)):
-        servers[found.master] = found.server
-        batch = batches.setdefault(found.master, [])
-        batch.append(found.name)
-        if len(batch) >= BATCH:
-            deleted += _unlink(found.server, batch)
-            batch.clear()
-    for master, batch in batches.items():
-        if batch:
-            deleted += _unlink(servers[master], batch)
+    with redis_scan.masters(url) as masters:
+        for _, server in masters:
+            batch: list[bytes] = []
+            for name in redis_scan.names(server, redis_scan.under(prefix)):
+                batch.append(name)
+                if len(batch) >= BATCH:
+                    deleted += _unlink(server, batch)
+                    batch.clear()
+            if batch:
+                deleted += _unlink(server, batch)
     return deleted
 
 

@@ -16,9 +16,23 @@ from redis.cluster import ClusterNode, RedisCluster
 _DRIVER = re.compile(r"^(postgres(?:ql)?)(\+\w+)?://")
 
 
+_SECRET_NAME = re.compile(r"pass|secret|token|key", re.IGNORECASE)
+"""A query parameter whose name holds one of these carries a secret (``sslpassword``...)."""
+
+
+def _parts(url: str) -> tuple[str, str, str, str]:
+    """``scheme://``, the userinfo, the rest before the query, and the query (``?...``): the
+    login is looked for before the query only, where an ``@`` may be a password's."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "", "", url, ""
+    head, mark, query = rest.partition("?")
+    userinfo, _, hosts = head.rpartition("@")
+    return scheme + sep, userinfo, hosts, mark + query
+
+
 def _userinfo(url: str) -> str:
-    rest = url.split("://", 1)[-1]
-    return rest.rpartition("@")[0]
+    return _parts(url)[1]
 
 
 def password(url: str) -> str:
@@ -26,19 +40,32 @@ def password(url: str) -> str:
     return _userinfo(url).partition(":")[2]
 
 
+def _is_secret(pair: str) -> bool:
+    name, equals, value = pair.partition("=")
+    return bool(equals and value and _SECRET_NAME.search(unquote(name)))
+
+
+def _query_secrets(url: str) -> list[str]:
+    return [pair.partition("=")[2] for pair in _parts(url)[3][1:].split("&") if _is_secret(pair)]
+
+
 def shown(url: str) -> str:
-    """``url`` with its password hidden (``***``), to name a server in a message."""
-    secret = password(url)
-    if not secret:
-        return url
-    scheme, rest = url.split("://", 1)
-    userinfo, _, hosts = rest.rpartition("@")
-    return f"{scheme}://{userinfo.partition(':')[0]}:***@{hosts}"
+    """``url`` with its secrets hidden (``***``): the password of its login and the value of
+    every query parameter whose name holds pass, secret, token or key."""
+    scheme, userinfo, hosts, query = _parts(url)
+    user, colon, secret = userinfo.partition(":")
+    login = f"{user}:***@" if secret else (userinfo + "@" if userinfo or colon else "")
+    if query:
+        pairs = query[1:].split("&")
+        hid = [p.partition("=")[0] + "=***" if _is_secret(p) else p for p in pairs]
+        query = "?" + "&".join(hid)
+    return f"{scheme}{login}{hosts}{query}"
 
 
 def hidden(text: str, url: str) -> str:
-    """A driver's ``text`` about ``url`` with the password (as written or decoded) hidden."""
-    for secret in {password(url), unquote(password(url))} - {""}:
+    """A driver's ``text`` about ``url`` with its secrets (as written or decoded) hidden."""
+    written = [password(url), *_query_secrets(url)]
+    for secret in sorted({s for w in written for s in (w, unquote(w))} - {""}, key=len)[::-1]:
         text = text.replace(secret, "***")
     return text
 
@@ -66,15 +93,12 @@ class ClusterURL:
 
 def cluster_url(url: str) -> ClusterURL:
     """Read a ``redis+cluster://`` URL (``ValueError`` for one that names no node)."""
-    scheme, rest = url.split("://", 1)
-    userinfo, _, hosts = rest.rpartition("@")
+    scheme, userinfo, hosts, _ = _parts(url)
     user, _, secret = userinfo.partition(":")
     nodes = []
-    for node in re.split(r"[/?]", hosts, maxsplit=1)[0].split(","):
+    for node in hosts.split("/", 1)[0].split(","):
         host, _, port = node.rpartition(":")
         nodes.append((host.strip("[]"), int(port)))
-    if not nodes:
-        raise ValueError(f"no node in {shown(url)}")
     return ClusterURL(
         tuple(nodes), unquote(user) or None, unquote(secret) or None, scheme.startswith("rediss")
     )
@@ -85,8 +109,9 @@ def is_cluster(url: str) -> bool:
     return url.split("://", 1)[0].endswith("+cluster")
 
 
-def connect_cluster(url: str, timeout: float = 5.0) -> RedisCluster:
-    """redis-py's cluster client for ``url``, its slot map read (raises redis-py's errors)."""
+def connect_cluster(url: str, timeout: float = 5.0, socket_timeout: float = 30.0) -> RedisCluster:
+    """redis-py's cluster client for ``url``, its slot map read (raises redis-py's errors);
+    ``timeout`` bounds connecting, ``socket_timeout`` (at least ``timeout``) each answer."""
     found = cluster_url(url)
     return RedisCluster(
         startup_nodes=[ClusterNode(host, port) for host, port in found.nodes],
@@ -94,10 +119,13 @@ def connect_cluster(url: str, timeout: float = 5.0) -> RedisCluster:
         password=found.password,
         ssl=found.ssl,
         socket_connect_timeout=timeout,
-        socket_timeout=max(timeout, 30.0),
+        socket_timeout=max(timeout, socket_timeout),
     )
 
 
-def connect_redis(url: str, timeout: float = 5.0) -> redis.Redis:
-    """redis-py's client for a single Redis ``url``."""
-    return redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=30)
+def connect_redis(url: str, timeout: float = 5.0, socket_timeout: float = 30.0) -> redis.Redis:
+    """redis-py's client for a single Redis ``url`` (``ValueError`` for one it cannot read);
+    ``timeout`` bounds connecting, ``socket_timeout`` (at least ``timeout``) each answer."""
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=timeout, socket_timeout=max(timeout, socket_timeout)
+    )

@@ -10,12 +10,16 @@ whoever stops it runs the same programs, as the same user, as whoever started it
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import importlib.util
+import os
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import PIPE
 
 from harness.servers import as_root
 
@@ -105,10 +109,24 @@ class PostgresPrograms:
 
     @staticmethod
     def _run(argv: list[str], what: str, timeout: float = TIMEOUT) -> None:
-        try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:  # killed: a hung program is a failure like another
-            raise ProgramFailed(f"{what} failed: no answer within {timeout:g} s") from None
-        if done.returncode != 0:
-            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        # A session of its own: on timeout the whole group goes (runuser's child, initdb's
+        # ``postgres --boot``), not only the direct child.
+        with subprocess.Popen(
+            argv, stdout=PIPE, stderr=PIPE, text=True, start_new_session=True
+        ) as running:
+            try:
+                out, err = running.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:  # a hung program is a failure like another
+                _kill_group(running)
+                raise ProgramFailed(f"{what} failed: no answer within {timeout:g} s") from None
+        if running.returncode != 0:
+            tail = (err or out).strip().splitlines()[-1:] or ["no output"]
             raise ProgramFailed(f"{what} failed: {tail[0]}")
+
+
+def _kill_group(running: subprocess.Popen[str]) -> None:
+    """Kill every process of ``running``'s group (its own session), then reap it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(running.pid, signal.SIGKILL)
+    running.kill()
+    running.wait()

@@ -37,7 +37,11 @@ def _first_line(error: BaseException, url: str) -> str:
     return hidden(text.splitlines()[0], url)
 
 
-def postgres(url: str, timeout: float) -> Answer:
+TIMEOUT = 2.0
+"""How long a probe waits for a server to connect, and then for each answer."""
+
+
+def postgres(url: str, timeout: float = TIMEOUT) -> Answer:
     """``SHOW server_version`` of the PostgreSQL at ``url``."""
     try:
         with psycopg.connect(libpq(url), connect_timeout=max(1, math.ceil(timeout))) as conn:
@@ -49,9 +53,12 @@ def postgres(url: str, timeout: float) -> Answer:
     return Answer(str(row[0]).split()[0] if row else "unknown", shown(url))
 
 
-def redis_server(url: str, timeout: float) -> Answer:
+def redis_server(url: str, timeout: float = TIMEOUT) -> Answer:
     """``INFO server`` of the Redis at ``url``."""
-    client = connect_redis(url, timeout)
+    try:
+        client = connect_redis(url, timeout, socket_timeout=timeout)
+    except (redis.RedisError, ValueError) as error:
+        raise Silent(f"Redis at {shown(url)} is unreachable: {_first_line(error, url)}") from None
     try:
         version = client.info("server")["redis_version"]
     except redis.RedisError as error:
@@ -61,10 +68,10 @@ def redis_server(url: str, timeout: float) -> Answer:
     return Answer(str(version), shown(url))
 
 
-def cluster(url: str, timeout: float) -> Answer:
+def cluster(url: str, timeout: float = TIMEOUT) -> Answer:
     """The Redis Cluster at ``url``, whole: state ok and every slot covered by a live master."""
     try:
-        client = connect_cluster(url, timeout)
+        client = connect_cluster(url, timeout, socket_timeout=timeout)
     except (RedisClusterException, redis.RedisError, ValueError) as error:
         raise Silent(
             f"Redis Cluster at {shown(url)} is unreachable: {_first_line(error, url)}"

@@ -9,6 +9,7 @@ anywhere in a name, :func:`under` at its start, with or without the brace.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import redis
@@ -41,29 +42,39 @@ class Found(NamedTuple):
     name: bytes
 
 
-def scan(url: str, patterns: Sequence[str], timeout: float = 5.0) -> Iterator[Found]:
-    """Every name on every master of ``url`` matching one of ``patterns`` (a name once); the
-    connection is closed when the iteration ends."""
+@contextmanager
+def masters(url: str, timeout: float = 5.0) -> Iterator[list[tuple[str, redis.Redis]]]:
+    """Every master of ``url`` (its ``host:port`` and a client of that node only), for the
+    ``with`` block: the connection is closed when it ends, after whatever it did there."""
     if not is_cluster(url):
         client = connect_redis(url, timeout)
         options = client.connection_pool.connection_kwargs
         try:
-            yield from _scan_one(f"{options.get('host')}:{options.get('port')}", client, patterns)
+            yield [(f"{options.get('host')}:{options.get('port')}", client)]
         finally:
             client.close()
         return
     cluster = connect_cluster(url, timeout)
     try:
-        for node in cluster.get_primaries():
-            yield from _scan_one(node.name, node.redis_connection, patterns)
+        yield [(node.name, node.redis_connection) for node in cluster.get_primaries()]
     finally:
         cluster.close()
 
 
-def _scan_one(master: str, server: redis.Redis, patterns: Sequence[str]) -> Iterator[Found]:
+def scan(url: str, patterns: Sequence[str], timeout: float = 5.0) -> Iterator[Found]:
+    """Every name on every master of ``url`` matching one of ``patterns`` (a name once); the
+    connection is closed when the iteration ends (to act on a master after its last name, use
+    :func:`masters` and :func:`names`)."""
+    with masters(url, timeout) as found:
+        for master, server in found:
+            yield from (Found(master, server, name) for name in names(server, patterns))
+
+
+def names(server: redis.Redis, patterns: Sequence[str]) -> Iterator[bytes]:
+    """Every name on ``server`` (one node) matching one of ``patterns``, each once."""
     seen: set[bytes] = set()
     for match in patterns:
         for name in server.scan_iter(match=match, count=1000):
             if name not in seen:
                 seen.add(name)
-                yield Found(master, server, name)
+                yield name

@@ -5,8 +5,12 @@ that (a damaged archive to import, a seed refused for want of a schema) would le
 empty file where there was none, and the next command would find a "database" there. The
 CLI notes which SQLite files its options name that do not exist yet (each journal file
 beside them on its own: an old journal that was there stays), and once the command has failed
-removes those that exist, each only as the very file (``st_dev``, ``st_ino``) it saw created:
-a file put there by someone else meanwhile is not ours to remove.
+removes those that exist now as plain files. What that guarantees: a file (or journal) that was
+there before the command stays, and so does a link. What it does not: the command's files are
+not told apart from a file someone else created there while the command ran. Each file's
+identity (``st_dev``, ``st_ino``) is read just before its removal and checked again right
+before the unlink, which narrows the race with a file put there in between; it does not
+close it.
 """
 
 from __future__ import annotations
