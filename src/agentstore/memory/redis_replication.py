@@ -39,7 +39,8 @@ def run_confirmed(
     cluster client reads the new map and the call is tried once more.
     """
     wait = wait_command(replicas, timeout)
-    for attempt in range(3):
+    loaded = moved = False
+    while True:
         node = _slot_client(client, keys[0])
         pipe = node.pipeline(transaction=False)
         pipe.evalsha(script.sha, len(keys), *keys, *args)
@@ -49,19 +50,22 @@ def run_confirmed(
         except (redis.ConnectionError, redis.TimeoutError):
             _forget_map(client)
             raise
-        except redis.exceptions.NoScriptError:
+        except redis.exceptions.NoScriptError as exc:
+            if loaded:
+                raise refused_script(where, exc) from exc
             node.script_load(script.script)
+            loaded = True
             continue
-        except redis.exceptions.MovedError:
-            if attempt:
-                raise
+        except redis.exceptions.AskError as exc:  # MovedError is one too
+            if moved or not isinstance(exc, redis.exceptions.MovedError):
+                raise refused_script(where, exc) from exc
             if isinstance(client, RedisCluster):
                 client.nodes_manager.initialize()
+            moved = True
             continue
         if int(confirmed) < replicas:
             raise unconfirmed(where, confirmed, replicas, timeout)
         return result
-    raise errors.BackendUnavailable(f"{where} refused the script twice")
 
 
 def run_batch(
@@ -105,6 +109,17 @@ def run_batch(
             raise unconfirmed(where, replies[-1], replicas, timeout)
         return list(results)
     raise errors.BackendUnavailable(f"{where} moved its slot twice during one batch")
+
+
+def refused_script(where: str, error: Exception) -> errors.BackendUnavailable:
+    """A write script the server still refused after its one retry: the script unknown right
+    after it was loaded, or the slot moving again (or being migrated) under it (shared with
+    asyncio)."""
+    if isinstance(error, redis.exceptions.NoScriptError):
+        why = "it did not know the script even once loaded"
+    else:
+        why = "the keys' slot moved away again (a failover or a migration)"
+    return errors.BackendUnavailable(f"{where} refused the script twice: {why}")
 
 
 def unconfirmed(
