@@ -16,7 +16,22 @@ from redis.asyncio.cluster import PipelineCommand
 from redis.commands.core import AsyncScript
 
 from agentstore.asyncio.redis_cluster import SharedCluster
+from agentstore.driving import Script as Request
 from agentstore.memory.redis_replication import refused_script, unconfirmed, wait_command
+
+
+async def run_script(
+    client: Any, script: AsyncScript, request: Request, replicas: int, timeout: float, where: str
+) -> Any:
+    """Run ``request``'s script as the sync ``run_script`` does: EVALSHA first, the script
+    loaded only when the server does not know it; with ``replicas``, a write waits for them."""
+    keys, args = request.keys, request.args
+    if request.write and replicas:
+        return await run_confirmed(client, script, keys, args, replicas, timeout, where)
+    try:
+        return await client.evalsha(script.sha, len(keys), *keys, *args)
+    except redis.exceptions.NoScriptError:
+        return await script(keys=keys, args=args)
 
 
 async def run_confirmed(

@@ -22,6 +22,28 @@ from redis.commands.core import Script
 from redis.exceptions import RedisClusterException
 
 from agentstore import errors
+from agentstore.driving import Script as Request
+
+
+def run_script(
+    client: redis.Redis | RedisCluster,
+    script: Script,
+    request: Request,
+    replicas: int,
+    timeout: float,
+    where: str,
+) -> Any:
+    """Run ``request``'s script (``script``, registered on ``client``), for the memory and the
+    coordination drivers alike: EVALSHA straight away, as redis-py's ``Script.__call__`` costs
+    more than the script itself, loading it only when the server says it does not know it
+    (after a restart or SCRIPT FLUSH); with ``replicas``, a write then waits for them."""
+    keys, args = request.keys, request.args
+    if request.write and replicas:
+        return run_confirmed(client, script, keys, args, replicas, timeout, where)
+    try:
+        return client.evalsha(script.sha, len(keys), *keys, *args)
+    except redis.exceptions.NoScriptError:
+        return script(keys=keys, args=args)
 
 
 def run_confirmed(
