@@ -6,6 +6,7 @@ copy, a raw dump, a partial file) is gone after the next run."""
 from __future__ import annotations
 
 import os
+import signal
 import time
 import zipfile
 from pathlib import Path
@@ -134,3 +135,23 @@ def test_a_killed_backup_leaves_no_file_unless_whole_and_the_next_run_clears_its
     assert list(scratch.glob("agentstore-backup-*")) == []
     assert os.listdir(scratch) == []
     _complete(out, expected, isolation, backend)
+
+
+def test_a_forker_closed_while_its_child_is_stopped_ends_both_without_waiting(
+    tmp_path: Path,
+) -> None:
+    never_written = tmp_path / "never-written"
+    os.mkfifo(never_written)  # the import blocks on it: the child is alive when stopped
+    started = kills.Forker()
+    child = started.start(
+        [
+            *("import", "--force", "--url", f"sqlite:///{tmp_path / 'target.db'}"),
+            *("--input", str(never_written), "--prefix", "p"),
+        ]
+    )
+    os.kill(child.pid, signal.SIGSTOP)  # as a kill loop interrupted before its wait()
+    began = time.monotonic()
+    started.close()
+    assert time.monotonic() - began < 5
+    with pytest.raises(ProcessLookupError):
+        os.kill(child.pid, 0)  # killed and reaped

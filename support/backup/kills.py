@@ -7,6 +7,7 @@ command started (``pg_restore``, ``pg_dump``) may outlive it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -79,6 +80,7 @@ class Forked:
 
     def __init__(self, pid: int, orders: IO[str], answers: IO[str]) -> None:
         self.pid = pid
+        self.reaped = False
         self._orders, self._answers = orders, answers
 
     def send_signal(self, sig: int, /) -> None:
@@ -91,7 +93,9 @@ class Forked:
         """Its exit code (negative: the signal that ended it), once the forker reaped it."""
         self._orders.write("wait\n")
         self._orders.flush()
-        return int(self._answers.readline())
+        code = int(self._answers.readline())
+        self.reaped = True
+        return code
 
 
 class Forker:
@@ -115,12 +119,14 @@ class Forker:
         ready = self._answers.readline().strip()
         if ready != "ready":
             raise RuntimeError(f"the CLI forker did not start: {ready!r}")
+        self._last: Forked | None = None
 
     def start(self, arguments: list[str]) -> Forked:
         """Start ``agentstore ARGUMENTS`` in a forked process."""
         self._orders.write(json.dumps(arguments) + "\n")
         self._orders.flush()
-        return Forked(int(self._answers.readline()), self._orders, self._answers)
+        self._last = Forked(int(self._answers.readline()), self._orders, self._answers)
+        return self._last
 
     def timed(self, arguments: list[str]) -> float:
         """Run ``agentstore ARGUMENTS`` to its end (it must succeed); its seconds."""
@@ -130,8 +136,19 @@ class Forker:
         return time.monotonic() - started
 
     def close(self) -> None:
-        self._orders.close()
-        self._process.wait(timeout=30)
+        """Stop the forker, never blocking for long: a child started and not yet waited for
+        (a loop interrupted while it was stopped) is SIGKILLed first, as the forker would
+        otherwise wait for it for ever; its pid cannot be reused, as nobody reaped it yet."""
+        if self._last is not None and not self._last.reaped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._last.pid, signal.SIGKILL)
+        with contextlib.suppress(BrokenPipeError):
+            self._orders.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
         self._answers.close()
 
 

@@ -97,7 +97,7 @@ class RedisLeases(AsyncLeasesShell):
 
     async def _perform(self, request: Script | Command) -> Any:
         if isinstance(request, Script):
-            return await self._scripts(request.name, request.keys, request.args)
+            return await self._scripts(request)
         try:
             return await getattr(self._scripts.client, request.name)(*request.args)
         except UNAVAILABLE as error:

@@ -15,7 +15,7 @@ import redis
 import redis.asyncio as aioredis
 
 from agentstore.asyncio.memory_shell import AsyncMemory
-from agentstore.asyncio.redis_replication import run_batch, run_confirmed
+from agentstore.asyncio.redis_replication import run_batch, run_script
 from agentstore.driving import Command, Scan, Script, ScriptBatch
 from agentstore.memory import redis_scripts
 from agentstore.memory.redis_backend import RedisDriving, client_options, stopped, unreachable
@@ -103,7 +103,7 @@ class RedisMemory(RedisDriving, AsyncMemory):
         if isinstance(request, Command):
             return cast(Awaitable[Any], getattr(self._client, request.name)(*request.args))
         if isinstance(request, Script):
-            return self._script(request)
+            return run_script(self._client, self._scripts[request.name], request, *self._wait)
         if isinstance(request, Scan):
             return cast(
                 Awaitable[Any],
@@ -120,16 +120,6 @@ class RedisMemory(RedisDriving, AsyncMemory):
         failure = stopped(self.url, error)
         failure.__cause__ = error  # as ``raise ... from error``
         return failure
-
-    async def _script(self, request: Script) -> Any:
-        """EVALSHA straight away; the script is loaded only when the server does not know it."""
-        script, keys, args = self._scripts[request.name], request.keys, request.args
-        if request.write and self.replicas:
-            return await run_confirmed(self._client, script, keys, args, *self._wait)
-        try:
-            return await self._client.evalsha(script.sha, len(keys), *keys, *args)
-        except redis.exceptions.NoScriptError:
-            return await script(keys=keys, args=args)
 
     async def _batch(self, request: ScriptBatch) -> Any:
         script = self._scripts[request.name]

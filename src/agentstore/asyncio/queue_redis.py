@@ -31,9 +31,7 @@ async def open_redis_queue(
     change waits for that many replicas, as the sync queue's."""
     ops = queue_redis.RedisQueueOperations(name, prefix, backoff, max_backoff)
     client = await connect(url)
-    scripts = AsyncRedisScripts(
-        url, client, queue_redis._SCRIPTS, replicas, replica_timeout, queue_redis._READS
-    )
+    scripts = AsyncRedisScripts(url, client, queue_redis._SCRIPTS, replicas, replica_timeout)
     return RedisQueue(url, ops, scripts)
 
 
@@ -53,7 +51,7 @@ class RedisQueue(AsyncQueueShell):
         return f"<async RedisQueue {self.name!r}>"
 
     async def _perform(self, request: Script) -> Any:
-        return await self._scripts(request.name, request.keys, request.args)
+        return await self._scripts(request)
 
     async def close(self) -> None:
         await self._scripts.close()

@@ -16,7 +16,22 @@ from redis.asyncio.cluster import PipelineCommand
 from redis.commands.core import AsyncScript
 
 from agentstore.asyncio.redis_cluster import SharedCluster
-from agentstore.memory.redis_replication import unconfirmed, wait_command
+from agentstore.driving import Script as Request
+from agentstore.memory.redis_replication import refused_script, unconfirmed, wait_command
+
+
+async def run_script(
+    client: Any, script: AsyncScript, request: Request, replicas: int, timeout: float, where: str
+) -> Any:
+    """Run ``request``'s script as the sync ``run_script`` does: EVALSHA first, the script
+    loaded only when the server does not know it; with ``replicas``, a write waits for them."""
+    keys, args = request.keys, request.args
+    if request.write and replicas:
+        return await run_confirmed(client, script, keys, args, replicas, timeout, where)
+    try:
+        return await client.evalsha(script.sha, len(keys), *keys, *args)
+    except redis.exceptions.NoScriptError:
+        return await script(keys=keys, args=args)
 
 
 async def run_confirmed(
@@ -31,22 +46,26 @@ async def run_confirmed(
     """Run a write script, then WAIT for ``replicas`` replicas up to ``timeout`` seconds; a
     script the server does not know is loaded, a slot that moved is looked up, once each."""
     call = ("EVALSHA", script.sha, len(keys), *keys, *args)
-    for attempt in range(3):
+    loaded = moved = False
+    while True:
         result, confirmed = await on_master(
             client, keys[0], [call, wait_command(replicas, timeout)]
         )
-        if isinstance(result, redis.exceptions.NoScriptError):
+        if isinstance(result, redis.exceptions.NoScriptError) and not loaded:
             await on_master(client, keys[0], [("SCRIPT", "LOAD", script.script)])
+            loaded = True
             continue
-        if isinstance(result, redis.exceptions.MovedError) and not attempt:
+        if isinstance(result, redis.exceptions.MovedError) and not moved:
             await client.nodes_manager.initialize()
+            moved = True
             continue
+        if isinstance(result, (redis.exceptions.NoScriptError, redis.exceptions.AskError)):
+            raise refused_script(where, result) from result
         if isinstance(result, Exception):
             raise result
         if int(confirmed) < replicas:
             raise unconfirmed(where, confirmed, replicas, timeout)
         return result
-    raise redis.exceptions.ResponseError(f"{where} refused the script twice")
 
 
 async def run_batch(

@@ -93,7 +93,7 @@ class RedisLeases(LeasesShell):
 
     def _perform(self, request: Script | Command) -> Any:
         if isinstance(request, Script):
-            return self._scripts(request.name, request.keys, request.args)
+            return self._scripts(request)
         try:
             return getattr(self._scripts.client, request.name)(*request.args)
         except UNAVAILABLE as error:

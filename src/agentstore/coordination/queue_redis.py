@@ -306,13 +306,13 @@ class RedisQueue(QueueShell):
         self.url = url
         self.name = name
         self.prefix = prefix
-        self._scripts = RedisScripts(url, _SCRIPTS, replicas, replica_timeout, reads=_READS)
+        self._scripts = RedisScripts(url, _SCRIPTS, replicas, replica_timeout)
 
     def __repr__(self) -> str:
         return f"<RedisQueue {self.name!r}>"
 
     def _perform(self, request: Script) -> Any:
-        return self._scripts(request.name, request.keys, request.args)
+        return self._scripts(request)
 
     def close(self) -> None:
         self._scripts.close()

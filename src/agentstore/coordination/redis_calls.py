@@ -9,21 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import redis
-
 from agentstore import errors
 from agentstore.db.failures import one_line
+from agentstore.driving import Script
 from agentstore.memory.redis_backend import connect
 from agentstore.memory.redis_cluster import UNAVAILABLE
-from agentstore.memory.redis_replication import run_confirmed
+from agentstore.memory.redis_replication import run_script
 from agentstore.urls import BackendURL
 
 __all__ = ["RedisScripts", "Scripts", "connect", "unavailable"]
 
 
 class Scripts:
-    """A client (sync or async) and the scripts registered on it, with the replica wait that
-    follows every script but the ``reads``; every key a script touches is in KEYS."""
+    """A client (sync or async) and the scripts registered on it; a script the operations
+    mark as a write waits for ``replicas`` replicas. Every key a script touches is in KEYS."""
 
     def __init__(
         self,
@@ -32,19 +31,17 @@ class Scripts:
         sources: dict[str, str],
         replicas: int = 0,
         replica_timeout: float = 1.0,
-        reads: frozenset[str] = frozenset(),
     ) -> None:
         self.url = url
         self.client = client
         self.replicas = replicas
         self.replica_timeout = replica_timeout
-        self.reads = reads  # scripts that change nothing: no replica has anything to confirm
         self.scripts = {name: client.register_script(text) for name, text in sources.items()}
 
-    def confirmed(self, name: str) -> str | None:
-        """Where script ``name``'s writes wait for replicas (for the message), or ``None``
-        when it does not wait."""
-        return f"Redis at {self.url.redacted}" if self.replicas and name not in self.reads else None
+    @property
+    def wait(self) -> tuple[int, float, str]:
+        """How many replicas a write waits for, how long, and where it is told to be."""
+        return self.replicas, self.replica_timeout, f"Redis at {self.url.redacted}"
 
     def unavailable(self, error: Exception) -> errors.BackendUnavailable:
         return unavailable(self.url, error)
@@ -59,22 +56,13 @@ class RedisScripts(Scripts):
         sources: dict[str, str],
         replicas: int = 0,
         replica_timeout: float = 1.0,
-        reads: frozenset[str] = frozenset(),
     ) -> None:
-        super().__init__(url, connect(url), sources, replicas, replica_timeout, reads)
+        super().__init__(url, connect(url), sources, replicas, replica_timeout)
 
-    def __call__(self, name: str, keys: list[str], args: list[Any]) -> Any:
-        """Run script ``name``; it is loaded only when the server does not know it yet."""
-        script = self.scripts[name]
+    def __call__(self, request: Script) -> Any:
+        """Run ``request``'s script (see ``run_script``)."""
         try:
-            if where := self.confirmed(name):
-                return run_confirmed(
-                    self.client, script, keys, args, self.replicas, self.replica_timeout, where
-                )
-            try:  # EVALSHA first: redis-py's Script() costs an import per call
-                return self.client.evalsha(script.sha, len(keys), *keys, *args)
-            except redis.exceptions.NoScriptError:
-                return script(keys=keys, args=args)
+            return run_script(self.client, self.scripts[request.name], request, *self.wait)
         except UNAVAILABLE as error:  # a cluster failing over, too
             raise self.unavailable(error) from error
 

@@ -21,7 +21,7 @@ from agentstore.driving import Command, Scan, Script, ScriptBatch
 from agentstore.memory import redis_scripts
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.memory.redis_operations import SCRIPTS, RedisOperations
-from agentstore.memory.redis_replication import run_batch, run_confirmed
+from agentstore.memory.redis_replication import run_batch, run_script
 from agentstore.memory.shell import Memory, MemoryOperations
 from agentstore.urls import BackendURL, parse, scrub
 
@@ -152,7 +152,7 @@ class RedisMemory(RedisDriving, Memory):
             if isinstance(request, Command):
                 return getattr(self._client, request.name)(*request.args)
             if isinstance(request, Script):
-                return self._script(request)
+                return run_script(self._client, self._scripts[request.name], request, *self._wait)
             if isinstance(request, Scan):
                 return self._client.hscan(
                     request.key, request.cursor, match=request.match, count=request.count
@@ -160,18 +160,6 @@ class RedisMemory(RedisDriving, Memory):
             return self._batch(request)
         except UNAVAILABLE as exc:
             raise stopped(self.url, exc) from exc
-
-    def _script(self, request: Script) -> Any:
-        """EVALSHA straight away, as redis-py's ``Script.__call__`` costs more than the script
-        itself; the script is loaded only when the server says it does not know it (after a
-        restart or SCRIPT FLUSH). With ``replicas``, a write then waits for them."""
-        script, keys, args = self._scripts[request.name], request.keys, request.args
-        if request.write and self.replicas:
-            return run_confirmed(self._client, script, keys, args, *self._wait)
-        try:
-            return self._client.evalsha(script.sha, len(keys), *keys, *args)
-        except redis.exceptions.NoScriptError:
-            return script(keys=keys, args=args)
 
     def _batch(self, request: ScriptBatch) -> Any:
         script = self._scripts[request.name]

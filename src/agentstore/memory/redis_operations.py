@@ -60,6 +60,13 @@ def px(ttl: float | None) -> str:
     return "" if ttl is None else str(max(1, math.ceil(ttl * 1000)))
 
 
+def refused_sum(error: redis.ResponseError) -> bool:
+    """Whether ``error`` is Redis refusing the sum itself (the value is not an integer, or
+    adding would overflow), not a script unknown, a slot moved or a server refusing writes."""
+    text = str(error)
+    return "not an integer" in text or "would overflow" in text
+
+
 class RedisOperations:
     """The memory API as operations on one store's names (``prefix``, one hash tag)."""
 
@@ -216,7 +223,10 @@ class RedisOperations:
         keys = [self.base + key, self.index]
         try:
             text = yield Script("increment", keys, [by, key], write=True)
-        except redis.ResponseError:  # not an integer, or the sum would overflow: unchanged
+        except redis.ResponseError as exc:
+            if not refused_sum(exc):
+                raise
+            # not an integer, or the sum would overflow: unchanged
             raise refused_increment(key, by, (yield from self.retrieve(key, None))) from None
         return int(text)
 

@@ -22,6 +22,28 @@ from redis.commands.core import Script
 from redis.exceptions import RedisClusterException
 
 from agentstore import errors
+from agentstore.driving import Script as Request
+
+
+def run_script(
+    client: redis.Redis | RedisCluster,
+    script: Script,
+    request: Request,
+    replicas: int,
+    timeout: float,
+    where: str,
+) -> Any:
+    """Run ``request``'s script (``script``, registered on ``client``), for the memory and the
+    coordination drivers alike: EVALSHA straight away, as redis-py's ``Script.__call__`` costs
+    more than the script itself, loading it only when the server says it does not know it
+    (after a restart or SCRIPT FLUSH); with ``replicas``, a write then waits for them."""
+    keys, args = request.keys, request.args
+    if request.write and replicas:
+        return run_confirmed(client, script, keys, args, replicas, timeout, where)
+    try:
+        return client.evalsha(script.sha, len(keys), *keys, *args)
+    except redis.exceptions.NoScriptError:
+        return script(keys=keys, args=args)
 
 
 def run_confirmed(
@@ -39,7 +61,8 @@ def run_confirmed(
     cluster client reads the new map and the call is tried once more.
     """
     wait = wait_command(replicas, timeout)
-    for attempt in range(3):
+    loaded = moved = False
+    while True:
         node = _slot_client(client, keys[0])
         pipe = node.pipeline(transaction=False)
         pipe.evalsha(script.sha, len(keys), *keys, *args)
@@ -49,19 +72,22 @@ def run_confirmed(
         except (redis.ConnectionError, redis.TimeoutError):
             _forget_map(client)
             raise
-        except redis.exceptions.NoScriptError:
+        except redis.exceptions.NoScriptError as exc:
+            if loaded:
+                raise refused_script(where, exc) from exc
             node.script_load(script.script)
+            loaded = True
             continue
-        except redis.exceptions.MovedError:
-            if attempt:
-                raise
+        except redis.exceptions.AskError as exc:  # MovedError is one too
+            if moved or not isinstance(exc, redis.exceptions.MovedError):
+                raise refused_script(where, exc) from exc
             if isinstance(client, RedisCluster):
                 client.nodes_manager.initialize()
+            moved = True
             continue
         if int(confirmed) < replicas:
             raise unconfirmed(where, confirmed, replicas, timeout)
         return result
-    raise errors.BackendUnavailable(f"{where} refused the script twice")
 
 
 def run_batch(
@@ -105,6 +131,17 @@ def run_batch(
             raise unconfirmed(where, replies[-1], replicas, timeout)
         return list(results)
     raise errors.BackendUnavailable(f"{where} moved its slot twice during one batch")
+
+
+def refused_script(where: str, error: Exception) -> errors.BackendUnavailable:
+    """A write script the server still refused after its one retry: the script unknown right
+    after it was loaded, or the slot moving again (or being migrated) under it (shared with
+    asyncio)."""
+    if isinstance(error, redis.exceptions.NoScriptError):
+        why = "it did not know the script even once loaded"
+    else:
+        why = "the keys' slot moved away again (a failover or a migration)"
+    return errors.BackendUnavailable(f"{where} refused the script twice: {why}")
 
 
 def unconfirmed(
