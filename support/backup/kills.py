@@ -29,8 +29,10 @@ from support.backup.fingerprints import fingerprint
 from support.backup.workloads import Store
 from support.common.expect import expect, expect_that
 
-#: The whole kill loop stops starting new kills after this many seconds.
-BUDGET = 25.0
+#: The whole kill loop stops starting new kills after this many seconds: a bound for a machine
+#: so loaded that the loop would never end, not a way to do fewer kills than asked (a loop cut
+#: short fails its Then step). Ten kills of an import take 6-10 s here.
+BUDGET = 120.0
 
 
 def cli(*args: str) -> list[str]:
