@@ -45,5 +45,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_report_header(config: pytest.Config) -> str:
     if selected == "async":
-        return "agentstore API: async (agentstore.asyncio, one event loop per scenario)"
+        return "agentstore API: async (agentstore.asyncio behind a sync facade, a loop per store)"
     return "agentstore API: sync"
