@@ -8,13 +8,11 @@ from contextlib import ExitStack
 import pytest
 from pytest_bdd import given, then, when
 
-from agentstore import (
-    open_events,
-)
 from agentstore.coordination import Events
 from agentstore.coordination.protocol import Subscription
 from harness.isolation.places import Isolation
 from steps.parameter_types import phrase
+from support.api import openers
 from support.common.expect import expect
 from support.common.outcomes import Outcome, attempt
 
@@ -23,9 +21,9 @@ _step = phrase
 
 @pytest.fixture
 def events(isolation: Isolation, backend: str) -> Events:
-    """The scenario's own channels."""
+    """The scenario's own channels, through the API this run drives (``--api``)."""
     place = isolation(backend)
-    return isolation.closing(open_events(place.url, prefix=place.prefix))
+    return isolation.closing(openers.open_events(place.url, place.prefix))
 
 
 @pytest.fixture
@@ -67,5 +65,5 @@ def _(subscriber: Subscription) -> None:
 
 @when("an agent asks for events", target_fixture="outcome")
 def _(isolation: Isolation, backend: str) -> Outcome:
-    """Events opened on the scenario's own database."""
-    return attempt(lambda: open_events(isolation(backend).url))
+    """Events opened on the scenario's own database (closed at the end, if ever opened)."""
+    return attempt(lambda: isolation.closing(openers.open_events(isolation(backend).url)))

@@ -8,18 +8,14 @@ import math
 import pytest
 from pytest_bdd import given, then, when
 
-from agentstore import (
-    Lease,
-    open_leases,
-)
+from agentstore import Lease
 from agentstore.coordination import Leases
 from harness.isolation.places import Isolation
 from steps.parameter_types import one_of, phrase
-from support.api import binding as api_binding
+from support.api import openers
 from support.common.expect import expect, expect_that, shown
 from support.common.outcomes import Outcome, attempt
 from support.coordination import workloads
-from support.coordination.cancelling import LeasesFacade
 
 LEASE_TIMES = {"0 seconds": 0, "-5 seconds": -5, "ever": math.inf, "NaN seconds": math.nan}
 lease_time = one_of(LEASE_TIMES, "A lease time no lease can have.", LEASE_TIMES.get)
@@ -32,9 +28,7 @@ _step = phrase
 def leases(isolation: Isolation, backend: str) -> Leases:
     """The scenario's own set of named leases."""
     place = isolation(backend)
-    if api_binding.selected == "async":  # the same steps on agentstore.asyncio's leases
-        return isolation.closing(LeasesFacade(place.url, place.prefix))  # type: ignore[return-value]
-    return isolation.closing(open_leases(place.url, prefix=place.prefix))
+    return isolation.closing(openers.open_leases(place.url, place.prefix))
 
 
 @given("a set of leases")

@@ -1,22 +1,17 @@
-"""Which agentstore API the memory, queue and lease specification drives: ``--api=sync`` (the
-default) or ``--api=async``, the same steps bound to ``agentstore.asyncio`` (see
-``memory_async`` and ``coordination_async``).
+"""Which agentstore API the memory, queue, lease and event specification drives: ``--api=sync``
+(the default) or ``--api=async``, the same steps bound to ``agentstore.asyncio``.
 
 One behaviour, one specification: nothing in the features changes between the two runs;
-only ``memory_agents.Memories``, the memory concurrency workers, the queue opener and its
-workers, and the lease steps' opener ask which API to open. A rule only asyncio has (a
-claim cancelled half-way, tagged ``@asyncio_only``) is left out of a sync run. The choice is
-run-wide, read once at configure time (each xdist worker reads it too).
+only ``support.api.openers`` reads the choice (steps and support open through it). A rule
+only asyncio has (a claim cancelled half-way, tagged ``@asyncio_only``) is left out of a sync
+run. The choice is run-wide, read once at configure time (each xdist worker reads it too).
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pytest
 
-Api = Literal["sync", "async"]
-APIS: tuple[Api, ...] = ("sync", "async")
+from support.api.openers import APIS, Api
 
 #: The API this run drives; set from ``--api`` when pytest configures, read by support/.
 selected: Api = "sync"
@@ -27,9 +22,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--api",
         choices=APIS,
         default="sync",
-        help="drive the memory, queue and lease scenarios through the sync API or "
-        "agentstore.asyncio "
-        "(default: sync)",
+        help="drive the memory, queue, lease and event scenarios through the sync API or "
+        "agentstore.asyncio (default: sync)",
     )
 
 
@@ -51,5 +45,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_report_header(config: pytest.Config) -> str:
     if selected == "async":
-        return "agentstore API: async (agentstore.asyncio, one event loop per scenario)"
+        return "agentstore API: async (agentstore.asyncio behind a sync facade, a loop per store)"
     return "agentstore API: sync"

@@ -1,58 +1,126 @@
-"""The async memory seen through the sync API, so every memory step drives it unchanged.
+"""An ``agentstore.asyncio`` object seen through the sync API, so the same steps drive both.
 
-Each call of the facade runs the store's coroutine to completion on the scenario's own event
-loop (an ``asyncio.Runner``): no threads, no second implementation of any behaviour. The
-facade offers exactly the sync ``MemoryStore``'s methods; one the async store lacks fails
-loudly instead of falling back to the sync store.
+One class for the memory, the queue, the leases, the events and their subscriptions. Each
+opened object lives on an event loop of its own, run by one thread; a call from any thread
+(steps race agents in threads) is a coroutine scheduled there, so racing threads become
+racing coroutines. The facade offers exactly the methods of the sync protocol it stands for;
+one the async object lacks, or has as a plain function, is refused instead of falling back to
+the sync API. ``subscribe`` gives a facade over the subscription, on the same loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from typing import Any, Self
 
-from agentstore.asyncio import AsyncMemoryStore
-from agentstore.asyncio import open_memory as open_async_memory
-from agentstore.memory.protocol import MemoryStore
-
-#: The methods of the sync API, every one of which the async store must offer as a coroutine.
-METHODS = frozenset(
-    name for name in vars(MemoryStore) if not name.startswith("_") and name != "namespace"
-)
+TIMEOUT = 60.0  # seconds any one call may take before the step fails
+#: Sync methods that give a context manager: the async object's gives an ``async with`` one.
+CONTEXTS = frozenset({"subscribe"})
 
 
-class SyncFacade:
-    """An ``AsyncMemoryStore`` behind the ``MemoryStore`` methods, run on ``runner``'s loop."""
+class Loop:
+    """An event loop running in a thread of its own until ``stop``."""
 
-    def __init__(self, runner: asyncio.Runner, url: str, namespace: str, prefix: str) -> None:
-        self._runner = runner
-        self._store: AsyncMemoryStore = runner.run(_opened(url, namespace=namespace, prefix=prefix))
-        self.namespace = namespace
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def call(self, coroutine: Coroutine[Any, Any, Any], timeout: float | None = TIMEOUT) -> Any:
+        """Run ``coroutine`` on the loop, from any thread; its result or its exception."""
+        return asyncio.run_coroutine_threadsafe(_running(coroutine), self._loop).result(timeout)
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(TIMEOUT)
+        self._loop.close()
+
+
+class Facade:
+    """The async ``inner`` behind the methods of the sync protocol ``kind``, run on ``loop``.
+
+    ``Facade.open`` opens the object on a loop of its own, which ``close`` stops.
+    """
+
+    def __init__(self, loop: Loop, inner: object, kind: type, owns_loop: bool = False) -> None:
+        self._loop = loop
+        self._kind = kind
+        self._owns_loop = owns_loop
         self._closed = False
+        self.inner: Any = inner
+        self._methods = sync_methods(kind)
+        for name in self._methods - CONTEXTS:
+            if not asyncio.iscoroutinefunction(getattr(inner, name, None)):
+                raise TypeError(
+                    f"the sync facade wraps agentstore.asyncio objects only: {inner!r}'s "
+                    f"{name} is not a coroutine (a sync {kind.__name__} needs no facade)"
+                )
 
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name not in METHODS:
+    @classmethod
+    def open(cls, opening: Callable[[], Awaitable[Any]], kind: type) -> Self:
+        """Await ``opening()`` (an ``agentstore.asyncio`` opener) on a new loop of its own."""
+        loop = Loop()
+        try:
+            return cls(loop, loop.call(_awaited(opening)), kind, owns_loop=True)
+        except BaseException:
+            loop.stop()
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self._methods | sync_fields(self._kind):
             raise AttributeError(name)
-        method = getattr(self._store, name)
-        if not asyncio.iscoroutinefunction(method):
-            raise TypeError(f"agentstore.asyncio's {name} is not a coroutine")
-        return lambda *args, **kwargs: self._runner.run(_running(method(*args, **kwargs)))
+        if name in sync_fields(self._kind):
+            return getattr(self.inner, name)
+        method = getattr(self.inner, name)
+        if name in CONTEXTS:
+            return lambda *args, **kwargs: self._entered(method(*args, **kwargs))
+        return lambda *args, **kwargs: self._loop.call(method(*args, **kwargs))
 
-    @property
-    def inner(self) -> AsyncMemoryStore:
-        """The async store itself, for the one support module that looks under the API."""
-        return self._store
+    @contextmanager
+    def _entered(self, context: AbstractAsyncContextManager[Any]) -> Iterator[Facade]:
+        """``async with context`` on the loop, its value as a facade (a subscription)."""
+        from agentstore.coordination.protocol import Subscription
 
-    def run(self, coroutine: Any) -> Any:
-        """Run a helper's coroutine on the store's event loop."""
-        return self._runner.run(coroutine)
+        inner = self._loop.call(context.__aenter__())
+        try:
+            yield Facade(self._loop, inner, Subscription)
+        except BaseException as error:
+            if not self._loop.call(context.__aexit__(type(error), error, error.__traceback__)):
+                raise
+        else:
+            self._loop.call(context.__aexit__(None, None, None))
+
+    def __iter__(self) -> Iterator[Any]:
+        """``for event in subscription``: the async object's ``async for``, step by step."""
+        if "__iter__" not in vars(self._kind):
+            raise TypeError(f"a {self._kind.__name__} is not iterable")
+        return self._each(aiter(self.inner))
+
+    def _each(self, events: AsyncIterator[Any]) -> Iterator[Any]:
+        while True:
+            try:
+                yield self._loop.call(anext(events), timeout=None)
+            except StopAsyncIteration:
+                return
+
+    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        """Run a helper's coroutine on the object's loop: for what only asyncio can do."""
+        return self._loop.call(coroutine)
 
     def close(self) -> None:
-        """Close the store; closing it again does nothing (as the sync stores)."""
-        if not self._closed:
-            self._closed = True
-            self._runner.run(self._store.close())
+        """Close the object (and stop its own loop); closing again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if "close" in self._methods:
+                self._loop.call(self.inner.close())
+        finally:
+            if self._owns_loop:
+                self._loop.stop()
 
     def __enter__(self) -> Self:
         return self
@@ -61,17 +129,28 @@ class SyncFacade:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<sync facade over {self._store!r}>"
+        return f"<sync facade over {self.inner!r}>"
 
 
-async def _opened(url: str, namespace: str, prefix: str) -> AsyncMemoryStore:
-    return await open_async_memory(url, namespace=namespace, prefix=prefix)
+def sync_methods(kind: type) -> frozenset[str]:
+    """The public methods of the sync protocol ``kind``."""
+    return frozenset(
+        name for name, value in vars(kind).items() if not name.startswith("_") and callable(value)
+    )
 
 
-async def _running(call: Any) -> Any:
-    """``call`` on a loop that has run a moment first, as an asyncio program's loop always
-    runs: between two calls of a step this loop stood still, so news from the server (a
-    connection it closed meanwhile) reaches the clients only now, before the call."""
+def sync_fields(kind: type) -> frozenset[str]:
+    """The attributes (not methods) of the sync protocol ``kind``: a memory's ``namespace``."""
+    return frozenset(vars(kind).get("__annotations__", {}))
+
+
+async def _awaited(opening: Callable[[], Awaitable[Any]]) -> Any:
+    return await opening()
+
+
+async def _running(call: Awaitable[Any]) -> Any:
+    """``call`` after two turns of the loop, as an asyncio program's loop turns between its
+    calls: news from the server (a connection it closed meanwhile) reaches the clients first."""
     for _ in range(2):
         await asyncio.sleep(0)
     return await call

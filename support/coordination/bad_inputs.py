@@ -16,9 +16,9 @@ from typing import Any
 from agentstore import Job, errors
 from agentstore.coordination import Leases, Queue
 from harness.isolation.places import Isolated
+from support.api import openers
 from support.common.expect import expect_that, shown
 from support.common.outcomes import Outcome
-from support.coordination.cancelling import open_queue
 
 
 @dataclass
@@ -50,7 +50,9 @@ def _never_given(scene: QueueScene) -> Job:
 
 def _open(name: str) -> Callable[[QueueScene], Any]:
     # through the API this run drives (--api), as every other attempt
-    return lambda scene: open_queue(scene.place.url, name, prefix=scene.place.prefix).close()
+    return lambda scene: openers.open_queue(
+        scene.place.url, name, prefix=scene.place.prefix
+    ).close()
 
 
 def _claim_as(worker: str) -> Callable[[QueueScene], Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from agentstore.coordination import Queue
 from harness.isolation.places import Isolated, Isolation
-from support.coordination.cancelling import open_queue as queue_for_api
+from support.api import openers
 from support.coordination.workers import QUEUE
 
 #: A claim's lease in the draining scenarios: long enough never to lapse under load.
@@ -35,4 +35,4 @@ def scenario_queue(
     isolation: Isolation, place: Isolated, name: str = QUEUE, **options: Any
 ) -> Queue:
     """The scenario's queue, through the API this run drives (``--api``)."""
-    return isolation.closing(queue_for_api(place.url, name, prefix=place.prefix, **options))
+    return isolation.closing(openers.open_queue(place.url, name, prefix=place.prefix, **options))

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from agentstore import errors, open_queue
 from agentstore.coordination import Job, Queue
+from support.api import openers
 from support.coordination.effects import EffectLog
 
 T = TypeVar("T")
@@ -64,16 +65,17 @@ def drain_queue(queue: Queue, log: EffectLog, worker: str, lease: float, deadlin
 
 
 def drain(
-    url: str, prefix: str, effects: str, worker: str, lease: float, barrier: Any, api: str = "sync"
+    url: str,
+    prefix: str,
+    effects: str,
+    worker: str,
+    lease: float,
+    barrier: Any,
+    api: openers.Api = "sync",
 ) -> None:
     """One worker: open the queue (through ``api``: ``--api``'s choice) and the effect log,
     wait for the others, drain."""
-    if api == "async":
-        from support.coordination.cancelling import QueueFacade
-
-        opened: Any = QueueFacade(url, QUEUE, prefix=prefix)
-    else:
-        opened = open_queue(url, QUEUE, prefix=prefix)
+    opened = openers.open_queue(url, QUEUE, prefix=prefix, api=api)
     with opened as queue, EffectLog(effects) as log:
         queue.stats()  # connected before the start signal
         if barrier is not None:

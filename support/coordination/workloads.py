@@ -18,7 +18,7 @@ from typing import Any
 from agentstore import Database, Job, Lease
 from agentstore.coordination import Leases, Queue
 from harness.isolation.places import Isolated
-from support.api import binding as api_binding
+from support.api import openers
 from support.common import together
 from support.coordination.effects import EffectLog
 from support.coordination.workers import QUEUE, TIMEOUT, die_mid_task, drain
@@ -50,7 +50,7 @@ def drain_together(place: Isolated, effects: Path, workers: int, kind: str, leas
             f"w{i}",
             lease,
             barrier,
-            api_binding.selected,
+            openers.api(),
         ),
     )
 

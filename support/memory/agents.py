@@ -6,17 +6,15 @@ Steps stay one-liners by calling these helpers; every memory opened here is clos
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from faker import Faker
 
-from agentstore import MemoryStore, open_memory
+from agentstore import MemoryStore
 from harness.isolation.places import Isolated, Isolation
-from support.api import binding as api_binding
-from support.api.facade import SyncFacade
+from support.api import openers
 from support.common.expect import expect_that, fail, shown
 
 NAMESPACE = "aqe"
@@ -25,28 +23,17 @@ NAMESPACE = "aqe"
 class Memories:
     """Opens memories in a scenario's own place; the scenario's isolation closes them.
 
-    With ``--api=async`` each memory is ``agentstore.asyncio``'s, behind a sync facade that
-    runs it on this scenario's own event loop (``support.api.facade``).
+    With ``--api=async`` each memory is ``agentstore.asyncio``'s, behind a sync facade
+    (``support.api.openers``).
     """
 
     def __init__(self, isolation: Isolation) -> None:
         self._isolation = isolation
-        self._loop: asyncio.Runner | None = None
 
     def open(self, place: Isolated, scope: str = "") -> MemoryStore:
         """The memory of ``place``; a ``scope`` gives a store of its own on the same server."""
-        prefix = place.prefix + scope
-        if api_binding.selected == "async":
-            memory: MemoryStore = SyncFacade(self._event_loop(), place.url, NAMESPACE, prefix)
-        else:
-            memory = open_memory(place.url, namespace=NAMESPACE, prefix=prefix)
+        memory = openers.open_memory(place.url, NAMESPACE, place.prefix + scope)
         return self._isolation.closing(memory)
-
-    def _event_loop(self) -> asyncio.Runner:
-        if self._loop is None:
-            # Registered before any memory on it, so it closes after every one of them.
-            self._loop = self._isolation.closing(asyncio.Runner())
-        return self._loop
 
     def close(self, memory: MemoryStore) -> None:
         """Close one memory now (closing it again at the end does no harm)."""

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.isolation.places import Isolated
-from support.api import binding as api_binding
+from support.api import openers
 from support.common import together
 from support.memory.workers import TIMEOUT as _TIMEOUT
 from support.memory.workers import claim as _claim
@@ -23,7 +23,7 @@ def increment_together(place: Isolated, key: str, agents: int, times: int, kind:
         kind,
         agents,
         _increment,
-        lambda barrier, _: (place.url, place.prefix, key, times, barrier, api_binding.selected),
+        lambda barrier, _: (place.url, place.prefix, key, times, barrier, openers.api()),
     )
 
 
@@ -41,7 +41,7 @@ def claim_together(place: Isolated, key: str, agents: int, kind: str) -> int:
             f"agent-{i}",
             barrier,
             wins,
-            api_binding.selected,
+            openers.api(),
         ),
     )
     return wins.value

@@ -18,7 +18,7 @@ from redis.cluster import RedisCluster
 
 from agentstore.memory.redis_cluster import connect_cluster
 from agentstore.urls import libpq_url
-from support.api.facade import SyncFacade
+from support.api.facade import Facade
 from support.common.expect import expect
 
 _OTHERS = (
@@ -69,7 +69,7 @@ def kill_redis_clients(url: str, ids: list[int]) -> int:
 def open_connections(store: Any, count: int) -> None:
     """Make the store's pool open ``count`` connections and leave them idle (under the API:
     a pool opens connections only as calls need them)."""
-    if isinstance(store, SyncFacade):
+    if isinstance(store, Facade):
         store.run(_open_async_connections(store.inner, count))
         return
     engine = getattr(store, "_engine", None) or getattr(store, "engine", None)
@@ -92,11 +92,11 @@ def open_connections(store: Any, count: int) -> None:
 def drop_connections(backend: str, url: str, store: Any) -> int:
     """Have the server end every connection ``store`` holds (and nobody else's); how many."""
     if backend == "redis_cluster":
-        if isinstance(store, SyncFacade):
+        if isinstance(store, Facade):
             return kill_ids_on_nodes(url, store.run(_async_cluster_client_ids(store.inner)))
         return kill_cluster_clients(url, store._client)
     if backend == "redis":
-        if isinstance(store, SyncFacade):
+        if isinstance(store, Facade):
             return kill_redis_clients(url, store.run(_async_redis_client_ids(store.inner)))
         return kill_redis_clients(url, redis_client_ids(store._client))
     return terminate_postgres_sessions(url)
