@@ -3,7 +3,7 @@
     python -m benchmarks.single_ab [--rounds 15] [--calls 4000]
 
 One process, one migrated SQLite file, one sync and one asyncio store: each round times
-``calls`` retrieves and stores with the operations as they are (B, a :class:`Single`) and
+``calls`` retrieves and stores with the operations as they are (B, a ``Single``) and
 with the generator versions they replaced (A), in turn, the order alternating by round.
 Prints the median microseconds per call of each, and B / A.
 """

@@ -16,7 +16,7 @@ from typing import Any
 
 import redis
 
-from agentstore.driving import Command, Operation, Scan, Script, ScriptBatch, Single, nothing
+from agentstore.driving import Command, Operation, Scan, Script, ScriptBatch, Single, nothing, walk
 from agentstore.memory import patterns, redis_scripts
 from agentstore.memory.glob_match import glob_match
 from agentstore.memory.protocol import MemoryStats
@@ -80,9 +80,7 @@ class RedisOperations:
     def store(self, key: str, value: Any, ttl: float | None, partition: str) -> Single[None]:
         text, _, seconds = check_store(key, value, ttl, partition, self.namespace)
         keys = [self.base + key, self.index]
-        return Single(
-            Script("store", keys, [text, px(seconds), key, partition], write=True), nothing
-        )
+        return (Script("store", keys, [text, px(seconds), key, partition], write=True), nothing)
 
     def store_many(
         self, mapping: Mapping[str, Any], ttl: float | None, partition: str
@@ -103,7 +101,7 @@ class RedisOperations:
 
     def retrieve(self, key: str, default: Any) -> Single[Any]:
         check_key(key, self.namespace)
-        return Single(
+        return (
             Command("get", (self.base + key,)),
             lambda text: default if text is None else decode(text_of(text)),
         )
@@ -125,15 +123,15 @@ class RedisOperations:
 
     def delete(self, key: str) -> Single[bool]:
         check_key(key, self.namespace)
-        return Single(Script("delete", [self.base + key, self.index], [key], write=True), bool)
+        return (Script("delete", [self.base + key, self.index], [key], write=True), bool)
 
     def exists(self, key: str) -> Single[bool]:
         check_key(key, self.namespace)
-        return Single(Command("exists", (self.base + key,)), bool)
+        return (Command("exists", (self.base + key,)), bool)
 
     def ttl(self, key: str) -> Single[float | None]:
         check_key(key, self.namespace)
-        return Single(Command("pttl", (self.base + key,)), lambda left: _seconds_left(left, key))
+        return (Command("pttl", (self.base + key,)), lambda left: _seconds_left(left, key))
 
     def search(self, pattern: str) -> Operation[dict[str, Any]]:
         if not can_match(pattern, "search pattern"):
@@ -227,7 +225,7 @@ class RedisOperations:
             if not refused_sum(exc):
                 raise
             # not an integer, or the sum would overflow: unchanged
-            raise refused_increment(key, by, (yield from self.retrieve(key, None))) from None
+            raise refused_increment(key, by, (yield from walk(self.retrieve(key, None)))) from None
         return int(text)
 
     def compare_and_set(

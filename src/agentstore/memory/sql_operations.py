@@ -24,6 +24,7 @@ from agentstore.driving import (
     Single,
     Statement,
     nothing,
+    walk,
 )
 from agentstore.memory import patterns
 from agentstore.memory.protocol import MemoryStats
@@ -72,9 +73,7 @@ class SqlOperations:
 
     def store(self, key: str, value: Any, ttl: float | None, partition: str) -> Single[None]:
         text, size, ttl = check_store(key, value, ttl, partition, self.namespace)
-        return Single(
-            Statement(self._sql.upsert, self._row(key, text, size, ttl, partition)), nothing
-        )
+        return (Statement(self._sql.upsert, self._row(key, text, size, ttl, partition)), nothing)
 
     def store_many(
         self, mapping: Mapping[str, Any], ttl: float | None, partition: str
@@ -95,7 +94,7 @@ class SqlOperations:
     def retrieve(self, key: str, default: Any) -> Single[Any]:
         check_key(key, self.namespace)
         params = {"p_prefix": self.prefix, "p_key": key}
-        return Single(
+        return (
             Read(self._sql.get, params, ONE),
             lambda row: default if row is None else decode(row[0]),
         )
@@ -111,17 +110,17 @@ class SqlOperations:
     def delete(self, key: str) -> Single[bool]:
         check_key(key, self.namespace)
         params = {"p_prefix": self.prefix, "p_key": key}
-        return Single(Statement(self._sql.delete, params, ALL), _one_live)
+        return (Statement(self._sql.delete, params, ALL), _one_live)
 
     def exists(self, key: str) -> Single[bool]:
         check_key(key, self.namespace)
         params = {"p_prefix": self.prefix, "p_key": key}
-        return Single(Read(self._sql.exists, params, ONE), _found)
+        return (Read(self._sql.exists, params, ONE), _found)
 
     def ttl(self, key: str) -> Single[float | None]:
         check_key(key, self.namespace)
         params = {"p_prefix": self.prefix, "p_key": key}
-        return Single(Read(self._sql.ttl_left, params, ONE), lambda row: _seconds_left(row, key))
+        return (Read(self._sql.ttl_left, params, ONE), lambda row: _seconds_left(row, key))
 
     def search(self, pattern: str) -> Operation[dict[str, Any]]:
         if not can_match(pattern, "search pattern"):
@@ -175,7 +174,7 @@ class SqlOperations:
         except errors.InvalidValue:  # PostgreSQL's bigint overflowed: nothing changed
             row = None
         if row is None:
-            raise refused_increment(key, by, (yield from self.retrieve(key, None))) from None
+            raise refused_increment(key, by, (yield from walk(self.retrieve(key, None)))) from None
         return int(row[0])
 
     def compare_and_set(
