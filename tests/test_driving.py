@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from agentstore.driving import Command, Operation, run, run_async
+from agentstore.driving import Command, Operation, Single, run, run_async, walk
 
 
 class Refused(Exception):
@@ -70,3 +70,43 @@ def test_what_the_operation_raises_after_a_failure_is_not_chained_to_it(loop: st
         else:
             asyncio.run(run_async(gives_up(), aperform))
     assert caught.value.__context__ is None
+
+
+def test_a_single_request_is_performed_and_finished_by_both_loops() -> None:
+    """The fast path: a ``Single`` is no generator (it has no ``send``), the loops perform
+    its request and finish the result themselves."""
+
+    def operation() -> Single[tuple[str, Any]]:
+        return Command("get", ("n",)), lambda value: ("read", value)
+
+    assert both(operation, {"n": 41}) == [("read", 41)] * 2
+
+
+def test_a_single_failure_is_translated_and_not_chained() -> None:
+    def translate(error: Exception) -> Exception:
+        return LookupError(f"meant: {error}")
+
+    async def refuse(request: Command) -> Any:
+        raise Refused(request.args[0])
+
+    def refuse_now(request: Command) -> Any:
+        raise Refused(request.args[0])
+
+    operation: Single[Any] = (Command("incr", ("n",)), lambda value: value)
+    with pytest.raises(LookupError, match="meant: n") as sync_caught:
+        run(operation, refuse_now, translate)
+    with pytest.raises(LookupError, match="meant: n") as async_caught:
+        asyncio.run(run_async(operation, refuse, translate))
+    for caught in (sync_caught, async_caught):
+        assert caught.value.__context__ is None and caught.value.__cause__ is None
+    with pytest.raises(Refused):
+        run(operation, refuse_now)
+
+
+def test_an_operation_walks_a_single_inside_it() -> None:
+    def twice() -> Operation[int]:
+        first = yield from walk((Command("get", ("a",)), int))
+        second = yield from walk(add_or_read("b"))
+        return first + len(second)
+
+    assert both(twice, {"a": "2", "b": "x"}) == [4, 4]

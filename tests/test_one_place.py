@@ -77,3 +77,38 @@ def test_harness_modules_import_one_way() -> None:
     for name in sorted(graph):
         walk(name, [name])
     assert circles == [], "harness modules import each other:\n" + "\n".join(sorted(set(circles)))
+
+
+def _translations(tree: ast.AST) -> list[int]:
+    """Lines that wrap a driver error as SQLAlchemy would (``DBAPIError.instance(...)``) or
+    import ``db.failures``' inner translation instead of ``driver_failure``."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+            if node.func.attr == "instance" and name == "DBAPIError":
+                found.append(node.lineno)
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "agentstore.db.failures"
+            and {alias.name for alias in node.names} & {"translate", "_translate"}
+        ):
+            found.append(node.lineno)
+    return found
+
+
+def test_driver_errors_are_translated_in_db_failures_alone() -> None:
+    """Every driver, sync or asyncio, asks ``db.failures.driver_failure`` what a failure
+    means: a second translation once leaked a password and told a dropped connection
+    differently in the two APIs."""
+    package = ROOT / "src" / "agentstore"
+    failures = package / "db" / "failures.py"
+    elsewhere = [
+        f"{path.relative_to(package)}:{line}"
+        for path in sorted(package.rglob("*.py"))
+        if path != failures
+        for line in _translations(ast.parse(path.read_text()))
+    ]
+    assert elsewhere == [], f"driver errors translated outside db/failures.py: {elsewhere}"
+    assert _translations(ast.parse(failures.read_text())), "the check no longer sees a translation"

@@ -21,7 +21,7 @@ from sqlalchemy import exc
 
 from agentstore import PoolSettings, errors, open_memory
 from agentstore.cli import main
-from agentstore.db.failures import translate
+from agentstore.db.failures import driver_failure
 from agentstore.memory.redis_backend import RedisMemory
 from agentstore.urls import manifest_source, redact
 from harness.isolation.places import Isolation
@@ -150,7 +150,7 @@ def test_open_memory_errors_never_show_the_password(password: str, escape: bool)
 @given(password=passwords)
 def test_a_full_pool_never_shows_the_password(password: str) -> None:
     url = url_for(UNREACHABLE_PG, password, escape=False)
-    assert_hidden(password, str(translate(exc.TimeoutError(), url, 0.1)))
+    assert_hidden(password, str(driver_failure(exc.TimeoutError(), url, 0.1)))
 
 
 @settings(

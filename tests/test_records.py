@@ -58,10 +58,10 @@ def test_a_missing_sqlite_file_is_refused_on_read_only_paths(tmp_path: Path) -> 
 def test_any_other_operational_error_is_an_unavailable_backend_in_one_line() -> None:
     from sqlalchemy import exc
 
-    from agentstore.db.failures import translate
+    from agentstore.db.failures import driver_failure
 
     raw = exc.OperationalError("SELECT 1", {}, Exception("disk I/O error\nmore detail"))
-    mapped = translate(raw, "postgresql://u:pw@h/db", 30.0)
+    mapped = driver_failure(raw, "postgresql://u:pw@h/db", 30.0)
     assert isinstance(mapped, errors.BackendUnavailable)
     assert "\n" not in str(mapped) and "disk I/O error" in str(mapped)
     assert "pw@" not in str(mapped)

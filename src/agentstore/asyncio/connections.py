@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
 from agentstore import errors
-from agentstore.db.failures import translate
+from agentstore.db.failures import driver_failure
 
 #: (SQLAlchemy's pooled connection, the driver's async connection, a cursor on it)
 Entry = tuple[Any, Any, Any]
@@ -120,7 +120,7 @@ class Connections:
 
     def _exhausted(self) -> errors.AgentstoreError:
         where = self._engine.url.render_as_string(hide_password=True)
-        error = translate(exc.TimeoutError("memory connections"), where, self.timeout)
+        error = driver_failure(exc.TimeoutError("memory connections"), where, self.timeout)
         assert error is not None  # a pool timeout always means PoolExhausted
         return error
 

@@ -11,14 +11,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import exc
-
-from agentstore import errors
 from agentstore.asyncio.connections import Connections, Entry
 from agentstore.asyncio.memory_sql import ALL, sql_engine
 from agentstore.coordination.sql_connections import _NAMED, CLOCKS
-from agentstore.db.failures import one_line, translate
-from agentstore.urls import BackendURL, scrub
+from agentstore.db.failures import connection_lost, driver_failure
+from agentstore.urls import BackendURL
 
 
 class SqlCalls:
@@ -53,17 +50,22 @@ class SqlCalls:
         try:
             entry = await self.connections.take()
         except Exception as error:  # could not connect
-            raise self._unreachable(error) from error
+            raise self._meaning(error) from error
         try:
             result = await self._driver.run(entry, self._sql[name], params, fetch)
         except Exception as error:
+            lost = connection_lost(error, entry[0], self._engine.dialect)
             await self.connections.discard(entry)
-            raise self._failure(error) from error
+            raise self._meaning(error, lost) from error
         except BaseException:  # cancelled: settle the connection, whatever happens next
             await asyncio.shield(self._settle(entry))
             raise
         self.connections.give(entry)
         return result
+
+    def _meaning(self, error: Exception, lost: bool = False) -> Exception:
+        """What ``error`` means, in the sync objects' words (``db.failures``)."""
+        return driver_failure(error, self.url, self.connections.timeout, lost=lost) or error
 
     async def _settle(self, entry: Entry) -> None:
         try:
@@ -74,34 +76,6 @@ class SqlCalls:
             self.connections.give(entry)
         else:
             await self.connections.discard(entry)
-
-    def _unreachable(self, error: Exception) -> Exception:
-        """A connection that could not be made, in one line with the password hidden."""
-        if isinstance(error, errors.AgentstoreError):  # PoolExhausted
-            return error
-        dbapi = self._engine.dialect.loaded_dbapi
-        if isinstance(error, dbapi.Error):  # the driver's own, as raw connections raise it
-            error = exc.DBAPIError.instance(None, None, error, dbapi.Error)
-        if not isinstance(error, exc.DBAPIError):
-            return error
-        return translate(error, self.url, self.connections.timeout) or errors.BackendUnavailable(
-            f"cannot reach {self.url.redacted}: {scrub(one_line(error.orig), self.url)}"
-        )
-
-    def _failure(self, error: Exception) -> Exception:
-        """What ``error`` means, in the words of the sync objects (``db.failures``)."""
-        if isinstance(error, errors.AgentstoreError):
-            return error
-        dbapi = self._engine.dialect.loaded_dbapi
-        if not isinstance(error, dbapi.Error):
-            return error
-        wrapped = exc.DBAPIError.instance(None, None, error, dbapi.Error)
-        mapped = translate(wrapped, self.url, self.connections.timeout)
-        if mapped is None and isinstance(wrapped, exc.OperationalError | exc.InterfaceError):
-            mapped = errors.BackendUnavailable(
-                f"lost the connection to {self.url.redacted}: {one_line(error)}"
-            )
-        return mapped or error
 
     async def close(self) -> None:
         await self.connections.close()

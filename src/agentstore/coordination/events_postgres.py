@@ -17,7 +17,7 @@ from agentstore import errors
 from agentstore.coordination.protocol import Closing, IterableSubscription
 from agentstore.coordination.sql_connections import SqlConnections
 from agentstore.coordination.validation import check_event, check_name, decode
-from agentstore.db.failures import one_line
+from agentstore.db.failures import driver_failure
 from agentstore.urls import BackendURL
 
 if TYPE_CHECKING:
@@ -107,9 +107,11 @@ def listen(prefix: str, channel: str) -> Composed:
     return sql.SQL("LISTEN {}").format(sql.Identifier(channel_name(prefix, channel)))
 
 
-def unreachable(url: BackendURL, error: Exception) -> errors.BackendUnavailable:
-    return errors.BackendUnavailable(f"cannot reach {url.redacted}: {one_line(error)}")
+def unreachable(url: BackendURL, error: Exception) -> Exception:
+    """A listening connection that could not be made, in ``db.failures``' words."""
+    return driver_failure(error, url) or error
 
 
-def lost(url: BackendURL, error: Exception) -> errors.BackendUnavailable:
-    return errors.BackendUnavailable(f"lost the connection to {url.redacted}: {one_line(error)}")
+def lost(url: BackendURL, error: Exception) -> Exception:
+    """A listening connection the server dropped, in ``db.failures``' words."""
+    return driver_failure(error, url, lost=True) or error

@@ -16,10 +16,8 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
-from sqlalchemy import exc
-
 from agentstore import errors
-from agentstore.db.failures import one_line, translate
+from agentstore.db.failures import driver_failure
 from agentstore.db.sqlite_files import sqlite_file_must_exist
 from agentstore.urls import BackendURL
 
@@ -100,26 +98,11 @@ class SqlConnections:
 
     def _failure(self, connection: Any, error: Exception) -> Exception:
         """Drop a lost connection; say what ``error`` means in agentstore's words."""
-        if self.backend == "postgres":
-            import psycopg
-
-            dbapi: Any = psycopg
-            lost = connection is None or connection.closed or connection.broken
-        else:
-            dbapi, lost = sqlite3, connection is None
-        if lost:
+        # A connection never made is not lost: the server could not be reached.
+        lost = bool(connection is not None and self.backend == "postgres" and connection.broken)
+        if connection is None or lost or getattr(connection, "closed", False):
             self._forget(connection)
-        if not isinstance(error, dbapi.Error):
-            return error
-        wrapped = exc.DBAPIError.instance(
-            None, None, error, dbapi.Error, connection_invalidated=lost
-        )
-        mapped = translate(wrapped, self.url, SQLITE_BUSY_TIMEOUT)
-        if mapped is None and (lost or isinstance(wrapped, exc.OperationalError)):
-            mapped = errors.BackendUnavailable(
-                f"lost the connection to {self.url.redacted}: {one_line(error)}"
-            )
-        return mapped or error
+        return driver_failure(error, self.url, SQLITE_BUSY_TIMEOUT, lost=lost) or error
 
     def _forget(self, connection: Any) -> None:
         self._local.connection = None

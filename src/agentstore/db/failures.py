@@ -6,9 +6,14 @@ by what the server reports as codes, never by message text, which a server may t
 (``lc_messages``): PostgreSQL's SQLSTATE and constraint name, SQLite's extended result code.
 Any other operational failure (a file that cannot be opened, a disk error) is an unavailable
 backend, told in one line with anything that may hold the password left out.
+
+:func:`driver_failure` is the one door: every driver (sync or asyncio, ORM or raw connection)
+hands it what its driver raised, and whether the connection is gone.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import exc
 
@@ -90,10 +95,51 @@ def _never_migrated(error: exc.SQLAlchemyError) -> bool:
     return sqlite_code(error) == "SQLITE_ERROR" and "no such table" in str(_driver_error(error))
 
 
-def translate(
-    error: exc.SQLAlchemyError, url: str | BackendURL, pool_timeout: float
+def driver_failure(
+    error: BaseException, url: str | BackendURL, pool_timeout: float = 0.0, *, lost: bool = False
 ) -> AgentstoreError | None:
-    """The agentstore error ``error`` stands for, or ``None`` when it has no meaning here."""
+    """The agentstore error a database driver's ``error`` stands for; ``None`` when it is not
+    a database failure (raise it as it is). ``error`` may be SQLAlchemy's or the driver's own
+    (psycopg, sqlite3, aiosqlite); ``lost``: the connection it came from is gone (a connection
+    never made is not lost). Every message names ``url`` redacted and quotes the driver scrubbed.
+    """
+    if isinstance(error, AgentstoreError):
+        return error
+    if not isinstance(error, exc.SQLAlchemyError):
+        base = _dbapi_base(error)
+        if base is None:
+            return None
+        error = exc.DBAPIError.instance(None, None, error, base, connection_invalidated=lost)
+    assert isinstance(error, exc.SQLAlchemyError)
+    lost = lost or bool(getattr(error, "connection_invalidated", False))
+    meaning = _translate(error, url, pool_timeout, lost)
+    if meaning is None and isinstance(error, exc.InterfaceError | exc.OperationalError):
+        message = scrub(one_line(_driver_error(error)), url)
+        meaning = BackendUnavailable(f"cannot use {redact(url)}: {message}")
+    return meaning
+
+
+def connection_lost(error: BaseException, connection: Any, dialect: Any) -> bool:
+    """Whether the pooled ``connection`` that raised ``error`` is gone (the dialect decides)."""
+    driver = connection.driver_connection
+    if getattr(driver, "broken", False) or getattr(driver, "closed", False):
+        return True
+    return isinstance(error, dialect.loaded_dbapi.Error) and bool(
+        dialect.is_disconnect(error, connection.dbapi_connection, None)
+    )
+
+
+def _dbapi_base(error: BaseException) -> type[Exception] | None:
+    """The driver's PEP 249 ``Error`` class that ``error`` derives from, if any."""
+    for cls in type(error).__mro__:
+        if cls.__name__ == "Error" and Exception in cls.__bases__ and issubclass(cls, Exception):
+            return cls
+    return None
+
+
+def _translate(
+    error: exc.SQLAlchemyError, url: str | BackendURL, pool_timeout: float, lost: bool
+) -> AgentstoreError | None:
     where = redact(url)
     if isinstance(error, exc.TimeoutError):
         return PoolExhausted(
@@ -116,7 +162,7 @@ def translate(
         return BackendUnavailable(
             f"{where} stayed locked by another writer for longer than the busy timeout"
         )
-    if isinstance(error, exc.OperationalError) and getattr(error, "connection_invalidated", False):
+    if lost and isinstance(error, exc.DBAPIError):
         return BackendUnavailable(f"lost the connection to {where}: {message}")
     code = sqlstate(error)
     if is_postgres_auth(error):

@@ -16,7 +16,7 @@ from typing import Any
 
 import redis
 
-from agentstore.driving import Command, Operation, Scan, Script, ScriptBatch
+from agentstore.driving import Command, Operation, Scan, Script, ScriptBatch, Single, nothing, walk
 from agentstore.memory import patterns, redis_scripts
 from agentstore.memory.glob_match import glob_match
 from agentstore.memory.protocol import MemoryStats
@@ -77,10 +77,10 @@ class RedisOperations:
         # redis_scripts for the layout and why no other store can spell these names).
         self.base, self.index = redis_scripts.layout(namespace, prefix)
 
-    def store(self, key: str, value: Any, ttl: float | None, partition: str) -> Operation[None]:
+    def store(self, key: str, value: Any, ttl: float | None, partition: str) -> Single[None]:
         text, _, seconds = check_store(key, value, ttl, partition, self.namespace)
         keys = [self.base + key, self.index]
-        yield Script("store", keys, [text, px(seconds), key, partition], write=True)
+        return (Script("store", keys, [text, px(seconds), key, partition], write=True), nothing)
 
     def store_many(
         self, mapping: Mapping[str, Any], ttl: float | None, partition: str
@@ -99,10 +99,12 @@ class RedisOperations:
         ]
         yield ScriptBatch("store_many", calls)
 
-    def retrieve(self, key: str, default: Any) -> Operation[Any]:
+    def retrieve(self, key: str, default: Any) -> Single[Any]:
         check_key(key, self.namespace)
-        text = yield Command("get", (self.base + key,))
-        return default if text is None else decode(text_of(text))
+        return (
+            Command("get", (self.base + key,)),
+            lambda text: default if text is None else decode(text_of(text)),
+        )
 
     def retrieve_many(self, keys: Iterable[str]) -> Operation[dict[str, Any]]:
         return self._values(unique_keys(keys, self.namespace))
@@ -119,21 +121,17 @@ class RedisOperations:
             )
         return found
 
-    def delete(self, key: str) -> Operation[bool]:
+    def delete(self, key: str) -> Single[bool]:
         check_key(key, self.namespace)
-        deleted = yield Script("delete", [self.base + key, self.index], [key], write=True)
-        return bool(deleted)
+        return (Script("delete", [self.base + key, self.index], [key], write=True), bool)
 
-    def exists(self, key: str) -> Operation[bool]:
+    def exists(self, key: str) -> Single[bool]:
         check_key(key, self.namespace)
-        return bool((yield Command("exists", (self.base + key,))))
+        return (Command("exists", (self.base + key,)), bool)
 
-    def ttl(self, key: str) -> Operation[float | None]:
+    def ttl(self, key: str) -> Single[float | None]:
         check_key(key, self.namespace)
-        left = yield Command("pttl", (self.base + key,))
-        if left == -2:
-            raise KeyError(key)
-        return None if left == -1 else float(left / 1000)
+        return (Command("pttl", (self.base + key,)), lambda left: _seconds_left(left, key))
 
     def search(self, pattern: str) -> Operation[dict[str, Any]]:
         if not can_match(pattern, "search pattern"):
@@ -227,7 +225,7 @@ class RedisOperations:
             if not refused_sum(exc):
                 raise
             # not an integer, or the sum would overflow: unchanged
-            raise refused_increment(key, by, (yield from self.retrieve(key, None))) from None
+            raise refused_increment(key, by, (yield from walk(self.retrieve(key, None)))) from None
         return int(text)
 
     def compare_and_set(
@@ -260,3 +258,10 @@ class RedisOperations:
         """Redis removes expired values itself; this only prunes their index entries."""
         yield from self._live_keys(None)
         return 0
+
+
+def _seconds_left(left: int, key: str) -> float | None:
+    """PTTL's answer in seconds: -2 no such key, -1 no expiry."""
+    if left == -2:
+        raise KeyError(key)
+    return None if left == -1 else float(left / 1000)

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, event, exc, inspect
 from sqlalchemy.pool import Pool, PoolProxiedConnection
 
 from agentstore import errors
-from agentstore.db.failures import CONFLICTS, one_line, sqlstate, translate
+from agentstore.db.failures import CONFLICTS, connection_lost, driver_failure, one_line, sqlstate
 from agentstore.driving import ALL, ONE, Batch, Retry, Statement
 from agentstore.memory.shell import Memory
 from agentstore.memory.sql_operations import SqlOperations
@@ -127,13 +127,7 @@ class SqlFailures:
 
     def _lost(self, error: Exception, connection: PoolProxiedConnection) -> bool:
         """Whether the connection ``error`` came from is gone (the dialect's own judgement)."""
-        driver = connection.driver_connection
-        if getattr(driver, "broken", False) or getattr(driver, "closed", False):
-            return True
-        dialect = self._engine.dialect
-        return isinstance(error, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
-            error, connection.dbapi_connection, None
-        )
+        return connection_lost(error, connection, self._engine.dialect)
 
     def _translate(self, error: Exception, lost: bool) -> errors.AgentstoreError | None:
         """What ``error`` means to a caller, through ``agentstore.db.failures`` like every
@@ -144,20 +138,7 @@ class SqlFailures:
             return errors.InvalidValue(
                 f"the stored value cannot take this change: {scrub(one_line(error), self.url)}"
             )
-        dbapi_error = self._engine.dialect.loaded_dbapi.Error
-        if isinstance(error, dbapi_error):  # raised by the driver itself: wrap as SQLAlchemy would
-            error = exc.DBAPIError.instance(
-                None, None, error, dbapi_error, connection_invalidated=lost
-            )
-        if not isinstance(error, exc.SQLAlchemyError):
-            return None
-        translated = translate(error, self.url, self.wait_timeout)
-        if translated is None and isinstance(error, exc.OperationalError | exc.InterfaceError):
-            translated = errors.BackendUnavailable(
-                f"the {self._dialect.name} memory at {self.url.redacted} stopped answering:"
-                f" {scrub(one_line(getattr(error, 'orig', error)), self.url)}"
-            )
-        return translated
+        return driver_failure(error, self.url, self.wait_timeout, lost=lost)
 
 
 class SqlMemory(SqlFailures, Memory):
@@ -298,11 +279,9 @@ def has_memory_table(connection: Any) -> bool:
     return bool(inspect(connection).has_table(TABLE.name))
 
 
-def unreachable(error: exc.DBAPIError, url: BackendURL, timeout: float) -> errors.AgentstoreError:
+def unreachable(error: exc.DBAPIError, url: BackendURL, timeout: float) -> Exception:
     """Why a store could not open: the server did not answer (or the pool was full)."""
-    return translate(error, url, timeout) or errors.BackendUnavailable(
-        f"cannot reach the memory database at {url.redacted}: {scrub(one_line(error.orig), url)}"
-    )
+    return driver_failure(error, url, timeout) or error
 
 
 def not_migrated(url: BackendURL) -> errors.SchemaNotMigrated:

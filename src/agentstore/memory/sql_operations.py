@@ -13,7 +13,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from agentstore import errors
-from agentstore.driving import ALL, COUNT, ONE, Batch, Operation, Read, Retry, Statement
+from agentstore.driving import (
+    ALL,
+    COUNT,
+    ONE,
+    Batch,
+    Operation,
+    Read,
+    Retry,
+    Single,
+    Statement,
+    nothing,
+    walk,
+)
 from agentstore.memory import patterns
 from agentstore.memory.protocol import MemoryStats
 from agentstore.memory.sql_statements import SqlDialect, Statements, build
@@ -59,9 +71,9 @@ class SqlOperations:
             "p_ttl": ttl,
         }
 
-    def store(self, key: str, value: Any, ttl: float | None, partition: str) -> Operation[None]:
+    def store(self, key: str, value: Any, ttl: float | None, partition: str) -> Single[None]:
         text, size, ttl = check_store(key, value, ttl, partition, self.namespace)
-        yield Statement(self._sql.upsert, self._row(key, text, size, ttl, partition))
+        return (Statement(self._sql.upsert, self._row(key, text, size, ttl, partition)), nothing)
 
     def store_many(
         self, mapping: Mapping[str, Any], ttl: float | None, partition: str
@@ -79,11 +91,13 @@ class SqlOperations:
         rows.sort(key=_by_key)
         yield Batch(self._sql.upsert, rows)
 
-    def retrieve(self, key: str, default: Any) -> Operation[Any]:
+    def retrieve(self, key: str, default: Any) -> Single[Any]:
         check_key(key, self.namespace)
         params = {"p_prefix": self.prefix, "p_key": key}
-        row = yield Read(self._sql.get, params, ONE)
-        return default if row is None else decode(row[0])
+        return (
+            Read(self._sql.get, params, ONE),
+            lambda row: default if row is None else decode(row[0]),
+        )
 
     def retrieve_many(self, keys: Iterable[str]) -> Operation[dict[str, Any]]:
         wanted = unique_keys(keys, self.namespace)
@@ -93,24 +107,20 @@ class SqlOperations:
         rows = yield Read(self._sql.get_many, params, ALL)
         return {key: decode(text) for key, text in rows}
 
-    def delete(self, key: str) -> Operation[bool]:
-        check_key(key, self.namespace)
-        rows = yield Statement(self._sql.delete, {"p_prefix": self.prefix, "p_key": key}, ALL)
-        return _live(rows) == 1
-
-    def exists(self, key: str) -> Operation[bool]:
+    def delete(self, key: str) -> Single[bool]:
         check_key(key, self.namespace)
         params = {"p_prefix": self.prefix, "p_key": key}
-        row = yield Read(self._sql.exists, params, ONE)
-        return row is not None
+        return (Statement(self._sql.delete, params, ALL), _one_live)
 
-    def ttl(self, key: str) -> Operation[float | None]:
+    def exists(self, key: str) -> Single[bool]:
         check_key(key, self.namespace)
         params = {"p_prefix": self.prefix, "p_key": key}
-        row = yield Read(self._sql.ttl_left, params, ONE)
-        if row is None:
-            raise KeyError(key)
-        return None if row[0] is None else max(float(row[0]), 0.0)
+        return (Read(self._sql.exists, params, ONE), _found)
+
+    def ttl(self, key: str) -> Single[float | None]:
+        check_key(key, self.namespace)
+        params = {"p_prefix": self.prefix, "p_key": key}
+        return (Read(self._sql.ttl_left, params, ONE), lambda row: _seconds_left(row, key))
 
     def search(self, pattern: str) -> Operation[dict[str, Any]]:
         if not can_match(pattern, "search pattern"):
@@ -164,7 +174,7 @@ class SqlOperations:
         except errors.InvalidValue:  # PostgreSQL's bigint overflowed: nothing changed
             row = None
         if row is None:
-            raise refused_increment(key, by, (yield from self.retrieve(key, None))) from None
+            raise refused_increment(key, by, (yield from walk(self.retrieve(key, None)))) from None
         return int(row[0])
 
     def compare_and_set(
@@ -196,6 +206,20 @@ class SqlOperations:
 
 def _by_key(row: dict[str, Any]) -> str:
     return str(row["p_key"])
+
+
+def _one_live(rows: list[Any]) -> bool:
+    return _live(rows) == 1
+
+
+def _found(row: Any) -> bool:
+    return row is not None
+
+
+def _seconds_left(row: Any, key: str) -> float | None:
+    if row is None:
+        raise KeyError(key)
+    return None if row[0] is None else max(float(row[0]), 0.0)
 
 
 def _live(rows: list[Any]) -> int:
