@@ -6,14 +6,11 @@ import time
 
 from pytest_bdd import given, then, when
 
-from agentstore import (
-    Database,
-    MemoryStore,
-    open_memory,
-)
+from agentstore import Database, MemoryStore
 from agentstore.db import records
 from harness.isolation.places import Isolated, Isolation
 from steps.parameter_types import phrase
+from support.api.openers import open_memory
 from support.common.expect import expect, expect_that, shown
 from support.coordination import shared_memory as shared
 

@@ -3,9 +3,10 @@ a read-through cache on Redis in front of the relational records."""
 
 from __future__ import annotations
 
-from agentstore import Database, MemoryStore, open_memory
+from agentstore import Database, MemoryStore
 from agentstore.db import records
 from harness.isolation.places import Isolated
+from support.api.openers import open_memory
 from support.coordination.workloads import run_workers
 
 BOARD = "aqe/board/"
