@@ -5,6 +5,7 @@ database is prepared (migrated to head) before scenarios clone it.
 """
 
 pytest_plugins = [
+    "harness.bytecode",
     "harness.servers.plugin",
     "harness.servers.faults_plugin",
     "harness.collection.feature_files",
