@@ -11,6 +11,7 @@ pytest_plugins = [
     "harness.collection.feature_files",
     "harness.collection.backend_tags",
     "harness.collection.markers",
+    "harness.collection.slow_first",
     "harness.isolation.plugin",
     "harness.isolation.sentinels",
     "harness.reporting.glossary_plugin",
