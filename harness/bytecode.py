@@ -1,7 +1,8 @@
 """Byte code for the Python processes a run starts: xdist workers, inner pytest sessions, CLIs.
 
 Where the environment says ``PYTHONDONTWRITEBYTECODE=1`` (no ``__pycache__`` in the checkout),
-every child compiled each module it imported again: 2.45 s of a 4.5 s inner pytest session.
+every child compiled each module it imported again: an inner harness session spent 3.8 s of
+CPU cold, 1.1 s with its byte code cached.
 Children get a private ``PYTHONPYCACHEPREFIX`` instead, the folder ``pycache`` in this run's
 basetemp root, and may write byte code there: nothing lands in the repository, the run's first
 child compiles for all the others (Python writes each ``.pyc`` atomically, so workers share it
