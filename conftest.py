@@ -5,11 +5,13 @@ database is prepared (migrated to head) before scenarios clone it.
 """
 
 pytest_plugins = [
+    "harness.bytecode",
     "harness.servers.plugin",
     "harness.servers.faults_plugin",
     "harness.collection.feature_files",
     "harness.collection.backend_tags",
     "harness.collection.markers",
+    "harness.collection.slow_first",
     "harness.isolation.plugin",
     "harness.isolation.sentinels",
     "harness.reporting.glossary_plugin",

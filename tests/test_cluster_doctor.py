@@ -35,6 +35,7 @@ def test_a_whole_cluster_is_reported_with_its_state_and_every_slot_covered(pytes
     assert line.endswith("(state ok, 16384/16384 slots covered, 3 masters, 3 replicas)")
 
 
+@pytest.mark.slow
 def test_no_node_answering_is_one_line_without_the_password():
     url = f"redis+cluster://:hunter2@127.0.0.1:{free_port()},127.0.0.1:{free_port()}"
     done = run_doctor("--redis", url, "--timeout", "1")

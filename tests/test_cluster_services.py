@@ -60,6 +60,7 @@ def test_an_environment_url_that_does_not_answer_stops_the_ladder(monkeypatch, p
     assert "spawn:" not in service.reason
 
 
+@pytest.mark.slow
 def test_a_throwaway_cluster_has_three_masters_three_replicas_and_is_gone_after_stop(
     provisioner,
 ):
@@ -87,6 +88,7 @@ def test_the_docker_rung_says_at_once_when_no_engine_answers(provisioner):
     assert service.reason == "docker: no Docker engine answers"
 
 
+@pytest.mark.slow
 def test_a_killed_run_does_not_leave_its_throwaway_cluster_behind(tmp_path):
     """Even a run killed with SIGKILL has all six nodes stopped by the reaper."""
     script = tmp_path / "victim.py"
@@ -150,6 +152,7 @@ def test_cleanup_deletes_the_prefix_on_every_master_and_nothing_else(shared_clus
         client.close()
 
 
+@pytest.mark.slow
 def test_minus_m_redis_cluster_runs_only_the_cluster_rows_and_leaves_no_key(shared_cluster):
     done = run_suite(
         "features/memory",

@@ -107,6 +107,7 @@ def test_faults_leave_the_shared_servers_running_untouched(pytestconfig):
             "pytest",
             "features/faults/restarts.feature",
             "features/faults/stalls.feature",
+            "--backends=postgres,redis",  # all the two files tag; no cluster, no SQLite to set up
             "-q",
             "-p",
             "no:cacheprovider",

@@ -46,7 +46,7 @@ def test_the_corpus_is_what_the_test_expects() -> None:
     assert {p.stem for p in CORPUS.glob("*.feature")} == set(RUNS) | set(UNREADABLE)
 
 
-@pytest.mark.parametrize("mode", ["serial", "xdist"])
+@pytest.mark.parametrize("mode", ["serial", pytest.param("xdist", marks=pytest.mark.slow)])
 def test_the_corpus_runs_and_every_run_and_error_is_in_the_report(pytester, mode) -> None:
     project = HarnessProject(
         pytester, steps={"catch_all_steps": CATCH_ALL_STEPS}, strict_markers=False

@@ -55,6 +55,7 @@ def _staged(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.glob(".agentstore-restore-*"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgres", "sqlite"])
 def test_a_restore_killed_at_any_moment_leaves_the_target_old_or_restored(
     isolation: Isolation, tmp_path: Path, backend: str
@@ -103,6 +104,7 @@ def _complete(path: Path, expected: dict[str, Any], isolation: Isolation, backen
     assert fingerprint(fresh.url) == expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgres", "sqlite"])
 def test_a_killed_backup_leaves_no_file_unless_whole_and_the_next_run_clears_its_leftovers(
     isolation: Isolation, tmp_path: Path, backend: str

@@ -140,6 +140,7 @@ def test_messages_match_the_compatibility_kit(case: str, tmp_path: Path) -> None
         assert mine == theirs
 
 
+@pytest.mark.slow
 def test_messages_match_the_kit_under_xdist(tmp_path: Path) -> None:
     reports = run_case(tmp_path, "examples-tables", "-n", "2")
     ours = normalised(read_stream(reports / "messages.ndjson"), "examples-tables")

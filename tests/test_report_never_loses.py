@@ -12,7 +12,7 @@ import re
 import pytest
 from spec_project import HarnessProject
 
-MODES = pytest.mark.parametrize("mode", ["serial", "xdist"])
+MODES = pytest.mark.parametrize("mode", ["serial", pytest.param("xdist", marks=pytest.mark.slow)])
 
 
 def run(project: HarnessProject, mode: str, *args: str, **kwargs):

@@ -124,6 +124,7 @@ def run_platform(*extra: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_a_run_that_tramples_a_sentinel_fails_naming_it():
     done = run_platform("-p", "trample_plugin", "--backends=postgres,sqlite,redis")
     assert done.returncode == 1, done.stdout[-2000:]
@@ -131,6 +132,7 @@ def test_a_run_that_tramples_a_sentinel_fails_naming_it():
     assert "changed or is gone" in done.stdout
 
 
+@pytest.mark.slow
 def test_the_same_run_without_trampling_passes_and_says_so():
     done = run_platform("--backends=postgres,sqlite,redis")
     assert done.returncode == 0, done.stdout[-2000:]

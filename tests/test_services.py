@@ -190,6 +190,7 @@ def test_the_header_names_each_backend_its_version_and_rung():
     assert "sqlite: 3." in header
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rung", ["spawn", "env"])
 def test_every_rung_that_can_run_here_passes_the_platform_feature(rung, pytestconfig):
     env = {}
@@ -293,6 +294,7 @@ def a_machine_without_postgresql_or_redis(scratch: Path) -> str:
     return " && ".join([*commands, 'exec "$@"'])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not namespaces_allowed(), reason="needs root and unshare --net --mount")
 def test_the_embedded_servers_run_as_root_from_a_folder_only_root_can_enter(tmp_path):
     """A new user's container: root, checkout in a 0700 folder, no PostgreSQL or Redis at all.

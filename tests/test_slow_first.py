@@ -1,0 +1,79 @@
+"""Long tests run first, in an order the seed reproduces; a plain -n steals work (worksteal)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+
+TESTS = """
+import pytest
+
+def test_a(): pass
+
+@pytest.mark.slow
+def test_b(): pass
+
+def test_c(): pass
+
+@pytest.mark.slow
+def test_d(): pass
+
+def test_e(): pass
+"""
+PLUGIN = ("-p", "harness.collection.slow_first", "-p", "no:cacheprovider")
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nmarkers =\n    slow: takes long\n"
+    )
+    pytester.makepyfile(test_order=TESTS)
+    return pytester
+
+
+def order(pytester: pytest.Pytester, *args: str) -> list[str]:
+    """The test names in the order the run would run them."""
+    done = pytester.runpytest_inprocess(*PLUGIN, "--collect-only", "-q", *args)
+    return re.findall(r"^test_order\.py::(test_\w+)$", "\n".join(done.outlines), re.M)
+
+
+def test_slow_tests_come_first_in_the_order_they_were_written(project) -> None:
+    assert order(project, "-p", "no:randomly") == ["test_b", "test_d", "test_a", "test_c", "test_e"]
+
+
+def test_a_test_the_durations_file_says_is_long_comes_first_too(project) -> None:
+    durations = {"test_order.py::test_e": 12.5, "test_order.py::test_a": 0.2}
+    (project.path / ".test_durations").write_text(json.dumps(durations))
+    assert order(project, "-p", "no:randomly") == ["test_b", "test_d", "test_e", "test_a", "test_c"]
+
+
+@pytest.mark.parametrize("text", ["not json {", '["a list"]', '{"test_order.py::test_e": "long"}'])
+def test_a_durations_file_that_makes_no_sense_is_ignored(project, text: str) -> None:
+    (project.path / ".test_durations").write_text(text)
+    assert order(project, "-p", "no:randomly") == ["test_b", "test_d", "test_a", "test_c", "test_e"]
+
+
+def test_under_pytest_randomly_the_seed_gives_the_order_and_slow_ones_still_lead(project) -> None:
+    seen = {tuple(order(project, "-p", "randomly", f"--randomly-seed={seed}")) for seed in range(8)}
+    assert all(set(names[:2]) == {"test_b", "test_d"} for names in seen), seen
+    assert len(seen) > 1, "pytest-randomly still shuffles the tests"
+    again = order(project, "-p", "randomly", "--randomly-seed=3")
+    assert again == order(project, "-p", "randomly", "--randomly-seed=3")
+
+
+@pytest.mark.parametrize(
+    ("given", "scheduler"),
+    [((), "WorkStealingScheduling"), (("--dist", "load"), "LoadScheduling")],
+)
+def test_a_plain_minus_n_steals_work_and_a_given_dist_is_kept(
+    project, given: tuple[str, ...], scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [name for name in os.environ if name.startswith("PYTEST_")]:
+        monkeypatch.delenv(name)  # an outer xdist worker's variables are not this run's
+    done = project.runpytest_subprocess(*PLUGIN, "-p", "no:randomly", "-n", "2", "-v", *given)
+    done.assert_outcomes(passed=5)
+    assert f"scheduling tests via {scheduler}" in done.stdout.str()
