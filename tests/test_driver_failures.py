@@ -4,6 +4,8 @@ quotes part of it, and a connection the server terminated (``pg_terminate_backen
 
 from __future__ import annotations
 
+import configparser
+import csv
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 
 from agentstore import asyncio as aio
 from agentstore import errors, open_events, open_leases, open_memory, open_queue
+from agentstore.db.failures import driver_failure
 from harness.isolation.places import Isolation
 from support.memory.recovery import terminate_postgres_sessions
 
@@ -19,6 +22,12 @@ from support.memory.recovery import terminate_postgres_sessions
 REFUSED = "postgresql+psycopg://postgres:s3cretPassWord@127.0.0.1:1/agentstore"
 MALFORMED = "postgresql+psycopg://postgres:pa@ssword-x@127.0.0.1:1/agentstore"
 SECRETS = ("s3cretPassWord", "ssword-x", "word-x")
+#: Connection settings libpq refuses before it connects (it raises ProgrammingError, not
+#: OperationalError): an unknown option, and a host it cannot parse, which it quotes whole.
+UNKNOWN_OPTION = REFUSED + "?bogus=1"
+UNPARSABLE_HOST = "postgresql+psycopg://postgres:s3cretPassWord@[::1]x:5432/agentstore"
+URLS = [REFUSED, MALFORMED, UNKNOWN_OPTION, UNPARSABLE_HOST]
+URL_IDS = ["refused", "malformed", "unknown-option", "unparsable-host"]
 
 
 def _subscribe(url: str) -> None:
@@ -52,7 +61,7 @@ def _unreachable(said: str) -> None:
     assert not any(secret in said for secret in SECRETS), said
 
 
-@pytest.mark.parametrize("url", [REFUSED, MALFORMED], ids=["refused", "malformed"])
+@pytest.mark.parametrize("url", URLS, ids=URL_IDS)
 @pytest.mark.parametrize("kind", sorted(SYNC))
 def test_sync_unreachable_server_is_named_without_its_password(kind: str, url: str) -> None:
     with pytest.raises(errors.BackendUnavailable) as caught:
@@ -61,7 +70,7 @@ def test_sync_unreachable_server_is_named_without_its_password(kind: str, url: s
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("url", [REFUSED, MALFORMED], ids=["refused", "malformed"])
+@pytest.mark.parametrize("url", URLS, ids=URL_IDS)
 @pytest.mark.parametrize("kind", sorted(ASYNC))
 async def test_async_unreachable_server_is_named_without_its_password(kind: str, url: str) -> None:
     with pytest.raises(errors.BackendUnavailable) as caught:
@@ -100,3 +109,9 @@ async def test_async_queue_says_it_lost_a_terminated_connection(isolation: Isola
         _lost(str(caught.value), place.url)
         await queue.enqueue({"n": 3})
         assert (await queue.stats())["ready"] == 2
+
+
+@pytest.mark.parametrize("error", [csv.Error("boom"), configparser.Error("boom")], ids=repr)
+def test_an_error_no_database_driver_raised_is_left_as_it_is(error: Exception) -> None:
+    """Only psycopg's and sqlite3's errors are database failures, whatever else is named Error."""
+    assert driver_failure(error, REFUSED, lost=True) is None

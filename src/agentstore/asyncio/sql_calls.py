@@ -50,7 +50,7 @@ class SqlCalls:
         try:
             entry = await self.connections.take()
         except Exception as error:  # could not connect
-            raise self._meaning(error) from error
+            raise self._meaning(error, connecting=True) from error
         try:
             result = await self._driver.run(entry, self._sql[name], params, fetch)
         except Exception as error:
@@ -63,9 +63,11 @@ class SqlCalls:
         self.connections.give(entry)
         return result
 
-    def _meaning(self, error: Exception, lost: bool = False) -> Exception:
+    def _meaning(self, error: Exception, lost: bool = False, connecting: bool = False) -> Exception:
         """What ``error`` means, in the sync objects' words (``db.failures``)."""
-        return driver_failure(error, self.url, self.connections.timeout, lost=lost) or error
+        timeout = self.connections.timeout
+        found = driver_failure(error, self.url, timeout, lost=lost, connecting=connecting)
+        return found or error
 
     async def _settle(self, entry: Entry) -> None:
         try:

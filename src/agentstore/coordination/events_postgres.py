@@ -109,7 +109,7 @@ def listen(prefix: str, channel: str) -> Composed:
 
 def unreachable(url: BackendURL, error: Exception) -> Exception:
     """A listening connection that could not be made, in ``db.failures``' words."""
-    return driver_failure(error, url) or error
+    return driver_failure(error, url, connecting=True) or error
 
 
 def lost(url: BackendURL, error: Exception) -> Exception:

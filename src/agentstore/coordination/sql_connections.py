@@ -102,7 +102,10 @@ class SqlConnections:
         lost = bool(connection is not None and self.backend == "postgres" and connection.broken)
         if connection is None or lost or getattr(connection, "closed", False):
             self._forget(connection)
-        return driver_failure(error, self.url, SQLITE_BUSY_TIMEOUT, lost=lost) or error
+        found = driver_failure(
+            error, self.url, SQLITE_BUSY_TIMEOUT, lost=lost, connecting=connection is None
+        )
+        return found or error
 
     def _forget(self, connection: Any) -> None:
         self._local.connection = None

@@ -13,6 +13,7 @@ hands it what its driver raised, and whether the connection is gone.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import exc
@@ -96,12 +97,19 @@ def _never_migrated(error: exc.SQLAlchemyError) -> bool:
 
 
 def driver_failure(
-    error: BaseException, url: str | BackendURL, pool_timeout: float = 0.0, *, lost: bool = False
+    error: BaseException,
+    url: str | BackendURL,
+    pool_timeout: float = 0.0,
+    *,
+    lost: bool = False,
+    connecting: bool = False,
 ) -> AgentstoreError | None:
     """The agentstore error a database driver's ``error`` stands for; ``None`` when it is not
     a database failure (raise it as it is). ``error`` may be SQLAlchemy's or the driver's own
     (psycopg, sqlite3, aiosqlite); ``lost``: the connection it came from is gone (a connection
-    never made is not lost). Every message names ``url`` redacted and quotes the driver scrubbed.
+    never made is not lost); ``connecting``: it came while making a connection, so whatever the
+    driver's reason (a URL libpq cannot parse raises ``ProgrammingError``), the server was not
+    reached. Every message names ``url`` redacted and quotes the driver scrubbed.
     """
     if isinstance(error, AgentstoreError):
         return error
@@ -113,6 +121,9 @@ def driver_failure(
     assert isinstance(error, exc.SQLAlchemyError)
     lost = lost or bool(getattr(error, "connection_invalidated", False))
     meaning = _translate(error, url, pool_timeout, lost)
+    if meaning is None and (connecting and isinstance(error, exc.DBAPIError)):
+        message = scrub(one_line(_driver_error(error)), url)
+        meaning = BackendUnavailable(f"cannot reach {redact(url)}: {message}")
     if meaning is None and isinstance(error, exc.InterfaceError | exc.OperationalError):
         message = scrub(one_line(_driver_error(error)), url)
         meaning = BackendUnavailable(f"cannot use {redact(url)}: {message}")
@@ -130,10 +141,13 @@ def connection_lost(error: BaseException, connection: Any, dialect: Any) -> bool
 
 
 def _dbapi_base(error: BaseException) -> type[Exception] | None:
-    """The driver's PEP 249 ``Error`` class that ``error`` derives from, if any."""
-    for cls in type(error).__mro__:
-        if cls.__name__ == "Error" and Exception in cls.__bases__ and issubclass(cls, Exception):
-            return cls
+    """The PEP 249 ``Error`` class of the driver that raised ``error`` (psycopg's or sqlite3's,
+    which aiosqlite raises too), if it came from one: a ``csv.Error`` is no database failure."""
+    import psycopg  # the engines load it anyway; here only when a raw driver error is seen
+
+    for base in (psycopg.Error, sqlite3.Error):
+        if isinstance(error, base):
+            return base
     return None
 
 

@@ -281,7 +281,7 @@ def has_memory_table(connection: Any) -> bool:
 
 def unreachable(error: exc.DBAPIError, url: BackendURL, timeout: float) -> Exception:
     """Why a store could not open: the server did not answer (or the pool was full)."""
-    return driver_failure(error, url, timeout) or error
+    return driver_failure(error, url, timeout, connecting=True) or error
 
 
 def not_migrated(url: BackendURL) -> errors.SchemaNotMigrated:
