@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from typing import cast
 
 import pytest
@@ -172,3 +174,37 @@ def test_closing_closes_the_object_and_stops_its_loop(isolation: Isolation) -> N
     queue.close()
     queue.close()  # again: nothing happens
     assert threading.active_count() == before
+
+
+def test_a_call_that_times_out_is_cancelled_not_left_running() -> None:
+    loop = Loop()
+    finished = threading.Event()
+
+    async def slow() -> None:
+        await asyncio.sleep(0.5)
+        finished.set()
+
+    try:
+        with pytest.raises(TimeoutError):
+            loop.call(slow(), timeout=0.05)
+        assert not finished.wait(1.0), "the timed-out call went on running"
+    finally:
+        loop.stop()
+
+
+def test_stopping_the_loop_wakes_a_thread_waiting_on_it() -> None:
+    loop = Loop()
+    outcome: list[str] = []
+
+    def wait_for_ever() -> None:
+        try:
+            loop.call(asyncio.sleep(3600), timeout=None)
+        except BaseException as error:  # what ended the wait is the result
+            outcome.append(type(error).__name__)
+
+    waiter = threading.Thread(target=wait_for_ever, daemon=True)
+    waiter.start()
+    time.sleep(0.1)  # the call is on the loop
+    loop.stop()
+    waiter.join(5)
+    assert not waiter.is_alive() and outcome == ["CancelledError"], outcome

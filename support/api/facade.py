@@ -11,6 +11,7 @@ the sync API. ``subscribe`` gives a facade over the subscription, on the same lo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
@@ -30,10 +31,20 @@ class Loop:
         self._thread.start()
 
     def call(self, coroutine: Coroutine[Any, Any, Any], timeout: float | None = TIMEOUT) -> Any:
-        """Run ``coroutine`` on the loop, from any thread; its result or its exception."""
-        return asyncio.run_coroutine_threadsafe(_running(coroutine), self._loop).result(timeout)
+        """Run ``coroutine`` on the loop, from any thread; its result or its exception. A call
+        that times out (or whose caller is interrupted) is cancelled, not left running."""
+        future = asyncio.run_coroutine_threadsafe(_running(coroutine), self._loop)
+        try:
+            return future.result(timeout)
+        except BaseException:
+            future.cancel()
+            raise
 
     def stop(self) -> None:
+        """Cancel what still runs (a thread waiting on it gets ``CancelledError``), then stop."""
+        if self._loop.is_running():
+            with contextlib.suppress(RuntimeError, TimeoutError):  # a loop already stopping
+                asyncio.run_coroutine_threadsafe(_cancel_all(), self._loop).result(TIMEOUT)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(TIMEOUT)
         self._loop.close()
@@ -154,3 +165,11 @@ async def _running(call: Awaitable[Any]) -> Any:
     for _ in range(2):
         await asyncio.sleep(0)
     return await call
+
+
+async def _cancel_all() -> None:
+    """Cancel every other task on this loop and wait until they have ended."""
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)

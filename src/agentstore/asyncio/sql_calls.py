@@ -50,13 +50,19 @@ class SqlCalls:
         try:
             entry = await self.connections.take()
         except Exception as error:  # could not connect
-            raise self._meaning(error, connecting=True) from error
+            meaning = self._meaning(error, connecting=True)
+            if meaning is error:  # not a database failure: as it was, not its own cause
+                raise
+            raise meaning from error
         try:
             result = await self._driver.run(entry, self._sql[name], params, fetch)
         except Exception as error:
             lost = connection_lost(error, entry[0], self._engine.dialect)
             await self.connections.discard(entry)
-            raise self._meaning(error, lost) from error
+            meaning = self._meaning(error, lost)
+            if meaning is error:
+                raise
+            raise meaning from error
         except BaseException:  # cancelled: settle the connection, whatever happens next
             await asyncio.shield(self._settle(entry))
             raise

@@ -94,7 +94,10 @@ class SqlConnections:
         except errors.AgentstoreError:
             raise
         except Exception as error:
-            raise self._failure(connection, error) from error
+            meaning = self._failure(connection, error)
+            if meaning is error:  # not a database failure: as it was, not its own cause
+                raise
+            raise meaning from error
 
     def _failure(self, connection: Any, error: Exception) -> Exception:
         """Drop a lost connection; say what ``error`` means in agentstore's words."""
