@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,7 @@ def test_d(): pass
 def test_e(): pass
 """
 PLUGIN = ("-p", "harness.collection.slow_first", "-p", "no:cacheprovider")
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -74,6 +76,7 @@ def test_a_plain_minus_n_steals_work_and_a_given_dist_is_kept(
 ) -> None:
     for name in [name for name in os.environ if name.startswith("PYTEST_")]:
         monkeypatch.delenv(name)  # an outer xdist worker's variables are not this run's
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the run and its workers import the harness
     done = project.runpytest_subprocess(*PLUGIN, "-p", "no:randomly", "-n", "2", "-v", *given)
     done.assert_outcomes(passed=5)
     assert f"scheduling tests via {scheduler}" in done.stdout.str()
