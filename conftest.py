@@ -12,6 +12,7 @@ pytest_plugins = [
     "harness.collection.backend_tags",
     "harness.collection.markers",
     "harness.collection.slow_first",
+    "harness.collection.workers",
     "harness.isolation.plugin",
     "harness.isolation.sentinels",
     "harness.reporting.glossary_plugin",

@@ -93,13 +93,6 @@ def pytest_configure_node(node) -> None:
     )
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: a worker per core, at most 4. Each worker holds databases, connections and
-    throwaway servers of its own, and the specification's long scenarios cap what more buy."""
-    return max(1, min(os.cpu_count() or 1, 4))
-
-
 def pytest_unconfigure(config: pytest.Config) -> None:
     provisioner = config.stash.get(PROVISIONER, None)
     if provisioner is not None:
