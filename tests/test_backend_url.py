@@ -155,7 +155,8 @@ def test_the_shown_forms_never_hold_the_password(password, scheme):
 @given(password=PASSWORDS)
 def test_a_raw_password_with_special_characters_is_hidden_too(password):
     url = f"postgresql://ada:{password}@db.example:5432/agents"
-    assume(password not in "postgresql://ada:@db.example:5432/agents")
+    # The frame every shown form has, password aside: a password such as "Back" is in it anyway.
+    assume(password not in "BackendURL('postgresql://ada:***@db.example:5432/agents')")
     try:
         found = parse_url(url)
     except errors.InvalidURL as error:  # a '%' that is no escape: refused, still hidden
