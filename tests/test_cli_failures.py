@@ -71,8 +71,17 @@ def _argv(command: str, target: str, tmp_path: Path, archive: Path) -> list[str]
     return [part.format(**values) for part in COMMANDS[command]]
 
 
-@pytest.mark.parametrize("target", list(TARGETS))
-@pytest.mark.parametrize("command", list(COMMANDS))
+#: Every command against every failing target, except a missing SQLite file for the commands
+#: that create one (``CREATES_SQLITE``): pairs that are no failure are left out, not skipped.
+FAILING = [
+    (command, target)
+    for target in TARGETS
+    for command in COMMANDS
+    if not (target.startswith("sqlite") and command in CREATES_SQLITE)
+]
+
+
+@pytest.mark.parametrize(("command", "target"), FAILING)
 def test_every_command_fails_in_one_specific_line(
     command: str,
     target: str,
@@ -80,8 +89,6 @@ def test_every_command_fails_in_one_specific_line(
     archive: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    if target.startswith("sqlite") and command in CREATES_SQLITE:
-        pytest.skip("this command creates a SQLite file that does not exist yet")
     code = main(_argv(command, target, tmp_path, archive))
     out, err = capsys.readouterr()
     assert code == 1, out + err
