@@ -216,8 +216,12 @@ def check_redis_cluster(url: str, timeout: float = DEFAULT_TIMEOUT) -> BackendRe
 
 def _lone_node(url: str, timeout: float) -> str | None:
     """The first node of a cluster URL that answers as a Redis with cluster mode off
-    (``INFO cluster`` says ``cluster_enabled:0``), as ``host:port``; ``None`` if none does."""
+    (``INFO cluster`` says ``cluster_enabled:0``), as ``host:port``; ``None`` if none does.
+    One try per node: redis-py's default retries (with backoff) made a refused port cost about
+    4 s whatever ``--timeout`` said."""
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     from agentstore.urls import cluster_address
 
@@ -231,6 +235,7 @@ def _lone_node(url: str, timeout: float) -> str | None:
             ssl=address.ssl,
             socket_connect_timeout=timeout,
             socket_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
         )
         try:
             if not int(node.info("cluster").get("cluster_enabled", 1)):
