@@ -151,7 +151,7 @@ def test_opening_a_sync_object_stops_the_loop_it_started(isolation: Isolation) -
         return sync_events
 
     with pytest.raises(TypeError, match="a sync Events needs no facade"):
-        Facade.open(opened, Events)
+        Facade.open(opened(), Events)
     assert threading.active_count() == before
 
 

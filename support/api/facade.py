@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from typing import Any, Self
 
@@ -30,10 +30,10 @@ class Loop:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
 
-    def call(self, coroutine: Coroutine[Any, Any, Any], timeout: float | None = TIMEOUT) -> Any:
-        """Run ``coroutine`` on the loop, from any thread; its result or its exception. A call
+    def call(self, awaitable: Awaitable[Any], timeout: float | None = TIMEOUT) -> Any:
+        """Await ``awaitable`` on the loop, from any thread; its result or its exception. A call
         that times out (or whose caller is interrupted) is cancelled, not left running."""
-        future = asyncio.run_coroutine_threadsafe(_running(coroutine), self._loop)
+        future = asyncio.run_coroutine_threadsafe(_running(awaitable), self._loop)
         try:
             return future.result(timeout)
         except BaseException:
@@ -63,6 +63,7 @@ class Facade:
         self._closed = False
         self.inner: Any = inner
         self._methods = sync_methods(kind)
+        self._fields = sync_fields(kind)
         for name in self._methods - CONTEXTS:
             if not asyncio.iscoroutinefunction(getattr(inner, name, None)):
                 raise TypeError(
@@ -71,19 +72,20 @@ class Facade:
                 )
 
     @classmethod
-    def open(cls, opening: Callable[[], Awaitable[Any]], kind: type) -> Self:
-        """Await ``opening()`` (an ``agentstore.asyncio`` opener) on a new loop of its own."""
+    def open(cls, opening: Awaitable[Any], kind: type) -> Self:
+        """Await ``opening`` (what an ``agentstore.asyncio`` opener returns) on a new loop of
+        its own."""
         loop = Loop()
         try:
-            return cls(loop, loop.call(_awaited(opening)), kind, owns_loop=True)
+            return cls(loop, loop.call(opening), kind, owns_loop=True)
         except BaseException:
             loop.stop()
             raise
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name not in self._methods | sync_fields(self._kind):
+        if name.startswith("_") or not (name in self._methods or name in self._fields):
             raise AttributeError(name)
-        if name in sync_fields(self._kind):
+        if name in self._fields:
             return getattr(self.inner, name)
         method = getattr(self.inner, name)
         if name in CONTEXTS:
@@ -117,7 +119,7 @@ class Facade:
             except StopAsyncIteration:
                 return
 
-    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+    def run(self, coroutine: Awaitable[Any]) -> Any:
         """Run a helper's coroutine on the object's loop: for what only asyncio can do."""
         return self._loop.call(coroutine)
 
@@ -153,10 +155,6 @@ def sync_methods(kind: type) -> frozenset[str]:
 def sync_fields(kind: type) -> frozenset[str]:
     """The attributes (not methods) of the sync protocol ``kind``: a memory's ``namespace``."""
     return frozenset(vars(kind).get("__annotations__", {}))
-
-
-async def _awaited(opening: Callable[[], Awaitable[Any]]) -> Any:
-    return await opening()
 
 
 async def _running(call: Awaitable[Any]) -> Any:

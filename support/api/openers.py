@@ -39,31 +39,30 @@ def open_memory(
     url: str, namespace: str = "aqe", prefix: str = "", *, api: Api | None = None
 ) -> MemoryStore:
     """The memory at ``url`` through ``api`` (default: ``--api``'s)."""
-    if is_async(api):
-        opening = agentstore.asyncio.open_memory(url, namespace=namespace, prefix=prefix)
-        return cast(MemoryStore, Facade.open(lambda: opening, MemoryStore))
-    return agentstore.open_memory(url, namespace=namespace, prefix=prefix)
+    opener = agentstore.asyncio.open_memory if is_async(api) else agentstore.open_memory
+    return cast(MemoryStore, _opened(opener(url, namespace=namespace, prefix=prefix), MemoryStore))
 
 
 def open_queue(url: str, name: str, *, api: Api | None = None, **options: Any) -> Queue:
     """The work queue ``name`` at ``url`` through ``api`` (default: ``--api``'s)."""
-    if is_async(api):
-        opening = agentstore.asyncio.open_queue(url, name, **options)
-        return cast(Queue, Facade.open(lambda: opening, Queue))
-    return agentstore.open_queue(url, name, **options)
+    opener = agentstore.asyncio.open_queue if is_async(api) else agentstore.open_queue
+    return cast(Queue, _opened(opener(url, name, **options), Queue))
 
 
 def open_leases(url: str, prefix: str = "", *, api: Api | None = None) -> Leases:
     """The named leases at ``url`` through ``api`` (default: ``--api``'s)."""
-    if is_async(api):
-        opening = agentstore.asyncio.open_leases(url, prefix=prefix)
-        return cast(Leases, Facade.open(lambda: opening, Leases))
-    return agentstore.open_leases(url, prefix=prefix)
+    opener = agentstore.asyncio.open_leases if is_async(api) else agentstore.open_leases
+    return cast(Leases, _opened(opener(url, prefix=prefix), Leases))
 
 
 def open_events(url: str, prefix: str = "", *, api: Api | None = None) -> Events:
     """Publish/subscribe at ``url`` through ``api`` (default: ``--api``'s)."""
-    if is_async(api):
-        opening = agentstore.asyncio.open_events(url, prefix=prefix)
-        return cast(Events, Facade.open(lambda: opening, Events))
-    return agentstore.open_events(url, prefix=prefix)
+    opener = agentstore.asyncio.open_events if is_async(api) else agentstore.open_events
+    return cast(Events, _opened(opener(url, prefix=prefix), Events))
+
+
+def _opened(opening: object, kind: type) -> object:
+    """The sync object as it is; an ``agentstore.asyncio`` opening awaited behind a facade."""
+    if isinstance(opening, agentstore.asyncio.Opening):
+        return Facade.open(opening, kind)
+    return opening
