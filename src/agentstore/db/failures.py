@@ -121,12 +121,11 @@ def driver_failure(
     assert isinstance(error, exc.SQLAlchemyError)
     lost = lost or bool(getattr(error, "connection_invalidated", False))
     meaning = _translate(error, url, pool_timeout, lost)
-    if meaning is None and (connecting and isinstance(error, exc.DBAPIError)):
+    unavailable = isinstance(error, exc.InterfaceError | exc.OperationalError)
+    if meaning is None and (unavailable or (connecting and isinstance(error, exc.DBAPIError))):
         message = scrub(one_line(_driver_error(error)), url)
-        meaning = BackendUnavailable(f"cannot reach {redact(url)}: {message}")
-    if meaning is None and isinstance(error, exc.InterfaceError | exc.OperationalError):
-        message = scrub(one_line(_driver_error(error)), url)
-        meaning = BackendUnavailable(f"cannot use {redact(url)}: {message}")
+        verb = "cannot reach" if connecting else "cannot use"
+        meaning = BackendUnavailable(f"{verb} {redact(url)}: {message}")
     return meaning
 
 
