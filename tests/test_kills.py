@@ -58,7 +58,7 @@ def _staged(folder: Path) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgres", "sqlite"])
 def test_a_restore_killed_at_any_moment_leaves_the_target_old_or_restored(
-    isolation: Isolation, tmp_path: Path, backend: str
+    isolation: Isolation, tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:
     source = backup_workloads.seeded(isolation, backend, *BIG[backend])
     big, old_file = tmp_path / "big.backup", tmp_path / "old.backup"
@@ -68,8 +68,10 @@ def test_a_restore_killed_at_any_moment_leaves_the_target_old_or_restored(
     # The old state as a restore leaves it: the reference.
     backups.restore(target.url, old_file, force=True)
     old = fingerprint(target.url)
-    command = kills.cli("restore", "--force", "--url", target.url, "--input", str(big))
-    full = kills.timed(command)
+    arguments = ["restore", "--force", "--url", target.url, "--input", str(big)]
+    commands = kills.Forker()  # each restore forked from a loaded CLI: the kills hit its work
+    request.addfinalizer(commands.close)
+    full = commands.timed(arguments)
     new = fingerprint(target.url)
     assert new != old
     backups.restore(target.url, old_file, force=True)
@@ -86,11 +88,12 @@ def test_a_restore_killed_at_any_moment_leaves_the_target_old_or_restored(
             backups.restore(target.url, old_file, force=True)
 
     aim = "pg_restore" if backend == "postgres" else None
-    made = kills.kill_loop(command, full, 10, seed=19, after=check, budget=BUDGET, aim=aim)
+    start = lambda: commands.start(arguments)  # noqa: E731
+    made = kills.kill_loop(start, full, 10, seed=19, after=check, budget=BUDGET, aim=aim)
     print(f"{backend}: uncut restore {full:.2f} s, kills {outcomes}")
     assert made >= 4, outcomes  # fewer than 10 only on a loaded machine
     if folder is not None:
-        kills.timed(command)  # the next run sweeps what a killed one staged
+        commands.timed(arguments)  # the next run sweeps what a killed one staged
         assert fingerprint(target.url) == new
         assert _staged(folder) == []
 
@@ -107,7 +110,7 @@ def _complete(path: Path, expected: dict[str, Any], isolation: Isolation, backen
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgres", "sqlite"])
 def test_a_killed_backup_leaves_no_file_unless_whole_and_the_next_run_clears_its_leftovers(
-    isolation: Isolation, tmp_path: Path, backend: str
+    isolation: Isolation, tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:
     source = backup_workloads.seeded(isolation, backend, *SMALLER)
     expected = fingerprint(source.url)
@@ -115,8 +118,10 @@ def test_a_killed_backup_leaves_no_file_unless_whole_and_the_next_run_clears_its
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch)}
     out = tmp_path / "out" / "a.backup"
-    command = kills.cli("backup", "--url", source.url, "--out", str(out))
-    full = kills.timed(command, env)
+    arguments = ["backup", "--url", source.url, "--out", str(out)]
+    commands = kills.Forker(env)  # each backup forked from a loaded CLI: the kills hit its work
+    request.addfinalizer(commands.close)
+    full = commands.timed(arguments)
     out.unlink()
     whole: list[bool] = []
 
@@ -129,10 +134,11 @@ def test_a_killed_backup_leaves_no_file_unless_whole_and_the_next_run_clears_its
             out.unlink()
 
     aim = "pg_dump" if backend == "postgres" else None
-    made = kills.kill_loop(command, full, 5, seed=6, after=check, env=env, earliest=0.1, aim=aim)
+    start = lambda: commands.start(arguments)  # noqa: E731
+    made = kills.kill_loop(start, full, 5, seed=6, after=check, earliest=0.1, aim=aim)
     print(f"{backend}: uncut backup {full:.2f} s, leftovers {sorted(os.listdir(scratch))}")
     assert made == 5, whole
-    kills.timed(command, env)
+    commands.timed(arguments)
     assert [p.name for p in out.parent.iterdir()] == ["a.backup"]
     assert list(scratch.glob("agentstore-backup-*")) == []
     assert os.listdir(scratch) == []

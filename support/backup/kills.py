@@ -16,7 +16,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Protocol
@@ -34,11 +34,6 @@ from support.common.expect import expect, expect_that
 #: short fails its Then step, well before pytest-timeout's 120 s would end the scenario with
 #: no word on the kills). Ten kills of an import take 6-10 s here.
 BUDGET = 60.0
-
-
-def cli(*args: str) -> list[str]:
-    """The command line running ``agentstore ARGS`` with this interpreter."""
-    return [sys.executable, "-m", "agentstore.cli", *args]
 
 
 def _arguments(url: str, path: Path, prefix: str) -> list[str]:
@@ -78,12 +73,12 @@ _FORKER = textwrap.dedent(
 )
 
 
-def _untraced() -> dict[str, str]:
-    """This environment, minus coverage.py's order to measure Python subprocesses (set when
+def _untraced(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` minus coverage.py's order to measure Python subprocesses (set when
     the run is measured, as in CI): a forked command ends in ``os._exit``, which keeps
     coverage from ever saving what it traced, so tracing it only made each import (and so
     each kill loop) two to three times as slow."""
-    return {k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_CONFIG"}
+    return {k: v for k, v in env.items() if k != "COVERAGE_PROCESS_CONFIG"}
 
 
 class Forked:
@@ -118,13 +113,14 @@ class Forker:
     own work rather than in the interpreter's start.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        """``env``: the commands' environment (this process's by default)."""
         self._process = subprocess.Popen(
             [sys.executable, "-c", _FORKER],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            env=_untraced(),
+            env=_untraced(os.environ if env is None else env),
         )
         assert self._process.stdin is not None and self._process.stdout is not None
         self._orders, self._answers = self._process.stdin, self._process.stdout
@@ -165,20 +161,13 @@ class Forker:
 
 
 @contextmanager
-def forker() -> Iterator[Forker]:
-    """A :class:`Forker`, stopped when the block ends."""
-    started = Forker()
+def forker(env: dict[str, str] | None = None) -> Iterator[Forker]:
+    """A :class:`Forker` (its commands get ``env``), stopped when the block ends."""
+    started = Forker(env)
     try:
         yield started
     finally:
         started.close()
-
-
-def timed(command: list[str], env: dict[str, str] | None = None) -> float:
-    """Run ``command`` to its end (it must succeed); how many seconds it took."""
-    started = time.monotonic()
-    subprocess.run(command, check=True, capture_output=True, env=env)
-    return time.monotonic() - started
 
 
 def _parents() -> dict[int, int]:
@@ -253,27 +242,25 @@ def outlived(pids: set[int], within: float = 2.0) -> list[str]:
 
 
 def kill_loop(
-    command: list[str],
+    start: Callable[[], Killable],
     full: float,
     times: int,
     seed: int,
     after: Callable[[], None],
-    env: dict[str, str] | None = None,
     earliest: float = 0.2,
     budget: float = BUDGET,
     aim: str | None = None,
-    start: Callable[[], Killable] | None = None,
 ) -> int:
-    """Start ``command`` up to ``times`` times and SIGKILL it at a random moment of its
-    ``full`` uncut duration; then check its children die within 2 s and call ``after``.
+    """Start a command (``start()``, a :class:`Forker`'s) up to ``times`` times and SIGKILL
+    it at a random moment of its ``full`` uncut duration; then check its children die within
+    2 s and call ``after``.
 
     The command is stopped (SIGSTOP) before its children are listed, so it cannot start one
     unseen between the listing and the kill, and the children are stopped too: one that dies
     then was killed by the kernel with its parent, not by finishing its work or by a broken
     pipe. With ``aim`` (a program name) every second kill comes as soon as the command has
-    started that program, so some kills surely find it running. ``start`` starts the
-    command another way than a new ``subprocess.Popen`` (a :class:`Forker`'s). Returns how
-    many kills were made.
+    started that program, so some kills surely find it running. Returns how many kills were
+    made.
     """
     randomly = random.Random(seed)
     deadline = time.monotonic() + budget
@@ -281,13 +268,7 @@ def kill_loop(
     for _ in range(times):
         if time.monotonic() > deadline:
             break
-        process: Killable = (
-            start()
-            if start is not None
-            else subprocess.Popen(
-                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
-            )
-        )
+        process = start()
         moment = randomly.uniform(earliest, max(earliest, full))
         if aim and made % 2:
             # Floored: a loaded machine (two xdist workers beside inner sessions) took longer
@@ -373,5 +354,5 @@ def kill_at_random_moments(
             expect(_files(tmp_path), files, "after a killed import, the files to be")
 
         start = lambda: commands.start(arguments)  # noqa: E731
-        kill_loop([], full, times, seed, check, earliest=0.02, start=start)
+        kill_loop(start, full, times, seed, check, earliest=0.02)
     return outcomes
