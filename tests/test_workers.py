@@ -27,4 +27,3 @@ def test_auto_starts_two_workers_per_core(pytester: pytest.Pytester) -> None:
 
 def test_a_given_number_is_kept(pytester: pytest.Pytester) -> None:
     assert starts(pytester, "-n", "3") == 3
-
