@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -25,7 +23,6 @@ def test_d(): pass
 def test_e(): pass
 """
 PLUGIN = ("-p", "harness.collection.slow_first", "-p", "no:cacheprovider")
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -67,16 +64,26 @@ def test_under_pytest_randomly_the_seed_gives_the_order_and_slow_ones_still_lead
     assert again == order(project, "-p", "randomly", "--randomly-seed=3")
 
 
+def dist(pytester: pytest.Pytester, *args: str) -> str:
+    """The distribution mode a run given ``args`` would use: every plugin's
+    ``pytest_cmdline_main`` in the order a run calls them (the plugin's wrapper, then xdist's,
+    which turns a plain ``-n`` into "load"), all but pytest's own, which would start the run."""
+    config = pytester.parseconfig(*PLUGIN, "-p", "no:randomly", *args)
+    manager = config.pluginmanager
+    options = manager.subset_hook_caller("pytest_cmdline_main", [manager.get_plugin("main")])
+    options(config=config)
+    return str(config.option.dist)
+
+
 @pytest.mark.parametrize(
-    ("given", "scheduler"),
-    [((), "WorkStealingScheduling"), (("--dist", "load"), "LoadScheduling")],
+    ("given", "mode"),
+    [((), "worksteal"), (("--dist", "load"), "load"), (("-d", "--tx", "popen"), "load")],
 )
 def test_a_plain_minus_n_steals_work_and_a_given_dist_is_kept(
-    project, given: tuple[str, ...], scheduler: str, monkeypatch: pytest.MonkeyPatch
+    project, given: tuple[str, ...], mode: str
 ) -> None:
-    for name in [name for name in os.environ if name.startswith("PYTEST_")]:
-        monkeypatch.delenv(name)  # an outer xdist worker's variables are not this run's
-    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the run and its workers import the harness
-    done = project.runpytest_subprocess(*PLUGIN, "-p", "no:randomly", "-n", "2", "-v", *given)
-    done.assert_outcomes(passed=5)
-    assert f"scheduling tests via {scheduler}" in done.stdout.str()
+    assert dist(project, "-n", "2", *given) == mode
+
+
+def test_without_minus_n_nothing_is_distributed(project) -> None:
+    assert dist(project) == "no"
