@@ -15,7 +15,6 @@ import psycopg
 import tenacity
 from sqlalchemy import Engine, MetaData, create_engine, inspect, text
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
 from agentstore import Database
 from agentstore.urls import libpq_url, sqlalchemy_url
@@ -25,8 +24,10 @@ BOOKKEEPING = {"alembic_version"}
 
 @contextlib.contextmanager
 def _engine(database: Database) -> Iterator[Engine]:
-    """A separate, unpooled engine, so looking never disturbs the store's own pool."""
-    engine = create_engine(sqlalchemy_url(database.url), poolclass=NullPool)
+    """A separate engine, so looking never disturbs the store's own pool, holding one
+    connection until the block ends: unpooled, reflecting a schema opened a connection for
+    every table it asked about (a whole-state fingerprint opened 13)."""
+    engine = create_engine(sqlalchemy_url(database.url), pool_size=1)
     try:
         yield engine
     finally:
