@@ -10,10 +10,11 @@ import redis
 import redis.asyncio
 
 from agentstore import errors
-from agentstore.asyncio.redis_replication import run_confirmed as run_confirmed_async
-from agentstore.driving import Command
+from agentstore.asyncio.redis_replication import run_script as run_script_async
+from agentstore.driving import Command, Script
+from agentstore.memory.opening import ReplicaWait
 from agentstore.memory.redis_operations import RedisOperations
-from agentstore.memory.redis_replication import run_confirmed
+from agentstore.memory.redis_replication import run_script
 from harness.isolation.places import Isolation
 
 #: A sha no script has: the server answers NOSCRIPT even right after the script was loaded,
@@ -25,12 +26,13 @@ def test_a_script_still_unknown_after_loading_it_is_unavailable_sync_and_async(
     isolation: Isolation,
 ) -> None:
     place = isolation("redis")
-    key = place.prefix + "refusals"
+    write = Script("touch", [place.prefix + "refusals"], [], write=True)
+    wait = ReplicaWait(1, 0.1, "the store")  # a write that waits: the master's own path
     with redis.Redis.from_url(place.url) as client:
         script = client.register_script("return 1")
         script.sha = UNKNOWN
         with pytest.raises(errors.BackendUnavailable) as sync:
-            run_confirmed(client, script, [key], [], 0, 0.1, "the store")
+            run_script(client, script, write, wait)
 
     async def refused() -> str:
         client = redis.asyncio.Redis.from_url(place.url)
@@ -38,7 +40,7 @@ def test_a_script_still_unknown_after_loading_it_is_unavailable_sync_and_async(
             script = client.register_script("return 1")
             script.sha = UNKNOWN
             with pytest.raises(errors.BackendUnavailable) as failed:
-                await run_confirmed_async(client, script, [key], [], 0, 0.1, "the store")
+                await run_script_async(client, script, write, wait)
             return str(failed.value)
         finally:
             await client.aclose()

@@ -13,6 +13,7 @@ from agentstore.asyncio.memory_redis import connect as connect_async
 from agentstore.asyncio.redis_calls import AsyncRedisScripts
 from agentstore.coordination.redis_calls import RedisScripts
 from agentstore.driving import Script
+from agentstore.memory.opening import ReplicaWait
 from agentstore.urls import parse
 from harness.isolation.places import Isolation
 
@@ -27,10 +28,11 @@ def test_only_a_script_marked_as_a_write_waits_for_replicas(
     place = isolation("redis")
     request = Script("touch", [place.prefix + "touched"], [], write=write)
     url = parse(place.url)
-    scripts = RedisScripts(url, SOURCES, replicas=1, replica_timeout=0.05)
+    wait = ReplicaWait(1, 0.05)
+    scripts = RedisScripts(url, SOURCES, wait)
 
     async def run_async() -> object:
-        client = AsyncRedisScripts(url, await connect_async(url), SOURCES, 1, 0.05)
+        client = AsyncRedisScripts(url, await connect_async(url), SOURCES, wait)
         try:
             return await client(request)
         finally:

@@ -19,6 +19,7 @@ from agentstore.coordination import leases_redis, leases_sql
 from agentstore.coordination.leases_shell import LeaseOperations
 from agentstore.coordination.protocol import Lease
 from agentstore.driving import Command, Operation, Script, Statement, run_async
+from agentstore.memory.opening import ReplicaWait
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.memory.validation import check_prefix
 from agentstore.urls import BackendURL
@@ -26,16 +27,12 @@ from agentstore.urls import BackendURL
 T = TypeVar("T")
 
 
-async def open_leases_now(
-    url: BackendURL, prefix: str = "", replicas: int = 0, replica_timeout: float = 1.0
-) -> Any:
+async def open_leases_now(url: BackendURL, prefix: str, wait: ReplicaWait) -> Any:
     """Open the leases at ``url`` (what ``open_leases`` awaits)."""
     backend = url.backend
     check_prefix(prefix)
     if backend in ("redis", "redis_cluster"):
-        scripts = AsyncRedisScripts(
-            url, await connect(url), leases_redis._SCRIPTS, replicas, replica_timeout
-        )
+        scripts = AsyncRedisScripts(url, await connect(url), leases_redis._SCRIPTS, wait)
         return RedisLeases(url, prefix, scripts)
     calls = SqlCalls(url, leases_sql._statements(SqlCalls.clock(backend)))
     await calls.check("probe")  # a database never migrated fails here, clearly

@@ -18,6 +18,7 @@ from agentstore.asyncio.memory_shell import AsyncMemory
 from agentstore.asyncio.redis_replication import run_batch, run_script
 from agentstore.driving import Command, Scan, Script, ScriptBatch
 from agentstore.memory import redis_scripts
+from agentstore.memory.opening import ReplicaWait
 from agentstore.memory.redis_backend import RedisDriving, client_options, stopped, unreachable
 from agentstore.memory.redis_backend import unusable as unusable_url
 from agentstore.memory.redis_cluster import UNAVAILABLE
@@ -72,13 +73,13 @@ async def connect(
 
 
 async def open_redis(
-    url: BackendURL, namespace: str, prefix: str, replicas: int = 0, replica_timeout: float = 1.0
+    url: BackendURL, namespace: str, prefix: str, wait: ReplicaWait
 ) -> RedisMemory:
     """An async memory store on the Redis server (or Redis Cluster) at ``url``."""
     if url.backend == "redis_cluster":
         redis_scripts.check_cluster_prefix(prefix)
     client = await connect(url)
-    return RedisMemory(url, namespace, prefix, client, replicas, replica_timeout)
+    return RedisMemory(url, namespace, prefix, client, wait)
 
 
 class RedisMemory(RedisDriving, AsyncMemory):
@@ -94,16 +95,15 @@ class RedisMemory(RedisDriving, AsyncMemory):
         namespace: str,
         prefix: str,
         client: aioredis.Redis,
-        replicas: int = 0,
-        replica_timeout: float = 1.0,
+        wait: ReplicaWait,
     ) -> None:
-        self._keep(url, namespace, prefix, client, replicas, replica_timeout)
+        self._keep(url, namespace, prefix, client, wait)
 
     def _perform(self, request: Command | Script | ScriptBatch | Scan) -> Awaitable[Any]:
         if isinstance(request, Command):
             return cast(Awaitable[Any], getattr(self._client, request.name)(*request.args))
         if isinstance(request, Script):
-            return run_script(self._client, self._scripts[request.name], request, *self._wait)
+            return run_script(self._client, self._scripts[request.name], request, self._wait)
         if isinstance(request, Scan):
             return cast(
                 Awaitable[Any],
@@ -123,8 +123,8 @@ class RedisMemory(RedisDriving, AsyncMemory):
 
     async def _batch(self, request: ScriptBatch) -> Any:
         script = self._scripts[request.name]
-        if self._cluster or self.replicas:  # the cluster pipeline refuses scripts
-            return await run_batch(self._client, script, request.calls, *self._wait)
+        if self._cluster or self._wait.replicas:  # the cluster pipeline refuses scripts
+            return await run_batch(self._client, script, request.calls, self._wait)
         # All or nothing (one MULTI/EXEC), cancelled half-way or not.
         async with self._client.pipeline(transaction=True) as pipe:
             for keys, args in request.calls:

@@ -59,11 +59,11 @@ def open_memory(
     to ``replica_timeout`` seconds for ``n`` replicas (``WriteNotReplicated`` when fewer
     confirm), as on the sync API.
     """
-    target = checked(url, namespace, prefix, replicas, replica_timeout)
+    target, wait = checked(url, namespace, prefix, replicas, replica_timeout)
     if target.backend in ("redis", "redis_cluster"):
         from agentstore.asyncio.memory_redis import open_redis
 
-        return Opening(lambda: open_redis(target, namespace, prefix, replicas, replica_timeout))
+        return Opening(lambda: open_redis(target, namespace, prefix, wait))
     from agentstore.asyncio.memory_sql import open_sql
 
     return Opening(lambda: open_sql(target, namespace, prefix, pool))
@@ -77,8 +77,8 @@ def open_leases(
     and storage."""
     from agentstore.asyncio.leases import open_leases_now
 
-    target = checked_leases(url, prefix, replicas, replica_timeout)  # bad arguments fail now
-    return Opening(lambda: open_leases_now(target, prefix, replicas, replica_timeout))
+    target, wait = checked_leases(url, prefix, replicas, replica_timeout)  # bad ones fail now
+    return Opening(lambda: open_leases_now(target, prefix, wait))
 
 
 def open_queue(
@@ -95,15 +95,15 @@ def open_queue(
     ``agentstore.open_queue``'s arguments (``replicas=`` included), checks, errors and
     storage, so sync and async workers share one queue. Bad arguments fail at once; an
     unreachable server or a database never migrated fails on opening."""
-    target, wait, longest = checked_queue(
+    target, wait, longest, replicated = checked_queue(
         url, name, prefix, backoff, max_backoff, replicas, replica_timeout
     )
     if target.backend in ("redis", "redis_cluster"):
         from agentstore.asyncio.queue_redis import open_redis_queue
+        from agentstore.coordination.queue_redis import RedisQueueOperations
 
-        return Opening(
-            lambda: open_redis_queue(target, name, prefix, wait, longest, replicas, replica_timeout)
-        )
+        ops = RedisQueueOperations(name, prefix, wait, longest)
+        return Opening(lambda: open_redis_queue(target, ops, replicated))
     from agentstore.asyncio.queue_sql import open_sql_queue
 
     return Opening(lambda: open_sql_queue(target, name, prefix, wait, longest))

@@ -262,33 +262,26 @@ class AsyncIterableSubscription:
                 yield event
 
 
-class AsyncStoreLifecycle:
-    """What every async backend shares: ``async with``, and the sync stores' safe repr."""
+class AsyncClosing:
+    """``async with`` for every async store and coordination object: closes it on the way
+    out."""
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+class AsyncStoreLifecycle(AsyncClosing):
+    """What every async memory backend shares: ``async with``, and the sync stores' safe
+    repr."""
 
     url: BackendURL
     namespace: str
     prefix: str
 
-    async def close(self) -> None:
-        raise NotImplementedError
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     __repr__ = StoreLifecycle.__repr__
-
-
-class AsyncClosing:
-    """``async with`` for the async coordination objects: closes them on the way out."""
-
-    async def close(self) -> None:
-        raise NotImplementedError
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()

@@ -15,24 +15,17 @@ from agentstore.asyncio.queue_shell import AsyncQueueShell
 from agentstore.asyncio.redis_calls import AsyncRedisScripts
 from agentstore.coordination import queue_redis
 from agentstore.driving import Script
+from agentstore.memory.opening import ReplicaWait
 from agentstore.urls import BackendURL
 
 
 async def open_redis_queue(
-    url: BackendURL,
-    name: str,
-    prefix: str,
-    backoff: float,
-    max_backoff: float,
-    replicas: int = 0,
-    replica_timeout: float = 1.0,
+    url: BackendURL, ops: queue_redis.RedisQueueOperations, wait: ReplicaWait
 ) -> RedisQueue:
-    """The queue ``name`` on the Redis server or cluster at ``url``; with ``replicas``, every
-    change waits for that many replicas, as the sync queue's."""
-    ops = queue_redis.RedisQueueOperations(name, prefix, backoff, max_backoff)
+    """The queue of ``ops`` on the Redis server or cluster at ``url``; every change waits for
+    replicas as ``wait`` says, as the sync queue's."""
     client = await connect(url)
-    scripts = AsyncRedisScripts(url, client, queue_redis._SCRIPTS, replicas, replica_timeout)
-    return RedisQueue(url, ops, scripts)
+    return RedisQueue(url, ops, AsyncRedisScripts(url, client, queue_redis._SCRIPTS, wait))
 
 
 class RedisQueue(AsyncQueueShell):

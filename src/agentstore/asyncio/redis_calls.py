@@ -21,7 +21,7 @@ class AsyncRedisScripts(Scripts):
         """Run ``request``'s script on the server, atomically; with ``replicas``, a script
         that writes then waits for them (``WriteNotReplicated`` when fewer confirm in time)."""
         try:
-            return await run_script(self.client, self.scripts[request.name], request, *self.wait)
+            return await run_script(self.client, self.scripts[request.name], request, self.wait)
         except UNAVAILABLE as error:
             raise self.unavailable(error) from error
 

@@ -20,6 +20,7 @@ from agentstore.coordination.protocol import Lease
 from agentstore.coordination.redis_calls import RedisScripts
 from agentstore.coordination.validation import check_duration, check_name
 from agentstore.driving import Command, Operation, Script
+from agentstore.memory.opening import ReplicaWait
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.urls import BackendURL
 
@@ -83,13 +84,11 @@ class RedisLeaseOperations:
 class RedisLeases(LeasesShell):
     """``Leases`` on Redis; every key it writes starts with ``prefix``."""
 
-    def __init__(
-        self, url: BackendURL, *, prefix: str = "", replicas: int = 0, replica_timeout: float = 1.0
-    ) -> None:
+    def __init__(self, url: BackendURL, prefix: str, wait: ReplicaWait) -> None:
         self.url = url
         self.prefix = prefix
         self._ops = RedisLeaseOperations(prefix)
-        self._scripts = RedisScripts(url, _SCRIPTS, replicas, replica_timeout)
+        self._scripts = RedisScripts(url, _SCRIPTS, wait)
 
     def _perform(self, request: Script | Command) -> Any:
         if isinstance(request, Script):

@@ -7,7 +7,7 @@ many queues, lease sets and test runs share one server without seeing each other
 from agentstore import errors
 from agentstore.coordination.protocol import Events, Leases, Queue
 from agentstore.coordination.validation import check_duration, check_name
-from agentstore.memory.opening import check_replicas
+from agentstore.memory.opening import ReplicaWait, check_replicas
 from agentstore.memory.validation import check_prefix
 from agentstore.urls import BackendURL, parse
 
@@ -34,22 +34,14 @@ def open_queue(
     every change wait, up to ``replica_timeout`` seconds, until ``n`` replicas have it, and
     raise ``WriteNotReplicated`` when fewer do; as for memory, it narrows the window.
     """
-    target, wait, longest = checked_queue(
+    target, wait, longest, replicated = checked_queue(
         url, name, prefix, backoff, max_backoff, replicas, replica_timeout
     )
     backend = target.backend
     if backend in ("redis", "redis_cluster"):
-        from agentstore.coordination.queue_redis import RedisQueue
+        from agentstore.coordination.queue_redis import RedisQueue, RedisQueueOperations
 
-        return RedisQueue(
-            target,
-            name,
-            prefix=prefix,
-            backoff=wait,
-            max_backoff=longest,
-            replicas=replicas,
-            replica_timeout=replica_timeout,
-        )
+        return RedisQueue(target, RedisQueueOperations(name, prefix, wait, longest), replicated)
     if backend == "postgres":
         from agentstore.coordination.queue_postgres import open_postgres_queue
 
@@ -67,24 +59,24 @@ def checked_queue(
     max_backoff: float,
     replicas: int,
     replica_timeout: float,
-) -> tuple[BackendURL, float, float]:
+) -> tuple[BackendURL, float, float, ReplicaWait]:
     """``open_queue``'s arguments checked, for the sync and the asyncio opener: the URL, the
-    backoff and the longest backoff."""
+    backoff, the longest backoff and the replica wait."""
     target = parse(url)
     check_name(name)
     check_prefix(prefix)
-    check_replicas(target.backend, replicas, replica_timeout)
-    return target, _backoff(backoff, "backoff"), _backoff(max_backoff, "max_backoff")
+    wait = check_replicas(target.backend, replicas, replica_timeout)
+    return target, _backoff(backoff, "backoff"), _backoff(max_backoff, "max_backoff"), wait
 
 
 def checked_leases(
     url: str | BackendURL, prefix: str, replicas: int, replica_timeout: float
-) -> BackendURL:
-    """``open_leases``' arguments checked, for the sync and the asyncio opener."""
+) -> tuple[BackendURL, ReplicaWait]:
+    """``open_leases``' arguments checked, for the sync and the asyncio opener: the URL and
+    the replica wait."""
     target = parse(url)
     check_prefix(prefix)
-    check_replicas(target.backend, replicas, replica_timeout)
-    return target
+    return target, check_replicas(target.backend, replicas, replica_timeout)
 
 
 def _backoff(seconds: float, what: str) -> float:
@@ -101,13 +93,11 @@ def open_leases(
     replica that takes over; ``replicas=n`` makes every change wait for ``n`` replicas (as
     ``open_queue``'s), so a token a replica confirmed is never given twice.
     """
-    target = checked_leases(url, prefix, replicas, replica_timeout)
+    target, wait = checked_leases(url, prefix, replicas, replica_timeout)
     if target.backend in ("redis", "redis_cluster"):
         from agentstore.coordination.leases_redis import RedisLeases
 
-        return RedisLeases(
-            target, prefix=prefix, replicas=replicas, replica_timeout=replica_timeout
-        )
+        return RedisLeases(target, prefix, wait)
     from agentstore.coordination.leases_sql import SqlLeases
 
     return SqlLeases(target, prefix=prefix)

@@ -46,6 +46,7 @@ from agentstore.coordination.validation import (
     lost_reason,
 )
 from agentstore.driving import Operation, Script
+from agentstore.memory.opening import ReplicaWait
 from agentstore.urls import BackendURL
 
 _KEYS = ("ready", "delayed", "running", "dead", "jobs", "seq", "done")
@@ -289,24 +290,15 @@ class RedisQueueOperations(QueueOperations):
 
 
 class RedisQueue(QueueShell):
-    """A ``Queue`` on Redis; every key it writes starts with ``prefix``."""
+    """A ``Queue`` on Redis running ``ops`` (the queue, its scope, its backoff); every key it
+    writes starts with ``ops.prefix``; a change waits for replicas as ``wait`` says."""
 
-    def __init__(
-        self,
-        url: BackendURL,
-        name: str,
-        *,
-        prefix: str = "",
-        backoff: float = 1.0,
-        max_backoff: float = 300.0,
-        replicas: int = 0,
-        replica_timeout: float = 1.0,
-    ) -> None:
-        self._ops = RedisQueueOperations(name, prefix, backoff, max_backoff)
+    def __init__(self, url: BackendURL, ops: RedisQueueOperations, wait: ReplicaWait) -> None:
+        self._ops = ops
         self.url = url
-        self.name = name
-        self.prefix = prefix
-        self._scripts = RedisScripts(url, _SCRIPTS, replicas, replica_timeout)
+        self.name = ops.name
+        self.prefix = ops.prefix
+        self._scripts = RedisScripts(url, _SCRIPTS, wait)
 
     def __repr__(self) -> str:
         return f"<RedisQueue {self.name!r}>"

@@ -7,11 +7,13 @@ its writes, or raises ``WriteNotReplicated``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from agentstore import errors
 from agentstore.db.failures import one_line
 from agentstore.driving import Script
+from agentstore.memory.opening import NO_WAIT, ReplicaWait
 from agentstore.memory.redis_backend import connect
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.memory.redis_replication import run_script
@@ -22,26 +24,21 @@ __all__ = ["RedisScripts", "Scripts", "connect", "unavailable"]
 
 class Scripts:
     """A client (sync or async) and the scripts registered on it; a script the operations
-    mark as a write waits for ``replicas`` replicas. Every key a script touches is in KEYS."""
+    mark as a write waits for ``wait.replicas`` replicas. Every key a script touches is in
+    KEYS."""
 
     def __init__(
         self,
         url: BackendURL,
         client: Any,
         sources: dict[str, str],
-        replicas: int = 0,
-        replica_timeout: float = 1.0,
+        wait: ReplicaWait = NO_WAIT,
     ) -> None:
         self.url = url
         self.client = client
-        self.replicas = replicas
-        self.replica_timeout = replica_timeout
+        # how many replicas a write waits for, how long, and where it is told to be
+        self.wait = replace(wait, where=f"Redis at {url.redacted}")
         self.scripts = {name: client.register_script(text) for name, text in sources.items()}
-
-    @property
-    def wait(self) -> tuple[int, float, str]:
-        """How many replicas a write waits for, how long, and where it is told to be."""
-        return self.replicas, self.replica_timeout, f"Redis at {self.url.redacted}"
 
     def unavailable(self, error: Exception) -> errors.BackendUnavailable:
         return unavailable(self.url, error)
@@ -51,18 +48,14 @@ class RedisScripts(Scripts):
     """The sync client of ``url`` and its scripts."""
 
     def __init__(
-        self,
-        url: BackendURL,
-        sources: dict[str, str],
-        replicas: int = 0,
-        replica_timeout: float = 1.0,
+        self, url: BackendURL, sources: dict[str, str], wait: ReplicaWait = NO_WAIT
     ) -> None:
-        super().__init__(url, connect(url), sources, replicas, replica_timeout)
+        super().__init__(url, connect(url), sources, wait)
 
     def __call__(self, request: Script) -> Any:
         """Run ``request``'s script (see ``run_script``)."""
         try:
-            return run_script(self.client, self.scripts[request.name], request, *self.wait)
+            return run_script(self.client, self.scripts[request.name], request, self.wait)
         except UNAVAILABLE as error:  # a cluster failing over, too
             raise self.unavailable(error) from error
 

@@ -1,5 +1,7 @@
 """``open_memory``: one entry point that picks the backend from the URL's scheme."""
 
+from dataclasses import dataclass
+
 from agentstore.db.engine import PoolSettings
 from agentstore.errors import InvalidInput
 from agentstore.memory.protocol import MemoryStore
@@ -33,12 +35,12 @@ def open_memory(
     up to ``replica_timeout`` seconds, until ``n`` replicas confirm it (Redis WAIT), and
     raise ``WriteNotReplicated`` when fewer do; it narrows the window, it does not close it.
     """
-    target = checked(url, namespace, prefix, replicas, replica_timeout)
+    target, wait = checked(url, namespace, prefix, replicas, replica_timeout)
     backend = target.backend
     if backend in ("redis", "redis_cluster"):
         from agentstore.memory.redis_backend import RedisMemory
 
-        return RedisMemory(target, namespace, prefix, replicas, replica_timeout)
+        return RedisMemory(target, namespace, prefix, wait)
     if backend == "postgres":
         from agentstore.memory.sql_postgres import open_postgres
 
@@ -48,18 +50,33 @@ def open_memory(
     return open_sqlite(target, namespace, prefix, pool)
 
 
+@dataclass(frozen=True, slots=True)
+class ReplicaWait:
+    """How a Redis write waits for replicas (``replicas=``, ``replica_timeout=`` of the
+    openers): for ``replicas`` of them (0: it does not wait), up to ``timeout`` seconds;
+    ``where`` names the store in what a write they did not confirm raises."""
+
+    replicas: int = 0
+    timeout: float = 1.0
+    where: str = "Redis"
+
+
+#: Writes wait for no replica (the openers' default, ``replicas=0``).
+NO_WAIT = ReplicaWait()
+
+
 def checked(
     url: str | BackendURL, namespace: str, prefix: str, replicas: int, replica_timeout: float
-) -> BackendURL:
-    """``url`` read, and the other arguments of ``open_memory`` (sync or asyncio) checked."""
+) -> tuple[BackendURL, ReplicaWait]:
+    """``url`` read, and the other arguments of ``open_memory`` (sync or asyncio) checked:
+    the URL and the replica wait."""
     target = parse(url)
     check_namespace(namespace)
     check_prefix(prefix)
-    check_replicas(target.backend, replicas, replica_timeout)
-    return target
+    return target, check_replicas(target.backend, replicas, replica_timeout)
 
 
-def check_replicas(backend: str, replicas: object, timeout: object) -> None:
+def check_replicas(backend: str, replicas: object, timeout: object) -> ReplicaWait:
     """``replicas``: a whole number >= 0, above 0 only on Redis; ``timeout``: seconds > 0."""
     if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
         raise InvalidInput(f"replicas must be a whole number of replicas >= 0, not {replicas!r}")
@@ -71,3 +88,4 @@ def check_replicas(backend: str, replicas: object, timeout: object) -> None:
         or not 0 < timeout < float("inf")
     ):
         raise InvalidInput(f"replica_timeout must be a number of seconds above 0, not {timeout!r}")
+    return ReplicaWait(replicas, float(timeout))

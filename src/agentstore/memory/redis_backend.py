@@ -11,6 +11,7 @@ at a time. ``store_many`` is all or nothing at any size (one MULTI/EXEC). See
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, cast
 
 import redis
@@ -19,6 +20,7 @@ from agentstore import errors
 from agentstore.db.failures import one_line
 from agentstore.driving import Command, Scan, Script, ScriptBatch
 from agentstore.memory import redis_scripts
+from agentstore.memory.opening import ReplicaWait
 from agentstore.memory.redis_cluster import UNAVAILABLE
 from agentstore.memory.redis_operations import SCRIPTS, RedisOperations
 from agentstore.memory.redis_replication import run_batch, run_script
@@ -102,30 +104,19 @@ class RedisDriving:
     _ops: MemoryOperations
 
     def _keep(
-        self,
-        url: BackendURL,
-        namespace: str,
-        prefix: str,
-        client: Any,
-        replicas: int,
-        replica_timeout: float,
+        self, url: BackendURL, namespace: str, prefix: str, client: Any, wait: ReplicaWait
     ) -> None:
         self.url = url
         self.namespace = namespace
         self.prefix = prefix
-        self.replicas = replicas
-        self.replica_timeout = replica_timeout
+        # how many replicas a write waits for, how long, and where it is told to be
+        self._wait = replace(wait, where=f"the Redis memory at {url.redacted}")
         self._cluster = url.backend == "redis_cluster"
         self._ops = ops = RedisOperations(namespace, prefix)
         self._index = ops.index  # the hash of the store's keys, whose slot is the store's
         self._client = client
         register = client.register_script
         self._scripts = {name: register(source) for name, source in SCRIPTS.items()}
-
-    @property
-    def _wait(self) -> tuple[int, float, str]:
-        """How many replicas a write waits for, how long, and where it is told to be."""
-        return self.replicas, self.replica_timeout, f"the Redis memory at {self.url.redacted}"
 
 
 class RedisMemory(RedisDriving, Memory):
@@ -135,24 +126,17 @@ class RedisMemory(RedisDriving, Memory):
 
     _client: redis.Redis
 
-    def __init__(
-        self,
-        url: BackendURL,
-        namespace: str,
-        prefix: str,
-        replicas: int = 0,
-        replica_timeout: float = 1.0,
-    ) -> None:
+    def __init__(self, url: BackendURL, namespace: str, prefix: str, wait: ReplicaWait) -> None:
         if url.backend == "redis_cluster":
             redis_scripts.check_cluster_prefix(prefix)
-        self._keep(url, namespace, prefix, connect(url), replicas, replica_timeout)
+        self._keep(url, namespace, prefix, connect(url), wait)
 
     def _perform(self, request: Command | Script | ScriptBatch | Scan) -> Any:
         try:
             if isinstance(request, Command):
                 return getattr(self._client, request.name)(*request.args)
             if isinstance(request, Script):
-                return run_script(self._client, self._scripts[request.name], request, *self._wait)
+                return run_script(self._client, self._scripts[request.name], request, self._wait)
             if isinstance(request, Scan):
                 return self._client.hscan(
                     request.key, request.cursor, match=request.match, count=request.count
@@ -163,8 +147,8 @@ class RedisMemory(RedisDriving, Memory):
 
     def _batch(self, request: ScriptBatch) -> Any:
         script = self._scripts[request.name]
-        if self._cluster or self.replicas:  # on the slot's master, WAIT on its connection
-            return run_batch(self._client, script, request.calls, *self._wait)
+        if self._cluster or self._wait.replicas:  # on the slot's master, WAIT on its connection
+            return run_batch(self._client, script, request.calls, self._wait)
         # All or nothing at any size: the chunks (each one short script) run inside one
         # MULTI/EXEC, so no reader sees part of the batch and a connection lost before
         # EXEC leaves nothing written.

@@ -9,11 +9,20 @@ round trip. A write fewer replicas confirm in time raises ``WriteNotReplicated``
 the master and may survive, or may be lost if the master fails before replicating it. Even a
 confirmed write can be lost when a replica that had not got it is the one promoted (Redis's
 own caveat: WAIT does not make Redis strongly consistent).
+
+What to send and what each reply means is written once, as operations
+(:mod:`agentstore.driving`): :func:`confirmed_write` and :func:`batch_write` yield
+:class:`OnMaster` (commands down one connection to the master of a key's slot, their replies
+back with an error reply as its exception, in its place) and :class:`ReadMap` (read the
+cluster's slot map again). This module's blocking driver and ``agentstore.asyncio``'s
+awaiting one only carry those two out.
 """
 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import redis
@@ -22,121 +31,100 @@ from redis.commands.core import Script
 from redis.exceptions import RedisClusterException
 
 from agentstore import errors
+from agentstore.driving import Operation, run
 from agentstore.driving import Script as Request
+from agentstore.memory.opening import ReplicaWait
 
 
-def run_script(
-    client: redis.Redis | RedisCluster,
-    script: Script,
-    request: Request,
-    replicas: int,
-    timeout: float,
-    where: str,
-) -> Any:
-    """Run ``request``'s script (``script``, registered on ``client``), for the memory and the
-    coordination drivers alike: EVALSHA straight away, as redis-py's ``Script.__call__`` costs
-    more than the script itself, loading it only when the server says it does not know it
-    (after a restart or SCRIPT FLUSH); with ``replicas``, a write then waits for them."""
-    keys, args = request.keys, request.args
-    if request.write and replicas:
-        return run_confirmed(client, script, keys, args, replicas, timeout, where)
-    try:
-        return client.evalsha(script.sha, len(keys), *keys, *args)
-    except redis.exceptions.NoScriptError:
-        return script(keys=keys, args=args)
+@dataclass(frozen=True, slots=True)
+class OnMaster:
+    """Send ``commands`` in order down one connection to the master of ``key``'s slot; the
+    result is their replies, an error reply being its exception, in its place."""
+
+    key: str
+    commands: tuple[tuple[Any, ...], ...]
 
 
-def run_confirmed(
-    client: redis.Redis | RedisCluster,
-    script: Script,
-    keys: list[str],
-    args: list[Any],
-    replicas: int,
-    timeout: float,
-    where: str,
-) -> Any:
-    """Run a write script, then WAIT for ``replicas`` replicas up to ``timeout`` seconds.
+@dataclass(frozen=True, slots=True)
+class ReadMap:
+    """Read the cluster's slot map again (nothing to do on one server); the result is unused."""
 
-    On a cluster both go to the master of the keys' slot; after a failover moved it, the
-    cluster client reads the new map and the call is tried once more.
-    """
-    wait = wait_command(replicas, timeout)
+
+READ_MAP = ReadMap()
+
+
+def confirmed_write(
+    script: Any, keys: list[str], args: list[Any], wait: ReplicaWait
+) -> Operation[Any]:
+    """Run a write ``script`` (redis-py's, sync or async: its ``sha`` and ``script``), then
+    WAIT for ``wait.replicas`` replicas up to ``wait.timeout`` seconds, on one connection to
+    the master of the keys' slot. A script the server does not know is loaded, a slot that
+    moved (a failover) is looked up again, and the call tried again, once each."""
+    call = ("EVALSHA", script.sha, len(keys), *keys, *args)
+    commands = (call, wait_command(wait))
     loaded = moved = False
     while True:
-        node = _slot_client(client, keys[0])
-        pipe = node.pipeline(transaction=False)
-        pipe.evalsha(script.sha, len(keys), *keys, *args)
-        pipe.execute_command(*wait)
-        try:
-            result, confirmed = pipe.execute()
-        except (redis.ConnectionError, redis.TimeoutError):
-            _forget_map(client)
-            raise
-        except redis.exceptions.NoScriptError as exc:
-            if loaded:
-                raise refused_script(where, exc) from exc
-            node.script_load(script.script)
+        result, confirmed = yield OnMaster(keys[0], commands)
+        if isinstance(result, redis.exceptions.NoScriptError) and not loaded:
+            yield from _load(script, keys[0])
             loaded = True
             continue
-        except redis.exceptions.AskError as exc:  # MovedError is one too
-            if moved or not isinstance(exc, redis.exceptions.MovedError):
-                raise refused_script(where, exc) from exc
-            if isinstance(client, RedisCluster):
-                client.nodes_manager.initialize()
+        if isinstance(result, redis.exceptions.MovedError) and not moved:
+            yield READ_MAP
             moved = True
             continue
-        if int(confirmed) < replicas:
-            raise unconfirmed(where, confirmed, replicas, timeout)
+        if isinstance(result, (redis.exceptions.NoScriptError, redis.exceptions.AskError)):
+            raise refused_script(wait.where, result) from result
+        if isinstance(result, Exception):
+            raise result
+        if isinstance(confirmed, Exception):
+            raise confirmed
+        if int(confirmed) < wait.replicas:
+            raise unconfirmed(wait, confirmed)
         return result
 
 
-def run_batch(
-    client: redis.Redis | RedisCluster,
-    script: Script,
-    calls: list[tuple[list[str], list[Any]]],
-    replicas: int,
-    timeout: float,
-    where: str,
-) -> list[Any]:
-    """Run ``script`` once per (keys, args) in ``calls``, all or nothing (MULTI/EXEC), on the
-    connection of the keys' master; with ``replicas``, then WAIT on that same connection.
+def batch_write(
+    script: Any, calls: list[tuple[list[str], list[Any]]], wait: ReplicaWait
+) -> Operation[list[Any]]:
+    """Run ``script`` once per (keys, args) in ``calls``, all or nothing (MULTI/EXEC), on one
+    connection to the master of the calls' keys; with ``wait.replicas``, then WAIT there.
 
     Every call's keys must share one slot (one store's hash tag). The script is loaded first,
     so no call inside the transaction can fail for want of it; a slot that moved (failover)
-    aborts the whole transaction, and it is tried again once the client has the new map.
+    aborts the whole transaction, and it is tried again once the slot map is read again.
     """
+    key = calls[0][0][0]
+    commands: list[tuple[Any, ...]] = [("MULTI",)]
+    commands += [("EVALSHA", script.sha, len(keys), *keys, *args) for keys, args in calls]
+    commands.append(("EXEC",))
+    if wait.replicas:
+        commands.append(wait_command(wait))
     for attempt in range(2):
-        node = _slot_client(client, calls[0][0][0])
-        node.script_load(script.script)
-        pipe = node.pipeline(transaction=False)
-        pipe.execute_command("MULTI")
-        for keys, args in calls:
-            pipe.evalsha(script.sha, len(keys), *keys, *args)
-        pipe.execute_command("EXEC")
-        if replicas:
-            pipe.execute_command(*wait_command(replicas, timeout))
-        try:
-            replies = pipe.execute()
-        except (redis.ConnectionError, redis.TimeoutError):
-            _forget_map(client)
-            raise
-        except redis.exceptions.MovedError:
-            if attempt:
-                raise
-            if isinstance(client, RedisCluster):
-                client.nodes_manager.initialize()
+        yield from _load(script, key)
+        replies = yield OnMaster(key, tuple(commands))
+        failed = [reply for reply in replies if isinstance(reply, Exception)]
+        if any(isinstance(error, redis.exceptions.MovedError) for error in failed) and not attempt:
+            yield READ_MAP
             continue
-        results = replies[len(calls) + 1]
-        if replicas and int(replies[-1]) < replicas:
-            raise unconfirmed(where, replies[-1], replicas, timeout)
-        return list(results)
-    raise errors.BackendUnavailable(f"{where} moved its slot twice during one batch")
+        if failed:
+            raise failed[0]
+        if wait.replicas and int(replies[-1]) < wait.replicas:
+            raise unconfirmed(wait, replies[-1])
+        return list(replies[len(calls) + 1])
+    raise AssertionError("unreachable")  # pragma: no cover - the second attempt returns or raises
+
+
+def _load(script: Any, key: str) -> Operation[None]:
+    """SCRIPT LOAD on the master of ``key``'s slot; a refusal is raised."""
+    (reply,) = yield OnMaster(key, (("SCRIPT", "LOAD", script.script),))
+    if isinstance(reply, Exception):
+        raise reply
 
 
 def refused_script(where: str, error: Exception) -> errors.BackendUnavailable:
     """A write script the server still refused after its one retry: the script unknown right
-    after it was loaded, or the slot moving again (or being migrated) under it (shared with
-    asyncio)."""
+    after it was loaded, or the slot moving again (or being migrated) under it."""
     if isinstance(error, redis.exceptions.NoScriptError):
         why = "it did not know the script even once loaded"
     else:
@@ -144,19 +132,62 @@ def refused_script(where: str, error: Exception) -> errors.BackendUnavailable:
     return errors.BackendUnavailable(f"{where} refused the script twice: {why}")
 
 
-def unconfirmed(
-    where: str, confirmed: object, replicas: int, timeout: float
-) -> errors.WriteNotReplicated:
-    """A write fewer replicas than asked confirmed in time (shared with asyncio)."""
+def unconfirmed(wait: ReplicaWait, confirmed: object) -> errors.WriteNotReplicated:
+    """A write fewer replicas than asked confirmed in time."""
     return errors.WriteNotReplicated(
-        f"a write to {where} was confirmed by {confirmed} of {replicas} replicas within "
-        f"{timeout:g}s: it is on the master but may be lost if the master fails now"
+        f"a write to {wait.where} was confirmed by {confirmed} of {wait.replicas} replicas "
+        f"within {wait.timeout:g}s: it is on the master but may be lost if the master fails now"
     )
 
 
-def wait_command(replicas: int, timeout: float) -> tuple[str, int, int]:
+def wait_command(wait: ReplicaWait) -> tuple[str, int, int]:
     """``WAIT replicas milliseconds`` (at least 1 ms: 0 would wait for ever)."""
-    return ("WAIT", replicas, max(1, round(timeout * 1000)))
+    return ("WAIT", wait.replicas, max(1, round(wait.timeout * 1000)))
+
+
+# The blocking driver.
+
+
+def run_script(
+    client: redis.Redis | RedisCluster, script: Script, request: Request, wait: ReplicaWait
+) -> Any:
+    """Run ``request``'s script (``script``, registered on ``client``), for the memory and the
+    coordination drivers alike: EVALSHA straight away, as redis-py's ``Script.__call__`` costs
+    more than the script itself, loading it only when the server says it does not know it
+    (after a restart or SCRIPT FLUSH); with ``wait.replicas``, a write then waits for them."""
+    keys, args = request.keys, request.args
+    if request.write and wait.replicas:
+        return run(confirmed_write(script, keys, args, wait), partial(perform, client))
+    try:
+        return client.evalsha(script.sha, len(keys), *keys, *args)
+    except redis.exceptions.NoScriptError:
+        return script(keys=keys, args=args)
+
+
+def run_batch(
+    client: redis.Redis | RedisCluster,
+    script: Script,
+    calls: list[tuple[list[str], list[Any]]],
+    wait: ReplicaWait,
+) -> list[Any]:
+    """:func:`batch_write` on ``client``."""
+    return run(batch_write(script, calls, wait), partial(perform, client))
+
+
+def perform(client: redis.Redis | RedisCluster, request: OnMaster | ReadMap) -> Any:
+    """Carry out an :class:`OnMaster` or a :class:`ReadMap` on ``client``, blocking."""
+    if not isinstance(request, OnMaster):
+        if isinstance(client, RedisCluster):
+            client.nodes_manager.initialize()
+        return None
+    pipe = _slot_client(client, request.key).pipeline(transaction=False)
+    for command in request.commands:
+        pipe.execute_command(*command)
+    try:
+        return pipe.execute(raise_on_error=False)
+    except (redis.ConnectionError, redis.TimeoutError):
+        _forget_map(client)
+        raise
 
 
 def _slot_client(client: redis.Redis | RedisCluster, key: str) -> redis.Redis:
