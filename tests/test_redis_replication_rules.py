@@ -88,6 +88,21 @@ def test_a_batch_is_loaded_then_sent_as_one_transaction_and_tried_again_once_mov
     assert _finish(batch, [b"OK", b"QUEUED", b"QUEUED", [1, 2], 1]) == [1, 2]
 
 
+def test_a_batch_whose_slot_moves_again_is_refused_in_agentstore_words() -> None:
+    """A slot that moves twice during one batch is a BackendUnavailable, as for one write,
+    not redis-py's MovedError."""
+    batch = batch_write(_Script, [(["k1"], ["a"])], WAIT)
+    next(batch)
+    batch.send([_Script.sha])
+    moved = MovedError("3999 127.0.0.1:6381")
+    aborted = redis.exceptions.ExecAbortError()
+    assert batch.send([b"OK", moved, aborted, 1]) is READ_MAP
+    batch.send(None)
+    batch.send([_Script.sha])
+    with pytest.raises(errors.BackendUnavailable, match="slot moved away again"):
+        batch.send([b"OK", moved, aborted, 1])
+
+
 def test_both_drivers_read_the_slot_map_again_when_asked(
     isolation: Isolation, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -104,9 +104,12 @@ def batch_write(
         yield from _load(script, key)
         replies = yield OnMaster(key, tuple(commands))
         failed = [reply for reply in replies if isinstance(reply, Exception)]
-        if any(isinstance(error, redis.exceptions.MovedError) for error in failed) and not attempt:
+        moved = [e for e in failed if isinstance(e, redis.exceptions.AskError)]  # MOVED is one
+        if moved and not attempt and isinstance(moved[0], redis.exceptions.MovedError):
             yield READ_MAP
             continue
+        if moved:
+            raise refused_script(wait.where, moved[0]) from moved[0]
         if failed:
             raise failed[0]
         if wait.replicas and int(replies[-1]) < wait.replicas:
