@@ -70,7 +70,9 @@ def dist(pytester: pytest.Pytester, *args: str) -> str:
     which turns a plain ``-n`` into "load"), all but pytest's own, which would start the run."""
     config = pytester.parseconfig(*PLUGIN, "-p", "no:randomly", *args)
     manager = config.pluginmanager
-    options = manager.subset_hook_caller("pytest_cmdline_main", [manager.get_plugin("main")])
+    main = manager.get_plugin("main")  # pytest's own: it would start the run
+    assert main is not None
+    options = manager.subset_hook_caller("pytest_cmdline_main", [main])
     options(config=config)
     return str(config.option.dist)
 

@@ -1,9 +1,9 @@
 """``-n auto`` starts two workers per core; ``-n N`` starts N.
 
 Asked of xdist's own option handling (``xdist.plugin.pytest_cmdline_main``, which turns ``-n``
-into the list of workers to start) on a configuration parsed in this process: the same hooks,
-in the same order, as a run would call them, without starting a run and its workers (two inner
-runs with four workers each cost 13 CPU-seconds).
+into the list of workers to start) on a configuration parsed in this process with the plugin:
+it asks every plugin's ``pytest_xdist_auto_num_workers`` in the order a run would, without
+starting a run and its workers (two inner runs with four workers each cost 13 CPU-seconds).
 """
 
 from __future__ import annotations

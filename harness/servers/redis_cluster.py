@@ -295,8 +295,9 @@ def _introduce(ports: list[int]) -> None:
     A node learns another's role (master, or replica of which master) from that node's own
     messages, and by gossip pings a stale node only after half the node timeout: a new
     cluster's views took 5-11 s to agree (the shared cluster's timeout is 15 s). A greeting
-    carries the sender's role at once, and the duplicate entry it opens is dropped when the
-    known node answers: the cluster was ready 0.1 s after the greetings.
+    carries the sender's role at once, and the duplicate entry it opens ("handshake") is dropped
+    when the known node answers (:func:`_wait_ready` waits for that): the cluster was ready
+    0.1 s after the greetings.
     """
     for port in ports:
         for other in ports:
@@ -323,6 +324,7 @@ def _wait_ready(ports: list[int], masters: int, deadline: float, alive) -> None:
         return (
             fields.get("cluster_state") == "ok"
             and fields.get("cluster_slots_ok") == "16384"
+            and len(roles) == len(ports)  # no entry a greeting opened is left (handshake)
             and sum("master" in r for r in roles) == masters
             and sum("slave" in r for r in roles) == len(ports) - masters
             and in_sync

@@ -126,6 +126,8 @@ class Forker:
         self._orders, self._answers = self._process.stdin, self._process.stdout
         ready = self._answers.readline().strip()
         if ready != "ready":
+            self._process.kill()
+            self._process.communicate()
             raise RuntimeError(f"the CLI forker did not start: {ready!r}")
         self._last: Forked | None = None
 
@@ -247,7 +249,7 @@ def kill_loop(
     times: int,
     seed: int,
     after: Callable[[], None],
-    earliest: float = 0.2,
+    earliest: float = 0.01,
     budget: float = BUDGET,
     aim: str | None = None,
 ) -> int:
@@ -260,8 +262,9 @@ def kill_loop(
     then was killed by the kernel with its parent, not by finishing its work or by a broken
     pipe. With ``aim`` (a program name) every second kill comes as soon as the command has
     started that program, so some kills surely find it running. Returns how many kills were
-    made.
+    made. ``earliest`` is small: a forked command is at work within milliseconds.
     """
+    assert full > 2 * earliest, f"an uncut run of {full:.3f} s leaves no moment to kill it in"
     randomly = random.Random(seed)
     deadline = time.monotonic() + budget
     made = 0
@@ -354,5 +357,5 @@ def kill_at_random_moments(
             expect(_files(tmp_path), files, "after a killed import, the files to be")
 
         start = lambda: commands.start(arguments)  # noqa: E731
-        kill_loop(start, full, times, seed, check, earliest=0.02)
+        kill_loop(start, full, times, seed, check)
     return outcomes

@@ -24,9 +24,9 @@ BOOKKEEPING = {"alembic_version"}
 
 @contextlib.contextmanager
 def _engine(database: Database) -> Iterator[Engine]:
-    """A separate engine, so looking never disturbs the store's own pool, holding one
-    connection until the block ends: unpooled, reflecting a schema opened a connection for
-    every table it asked about (a whole-state fingerprint opened 13)."""
+    """A separate engine, so looking never disturbs the store's own pool, that keeps one
+    connection for reuse until the block ends: unpooled, reflecting a schema opened a
+    connection for every table it asked about (a whole-state fingerprint opened 13)."""
     engine = create_engine(sqlalchemy_url(database.url), pool_size=1)
     try:
         yield engine
