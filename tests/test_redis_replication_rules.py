@@ -88,6 +88,20 @@ def test_a_batch_is_loaded_then_sent_as_one_transaction_and_tried_again_once_mov
     assert _finish(batch, [b"OK", b"QUEUED", b"QUEUED", [1, 2], 1]) == [1, 2]
 
 
+def test_a_wait_answered_with_an_error_counts_no_replica() -> None:
+    """The write is on the master: WAIT's error reply makes it unconfirmed, not failed."""
+    error = redis.exceptions.ResponseError("ERR WAIT cannot be used with replica instances")
+    write = confirmed_write(_Script, ["k"], [], WAIT)
+    next(write)
+    with pytest.raises(errors.WriteNotReplicated, match="confirmed by 0 of 1 replicas"):
+        write.send([b"done", error])
+    batch = batch_write(_Script, [(["k1"], ["a"])], WAIT)
+    next(batch)
+    batch.send([_Script.sha])
+    with pytest.raises(errors.WriteNotReplicated, match="confirmed by 0 of 1 replicas"):
+        batch.send([b"OK", b"QUEUED", [1], error])
+
+
 def test_a_batch_whose_slot_moves_again_is_refused_in_agentstore_words() -> None:
     """A slot that moves twice during one batch is a BackendUnavailable, as for one write,
     not redis-py's MovedError."""

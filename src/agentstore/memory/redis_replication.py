@@ -77,10 +77,7 @@ def confirmed_write(
             raise refused_script(wait.where, result) from result
         if isinstance(result, Exception):
             raise result
-        if isinstance(confirmed, Exception):
-            raise confirmed
-        if int(confirmed) < wait.replicas:
-            raise unconfirmed(wait, confirmed)
+        check_confirmed(wait, confirmed)
         return result
 
 
@@ -103,7 +100,8 @@ def batch_write(
     for attempt in range(2):
         yield from _load(script, key)
         replies = yield OnMaster(key, tuple(commands))
-        failed = [reply for reply in replies if isinstance(reply, Exception)]
+        written = replies[:-1] if wait.replicas else replies  # WAIT's reply is checked below
+        failed = [reply for reply in written if isinstance(reply, Exception)]
         moved = [e for e in failed if isinstance(e, redis.exceptions.AskError)]  # MOVED is one
         if moved and not attempt and isinstance(moved[0], redis.exceptions.MovedError):
             yield READ_MAP
@@ -112,8 +110,8 @@ def batch_write(
             raise refused_script(wait.where, moved[0]) from moved[0]
         if failed:
             raise failed[0]
-        if wait.replicas and int(replies[-1]) < wait.replicas:
-            raise unconfirmed(wait, replies[-1])
+        if wait.replicas:
+            check_confirmed(wait, replies[-1])
         return list(replies[len(calls) + 1])
     raise AssertionError("unreachable")  # pragma: no cover - the second attempt returns or raises
 
@@ -141,6 +139,16 @@ def unconfirmed(wait: ReplicaWait, confirmed: object) -> errors.WriteNotReplicat
         f"a write to {wait.where} was confirmed by {confirmed} of {wait.replicas} replicas "
         f"within {wait.timeout:g}s: it is on the master but may be lost if the master fails now"
     )
+
+
+def check_confirmed(wait: ReplicaWait, reply: Any) -> None:
+    """Raise ``WriteNotReplicated`` unless WAIT's ``reply`` counts ``wait.replicas`` replicas.
+    An error reply counts none: the write is on the master all the same, so it is not
+    refused as if it had failed."""
+    if isinstance(reply, Exception):
+        raise unconfirmed(wait, 0) from reply
+    if int(reply) < wait.replicas:
+        raise unconfirmed(wait, reply)
 
 
 def wait_command(wait: ReplicaWait) -> tuple[str, int, int]:
