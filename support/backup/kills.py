@@ -163,9 +163,9 @@ class Forker:
 
 
 @contextmanager
-def forker(env: dict[str, str] | None = None) -> Iterator[Forker]:
-    """A :class:`Forker` (its commands get ``env``), stopped when the block ends."""
-    started = Forker(env)
+def forker() -> Iterator[Forker]:
+    """A :class:`Forker`, stopped when the block ends."""
+    started = Forker()
     try:
         yield started
     finally:
@@ -272,7 +272,7 @@ def kill_loop(
         if time.monotonic() > deadline:
             break
         process = start()
-        moment = randomly.uniform(earliest, max(earliest, full))
+        moment = randomly.uniform(earliest, full)
         if aim and made % 2:
             # Floored: a loaded machine (two xdist workers beside inner sessions) took longer
             # than 2 * full to start the program, and the kill loop failed on time, not a rule.
