@@ -17,6 +17,7 @@ from typing import Any, cast
 import redis
 from redis.asyncio.cluster import PipelineCommand
 from redis.commands.core import AsyncScript
+from redis.exceptions import RedisClusterException
 
 from agentstore.asyncio.redis_cluster import SharedCluster
 from agentstore.driving import Script as Request
@@ -79,10 +80,25 @@ async def on_master(client: Any, key: str, commands: Sequence[tuple[Any, ...]]) 
     try:
         async with client.turns:
             await node.execute_pipeline(sent)
+        # The node puts any failure in its command's place, a connection lost while the
+        # replies were read included; only an error reply belongs there (the sync
+        # pipeline raises the rest), so the rest is raised.
+        for reply in (done.result for done in sent):
+            if isinstance(reply, Exception) and not isinstance(reply, redis.ResponseError):
+                raise reply
     except (redis.ConnectionError, redis.TimeoutError):
         # This call bypasses the client's own command path, which is where a lost node
-        # makes it read the slot map again: ask for that here, or a failover would leave
-        # every later call going to the dead master.
-        client._initialize = True
+        # makes it read the slot map again: read it here, as the sync driver does, so the
+        # next call goes to whichever node serves the slot once a replica has taken over.
+        await _forget_map(client)
         raise
     return [command.result for command in sent]
+
+
+async def _forget_map(client: SharedCluster) -> None:
+    """After a node stopped answering: read the slot map again now; if it cannot be read
+    yet (the cluster may still be failing over), the next call reads it first."""
+    try:
+        await client.nodes_manager.initialize()
+    except (redis.RedisError, RedisClusterException):
+        client._initialize = True
