@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import redis
 
-from agentstore import errors, open_memory
+from agentstore import errors, open_leases, open_memory, open_queue
+from agentstore.asyncio import open_leases as open_async_leases
 from agentstore.asyncio import open_memory as open_async_memory
+from agentstore.asyncio import open_queue as open_async_queue
 from harness.servers.redis_cluster import ThrowawayCluster
 from support.cluster import stores as cluster_memory
 
@@ -81,3 +84,65 @@ def test_a_batch_reaches_the_new_master_on_the_call_after_the_lost_one(isolation
     for error in sync_refused + async_refused:
         assert isinstance(error.__cause__, redis.ConnectionError), repr(error.__cause__)
     assert loop.run_until_complete(awaited.retrieve_many(list(later))) == later
+
+
+@pytest.mark.slow
+@pytest.mark.redis_cluster
+def test_a_cluster_with_every_node_stopped_is_unavailable_in_agentstore_words(isolation) -> None:
+    """With no node left to read the slot map from, redis-py's cluster client raises its own
+    RedisClusterException (not a RedisError); every call says BackendUnavailable instead,
+    naming the store's URL, on both APIs and in the memory, the queue and the leases."""
+    cluster = cluster_memory.own_cluster(isolation)
+    url = cluster.url
+    loop = asyncio.new_event_loop()
+    isolation.closing(loop, lambda owner: owner.close())
+
+    def awaited(opening: Any) -> Any:
+        store = loop.run_until_complete(opening)
+        return isolation.closing(store, lambda owner: loop.run_until_complete(owner.close()))
+
+    memory = isolation.closing(open_memory(url, prefix=PREFIX))
+    confirmed = isolation.closing(open_memory(url, prefix=PREFIX, replicas=1))
+    queue = isolation.closing(open_queue(url, "jobs", prefix=PREFIX))
+    leases = isolation.closing(open_leases(url, prefix=PREFIX))
+    async_memory = awaited(open_async_memory(url, prefix=PREFIX))
+    async_confirmed = awaited(open_async_memory(url, prefix=PREFIX, replicas=1))
+    async_queue = awaited(open_async_queue(url, "jobs", prefix=PREFIX))
+    async_leases = awaited(open_async_leases(url, prefix=PREFIX))
+    memory.store("aqe/before", 1)  # every client has read the map and holds connections
+    loop.run_until_complete(async_memory.store("aqe/before", 1))
+    for port in cluster.nodes:
+        cluster.kill(port)
+
+    calls: dict[str, Callable[[], object]] = {
+        "retrieve": lambda: memory.retrieve("aqe/before"),
+        "store": lambda: memory.store("aqe/k", 1),
+        "store_many": lambda: memory.store_many({"aqe/k": 1}),
+        "store, replicas=1": lambda: confirmed.store("aqe/k", 1),
+        "enqueue": lambda: queue.enqueue({"n": 1}),
+        "acquire": lambda: leases.acquire("nightly", "agent-1", ttl=60),
+    }
+    calls |= {
+        f"async {name}": (lambda call=call: loop.run_until_complete(call()))
+        for name, call in {
+            "retrieve": lambda: async_memory.retrieve("aqe/before"),
+            "store": lambda: async_memory.store("aqe/k", 1),
+            "store_many": lambda: async_memory.store_many({"aqe/k": 1}),
+            "store, replicas=1": lambda: async_confirmed.store("aqe/k", 1),
+            "enqueue": lambda: async_queue.enqueue({"n": 1}),
+            "acquire": lambda: async_leases.acquire("nightly", "agent-1", ttl=60),
+        }.items()
+    }
+    wrong: dict[str, str] = {}
+    for name, call in calls.items():
+        for _ in range(2):  # the first failure and the ones after it
+            try:
+                call()
+            except errors.BackendUnavailable as error:
+                if url not in str(error):
+                    wrong[name] = f"the URL not named: {error}"
+            except Exception as error:
+                wrong[name] = f"{type(error).__module__}.{type(error).__name__}: {error}"
+            else:
+                wrong[name] = "went through"
+    assert not wrong, "\n".join(f"{name}: {what}" for name, what in wrong.items())

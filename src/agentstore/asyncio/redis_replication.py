@@ -69,10 +69,7 @@ async def on_master(client: Any, key: str, commands: Sequence[tuple[Any, ...]]) 
                 pipe.execute_command(*command)
             return cast(list[Any], await pipe.execute(raise_on_error=False))
     if client._initialize:  # a node was lost: read the slot map again first
-        try:
-            await client.initialize()
-        except redis.exceptions.RedisClusterException as exc:  # the map cannot be read yet
-            raise redis.exceptions.ClusterDownError(str(exc)) from exc
+        await client.initialize()
     node = client.get_node_from_key(key)
     if node is None:  # no master serves the slot right now
         raise redis.exceptions.ClusterDownError("no master serves the store's slot")

@@ -29,8 +29,12 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
     redis.TimeoutError,
     ClusterDownError,  # CLUSTERDOWN / MASTERDOWN: a master failed and no replica took over yet
     ClusterError,  # redirected too often while slots move
+    # No node answered a read of the slot map (RedisClusterUnreachableError), or the map it
+    # read does not cover every slot: redis-py's own root, not a RedisError
+    RedisClusterException,
 )
-"""What a cluster raises while a node is gone or failing over: the backend is unavailable."""
+"""What a cluster raises while a node is gone or failing over: the backend is unavailable.
+Every driver catches these, and only these, to say ``BackendUnavailable``."""
 
 
 def connect_cluster(
