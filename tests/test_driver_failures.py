@@ -13,7 +13,7 @@ import pytest
 
 from agentstore import asyncio as aio
 from agentstore import errors, open_events, open_leases, open_memory, open_queue
-from agentstore.db.failures import driver_failure
+from agentstore.db.failures import driver_failure, raise_meaning
 from harness.isolation.places import Isolation
 from support.memory.recovery import terminate_postgres_sessions
 
@@ -115,3 +115,18 @@ async def test_async_queue_says_it_lost_a_terminated_connection(isolation: Isola
 def test_an_error_no_database_driver_raised_is_left_as_it_is(error: Exception) -> None:
     """Only psycopg's and sqlite3's errors are database failures, whatever else is named Error."""
     assert driver_failure(error, REFUSED, lost=True) is None
+
+
+@pytest.mark.parametrize("meaning", ["none", "itself", "another"])
+def test_a_failure_is_raised_as_what_it_means_and_never_as_its_own_cause(meaning: str) -> None:
+    """Every SQL driver raises through ``raise_meaning``: a translation is caused by the
+    driver's error; an error that means nothing more (``None``, or itself, as
+    ``driver_failure`` gives an agentstore error back) is raised as it was."""
+    error = errors.BackendUnavailable("cannot reach the database")
+    translated = errors.WriteConflict("kept conflicting")
+    given = {"none": None, "itself": error, "another": translated}[meaning]
+    with pytest.raises(errors.AgentstoreError) as caught:
+        raise_meaning(error, given)
+    expected = translated if meaning == "another" else error
+    assert caught.value is expected
+    assert caught.value.__cause__ is (error if meaning == "another" else None)

@@ -14,7 +14,7 @@ from typing import Any
 from agentstore.asyncio.connections import Connections, Entry
 from agentstore.asyncio.memory_sql import ALL, sql_engine
 from agentstore.coordination.sql_connections import _NAMED, CLOCKS
-from agentstore.db.failures import connection_lost, driver_failure
+from agentstore.db.failures import connection_lost, driver_failure, raise_meaning
 from agentstore.urls import BackendURL
 
 
@@ -50,19 +50,13 @@ class SqlCalls:
         try:
             entry = await self.connections.take()
         except Exception as error:  # could not connect
-            meaning = self._meaning(error, connecting=True)
-            if meaning is error:  # not a database failure: as it was, not its own cause
-                raise
-            raise meaning from error
+            raise_meaning(error, self._meaning(error, connecting=True))
         try:
             result = await self._driver.run(entry, self._sql[name], params, fetch)
         except Exception as error:
             lost = connection_lost(error, entry[0], self._engine.dialect)
             await self.connections.discard(entry)
-            meaning = self._meaning(error, lost)
-            if meaning is error:
-                raise
-            raise meaning from error
+            raise_meaning(error, self._meaning(error, lost))
         except BaseException:  # cancelled: settle the connection, whatever happens next
             await asyncio.shield(self._settle(entry))
             raise

@@ -17,7 +17,7 @@ from contextlib import suppress
 from typing import Any
 
 from agentstore import errors
-from agentstore.db.failures import driver_failure
+from agentstore.db.failures import driver_failure, raise_meaning
 from agentstore.db.sqlite_files import sqlite_file_must_exist
 from agentstore.urls import BackendURL
 
@@ -94,10 +94,7 @@ class SqlConnections:
         except errors.AgentstoreError:
             raise
         except Exception as error:
-            meaning = self._failure(connection, error)
-            if meaning is error:  # not a database failure: as it was, not its own cause
-                raise
-            raise meaning from error
+            raise_meaning(error, self._failure(connection, error))
 
     def _failure(self, connection: Any, error: Exception) -> Exception:
         """Drop a lost connection; say what ``error`` means in agentstore's words."""

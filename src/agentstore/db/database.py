@@ -9,7 +9,7 @@ from sqlalchemy import Engine, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from agentstore.db.engine import PoolSettings, SqliteSettings, make_engine
-from agentstore.db.failures import driver_failure
+from agentstore.db.failures import driver_failure, raise_meaning
 from agentstore.db.sqlite_files import sqlite_file_must_exist
 from agentstore.errors import AgentstoreError
 from agentstore.migrations import runner
@@ -48,10 +48,7 @@ class Database:
         except AgentstoreError:
             raise
         except exc.SQLAlchemyError as error:
-            mapped = driver_failure(error, self.url, self.pool.pool_timeout)
-            if mapped is None:
-                raise
-            raise mapped from error
+            raise_meaning(error, driver_failure(error, self.url, self.pool.pool_timeout))
 
     def upgrade(self, revision: str = "head") -> None:
         """Migrate the schema up to ``revision``."""

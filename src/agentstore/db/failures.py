@@ -14,7 +14,7 @@ hands it what its driver raised, and whether the connection is gone.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import exc
 
@@ -127,6 +127,15 @@ def driver_failure(
         verb = "cannot reach" if connecting else "cannot use"
         meaning = BackendUnavailable(f"{verb} {redact(url)}: {message}")
     return meaning
+
+
+def raise_meaning(error: Exception, meaning: Exception | None) -> NoReturn:
+    """Raise what ``error`` means: ``meaning``, caused by ``error``; or, when it means nothing
+    more (``None``, or ``error`` itself, as :func:`driver_failure` hands an agentstore error
+    back), ``error`` as it was, never its own cause."""
+    if meaning is None or meaning is error:
+        raise error
+    raise meaning from error
 
 
 def connection_lost(error: BaseException, connection: Any, dialect: Any) -> bool:

@@ -29,7 +29,14 @@ from sqlalchemy import Engine, event, exc, inspect
 from sqlalchemy.pool import Pool, PoolProxiedConnection
 
 from agentstore import errors
-from agentstore.db.failures import CONFLICTS, connection_lost, driver_failure, one_line, sqlstate
+from agentstore.db.failures import (
+    CONFLICTS,
+    connection_lost,
+    driver_failure,
+    one_line,
+    raise_meaning,
+    sqlstate,
+)
 from agentstore.driving import ALL, ONE, Batch, Retry, Statement
 from agentstore.memory.shell import Memory
 from agentstore.memory.sql_operations import SqlOperations
@@ -120,10 +127,7 @@ class SqlFailures:
         if lost and safe and attempt < RECONNECT_ATTEMPTS:
             log.debug("%s lost its connection (%s); trying a fresh one", self, code)
             return 0.0
-        translated = self._translate(error, lost)
-        if translated is None:
-            raise error
-        raise translated from error
+        raise_meaning(error, self._translate(error, lost))
 
     def _lost(self, error: Exception, connection: PoolProxiedConnection) -> bool:
         """Whether the connection ``error`` came from is gone (the dialect's own judgement)."""
