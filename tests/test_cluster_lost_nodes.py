@@ -16,6 +16,11 @@ from agentstore import errors, open_leases, open_memory, open_queue
 from agentstore.asyncio import open_leases as open_async_leases
 from agentstore.asyncio import open_memory as open_async_memory
 from agentstore.asyncio import open_queue as open_async_queue
+from agentstore.asyncio.redis_cluster import connect_cluster as connect_async_cluster
+from agentstore.asyncio.redis_replication import perform as perform_async
+from agentstore.memory.redis_cluster import UNAVAILABLE, connect_cluster
+from agentstore.memory.redis_replication import READ_MAP, perform
+from agentstore.urls import parse
 from harness.servers.redis_cluster import ThrowawayCluster
 from support.cluster import stores as cluster_memory
 
@@ -109,10 +114,20 @@ def test_a_cluster_with_every_node_stopped_is_unavailable_in_agentstore_words(is
     async_confirmed = awaited(open_async_memory(url, prefix=PREFIX, replicas=1))
     async_queue = awaited(open_async_queue(url, "jobs", prefix=PREFIX))
     async_leases = awaited(open_async_leases(url, prefix=PREFIX))
+    sync_client = isolation.closing(connect_cluster(parse(url)))
+    async_client = loop.run_until_complete(connect_async_cluster(parse(url), 3.0, 30.0, 4))
+    isolation.closing(async_client, lambda owner: loop.run_until_complete(owner.aclose()))
     memory.store("aqe/before", 1)  # every client has read the map and holds connections
     loop.run_until_complete(async_memory.store("aqe/before", 1))
     for port in cluster.nodes:
         cluster.kill(port)
+
+    # Reading the slot map again (after a MOVED reply) fails with redis-py's own error:
+    # one of those every driver translates.
+    with pytest.raises(UNAVAILABLE):
+        perform(sync_client, READ_MAP)
+    with pytest.raises(UNAVAILABLE):
+        loop.run_until_complete(perform_async(async_client, READ_MAP))
 
     calls: dict[str, Callable[[], object]] = {
         "retrieve": lambda: memory.retrieve("aqe/before"),
