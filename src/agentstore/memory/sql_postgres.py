@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import select
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -35,6 +35,13 @@ class PostgresDialect:
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
+
+    @property
+    def key(self) -> Hashable:
+        # What SQLAlchemy's compiler reads: the driver's dialect, its parameter style and,
+        # once it has connected, the server's version.
+        d = self._dialect
+        return (self.name, type(d), d.paramstyle, getattr(d, "server_version_info", None))
 
     def now(self) -> ColumnElement[float]:
         # The server's clock, fixed for the statement: every client judges expiry alike.

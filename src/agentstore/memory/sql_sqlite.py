@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
@@ -38,6 +38,11 @@ class SqliteDialect:
     def __init__(self) -> None:
         # Positional parameters: sqlite3 binds a tuple faster than it looks names up.
         self._dialect = sqlite.dialect(paramstyle="qmark")
+
+    @property
+    def key(self) -> Hashable:
+        # Always the same SQLAlchemy dialect, made here and never connected.
+        return self.name
 
     def now(self) -> ColumnElement[float]:
         # Seconds since the epoch from SQLite's own clock, fixed for the statement.
