@@ -152,6 +152,21 @@ def test_cleanup_deletes_the_prefix_on_every_master_and_nothing_else(shared_clus
         client.close()
 
 
+def test_the_masters_scanned_are_the_ones_redis_py_routes_to(shared_cluster):
+    """Cleanup reads the masters from CLUSTER NODES, not through redis-py's cluster client:
+    the same three masters, each a client of that node only."""
+    client: RedisCluster = connect_cluster(shared_cluster)
+    try:
+        routed = sorted(node.name for node in client.get_primaries())
+    finally:
+        client.close()
+    with redis_scan.masters(shared_cluster) as found:
+        assert sorted(name for name, _ in found) == routed
+        for name, server in found:
+            assert server.info("replication")["role"] == "master", name
+            assert f"{server.connection_pool.connection_kwargs['port']}" == name.rsplit(":")[1]
+
+
 @pytest.mark.slow
 def test_minus_m_redis_cluster_runs_only_the_cluster_rows_and_leaves_no_key(shared_cluster):
     done = run_suite(
