@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 import tenacity
-from sqlalchemy import Engine, MetaData, create_engine, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, inspect, text
 from sqlalchemy.orm import Session
 
 from agentstore import Database
@@ -34,10 +34,69 @@ def _engine(database: Database) -> Iterator[Engine]:
         engine.dispose()
 
 
+class Look:
+    """One connection and one schema inspector for a series of looks at a database: each
+    catalog query runs once (the inspector keeps its answers) and is compiled once (one
+    engine). Five engines per whole-state snapshot compiled and ran them again each time."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.inspector = inspect(connection)
+
+    def tables(self) -> set[str]:
+        """The agentstore tables the database holds (Alembic's revision bookmark left out)."""
+        return set(self.inspector.get_table_names()) - BOOKKEEPING
+
+    def rows(self) -> dict[str, list[dict[str, Any]]]:
+        """Every agent and execution row as stored, in id order."""
+        meta = MetaData()
+        found = {
+            name: Table(name, meta, autoload_with=self.inspector)
+            for name in ("agents", "executions")
+        }
+        return {
+            name: [
+                dict(row._mapping)
+                for row in self.connection.execute(table.select().order_by(text("id")))
+            ]
+            for name, table in found.items()
+        }
+
+    def portable_schema(self) -> dict[str, dict[str, tuple[str, bool]]]:
+        """Every table's columns as {column: (portable type, nullable)}."""
+        return {
+            table: {
+                column["name"]: (portable_type(column["type"]), bool(column["nullable"]))
+                for column in self.inspector.get_columns(table)
+            }
+            for table in sorted(self.tables())
+        }
+
+    def structure(self) -> dict[str, Any]:
+        """Every table's indexes, unique and foreign-key constraints and primary key."""
+        found = self.inspector
+        return {
+            table: {
+                "indexes": sorted(i["name"] for i in found.get_indexes(table)),
+                "unique": sorted(str(u["name"]) for u in found.get_unique_constraints(table)),
+                "foreign": sorted(str(f["name"]) for f in found.get_foreign_keys(table)),
+                "primary": found.get_pk_constraint(table)["constrained_columns"],
+            }
+            for table in sorted(found.get_table_names())
+        }
+
+
+@contextlib.contextmanager
+def looking(database: Database) -> Iterator[Look]:
+    """A :class:`Look` at ``database``, on a connection of its own, for the ``with`` block."""
+    with _engine(database) as engine, engine.connect() as connection:
+        yield Look(connection)
+
+
 def tables(database: Database) -> set[str]:
     """The agentstore tables the database holds (Alembic's revision bookmark left out)."""
-    with _engine(database) as engine:
-        return set(inspect(engine).get_table_names()) - BOOKKEEPING
+    with looking(database) as look:
+        return look.tables()
 
 
 def portable_type(column_type: Any) -> str:
@@ -49,15 +108,8 @@ def portable_type(column_type: Any) -> str:
 
 def portable_schema(database: Database) -> dict[str, dict[str, tuple[str, bool]]]:
     """Every table's columns as {column: (portable type, nullable)}."""
-    with _engine(database) as engine:
-        inspector = inspect(engine)
-        return {
-            table: {
-                column["name"]: (portable_type(column["type"]), bool(column["nullable"]))
-                for column in inspector.get_columns(table)
-            }
-            for table in sorted(set(inspector.get_table_names()) - BOOKKEEPING)
-        }
+    with looking(database) as look:
+        return look.portable_schema()
 
 
 def write_rows(
@@ -87,16 +139,8 @@ def write_rows(
 
 def rows(database: Database) -> dict[str, list[dict[str, Any]]]:
     """Every agent and execution row as stored, in id order."""
-    with _engine(database) as engine, engine.connect() as connection:
-        meta = MetaData()
-        meta.reflect(connection, only=["agents", "executions"])
-        return {
-            name: [
-                dict(row._mapping)
-                for row in connection.execute(meta.tables[name].select().order_by(text("id")))
-            ]
-            for name in ("agents", "executions")
-        }
+    with looking(database) as look:
+        return look.rows()
 
 
 def stamp_unknown_revision(database: Database, revision: str) -> None:
