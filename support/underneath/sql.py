@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 import tenacity
-from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, inspect, text
+from sqlalchemy import Column, Connection, Engine, MetaData, Table, create_engine, inspect, text
 from sqlalchemy.orm import Session
 
 from agentstore import Database
@@ -49,9 +49,16 @@ class Look:
 
     def rows(self) -> dict[str, list[dict[str, Any]]]:
         """Every agent and execution row as stored, in id order."""
+        # The columns and their types as reflected (values come back as reflecting the whole
+        # table gives them), without its indexes and constraints: a table reflected whole made
+        # rows() the costliest look of all.
         meta = MetaData()
         found = {
-            name: Table(name, meta, autoload_with=self.inspector)
+            name: Table(
+                name,
+                meta,
+                *(Column(c["name"], c["type"]) for c in self.inspector.get_columns(name)),
+            )
             for name in ("agents", "executions")
         }
         return {
