@@ -49,24 +49,27 @@ class Look:
 
     def rows(self) -> dict[str, list[dict[str, Any]]]:
         """Every agent and execution row as stored, in id order."""
-        # The columns and their types as reflected (values come back as reflecting the whole
-        # table gives them), without its indexes and constraints: a table reflected whole made
-        # rows() the costliest look of all.
-        meta = MetaData()
-        found = {
-            name: Table(
-                name,
-                meta,
-                *(Column(c["name"], c["type"]) for c in self.inspector.get_columns(name)),
-            )
-            for name in ("agents", "executions")
-        }
+        found = self.columns("agents", "executions")
         return {
             name: [
                 dict(row._mapping)
                 for row in self.connection.execute(table.select().order_by(text("id")))
             ]
             for name, table in found.items()
+        }
+
+    def columns(self, *names: str) -> dict[str, Table]:
+        """Tables ``names`` with their columns and types as reflected (values come back as a
+        table reflected whole gives them), without indexes and constraints: reflecting those
+        too made reading rows the costliest look of all."""
+        meta = MetaData()
+        return {
+            name: Table(
+                name,
+                meta,
+                *(Column(c["name"], c["type"]) for c in self.inspector.get_columns(name)),
+            )
+            for name in names
         }
 
     def portable_schema(self) -> dict[str, dict[str, tuple[str, bool]]]:
@@ -81,13 +84,15 @@ class Look:
 
     def structure(self) -> dict[str, Any]:
         """Every table's indexes, unique and foreign-key constraints and primary key."""
-        found = self.inspector
+        found = self.inspector  # each get_multi_* asks once for every table
+        indexes, unique = found.get_multi_indexes(), found.get_multi_unique_constraints()
+        foreign, primary = found.get_multi_foreign_keys(), found.get_multi_pk_constraint()
         return {
             table: {
-                "indexes": sorted(i["name"] for i in found.get_indexes(table)),
-                "unique": sorted(str(u["name"]) for u in found.get_unique_constraints(table)),
-                "foreign": sorted(str(f["name"]) for f in found.get_foreign_keys(table)),
-                "primary": found.get_pk_constraint(table)["constrained_columns"],
+                "indexes": sorted(i["name"] for i in indexes[None, table]),
+                "unique": sorted(str(u["name"]) for u in unique[None, table]),
+                "foreign": sorted(str(f["name"]) for f in foreign[None, table]),
+                "primary": primary[None, table]["constrained_columns"],
             }
             for table in sorted(found.get_table_names())
         }
@@ -127,10 +132,10 @@ def write_rows(
     Used to hold data at an old revision, where today's models do not fit. Fields the schema
     lacks are left out; a duration goes in as milliseconds where that is what the schema holds.
     """
-    with _engine(database) as engine, engine.begin() as connection:
-        meta = MetaData()
-        meta.reflect(connection, only=["agents", "executions"])
-        agent_table, execution_table = meta.tables["agents"], meta.tables["executions"]
+    with looking(database) as look, look.connection.begin():
+        connection = look.connection
+        tables = look.columns("agents", "executions")
+        agent_table, execution_table = tables["agents"], tables["executions"]
         for fields, runs in zip(agents, executions, strict=True):
             row = {k: v for k, v in fields.items() if k in agent_table.c}
             agent_id = connection.execute(
