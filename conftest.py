@@ -13,6 +13,7 @@ pytest_plugins = [
     "harness.collection.markers",
     "harness.collection.slow_first",
     "harness.collection.workers",
+    "harness.step_lookup",
     "harness.isolation.plugin",
     "harness.isolation.sentinels",
     "harness.reporting.glossary_plugin",
