@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 from redis.cluster import RedisCluster
+from redis.exceptions import (
+    ClusterDownError,
+    CrossSlotTransactionError,
+    RedisClusterException,
+    RedisClusterUnreachableError,
+    SlotNotCoveredError,
+)
 
 from agentstore import errors, open_memory
+from agentstore.memory.redis_cluster import UNAVAILABLE, reading_map
 
 
 @pytest.mark.parametrize(
@@ -72,3 +80,20 @@ def test_stores_opened_on_one_cluster_ask_for_its_command_table_once(isolation, 
 def test_a_prefix_opening_with_an_empty_hash_tag_is_refused_on_a_cluster():
     with pytest.raises(errors.InvalidInput, match="empty hash tag"):
         open_memory("redis+cluster://127.0.0.1:1", prefix="team{}:")
+
+
+def test_only_a_cluster_lost_or_without_masters_is_unavailable():
+    """A cluster no node of which answers, or with slots no master serves, is unavailable; a
+    command redis-py cannot route is a mistake of agentstore's and stays what it is."""
+    assert isinstance(RedisClusterUnreachableError("no node answered"), UNAVAILABLE)
+    assert isinstance(SlotNotCoveredError("slot 42 is not covered"), UNAVAILABLE)
+    mistakes = [
+        CrossSlotTransactionError("keys in more than one slot"),
+        RedisClusterException("No way to dispatch this command to Redis Cluster. Missing key."),
+    ]
+    assert not [m for m in mistakes if isinstance(m, UNAVAILABLE)]
+    not_covered = RedisClusterException("All slots are not covered after query all startup_nodes.")
+    with pytest.raises(ClusterDownError, match="All slots are not covered"), reading_map():
+        raise not_covered
+    with pytest.raises(CrossSlotTransactionError), reading_map():
+        raise mistakes[0]

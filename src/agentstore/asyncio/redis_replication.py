@@ -23,6 +23,7 @@ from agentstore.asyncio.redis_cluster import SharedCluster
 from agentstore.driving import Script as Request
 from agentstore.driving import run_async
 from agentstore.memory.opening import ReplicaWait
+from agentstore.memory.redis_cluster import reading_map
 from agentstore.memory.redis_replication import OnMaster, ReadMap, batch_write, confirmed_write
 
 
@@ -57,7 +58,8 @@ def perform(client: Any, request: OnMaster | ReadMap) -> Awaitable[Any]:
 
 async def _read_map(client: Any) -> None:
     if isinstance(client, SharedCluster):
-        await client.nodes_manager.initialize()
+        with reading_map():
+            await client.nodes_manager.initialize()
 
 
 async def on_master(client: Any, key: str, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
@@ -69,7 +71,8 @@ async def on_master(client: Any, key: str, commands: Sequence[tuple[Any, ...]]) 
                 pipe.execute_command(*command)
             return cast(list[Any], await pipe.execute(raise_on_error=False))
     if client._initialize:  # a node was lost: read the slot map again first
-        await client.initialize()
+        with reading_map():
+            await client.initialize()
     node = client.get_node_from_key(key)
     if node is None:  # no master serves the slot right now
         raise redis.exceptions.ClusterDownError("no master serves the store's slot")

@@ -9,13 +9,21 @@ same client, without reopening anything.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.cluster import ClusterNode, RedisCluster
-from redis.exceptions import ClusterDownError, ClusterError, RedisClusterException
+from redis.exceptions import (
+    ClusterDownError,
+    ClusterError,
+    RedisClusterException,
+    RedisClusterUnreachableError,
+    SlotNotCoveredError,
+)
 from redis.retry import Retry
 
 from agentstore import errors
@@ -29,12 +37,25 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
     redis.TimeoutError,
     ClusterDownError,  # CLUSTERDOWN / MASTERDOWN: a master failed and no replica took over yet
     ClusterError,  # redirected too often while slots move
-    # No node answered a read of the slot map (RedisClusterUnreachableError), or the map it
-    # read does not cover every slot: redis-py's own root, not a RedisError
-    RedisClusterException,
+    RedisClusterUnreachableError,  # no node answered a read of the slot map
+    SlotNotCoveredError,  # the map read leaves a slot without a master
 )
-"""What a cluster raises while a node is gone or failing over: the backend is unavailable.
-Every driver catches these, and only these, to say ``BackendUnavailable``."""
+"""What a cluster raises while a node is gone or failing over: the backend is unavailable
+(``BackendUnavailable``). redis-py's other cluster errors (a cross-slot transaction, a
+command it cannot route) are mistakes in agentstore, and stay what they are."""
+
+
+@contextlib.contextmanager
+def reading_map() -> Iterator[None]:
+    """Around agentstore's own reads of the slot map (``nodes_manager.initialize()``): the
+    plain ``RedisClusterException`` redis-py raises when the nodes answer but their maps
+    leave slots uncovered or disagree becomes ``ClusterDownError``, one of ``UNAVAILABLE``."""
+    try:
+        yield
+    except RedisClusterException as exc:
+        if type(exc) is RedisClusterException:
+            raise ClusterDownError(str(exc)) from exc
+        raise
 
 
 def connect_cluster(

@@ -34,6 +34,7 @@ from agentstore import errors
 from agentstore.driving import Operation, run
 from agentstore.driving import Script as Request
 from agentstore.memory.opening import ReplicaWait
+from agentstore.memory.redis_cluster import reading_map
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +190,8 @@ def perform(client: redis.Redis | RedisCluster, request: OnMaster | ReadMap) -> 
     """Carry out an :class:`OnMaster` or a :class:`ReadMap` on ``client``, blocking."""
     if not isinstance(request, OnMaster):
         if isinstance(client, RedisCluster):
-            client.nodes_manager.initialize()
+            with reading_map():
+                client.nodes_manager.initialize()
         return None
     pipe = _slot_client(client, request.key).pipeline(transaction=False)
     for command in request.commands:
