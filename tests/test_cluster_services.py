@@ -167,6 +167,37 @@ def test_the_masters_scanned_are_the_ones_redis_py_routes_to(shared_cluster):
             assert f"{server.connection_pool.connection_kwargs['port']}" == name.rsplit(":")[1]
 
 
+def test_a_one_node_cluster_is_cleaned_on_its_only_master(tmp_path):
+    """A one-node cluster lists itself without an address (``:port@cport myself,master``):
+    cleanup reaches it at the address it answered on."""
+    port = free_port()
+    binary = redis_cluster.cluster_binaries()[0]
+    options = f"--port {port} --bind 127.0.0.1 --cluster-enabled yes --dir {tmp_path}".split()
+    server = subprocess.Popen([binary, *options, "--save", ""], stdout=subprocess.DEVNULL)
+    try:
+        node = redis.Redis(port=port)
+        assert wait_until(lambda: _answers(node))
+        node.execute_command("CLUSTER ADDSLOTSRANGE", 0, 16383)
+        assert wait_until(lambda: node.cluster("INFO")["cluster_state"] == "ok")
+        node.set("{lonely}:a", 1)
+        node.set("other", 1)
+        url = f"redis+cluster://127.0.0.1:{port}"
+        with redis_scan.masters(url) as found:
+            assert [name for name, _ in found] == [f"127.0.0.1:{port}"]
+        assert delete_prefixed(url, "lonely}") == 1
+        assert node.keys() == [b"other"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _answers(node: redis.Redis) -> bool:
+    try:
+        return bool(node.ping())
+    except redis.ConnectionError:
+        return False
+
+
 @pytest.mark.slow
 def test_minus_m_redis_cluster_runs_only_the_cluster_rows_and_leaves_no_key(shared_cluster):
     done = run_suite(

@@ -63,8 +63,10 @@ def masters(url: str, timeout: float = 5.0) -> Iterator[list[tuple[str, redis.Re
 
 
 def cluster_masters(url: str, timeout: float = 5.0) -> list[tuple[str, redis.Redis]]:
-    """The live masters that hold slots in the cluster at ``url``, each as ``host:port`` and a
-    client of that node only, as the first node that answers lists them (CLUSTER NODES).
+    """The masters that hold slots in the cluster at ``url`` and are not marked failed, each as
+    ``host:port`` and a client of that node only, as the first node that answers lists them
+    (CLUSTER NODES; a node that does not know its own address, as in a one-node cluster, is
+    where that answer came from).
 
     Not redis-py's cluster client: it asks every new client's node for the whole COMMAND
     table, and this runs after every scenario (4.7 % of the specification's own CPU)."""
@@ -82,7 +84,9 @@ def cluster_masters(url: str, timeout: float = 5.0) -> list[tuple[str, redis.Red
             flags = set(entry["flags"].split(","))
             if "master" in flags and not flags & {"fail", "noaddr"} and entry["slots"]:
                 master_host, _, master_port = name.rpartition(":")
-                masters.append((name, _node(address, master_host, int(master_port), timeout)))
+                master_host = master_host if master_host not in ("", "?") else host
+                found = f"{master_host}:{master_port}"
+                masters.append((found, _node(address, master_host, int(master_port), timeout)))
         return masters
     raise failure
 
@@ -96,7 +100,7 @@ def _node(address: ClusterURL, host: str, port: int, timeout: float) -> redis.Re
         password=address.password,
         ssl=address.ssl,
         socket_connect_timeout=timeout,
-        socket_timeout=timeout,
+        socket_timeout=max(timeout, 30.0),  # a SCAN of a large master may take a while
     )
 
 
