@@ -84,7 +84,7 @@ class Look:
 
     def structure(self) -> dict[str, Any]:
         """Every table's indexes, unique and foreign-key constraints and primary key."""
-        found = self.inspector  # each get_multi_* asks once for every table
+        found = self.inspector  # on PostgreSQL each get_multi_* asks once for every table
         indexes, unique = found.get_multi_indexes(), found.get_multi_unique_constraints()
         foreign, primary = found.get_multi_foreign_keys(), found.get_multi_pk_constraint()
         return {

@@ -79,7 +79,11 @@ def connect_cluster(
 
 
 _COMMAND_TABLES: dict[frozenset[str], dict[str, dict[str, Any]]] = {}
-"""The command table of each cluster this process has opened, by its nodes' addresses."""
+"""The command table of the clusters this process opened last, by their nodes' addresses."""
+
+COMMAND_TABLES_KEPT = 8
+"""How many clusters' tables are kept: nodes that move (new addresses) add one each, and
+all are read again once there are this many."""
 
 
 class _Cluster(RedisCluster):
@@ -87,9 +91,11 @@ class _Cluster(RedisCluster):
 
     Every new client asked a node for the whole table (COMMAND: some 240 entries, parsed in
     Python) to know where each command's keys are: opening a store took 6.9 ms of CPU and
-    13.2 ms, 4.9 ms and 8.0 ms without it. The table
-    is the servers', the same for every client. A command missing from it (a server upgraded
-    since) is looked up again by redis-py itself, on the node (``CommandsParser.get_keys``).
+    13.2 ms, 4.9 ms and 8.0 ms without it. The table is the servers', the same for every
+    client. After a rolling upgrade at the same addresses the kept table is the older
+    version's: the commands agentstore sends have their keys where they had them, and a
+    command missing from it is looked up again by redis-py itself, on the node
+    (``CommandsParser.get_keys``).
     """
 
     def command(self, **kwargs: Any) -> Any:
@@ -98,7 +104,10 @@ class _Cluster(RedisCluster):
         nodes = frozenset(self.nodes_manager.startup_nodes)
         table = _COMMAND_TABLES.get(nodes)
         if table is None:
-            table = _COMMAND_TABLES[nodes] = super().command()
+            table = super().command()
+            if len(_COMMAND_TABLES) >= COMMAND_TABLES_KEPT:  # clusters that moved on
+                _COMMAND_TABLES.clear()
+            _COMMAND_TABLES[nodes] = table
         return dict(table)  # redis-py renames the entries of the one it is given
 
 

@@ -41,7 +41,7 @@ class PostgresDialect:
         # What SQLAlchemy's compiler reads: the driver's dialect, its parameter style and,
         # once it has connected, the server's version.
         d = self._dialect
-        return (self.name, type(d), d.paramstyle, getattr(d, "server_version_info", None))
+        return (type(self), type(d), d.paramstyle, getattr(d, "server_version_info", None))
 
     def now(self) -> ColumnElement[float]:
         # The server's clock, fixed for the statement: every client judges expiry alike.

@@ -42,7 +42,7 @@ class SqliteDialect:
     @property
     def key(self) -> Hashable:
         # Always the same SQLAlchemy dialect, made here and never connected.
-        return self.name
+        return (type(self), "qmark")
 
     def now(self) -> ColumnElement[float]:
         # Seconds since the epoch from SQLite's own clock, fixed for the statement.
