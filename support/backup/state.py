@@ -1,8 +1,8 @@
 """A store's whole state, to prove a restore brought everything back or left a target unchanged.
 
-Rows, schema, revision, indexes, constraints and the next id each table would hand out
-(through ``support.underneath.sql``, the module that looks under the API), plus the live memory
-entries with their values, read through the public memory API.
+Rows, schema, revision, indexes and constraints (through ``support.underneath.sql``, the module
+that looks under the API), plus the live memory entries with their values, read through the
+public memory API. The id sequences' positions are the fingerprint's (``fingerprints.py``).
 """
 
 from __future__ import annotations
