@@ -6,7 +6,8 @@ and runs pytest on it in a subprocess, as a person would on the command line.
 
 ``HarnessProject`` builds one in pytest's own ``pytester`` folder with the harness only and
 step modules of the test's own (``CHECK_STEPS``: domain-free steps that pass or fail as their
-words say), so the harness is tested apart from the domain's steps.
+words say), so the harness is tested apart from the domain's steps. Its runs stay in this
+process unless they start xdist workers.
 
 A plain module, not ``tests/conftest.py``: pytest-alembic 0.13 binds its built-in tests to
 ``tests/conftest.py`` and fails to collect under pytest 9 when that file exists.
@@ -15,6 +16,7 @@ A plain module, not ``tests/conftest.py``: pytest-alembic 0.13 binds its built-i
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import re
@@ -26,6 +28,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from pytest_bdd.feature import features as parsed_features
+from pytest_bdd.steps import step_function_context_registry as step_contexts
 
 REPO = Path(__file__).resolve().parents[1]
 CHECK_STEPS = '''\
@@ -223,6 +227,35 @@ def harness_plugins() -> list[str]:
     return [name for name in repo_plugins() if name.startswith("harness.")]
 
 
+def starts_workers(args: tuple[str, ...]) -> bool:
+    """Whether pytest's arguments ``args`` start pytest-xdist workers (``-n 2``, ``-n2``)."""
+    return any(a == "-n" or re.fullmatch(r"-n\S+|--numprocesses(=.*)?", a) for a in args)
+
+
+@contextlib.contextmanager
+def own_steps_only():
+    """An in-process run sees its project's ``steps`` package and step definitions alone.
+
+    This process imported the repository's ``steps`` (the root conftest), and pytest-bdd keeps
+    every step definition and parsed feature file of the process in module-level registries,
+    which the glossary and the missing-step help read; a fresh interpreter has neither. They
+    are hidden for the run and put back after it (the run's own are dropped).
+    """
+    kept_steps, kept_features = dict(step_contexts), dict(parsed_features)
+    step_contexts.clear()
+    parsed_features.clear()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for name in [n for n in sys.modules if n == "steps" or n.startswith("steps.")]:
+                patch.delitem(sys.modules, name)
+            yield
+    finally:
+        step_contexts.clear()
+        step_contexts.update(kept_steps)
+        parsed_features.clear()
+        parsed_features.update(kept_features)
+
+
 class HarnessProject:
     """A throwaway project in ``pytester``'s folder: the harness, and steps of the test's own.
 
@@ -263,7 +296,14 @@ class HarnessProject:
         return path
 
     def run(self, *args: str, backends: str = "sqlite", paths: tuple[str, ...] = ("features",)):
-        """``pytest features --backends=...`` in a fresh interpreter (``-n 2`` works there)."""
+        """``pytest features --backends=...``: in this process when the project is in
+        ``pytester``'s folder and the run starts no xdist workers, else in a fresh interpreter.
+
+        An inner session in a fresh interpreter cost about 1.3 s of CPU, most of it start-up and
+        imports this process has already done. In this process it gets ``--timeout=0``: its
+        tests then leave alone the outer test's timer (pytest-timeout's one ``SIGALRM``), which
+        still bounds the whole run.
+        """
         argv = [*paths, f"--backends={backends}", *args]
         if self.pytester is None:
             argv = [sys.executable, "-m", "pytest", *argv, f"--basetemp={self.path / 'basetemp'}"]
@@ -275,7 +315,11 @@ class HarnessProject:
         with pytest.MonkeyPatch.context() as patch:
             for name in [k for k in os.environ if k.startswith("PYTEST_")]:
                 patch.delenv(name)  # an outer xdist worker's variables are not this run's
-            done = self.pytester.runpytest_subprocess(*argv, timeout=300)
+            if starts_workers(args):
+                done = self.pytester.runpytest_subprocess(*argv, timeout=300)
+            else:
+                with own_steps_only():
+                    done = self.pytester.runpytest_inprocess(*argv, "--timeout=0")
         return Run(done.ret, "\n".join([*done.outlines, *done.errlines]))
 
     def report(self, directory: str = "reports") -> tuple[Element, list[dict]]:

@@ -152,8 +152,8 @@ def test_cucumber_json_has_every_scenario_that_ran(report_run) -> None:
             assert isinstance(step["result"]["duration"], int)
 
 
-def test_a_scenario_that_needs_no_backend_counts_under_any(tmp_path) -> None:
-    spec_project = HarnessProject(tmp_path)
+def test_a_scenario_that_needs_no_backend_counts_under_any(pytester) -> None:
+    spec_project = HarnessProject(pytester)
     spec_project.feature(
         "demo/missing.feature",
         "Feature: Nothing\n\n  Scenario: a step nobody wrote\n    Given a step nobody wrote\n",

@@ -120,10 +120,9 @@ def normalised(stream: list[dict], case: str) -> list[dict]:
 
 
 # -- running a kit case ----------------------------------------------------------------------------
-def run_case(folder: Path, case: str, *args: str) -> Path:
-    project = HarnessProject(
-        folder, steps={"cck_steps": HEADER + STEPS[case]}, strict_markers=False
-    )
+def run_case(where, case: str, *args: str) -> Path:
+    """``where``: ``pytester`` (the run stays in this process) or a folder."""
+    project = HarnessProject(where, steps={"cck_steps": HEADER + STEPS[case]}, strict_markers=False)
     project.feature(f"{case}.feature", (CCK / f"{case}.feature").read_text(encoding="utf-8"))
     result = project.run("--living-docs=reports", "-p", "no:randomly", *args)
     assert "error" not in result.outcomes(), result.output[-4000:]
@@ -131,8 +130,8 @@ def run_case(folder: Path, case: str, *args: str) -> Path:
 
 
 @pytest.mark.parametrize("case", sorted(STEPS))
-def test_messages_match_the_compatibility_kit(case: str, tmp_path: Path) -> None:
-    reports = run_case(tmp_path, case)
+def test_messages_match_the_compatibility_kit(case: str, pytester: pytest.Pytester) -> None:
+    reports = run_case(pytester, case)
     ours = normalised(read_stream(reports / "messages.ndjson"), case)
     kit = normalised(read_stream(CCK / f"{case}.ndjson"), case)
     assert [next(iter(m)) for m in ours] == [next(iter(m)) for m in kit]

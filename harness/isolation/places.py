@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from harness.isolation.redis_keys import delete_prefixed
 from harness.servers.ladder import Service
@@ -79,6 +78,8 @@ class Isolation:
         if backend == "postgres":
             cloner = self.request.getfixturevalue("postgres_cloner")
             url = cloner.clone(migrated)
+            from sqlalchemy.engine import make_url  # here: only a PostgreSQL place needs it
+
             name = make_url(url).database
             self._cleanups.append(lambda: cloner.drop(name))
         elif backend in ("redis", "redis_cluster"):
