@@ -24,8 +24,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from alembic import command
-from alembic.util import CommandError
 from psycopg import sql as psycopg_sql
 from psycopg.types.json import Json
 from sqlalchemy import Connection, Engine, Insert, Table, exc, func, inspect, select, text
@@ -49,7 +47,6 @@ from agentstore.errors import (
     BackendUnavailable,
     BackupCorrupt,
     BackupError,
-    MigrationError,
     TargetNotEmpty,
     VerificationFailed,
 )
@@ -303,13 +300,7 @@ def _prepare_schema(
     if wanted is None or current == wanted:
         return
     if current is None and tables.first_with_rows(connection, skip=set()) is None:
-        runner.check_target(wanted)
-        cfg = runner.config()
-        cfg.attributes["connection"] = connection
-        try:
-            command.upgrade(cfg, wanted)
-        except CommandError as error:
-            raise MigrationError(" ".join(str(error).split())) from None
+        runner.move_in(connection, wanted)
         return
     raise BackupError(
         f"{where} holds schema revision {wanted}, the target {url.redacted} is at "

@@ -9,12 +9,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from faker import Faker
+from typing import TYPE_CHECKING, Any
 
 from agentstore.db import records
 from agentstore.db.database import Database
+
+if TYPE_CHECKING:  # Faker is imported when demo data is made, not by every CLI command
+    from faker import Faker
 
 ROLES = ("planner", "coder", "reviewer", "researcher", "tester", "summariser")
 CAPABILITIES = ("search", "summarise", "code", "review", "plan", "browse", "test", "translate")
@@ -26,6 +27,8 @@ WINDOW = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 6, 30, tzinfo=UTC))
 
 def faker(seed: int | None = None) -> Faker:
     """A Faker whose output is fixed by ``seed`` (random when ``seed`` is None)."""
+    from faker import Faker
+
     fake = Faker()
     if seed is not None:
         fake.seed_instance(seed)
