@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -145,6 +147,18 @@ def test_a_killed_backup_leaves_no_file_unless_whole_and_the_next_run_clears_its
     assert list(scratch.glob("agentstore-backup-*")) == []
     assert os.listdir(scratch) == []
     _complete(out, expected, isolation, backend)
+
+
+def test_the_command_line_finds_its_temporary_folder_before_any_command_works(tmp_path):
+    """Python's first look for its temporary folder writes and deletes a probe file there: done
+    as the CLI loads, a command killed mid-work never leaves that probe behind."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    show = "import tempfile; from agentstore import cli; print(tempfile.tempdir)"
+    found = subprocess.run(
+        [sys.executable, "-c", show], env=env, capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == str(tmp_path)
+    assert os.listdir(tmp_path) == []  # and the probe is gone
 
 
 def test_a_forker_closed_while_its_child_is_stopped_ends_both_without_waiting(

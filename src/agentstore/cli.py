@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from agentstore.commands import COMMANDS, failures, leftovers
 from agentstore.errors import AgentstoreError
+
+# Python finds its temporary folder the first time it is asked, by writing and deleting a test
+# file with a random name there: a backup or import killed at that moment left that file behind
+# (seen once in tests/test_kills.py, whose kills land at random moments). Asked here, as the
+# command line loads, before any command does its work.
+tempfile.gettempdir()
 
 
 class UsageError(Exception):
