@@ -170,13 +170,16 @@ def test_the_masters_scanned_are_the_ones_redis_py_routes_to(shared_cluster):
 def test_a_one_node_cluster_is_cleaned_on_its_only_master(tmp_path):
     """A one-node cluster lists itself without an address (``:port@cport myself,master``):
     cleanup reaches it at the address it answered on."""
-    port = free_port()
+    (port,) = redis_cluster.free_node_ports(1)  # its cluster bus, port + 10000, is free too
     binary = redis_cluster.cluster_binaries()[0]
     options = f"--port {port} --bind 127.0.0.1 --cluster-enabled yes --dir {tmp_path}".split()
-    server = subprocess.Popen([binary, *options, "--save", ""], stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [binary, *options, "--save", ""], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
-        node = redis.Redis(port=port)
-        assert wait_until(lambda: _answers(node))
+        node = redis.Redis(host="127.0.0.1", port=port)
+        wait_until(lambda: server.poll() is not None or _answers(node))
+        assert server.poll() is None, server.communicate()[0][-2000:]
         node.execute_command("CLUSTER ADDSLOTSRANGE", 0, 16383)
         assert wait_until(lambda: node.cluster("INFO")["cluster_state"] == "ok")
         node.set("{lonely}:a", 1)
