@@ -14,7 +14,15 @@ import redis
 
 from harness.isolation import redis_keys
 from harness.servers import probes, redis_scan
-from harness.servers.drivers import connect_redis, hidden, shown
+from harness.servers.drivers import (
+    connect_redis,
+    database_of,
+    hidden,
+    libpq,
+    port_of,
+    shown,
+    with_database,
+)
 
 REDIS = os.environ.get("AGENTSTORE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -97,3 +105,15 @@ def test_deleting_a_prefix_leaves_no_connection_open(monkeypatch: pytest.MonkeyP
         admin.delete(f"t:{name}-other")
         assert len(opened) == 1
         assert _connections(admin, name) == 0
+
+
+def test_a_server_url_reads_back_the_database_and_port_put_in_it() -> None:
+    """The faults harness and the scenario places read PostgreSQL URLs with these alone."""
+    url = "postgresql+psycopg://postgres:p%40ss@127.0.0.1:54321/postgres?connect_timeout=5"
+    clone = with_database(url, "agentstore_test_ab12_gw0_7")
+    assert database_of(clone) == "agentstore_test_ab12_gw0_7"
+    assert clone.endswith("/agentstore_test_ab12_gw0_7?connect_timeout=5")
+    assert port_of(clone) == 54321
+    assert libpq(clone).startswith("postgresql://postgres:p%40ss@")
+    with pytest.raises(ValueError, match="no port in postgresql://postgres:\\*\\*\\*@h/x"):
+        port_of("postgresql://postgres:secret@h/x")

@@ -25,6 +25,7 @@ from typing import TypeVar
 import pytest
 
 from harness.isolation.redis_keys import delete_prefixed
+from harness.servers.drivers import database_of
 from harness.servers.ladder import Service
 from harness.servers.plugin import RUN_ID, SERVICES, worker_name
 
@@ -78,9 +79,7 @@ class Isolation:
         if backend == "postgres":
             cloner = self.request.getfixturevalue("postgres_cloner")
             url = cloner.clone(migrated)
-            from sqlalchemy.engine import make_url  # here: only a PostgreSQL place needs it
-
-            name = make_url(url).database
+            name = database_of(url)
             self._cleanups.append(lambda: cloner.drop(name))
         elif backend in ("redis", "redis_cluster"):
             url = service.url

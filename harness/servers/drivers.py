@@ -81,6 +81,19 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path="/" + database))
 
 
+def database_of(url: str) -> str:
+    """The database a PostgreSQL URL names (what :func:`with_database` put there)."""
+    return unquote(urlsplit(url).path.removeprefix("/"))
+
+
+def port_of(url: str) -> int:
+    """The TCP port a server URL names (``ValueError`` for one that names none)."""
+    port = urlsplit(url).port
+    if port is None:
+        raise ValueError(f"no port in {shown(url)}")
+    return port
+
+
 @dataclass(frozen=True)
 class ClusterURL:
     """What a ``redis+cluster://`` URL names: some of its nodes, and how to log in."""

@@ -31,6 +31,7 @@ import redis
 from psycopg import sql
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
+from harness.servers.drivers import libpq, port_of, with_database
 from harness.servers.ladder import (
     Provisioner,
     RungUnavailable,
@@ -100,11 +101,8 @@ class ThrowawayPostgres:
 
     def admin(self, database: str | None = None) -> psycopg.Connection:
         """An autocommit connection to the server (to ``database``, or the URL's own)."""
-        target = _url(self.url)
-        if database is not None:
-            target = target.set(database=database)
-        conninfo = target.set(drivername="postgresql").render_as_string(hide_password=False)
-        return psycopg.connect(conninfo, autocommit=True, connect_timeout=ADMIN_TIMEOUT)
+        target = self.url if database is None else with_database(self.url, database)
+        return psycopg.connect(libpq(target), autocommit=True, connect_timeout=ADMIN_TIMEOUT)
 
     def answers(self) -> bool:
         """Whether the server accepts a connection right now."""
@@ -150,7 +148,7 @@ class ThrowawayPostgres:
 
     def database_url(self, name: str) -> str:
         """The URL of the database ``name`` on this server."""
-        return _url(self.url).set(database=name).render_as_string(hide_password=False)
+        return with_database(self.url, name)
 
     def create_database(self, name: str) -> str:
         """A new, empty database on this server; its URL."""
@@ -176,7 +174,7 @@ class ThrowawayRedis:
     def __init__(self, url: str, binary: Path) -> None:
         self.url = url
         self.binary = binary
-        self.port = make_url_port(url)
+        self.port = port_of(url)
         with self.admin() as client:
             self.folder = client.config_get("dir")["dir"]
         self.persistence: Persistence = "none"
@@ -285,23 +283,6 @@ class ThrowawayRedis:
             self._process.terminate()
             self._process.wait(timeout=START_TIMEOUT)
             self._forget_process()
-
-
-def _url(url: str):
-    """SQLAlchemy's reading of a server URL, imported on first use: a session that faults no
-    server and needs no PostgreSQL place (the harness-only sessions of tests/, and their xdist
-    workers) starts without SQLAlchemy, about 0.3 s of CPU less."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url)
-
-
-def make_url_port(url: str) -> int:
-    """The TCP port of a server URL."""
-    port = _url(url).port
-    if port is None:
-        raise ValueError(f"no port in {url}")
-    return port
 
 
 class FaultServers:
