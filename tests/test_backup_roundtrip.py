@@ -143,3 +143,15 @@ def test_a_store_of_no_agents_is_empty_and_executions_without_one_are_refused_in
     assert backup_workloads.counts(empty) == (0, 0)
     with pytest.raises(pytest.fail.Exception, match="5 executions with 0 agents: every execution"):
         backup_workloads.seeded(isolation, "sqlite", 0, 5)
+
+
+def test_a_snapshot_names_the_revision_the_store_is_at(tmp_path: Path) -> None:
+    """records() is compared before and after a restore; its revision must be the store's own,
+    or two snapshots would agree on a revision neither store is at."""
+    url = f"sqlite:///{tmp_path / 'agents.db'}"
+    sqlite3.connect(tmp_path / "agents.db").close()
+    with Database(url) as database:
+        database.upgrade("0001")
+        assert backup_state.records(url)["revision"] == "0001"
+        database.upgrade()
+        assert backup_state.records(url)["revision"] == database.current_revision()

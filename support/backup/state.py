@@ -23,7 +23,7 @@ def records(url: str) -> dict[str, Any]:
             "rows": look.rows(),
             "schema": look.portable_schema(),
             "structure": look.structure(),
-            "revision": database.current_revision(),
+            "revision": look.revision(),
         }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Column, Connection, Engine, MetaData, Table, create_engin
 from sqlalchemy.orm import Session
 
 from agentstore import Database
+from agentstore.migrations import runner
 from agentstore.urls import libpq_url, sqlalchemy_url
 
 BOOKKEEPING = {"alembic_version"}
@@ -81,6 +82,10 @@ class Look:
             }
             for table in sorted(self.tables())
         }
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (``None``: never migrated)."""
+        return runner.revision_on(self.connection)
 
     def structure(self) -> dict[str, Any]:
         """Every table's indexes, unique and foreign-key constraints and primary key."""

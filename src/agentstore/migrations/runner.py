@@ -136,21 +136,25 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def current(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return revision_on(connection)
+
+
+def revision_on(connection: Connection) -> str | None:
+    """The revision the database of an open ``connection`` is at (``None``: never migrated)."""
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def move_in(connection: Connection, revision: str) -> None:
     """Upgrade or downgrade to ``revision`` on an open connection, inside the caller's
     transaction: nothing is committed here (PostgreSQL's DDL rolls back with it)."""
     from alembic import command
-    from alembic.runtime.migration import MigrationContext
     from alembic.util import CommandError
 
     check_target(revision)
-    found = MigrationContext.configure(connection).get_current_revision()
+    found = revision_on(connection)
     if found is not None and found not in {r.id for r in history()}:
         raise SchemaTooNew(
             f"the target is at revision {found!r}, which this agentstore does not know "
