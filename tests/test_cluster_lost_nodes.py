@@ -129,24 +129,12 @@ def test_a_cluster_with_every_node_stopped_is_unavailable_in_agentstore_words(is
     with pytest.raises(UNAVAILABLE):
         loop.run_until_complete(perform_async(async_client, READ_MAP))
 
-    calls: dict[str, Callable[[], object]] = {
-        "retrieve": lambda: memory.retrieve("aqe/before"),
-        "store": lambda: memory.store("aqe/k", 1),
-        "store_many": lambda: memory.store_many({"aqe/k": 1}),
-        "store, replicas=1": lambda: confirmed.store("aqe/k", 1),
-        "enqueue": lambda: queue.enqueue({"n": 1}),
-        "acquire": lambda: leases.acquire("nightly", "agent-1", ttl=60),
-    }
+    calls = the_calls(memory, confirmed, queue, leases)
     calls |= {
         f"async {name}": (lambda call=call: loop.run_until_complete(call()))
-        for name, call in {
-            "retrieve": lambda: async_memory.retrieve("aqe/before"),
-            "store": lambda: async_memory.store("aqe/k", 1),
-            "store_many": lambda: async_memory.store_many({"aqe/k": 1}),
-            "store, replicas=1": lambda: async_confirmed.store("aqe/k", 1),
-            "enqueue": lambda: async_queue.enqueue({"n": 1}),
-            "acquire": lambda: async_leases.acquire("nightly", "agent-1", ttl=60),
-        }.items()
+        for name, call in the_calls(
+            async_memory, async_confirmed, async_queue, async_leases
+        ).items()
     }
     wrong: dict[str, str] = {}
     for name, call in calls.items():
@@ -161,3 +149,16 @@ def test_a_cluster_with_every_node_stopped_is_unavailable_in_agentstore_words(is
             else:
                 wrong[name] = "went through"
     assert not wrong, "\n".join(f"{name}: {what}" for name, what in wrong.items())
+
+
+def the_calls(memory: Any, confirmed: Any, queue: Any, leases: Any) -> dict[str, Callable[[], Any]]:
+    """One call of each kind, by name, on the stores of either API (the async ones return
+    what is to be awaited)."""
+    return {
+        "retrieve": lambda: memory.retrieve("aqe/before"),
+        "store": lambda: memory.store("aqe/k", 1),
+        "store_many": lambda: memory.store_many({"aqe/k": 1}),
+        "store, replicas=1": lambda: confirmed.store("aqe/k", 1),
+        "enqueue": lambda: queue.enqueue({"n": 1}),
+        "acquire": lambda: leases.acquire("nightly", "agent-1", ttl=60),
+    }
