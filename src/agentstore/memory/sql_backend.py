@@ -1,13 +1,12 @@
 """The SQL memory backend, one class for PostgreSQL and SQLite: the blocking driver of the
 operations in :mod:`sql_operations` (which the asyncio store drives too).
 
-Statements come from :mod:`sql_statements` (SQLAlchemy Core, compiled once per
-dialect and process) and
-run on driver connections from the engine's own pool (SQLAlchemy's ``QueuePool``, with a
-lock-free hand of idle ones on top, see ``Idle``), kept in autocommit mode, so a single
-operation is one round trip: no BEGIN/COMMIT pair, no per-call compilation. Every write is a
-single atomic statement (upserts with ``ON CONFLICT ... DO UPDATE ... RETURNING``); only
-batches open a transaction.
+Statements come from :mod:`sql_statements` (SQLAlchemy Core, compiled once per dialect and
+process) and run on driver connections from the engine's own pool (SQLAlchemy's
+``QueuePool``, with a lock-free hand of idle ones on top, see ``Idle``), kept in autocommit
+mode, so a single operation is one round trip: no BEGIN/COMMIT pair, no per-call
+compilation. Every write is a single atomic statement (upserts with ``ON CONFLICT ... DO
+UPDATE ... RETURNING``); only batches open a transaction.
 
 Recovery: before a connection is used, the dialect's ``stale`` test (for PostgreSQL: has the
 server already spoken on this idle connection, as it does to say "terminating connection"?)
