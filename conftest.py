@@ -14,6 +14,7 @@ pytest_plugins = [
     "harness.collection.slow_first",
     "harness.collection.workers",
     "harness.step_lookup",
+    "harness.hypothesis_summary",
     "harness.isolation.plugin",
     "harness.isolation.sentinels",
     "harness.reporting.glossary_plugin",
