@@ -56,6 +56,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
 def test_the_json_holds_every_row_with_its_ratio_and_the_machine(run: tuple[str, Path]) -> None:
     report = json.loads((run[1] / "benchmarks.json").read_text())
     assert {"cores", "python", "postgres", "redis", "date"} <= report["machine"].keys()
+    assert 0 < report["machine"]["reference_seconds"] < 60  # how fast this machine is
     rows = report["rows"]
     assert {r["size"] for r in rows} == {100, 1000}
     for r in rows:
