@@ -1,4 +1,5 @@
-"""Long tests run first, in an order the seed reproduces; a plain -n steals work (worksteal)."""
+"""Long tests run first, longest first, in an order the seed reproduces; a plain -n steals work
+(worksteal), and each worker starts with its share of the long tests."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 import re
 
 import pytest
+
+from harness.collection import slow_first
 
 TESTS = """
 import pytest
@@ -44,10 +47,14 @@ def test_slow_tests_come_first_in_the_order_they_were_written(project) -> None:
     assert order(project, "-p", "no:randomly") == ["test_b", "test_d", "test_a", "test_c", "test_e"]
 
 
-def test_a_test_the_durations_file_says_is_long_comes_first_too(project) -> None:
-    durations = {"test_order.py::test_e": 12.5, "test_order.py::test_a": 0.2}
+def test_a_test_the_durations_file_says_is_long_comes_first_too_longest_first(project) -> None:
+    durations = {
+        "test_order.py::test_e": 12.5,
+        "test_order.py::test_d": 30.0,
+        "test_order.py::test_a": 0.2,
+    }
     (project.path / ".test_durations").write_text(json.dumps(durations))
-    assert order(project, "-p", "no:randomly") == ["test_b", "test_d", "test_e", "test_a", "test_c"]
+    assert order(project, "-p", "no:randomly") == ["test_d", "test_e", "test_b", "test_a", "test_c"]
 
 
 @pytest.mark.parametrize("text", ["not json {", '["a list"]', '{"test_order.py::test_e": "long"}'])
@@ -89,3 +96,33 @@ def test_a_plain_minus_n_steals_work_and_a_given_dist_is_kept(
 
 def test_without_minus_n_nothing_is_distributed(project) -> None:
     assert dist(project) == "no"
+
+
+@pytest.mark.parametrize(("total", "workers"), [(10, 3), (7, 2), (1416, 4), (3, 3)])
+def test_the_runs_each_worker_is_handed_first_cover_every_test_once(total, workers) -> None:
+    runs = slow_first.worksteal_runs(total, workers)
+    assert sum(runs) == total and len(runs) == workers
+    assert max(runs) - min(runs) <= 1
+
+
+MANY = "\n".join(f"def test_{n:02d}(): pass" for n in range(12))
+
+
+def test_under_minus_n_each_worker_starts_with_one_of_the_longest_tests(pytester) -> None:
+    """Four long tests among twelve, two workers: pytest-xdist's worksteal hands each worker
+    six consecutive tests; each run starts with two of the long ones, the longest in one, the
+    second longest in the other (before, all four began the first run)."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_many=MANY)
+    seconds = {"test_03": 40.0, "test_07": 30.0, "test_08": 20.0, "test_11": 10.0}
+    durations = {f"test_many.py::{name}": value for name, value in seconds.items()}
+    (pytester.path / ".test_durations").write_text(json.dumps(durations))
+    done = pytester.runpytest_subprocess(*PLUGIN, "-p", "no:randomly", "-n", "2", "-v")
+    done.assert_outcomes(passed=12)
+    first = {}  # worker -> the first test it ran
+    for worker, name in re.findall(
+        r"^\[(gw\d)\] .*PASSED test_many\.py::(test_\d+)", done.stdout.str(), re.M
+    ):
+        first.setdefault(worker, name)
+    # Which worker is handed the first run depends on which reported its collection first.
+    assert sorted(first.values()) == ["test_03", "test_07"], done.stdout.str()

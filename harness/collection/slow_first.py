@@ -1,12 +1,16 @@
-"""Long tests first; under ``-n`` a worker that runs dry takes work from the other.
+"""Long tests first, longest first; under ``-n`` each worker starts with its share of them.
 
 A run under ``-n`` ends with its last test: a 50 s test begun near the end keeps one worker
-busy while the other idles. Tests marked ``slow``, and those pytest-split's ``.test_durations``
-says took ``LONG`` seconds or more, move to the front in the order they were in: pytest-randomly's
-shuffle (the same ``--randomly-seed`` gives the same order), or the files' order under
-``-p no:randomly``. Every xdist worker sorts the same collection the same way. Under ``-n``
-without ``--dist`` the distribution is ``worksteal``: each worker starts with half the tests
-(one with the long ones, which it runs first) and a worker that runs dry takes the other's tail.
+busy while the others idle. Tests marked ``slow``, and those pytest-split's ``.test_durations``
+says took ``LONG`` seconds or more, move to the front, the longest first (a ``slow`` test with
+no recorded time counts as ``LONG``); tests of equal time, and all the others, keep the order
+they were in: pytest-randomly's shuffle (the same ``--randomly-seed`` gives the same order), or
+the files' order under ``-p no:randomly``. Every xdist worker sorts the same collection the
+same way. Under ``-n`` without ``--dist`` the distribution is ``worksteal``, which hands each
+worker an equal run of consecutive tests and lets a worker that runs dry take the other's
+tail; the long tests are dealt out so that each run starts with its share of them (the
+longest to the first worker, the next to the second, ...), instead of all in the first
+worker's run, where they waited for each other while the other workers ran short tests.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import math
 from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,14 +48,68 @@ def known_durations(config: pytest.Config) -> dict[str, float]:
     }
 
 
-def is_long(item: pytest.Item, durations: dict[str, float]) -> bool:
-    return item.get_closest_marker("slow") is not None or durations.get(item.nodeid, 0) >= LONG
+def expected_seconds(item: pytest.Item, durations: dict[str, float]) -> float | None:
+    """How long ``item`` should take if it is long, else None."""
+    seconds = durations.get(item.nodeid, 0.0)
+    if seconds >= LONG:
+        return seconds
+    return LONG if item.get_closest_marker("slow") is not None else None
+
+
+def worksteal_runs(total: int, workers: int) -> list[int]:
+    """How many consecutive tests pytest-xdist's ``worksteal`` first hands each worker:
+    ``total // workers`` to the first, then an equal share of the rest to each next one."""
+    runs = []
+    for given in range(workers):
+        runs.append((total - sum(runs)) // (workers - given))
+    return runs
+
+
+def dealt(long: list[pytest.Item], short: list[pytest.Item], runs: list[int]) -> list[pytest.Item]:
+    """The tests in runs of the given lengths, each run starting with its share of ``long``
+    (dealt round-robin, longest first), then filled with ``short`` in its order."""
+    hands: list[list[pytest.Item]] = [[] for _ in runs]
+    for index, item in enumerate(long):
+        hands[index % len(runs)].append(item)
+    rest = iter(short)
+    ordered: list[pytest.Item] = []
+    for hand, length in zip(hands, runs, strict=True):
+        ordered += hand
+        ordered += [next(rest) for _ in range(max(0, length - len(hand)))]
+    return ordered + list(rest)
+
+
+DIST = "agentstore_dist"  # the controller's distribution mode, as its workers are told it
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's, in the controller, for each worker
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput[DIST] = node.config.getoption("dist", "no")
+
+
+def xdist_workers(config: pytest.Config) -> int:
+    """How many workers share this run, when this process is a worker of a ``worksteal``
+    run (a worker reads the command line again, not the controller's choice); else 0."""
+    given = getattr(config, "workerinput", None)
+    if given is None or given.get(DIST) != "worksteal":
+        return 0
+    return int(given.get("workercount", 0))
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle, markers and deselection
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     durations = known_durations(config)
-    items.sort(key=lambda item: not is_long(item, durations))  # stable: long ones, then the rest
+    seconds = {item.nodeid: expected_seconds(item, durations) for item in items}
+    long = sorted(
+        (item for item in items if seconds[item.nodeid] is not None),
+        key=lambda item: -(seconds[item.nodeid] or 0.0),
+    )  # stable: equal times keep their order
+    short = [item for item in items if seconds[item.nodeid] is None]
+    workers = xdist_workers(config)
+    if workers > 1 and len(items) >= workers:
+        items[:] = dealt(long, short, worksteal_runs(len(items), workers))
+    else:
+        items[:] = long + short
 
 
 @pytest.hookimpl(wrapper=True)  # before every plugin's, so before xdist makes a plain -n "load"
