@@ -98,11 +98,37 @@ def test_without_minus_n_nothing_is_distributed(project) -> None:
     assert dist(project) == "no"
 
 
-@pytest.mark.parametrize(("total", "workers"), [(10, 3), (7, 2), (1416, 4), (3, 3)])
-def test_the_runs_each_worker_is_handed_first_cover_every_test_once(total, workers) -> None:
-    runs = slow_first.worksteal_runs(total, workers)
-    assert sum(runs) == total and len(runs) == workers
-    assert max(runs) - min(runs) <= 1
+@pytest.mark.parametrize(
+    ("total", "workers", "runs"),
+    [
+        (10, 3, [3, 3, 4]),
+        (7, 2, [3, 4]),
+        (1416, 4, [354] * 4),
+        (3, 3, [1, 1, 1]),
+        (5, 4, [1, 1, 1, 2]),
+    ],
+)
+def test_the_runs_are_those_worksteal_hands_out_first(total, workers, runs) -> None:
+    """pytest-xdist 3.8's worksteal: len // workers to the first, then an equal share of the
+    rest to each next one (the end-to-end test below checks it against xdist itself)."""
+    assert slow_first.worksteal_runs(total, workers) == runs
+
+
+def test_dealing_keeps_every_test_once_and_starts_each_run_with_a_long_one() -> None:
+    for total in range(1, 13):
+        for workers in range(1, 5):
+            for longs in range(total + 1):
+                long = [f"L{n}" for n in range(longs)]  # longest first
+                short = [f"s{n}" for n in range(total - longs)]
+                runs = slow_first.worksteal_runs(total, workers)
+                order = slow_first.dealt(long, short, runs)  # type: ignore[arg-type]
+                assert sorted(order) == sorted(long + short), (total, workers, longs)
+                starts = [sum(runs[:n]) for n in range(workers) if runs[n]]
+                if longs >= len(starts):
+                    assert all(order[at].startswith("L") for at in starts), (total, workers, order)
+                for at, length in zip(starts, [r for r in runs if r], strict=True):
+                    kinds = [t[0] for t in order[at : at + length]]
+                    assert kinds == sorted(kinds), (total, workers, order)  # "L" before "s"
 
 
 MANY = "\n".join(f"def test_{n:02d}(): pass" for n in range(12))
@@ -124,5 +150,16 @@ def test_under_minus_n_each_worker_starts_with_one_of_the_longest_tests(pytester
         r"^\[(gw\d)\] .*PASSED test_many\.py::(test_\d+)", done.stdout.str(), re.M
     ):
         first.setdefault(worker, name)
-    # Which worker is handed the first run depends on which reported its collection first.
+    # Which worker is handed the first run depends on the order the workers became ready.
     assert sorted(first.values()) == ["test_03", "test_07"], done.stdout.str()
+
+
+def test_a_selection_with_more_long_tests_than_the_first_run_holds_runs_whole(pytester) -> None:
+    """Three long tests selected for two workers: the first run holds one test only."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_many=MANY)
+    durations = {f"test_many.py::test_{n:02d}": 10.0 + n for n in range(12)}
+    (pytester.path / ".test_durations").write_text(json.dumps(durations))
+    chosen = "test_03 or test_07 or test_08"
+    done = pytester.runpytest_subprocess(*PLUGIN, "-p", "no:randomly", "-n", "2", "-k", chosen)
+    done.assert_outcomes(passed=3)

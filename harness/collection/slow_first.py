@@ -2,19 +2,22 @@
 
 A run under ``-n`` ends with its last test: a 50 s test begun near the end keeps one worker
 busy while the others idle. Tests marked ``slow``, and those pytest-split's ``.test_durations``
-says took ``LONG`` seconds or more, move to the front, the longest first (a ``slow`` test with
-no recorded time counts as ``LONG``); tests of equal time, and all the others, keep the order
-they were in: pytest-randomly's shuffle (the same ``--randomly-seed`` gives the same order), or
-the files' order under ``-p no:randomly``. Every xdist worker sorts the same collection the
-same way. Under ``-n`` without ``--dist`` the distribution is ``worksteal``, which hands each
-worker an equal run of consecutive tests and lets a worker that runs dry take the other's
-tail; the long tests are dealt out so that each run starts with its share of them (the
-longest to the first worker, the next to the second, ...), instead of all in the first
-worker's run, where they waited for each other while the other workers ran short tests.
+says took ``LONG`` seconds or more, move to the front, the longest first (a ``slow`` test
+recorded under ``LONG`` seconds, or not at all, counts as ``LONG``); tests of equal time, and
+all the others, keep the order they were in: pytest-randomly's shuffle (the same
+``--randomly-seed`` gives the same order), or the files' order under ``-p no:randomly``. Every
+xdist worker sorts the same collection the same way. Under ``-n`` without ``--dist`` the
+distribution is ``worksteal``, which hands each worker an equal run of consecutive tests and
+lets a worker that runs dry take the other's tail; the long tests are dealt out so that each
+run starts with its share of them (the longest to the first run, the next to the second, ...),
+instead of all in the first run, where they waited for each other while the other workers ran
+short tests. The order is made on the final list of tests, after every plugin's selection
+(``--splits``, ``--lf``, ``-k``).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Generator
@@ -24,6 +27,7 @@ from typing import Any
 import pytest
 
 LONG = 5.0  # seconds: a test this long or longer starts early
+DIST = "slow_first_dist"  # the controller's distribution mode, as its workers are told it
 
 
 def known_durations(config: pytest.Config) -> dict[str, float]:
@@ -67,24 +71,20 @@ def worksteal_runs(total: int, workers: int) -> list[int]:
 
 def dealt(long: list[pytest.Item], short: list[pytest.Item], runs: list[int]) -> list[pytest.Item]:
     """The tests in runs of the given lengths, each run starting with its share of ``long``
-    (dealt round-robin, longest first), then filled with ``short`` in its order."""
+    (dealt round-robin, longest first, to the runs not yet full), then filled with ``short``
+    in its order."""
+    if sum(runs) != len(long) + len(short):
+        return long + short
     hands: list[list[pytest.Item]] = [[] for _ in runs]
-    for index, item in enumerate(long):
-        hands[index % len(runs)].append(item)
+    turns = itertools.cycle(range(len(runs)))
+    for item in long:
+        hands[next(i for i in turns if len(hands[i]) < runs[i])].append(item)
     rest = iter(short)
     ordered: list[pytest.Item] = []
     for hand, length in zip(hands, runs, strict=True):
         ordered += hand
-        ordered += [next(rest) for _ in range(max(0, length - len(hand)))]
-    return ordered + list(rest)
-
-
-DIST = "agentstore_dist"  # the controller's distribution mode, as its workers are told it
-
-
-@pytest.hookimpl(optionalhook=True)  # pytest-xdist's, in the controller, for each worker
-def pytest_configure_node(node: Any) -> None:
-    node.workerinput[DIST] = node.config.getoption("dist", "no")
+        ordered += itertools.islice(rest, length - len(hand))
+    return ordered
 
 
 def xdist_workers(config: pytest.Config) -> int:
@@ -96,16 +96,25 @@ def xdist_workers(config: pytest.Config) -> int:
     return int(given.get("workercount", 0))
 
 
-@pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle, markers and deselection
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    durations = known_durations(config)
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's, in the controller, for each worker
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput[DIST] = node.config.getoption("dist", "no")
+
+
+# On the final list: after every plugin's selection (pytest-split's --splits, --lf, -k, -m
+# deselect in pytest_collection_modifyitems, some after ours would run there), and before an
+# xdist worker sends its collection to the controller (its own pytest_collection_finish).
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    items = session.items
+    durations = known_durations(session.config)
     seconds = {item.nodeid: expected_seconds(item, durations) for item in items}
     long = sorted(
         (item for item in items if seconds[item.nodeid] is not None),
         key=lambda item: -(seconds[item.nodeid] or 0.0),
     )  # stable: equal times keep their order
     short = [item for item in items if seconds[item.nodeid] is None]
-    workers = xdist_workers(config)
+    workers = xdist_workers(session.config)
     if workers > 1 and len(items) >= workers:
         items[:] = dealt(long, short, worksteal_runs(len(items), workers))
     else:
