@@ -8,6 +8,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from _hypothesis_pytestplugin import FAILING_EXAMPLES_KEY
+
+from harness import hypothesis_summary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -17,14 +20,6 @@ import sys
 def pytest_unconfigure(config):
     if not hasattr(config, "workerinput"):
         print("hypothesis imported:", "hypothesis" in sys.modules)
-"""
-
-FAILING_PROPERTY = """
-from hypothesis import given, strategies as st
-
-@given(st.integers())
-def test_every_integer_is_small(n):
-    assert n < 10
 """
 
 
@@ -51,14 +46,32 @@ def test_a_session_that_ran_no_hypothesis_test_never_imports_hypothesis(project)
     done.stdout.fnmatch_lines(["hypothesis imported: False"])
 
 
-def test_a_controller_whose_worker_ran_a_hypothesis_test_keeps_its_summary(project) -> None:
-    """The Hypothesis test runs in an xdist worker; the controller never imports Hypothesis
-    itself, but the test's report carries Hypothesis's data, so its summary still runs there
-    (and imports Hypothesis)."""
-    project.makepyfile(test_property=FAILING_PROPERTY)
+PASSING_PROPERTY = """
+from hypothesis import given, strategies as st
+
+@given(st.integers())
+def test_adding_zero_changes_nothing(n):
+    assert n + 0 == n
+"""
+
+
+def test_a_controller_whose_workers_ran_hypothesis_tests_does_not_import_it(project) -> None:
+    project.makepyfile(test_property=PASSING_PROPERTY)
     done = run(project, "-n", "1")
-    done.assert_outcomes(failed=1)
-    done.stdout.fnmatch_lines(["hypothesis imported: True"])
+    done.assert_outcomes(passed=1)
+    done.stdout.fnmatch_lines(["hypothesis imported: False"])
+
+
+def test_a_report_holding_a_failing_example_keeps_the_summary() -> None:
+    """The summary writes a failing example a worker found as a patch (with libcst, which this
+    project does not install, so the report is made here)."""
+    failing = pytest.TestReport("t.py::test", ("t.py", 1, "test"), {}, "failed", None, "call", [])
+    passing = pytest.TestReport("t.py::other", ("t.py", 2, "other"), {}, "passed", None, "call", [])
+    assert not hypothesis_summary.carries_failing_example(
+        {"passed": [passing], "failed": [failing]}
+    )
+    failing.__dict__[FAILING_EXAMPLES_KEY] = "[]"  # the key Hypothesis's plugin writes
+    assert hypothesis_summary.carries_failing_example({"passed": [passing], "failed": [failing]})
 
 
 def test_statistics_asked_for_are_shown(project) -> None:
