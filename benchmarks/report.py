@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import datetime
 import json
-import math
 import os
 import platform
 import sqlite3
-import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import redis
 
 from agentstore.urls import libpq_url
 from benchmarks.common import Row, Settings
+from benchmarks.machine_speed import reference_seconds
 
 HEAD = ("family", "case", "backend", "size", "ours", "reference", "ratio", "target", "")
 
@@ -62,20 +61,6 @@ def table(rows: list[Row]) -> str:
         ).rstrip()
         for line in cells
     )
-
-
-def reference_seconds(rounds: int = 3) -> float:
-    """CPU seconds one core takes for a fixed pure-Python workload, best of ``rounds``: how fast
-    this machine is, so that figures (and CI times) taken on two machines can be compared (the
-    same code's CI took 318 s on one machine of this kind and 530 s on another)."""
-    best = math.inf
-    for _ in range(rounds):
-        started = time.process_time()
-        table: dict[str, int] = {}
-        for number in range(1_000_000):
-            table[str(number % 1000)] = table.get(str(number % 1000), 0) + number
-        best = min(best, time.process_time() - started)
-    return round(best, 3)
 
 
 def machine(settings: Settings) -> dict[str, Any]:
