@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 
 from harness.collection import slow_first
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TESTS = """
 import pytest
@@ -134,16 +138,25 @@ def test_dealing_keeps_every_test_once_and_starts_each_run_with_a_long_one() -> 
 MANY = "\n".join(f"def test_{n:02d}(): pass" for n in range(12))
 
 
-def test_under_minus_n_each_worker_starts_with_one_of_the_longest_tests(pytester) -> None:
+@pytest.fixture
+def many(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """Twelve tests, run in processes of their own (xdist) that import the harness."""
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    )
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_many=MANY)
+    return pytester
+
+
+def test_under_minus_n_each_worker_starts_with_one_of_the_longest_tests(many) -> None:
     """Four long tests among twelve, two workers: pytest-xdist's worksteal hands each worker
     six consecutive tests; each run starts with two of the long ones, the longest in one, the
     second longest in the other (before, all four began the first run)."""
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
-    pytester.makepyfile(test_many=MANY)
     seconds = {"test_03": 40.0, "test_07": 30.0, "test_08": 20.0, "test_11": 10.0}
     durations = {f"test_many.py::{name}": value for name, value in seconds.items()}
-    (pytester.path / ".test_durations").write_text(json.dumps(durations))
-    done = pytester.runpytest_subprocess(*PLUGIN, "-p", "no:randomly", "-n", "2", "-v")
+    (many.path / ".test_durations").write_text(json.dumps(durations))
+    done = many.runpytest_subprocess(*PLUGIN, "-p", "no:randomly", "-n", "2", "-v")
     done.assert_outcomes(passed=12)
     first = {}  # worker -> the first test it ran
     for worker, name in re.findall(
@@ -154,12 +167,10 @@ def test_under_minus_n_each_worker_starts_with_one_of_the_longest_tests(pytester
     assert sorted(first.values()) == ["test_03", "test_07"], done.stdout.str()
 
 
-def test_a_selection_with_more_long_tests_than_the_first_run_holds_runs_whole(pytester) -> None:
+def test_a_selection_with_more_long_tests_than_the_first_run_holds_runs_whole(many) -> None:
     """Three long tests selected for two workers: the first run holds one test only."""
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
-    pytester.makepyfile(test_many=MANY)
     durations = {f"test_many.py::test_{n:02d}": 10.0 + n for n in range(12)}
-    (pytester.path / ".test_durations").write_text(json.dumps(durations))
+    (many.path / ".test_durations").write_text(json.dumps(durations))
     chosen = "test_03 or test_07 or test_08"
-    done = pytester.runpytest_subprocess(*PLUGIN, "-p", "no:randomly", "-n", "2", "-k", chosen)
+    done = many.runpytest_subprocess(*PLUGIN, "-p", "no:randomly", "-n", "2", "-k", chosen)
     done.assert_outcomes(passed=3)
