@@ -110,11 +110,12 @@ def check_current(engine: Engine, *, required: bool = False) -> str | None:
     return found
 
 
-def _run(step: Callable[[Config, str], None], engine: Engine, revision: str) -> None:
+def _run(step: Callable[[Config, str], None], cfg: Config, revision: str) -> None:
+    """Alembic's ``step`` to ``revision``; its errors as ``MigrationError``, in one line."""
     from alembic.util import CommandError
 
     try:
-        step(config(engine), revision)
+        step(cfg, revision)
     except CommandError as error:
         raise MigrationError(" ".join(str(error).split())) from None
 
@@ -124,7 +125,7 @@ def upgrade(engine: Engine, revision: str) -> None:
     check_current(engine)
     from alembic import command
 
-    _run(command.upgrade, engine, revision)
+    _run(command.upgrade, config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -132,7 +133,7 @@ def downgrade(engine: Engine, revision: str) -> None:
     check_current(engine, required=True)
     from alembic import command
 
-    _run(command.downgrade, engine, revision)
+    _run(command.downgrade, config(engine), revision)
 
 
 def current(engine: Engine) -> str | None:
@@ -151,7 +152,6 @@ def move_in(connection: Connection, revision: str) -> None:
     """Upgrade or downgrade to ``revision`` on an open connection, inside the caller's
     transaction: nothing is committed here (PostgreSQL's DDL rolls back with it)."""
     from alembic import command
-    from alembic.util import CommandError
 
     check_target(revision)
     found = revision_on(connection)
@@ -162,8 +162,4 @@ def move_in(connection: Connection, revision: str) -> None:
         )
     cfg = config()
     cfg.attributes["connection"] = connection
-    step = command.downgrade if revision == "base" else command.upgrade
-    try:
-        step(cfg, revision)
-    except CommandError as error:
-        raise MigrationError(" ".join(str(error).split())) from None
+    _run(command.downgrade if revision == "base" else command.upgrade, cfg, revision)
